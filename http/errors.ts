@@ -1,0 +1,93 @@
+/**
+ * The one error type of the server: {@link HttpError} carries the status to
+ * answer and a kind from a closed set, so the connection loop can turn any
+ * failure into a response in one place.
+ *
+ * @module
+ */
+
+/**
+ * Every reason the server refuses a request, each with the status it answers.
+ * Parse errors name the rule that failed.
+ */
+export const ERROR_STATUS = {
+  // Request line (RFC 9112 §3)
+  "request-line-too-long": 414,
+  "bad-request-line": 400,
+  "bad-method": 400,
+  "bad-request-target": 400,
+  "bad-version": 400,
+  "http09-not-get": 400,
+  "version-not-supported": 505,
+  // Header fields (RFC 9112 §5)
+  "header-line-too-long": 431,
+  "too-many-headers": 431,
+  "bad-header-name": 400,
+  "space-before-colon": 400,
+  "obs-fold": 400,
+  "bad-header-value": 400,
+  "bare-cr": 400,
+  "missing-host": 400,
+  "multiple-host": 400,
+  // Body framing (RFC 9112 §6)
+  "bad-content-length": 400,
+  "conflicting-content-length": 400,
+  "content-length-with-transfer-encoding": 400,
+  "bad-transfer-encoding": 400,
+  "transfer-encoding-on-http10": 400,
+  "bad-chunk": 400,
+  "body-too-large": 413,
+  // Semantics and policy
+  "expectation-failed": 417,
+  "head-timeout": 408,
+  "unsupported-method": 501,
+  "not-found": 404,
+  "forbidden": 403,
+  "bad-path": 400,
+  "not-implemented": 501,
+  "internal": 500,
+} as const;
+
+/** The closed set of error kinds; see {@link ERROR_STATUS} for their statuses. */
+export type HttpErrorKind = keyof typeof ERROR_STATUS;
+
+/**
+ * An error that becomes an HTTP error response. Handlers and the parser throw
+ * it; the connection loop answers it with `sendError(status, message, explain)`
+ * and a log line.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "./errors.ts";
+ * const err = new HttpError("not-found", "File not found");
+ * console.log(err.status); // 404
+ * ```
+ */
+export class HttpError extends Error {
+  /** Which rule failed. */
+  readonly kind: HttpErrorKind;
+  /** The HTTP status code to answer with. */
+  readonly status: number;
+  /** Short message for the error page; the status's default when unset. */
+  readonly reason?: string;
+  /** Longer explanation for the error page; the status's default when unset. */
+  readonly explain?: string;
+
+  /**
+   * @param kind which rule failed; it decides the status
+   * @param message the short message of the error page (Python's `message`)
+   * @param options `explain` for the error page, `cause` for the log
+   */
+  constructor(
+    kind: HttpErrorKind,
+    message?: string,
+    options?: { explain?: string; cause?: unknown },
+  ) {
+    super(message ?? kind, { cause: options?.cause });
+    this.name = "HttpError";
+    this.kind = kind;
+    this.status = ERROR_STATUS[kind];
+    this.reason = message;
+    this.explain = options?.explain;
+  }
+}
