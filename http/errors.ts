@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   "obs-fold": 400,
   "bad-header-value": 400,
   "bare-cr": 400,
+  "bare-lf": 400,
   "missing-host": 400,
   "multiple-host": 400,
   // Body framing (RFC 9112 §6)
