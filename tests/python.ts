@@ -1,0 +1,37 @@
+/**
+ * Runs CPython for differential tests: the script reads JSON from stdin with
+ * `json.load(sys.stdin)` and prints its answer with `json.dump(..., sys.stdout)`.
+ *
+ * @module
+ */
+
+/**
+ * Runs `python3 -c script` with `input` as JSON on stdin and returns what it
+ * printed, parsed as JSON.
+ *
+ * @param script the Python program
+ * @param input the value sent as JSON on stdin
+ * @param env extra environment variables (e.g. `TZ`)
+ * @returns the parsed stdout
+ * @throws {Error} with Python's stderr when it exits non-zero
+ */
+export async function runPython(
+  script: string,
+  input: unknown,
+  env: Record<string, string> = {},
+): Promise<unknown> {
+  const child = new Deno.Command("python3", {
+    args: ["-c", script],
+    env: { PYTHONIOENCODING: "utf-8", ...env },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  if (code !== 0) throw new Error(`python3 failed: ${decoder.decode(stderr)}`);
+  return JSON.parse(decoder.decode(stdout));
+}
