@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   "bad-transfer-encoding": 400,
   "transfer-encoding-on-http10": 400,
   "bad-chunk": 400,
+  "body-incomplete": 400,
   "body-too-large": 413,
   // Semantics and policy
   "expectation-failed": 417,

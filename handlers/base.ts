@@ -1,0 +1,568 @@
+/**
+ * `BaseHTTPRequestHandler`: reads requests off one connection, dispatches each
+ * to `do_<METHOD>()`, and gives handlers Python's response and logging API.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./base.ts";
+ *
+ * class Hello extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     const body = new TextEncoder().encode(`hello ${this.path}\n`);
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-Type", "text/plain; charset=utf-8");
+ *     this.sendHeader("Content-Length", String(body.length));
+ *     this.endHeaders();
+ *     await this.wfile.write(body);
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { RequestBody } from "../http/body.ts";
+import { formatHttpDate, formatLogDate } from "../http/date.ts";
+import { Deadline, type WaitPhase } from "../http/deadline.ts";
+import { HttpError } from "../http/errors.ts";
+import { type RequestHead, RequestParser } from "../http/parser.ts";
+import { closeQuietly, isConnectionError } from "../http/conn.ts";
+import { BufferedReader } from "../http/reader.ts";
+import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
+import { BufferedWriter } from "../http/writer.ts";
+import { pyFormat, pyRepr } from "./pyformat.ts";
+import type { HTTPServer } from "../server.ts";
+
+/** Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are filled in. */
+export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+`;
+
+/** Python's default `Content-Type` of error pages. */
+export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
+
+/** The version of this module's handlers, as Python's `http.server.__version__`. */
+export const VERSION = "0.6";
+
+/** A handler class as the servers take it: constructed per connection, then `handle()`d. */
+export type RequestHandlerClass = new (
+  request: Deno.Conn,
+  clientAddress: Deno.NetAddr,
+  server: HTTPServer,
+) => BaseHTTPRequestHandler;
+
+/** The largest rest of a body read and dropped to keep a connection alive. */
+const DISCARD_LIMIT = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Handles the requests of one connection, as Python's
+ * `http.server.BaseHTTPRequestHandler`. Subclass it and add `do_GET()`,
+ * `do_POST()`, ... (`do_<METHOD>` for any method); they may be async.
+ * Configure it with class fields (`protocolVersion = "HTTP/1.1";`).
+ *
+ * The server constructs one handler per connection and then awaits
+ * {@link handle}. Throwing an {@link HttpError} from a `do_` method answers
+ * with its status; any other error is logged and answered with 500 when no
+ * response was sent yet.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./base.ts";
+ *
+ * class Echo extends BaseHTTPRequestHandler {
+ *   override protocolVersion = "HTTP/1.1";
+ *   async do_POST() {
+ *     const body = await this.rfile.read();
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-Length", String(body.length));
+ *     this.endHeaders();
+ *     await this.wfile.write(body);
+ *   }
+ * }
+ * ```
+ */
+export class BaseHTTPRequestHandler {
+  /** The connection (Python's `request` socket). */
+  readonly request: Deno.Conn;
+  /** The client's address. */
+  readonly clientAddress: Deno.NetAddr;
+  /** The server this handler belongs to. */
+  readonly server: HTTPServer;
+
+  /** Set to true to close the connection after the current request. */
+  closeConnection = true;
+  /** The request line without its CRLF; "" until one was read. */
+  requestline = "";
+  /** The request method, e.g. `GET`; "" until known. */
+  command = "";
+  /** The request target as sent, with its query (a leading `//` reduced to `/`). */
+  path = "";
+  /** The request's version, e.g. `HTTP/1.1`. */
+  requestVersion = "HTTP/0.9";
+  /** The request body (Python's `rfile`): `read(n?)`, `readLine()`, `readable`. */
+  readonly rfile: RequestBody;
+  /** The response stream (Python's `wfile`): `write(data)`, `flush()`. */
+  readonly wfile: BufferedWriter;
+
+  /** The server's software name and version for the `Server` header. */
+  serverVersion = `BaseHTTP/${VERSION}`;
+  /** The runtime's name and version for the `Server` header. */
+  sysVersion = `Deno/${Deno.version.deno}`;
+  /** The error page template, see {@link DEFAULT_ERROR_MESSAGE}. */
+  errorMessageFormat = DEFAULT_ERROR_MESSAGE;
+  /** The `Content-Type` of error pages. */
+  errorContentType = DEFAULT_ERROR_CONTENT_TYPE;
+  /** The HTTP version this handler speaks; `HTTP/1.1` enables keep-alive. */
+  protocolVersion = "HTTP/1.0";
+  /** The version assumed for a request that names none (HTTP/0.9). */
+  defaultRequestVersion = "HTTP/0.9";
+  /** `{ code: [shortMessage, longMessage] }` used by status lines and error pages. */
+  responses: Readonly<Record<number, StatusMessages>> = STATUS_MESSAGES;
+
+  #reader: BufferedReader;
+  #parser: RequestParser;
+  #head: RequestHead | null = null;
+  #headers: Headers | null = null;
+  #readDeadline: Deadline;
+  #writeDeadline: Deadline;
+  /** The status line and headers of the response being built. */
+  #headersBuffer = "";
+  /** The current request is HTTP/0.9: no status line, no headers. */
+  #http09 = false;
+  /** What the response being sent declared, to know if it is delimited. */
+  #status = 0;
+  #delimited = false;
+  /** A deadline fired: the connection is being closed. */
+  #timedOut = false;
+  /** `wfile.sent` when the current request began. */
+  #sentBefore = 0;
+
+  /**
+   * Python's handlers start handling in their constructor; here the server
+   * calls {@link handle} after construction, so subclass fields are set first.
+   */
+  constructor(
+    request: Deno.Conn,
+    clientAddress: Deno.NetAddr,
+    server: HTTPServer,
+  ) {
+    this.request = request;
+    this.clientAddress = clientAddress;
+    this.server = server;
+    const options = server.options;
+    this.#readDeadline = new Deadline((phase) => this.#onTimeout(phase));
+    this.#writeDeadline = new Deadline((phase) => this.#onTimeout(phase));
+    this.#reader = new BufferedReader(
+      request,
+      this.#readDeadline,
+      options.maxLineLength + 2,
+    );
+    this.#parser = new RequestParser({
+      maxLineLength: options.maxLineLength,
+      maxHeaders: options.maxHeaders,
+    });
+    this.wfile = new BufferedWriter(
+      request,
+      this.#writeDeadline,
+      options.writeTimeout,
+    );
+    this.rfile = new RequestBody(
+      this.#reader,
+      options.bodyTimeout,
+      () => this.wfile.flush(),
+    );
+  }
+
+  /** The request's header fields. */
+  get headers(): Headers {
+    if (this.#headers === null) {
+      this.#headers = new Headers();
+      const raw = this.#head?.rawHeaders ?? [];
+      for (let i = 0; i < raw.length; i += 2) {
+        this.#headers.append(raw[i], raw[i + 1]);
+      }
+    }
+    return this.#headers;
+  }
+
+  /**
+   * Handles requests until the connection is to be closed: one request, or
+   * several with keep-alive.
+   */
+  async handle(): Promise<void> {
+    const watch = this.server.deadlines;
+    watch.add(this.#readDeadline);
+    watch.add(this.#writeDeadline);
+    try {
+      this.closeConnection = true;
+      await this.handleOneRequest();
+      while (!this.closeConnection) await this.handleOneRequest();
+    } finally {
+      watch.delete(this.#readDeadline);
+      watch.delete(this.#writeDeadline);
+    }
+  }
+
+  /**
+   * Reads one request, dispatches it to `do_<METHOD>()`, and sends the
+   * response. Errors become responses here, in one place.
+   */
+  async handleOneRequest(): Promise<void> {
+    this.#beginRequest();
+    try {
+      const head = await this.#readHead();
+      if (head === null) {
+        this.closeConnection = true;
+        return;
+      }
+      if (!(await this.#acceptHead(head))) return await this.#finishRequest();
+      const method = (this as unknown as Record<string, unknown>)[
+        "do_" + this.command
+      ];
+      if (typeof method !== "function") {
+        throw new HttpError(
+          "unsupported-method",
+          `Unsupported method (${pyRepr(this.command)})`,
+        );
+      }
+      await method.call(this);
+      await this.#finishRequest();
+    } catch (error) {
+      await this.#answerError(error);
+    }
+  }
+
+  /**
+   * Answers `Expect: 100-continue` with `100 Continue` (sent before the body
+   * is read). Override it to refuse: send an error and return false.
+   */
+  handleExpect100(): boolean | Promise<boolean> {
+    this.sendResponseOnly(100);
+    this.endHeaders();
+    return true;
+  }
+
+  /**
+   * Sends and logs a complete error response: Python's HTML page from
+   * {@link errorMessageFormat}, `Content-Length`, `Connection: close`; no body
+   * for HEAD, 1xx, 204, 205 and 304.
+   */
+  async sendError(
+    code: number,
+    message?: string,
+    explain?: string,
+  ): Promise<void> {
+    const [short, long] = this.responses[code] ?? ["???", "???"];
+    message ??= short;
+    explain ??= long;
+    this.logError("code %d, message %s", code, message);
+    this.sendResponse(code, message);
+    this.sendHeader("Connection", "close");
+    let body: Uint8Array | null = null;
+    if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
+      const fields: Record<string, string | number> = {
+        code,
+        message: escapeHtml(message),
+        explain: escapeHtml(explain),
+      };
+      body = encoder.encode(
+        this.errorMessageFormat.replace(
+          /%\((\w+)\)[sd]/g,
+          (match, key: string) => key in fields ? String(fields[key]) : match,
+        ),
+      );
+      this.sendHeader("Content-Type", this.errorContentType);
+      this.sendHeader("Content-Length", String(body.length));
+    }
+    this.endHeaders();
+    if (this.command !== "HEAD" && body) await this.wfile.write(body);
+  }
+
+  /**
+   * Starts a response: logs the request, buffers the status line and the
+   * `Server` and `Date` headers. Follow it with {@link sendHeader} calls and
+   * {@link endHeaders}.
+   */
+  sendResponse(code: number, message?: string): void {
+    this.logRequest(code);
+    this.sendResponseOnly(code, message);
+    this.sendHeader("Server", this.versionString());
+    this.sendHeader("Date", this.dateTimeString());
+  }
+
+  /** Buffers a status line only (used for `100 Continue`). */
+  sendResponseOnly(code: number, message?: string): void {
+    if (this.#http09) return;
+    message ??= this.responses[code]?.[0] ?? "";
+    assertFieldValue(message);
+    this.#status = code;
+    this.#delimited = false;
+    this.#headersBuffer += `${this.protocolVersion} ${code} ${message}\r\n`;
+  }
+
+  /**
+   * Buffers a header. `Connection: close` / `keep-alive` also decide whether
+   * the connection stays open, as in Python. Throws TypeError on a value with
+   * CR, LF or NUL (response splitting).
+   */
+  sendHeader(keyword: string, value: string): void {
+    if (this.#http09) return;
+    assertFieldValue(value);
+    if (!isToken(keyword)) {
+      throw new TypeError(`invalid header name: ${JSON.stringify(keyword)}`);
+    }
+    this.#headersBuffer += `${keyword}: ${value}\r\n`;
+    const length = keyword.length;
+    if (length === 10 && keyword.toLowerCase() === "connection") {
+      const token = value.toLowerCase();
+      if (token === "close") this.closeConnection = true;
+      else if (token === "keep-alive") this.closeConnection = false;
+    } else if (
+      (length === 14 && keyword.toLowerCase() === "content-length") ||
+      (length === 17 && keyword.toLowerCase() === "transfer-encoding")
+    ) {
+      this.#delimited = true;
+    }
+  }
+
+  /** Ends the header block and hands it to {@link wfile} (see {@link flushHeaders}). */
+  endHeaders(): void {
+    if (this.#http09) return;
+    this.#headersBuffer += "\r\n";
+    this.flushHeaders();
+  }
+
+  /**
+   * Moves the buffered status line and headers into {@link wfile}'s buffer.
+   * They reach the client with the body's first bytes, at
+   * `await this.wfile.flush()`, or when the request ends.
+   */
+  flushHeaders(): void {
+    if (this.#headersBuffer === "") return;
+    this.wfile.bufferLatin1(this.#headersBuffer);
+    this.#headersBuffer = "";
+  }
+
+  /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
+  logRequest(code: number | string = "-", size: number | string = "-"): void {
+    this.logMessage('"%s" %s %s', this.requestline, String(code), String(size));
+  }
+
+  /** Logs an error; by default the same as {@link logMessage}. */
+  logError(format: string, ...args: unknown[]): void {
+    this.logMessage(format, ...args);
+  }
+
+  /**
+   * Writes `format % args` to stderr after the client address and time, with
+   * control characters escaped as `\xNN` so a client cannot forge log lines.
+   */
+  logMessage(format: string, ...args: unknown[]): void {
+    const line = `${this.addressString()} - - [${this.logDateTimeString()}] ${
+      escapeControl(pyFormat(format, args))
+    }\n`;
+    try {
+      Deno.stderr.writeSync(encoder.encode(line));
+    } catch {
+      // A closed stderr must not take the server down.
+    }
+  }
+
+  /** The `Server` header value: `serverVersion sysVersion`. */
+  versionString(): string {
+    return `${this.serverVersion} ${this.sysVersion}`;
+  }
+
+  /** An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) for `ms` since the epoch, or now. */
+  dateTimeString(ms?: number): string {
+    return formatHttpDate(ms);
+  }
+
+  /** The current time for log lines: `25/Nov/2026 03:17:08`. */
+  logDateTimeString(): string {
+    return formatLogDate();
+  }
+
+  /** The client's IP address. */
+  addressString(): string {
+    return this.clientAddress.hostname;
+  }
+
+  #beginRequest(): void {
+    this.command = "";
+    this.requestline = "";
+    this.requestVersion = this.defaultRequestVersion;
+    this.#head = null;
+    this.#headers = null;
+    this.#http09 = false;
+    this.#status = 0;
+    this.#headersBuffer = "";
+    this.#sentBefore = this.wfile.sent;
+    this.#parser.reset();
+  }
+
+  /** Reads a request head; null when the connection closes before one starts. */
+  async #readHead(): Promise<RequestHead | null> {
+    const reader = this.#reader;
+    const parser = this.#parser;
+    const options = this.server.options;
+    let started = false;
+    for (;;) {
+      if (reader.buffered > 0) {
+        started = true;
+        reader.consume(parser.feed(reader.buf, reader.start, reader.end));
+        if (parser.head) return parser.head;
+      }
+      if (!started && this.server.shuttingDown) return null;
+      const more = await reader.fill(
+        started ? "head" : "idle",
+        started ? options.headTimeout : options.idleTimeout,
+      );
+      if (!more) {
+        if (started) {
+          throw new HttpError("bad-request-line", "Incomplete request");
+        }
+        return null;
+      }
+    }
+  }
+
+  /** Takes the parsed head into the handler's fields; false to stop here. */
+  async #acceptHead(head: RequestHead): Promise<boolean> {
+    this.#head = head;
+    this.requestline = head.requestLine;
+    this.command = head.method;
+    // A two-word request names no version: Python takes its default.
+    const twoWord = !head.requestLine.endsWith(head.version);
+    this.requestVersion = twoWord ? this.defaultRequestVersion : head.version;
+    this.path = head.target.startsWith("//")
+      ? "/" + head.target.replace(/^\/+/, "")
+      : head.target;
+    this.#http09 = this.requestVersion === "HTTP/0.9";
+    const speaks11 = this.protocolVersion >= "HTTP/1.1";
+    this.closeConnection = this.#http09 ||
+      !(head.versionMajor === 1 && head.versionMinor >= 1 && speaks11);
+    if (head.connectionClose) this.closeConnection = true;
+    else if (head.connectionKeepAlive && speaks11) this.closeConnection = false;
+    this.rfile.begin(head.contentLength, head.chunked);
+    if (head.expectContinue && speaks11) return await this.handleExpect100();
+    return true;
+  }
+
+  /** Sends the response and decides whether the connection can stay open. */
+  async #finishRequest(): Promise<void> {
+    this.flushHeaders();
+    await this.wfile.flush();
+    if (this.closeConnection) return;
+    const status = this.#status;
+    const bodyless = this.command === "HEAD" || status < 200 ||
+      status === 204 ||
+      status === 304;
+    // A response without Content-Length or chunked framing ends only when the
+    // connection closes (RFC 9112 §6.3).
+    if (!this.#delimited && !bodyless) this.closeConnection = true;
+    else if (!this.rfile.done && !(await this.rfile.discard(DISCARD_LIMIT))) {
+      this.closeConnection = true;
+    }
+    if (this.server.shuttingDown) this.closeConnection = true;
+  }
+
+  /** The one place where an error becomes a response and a log line. */
+  async #answerError(error: unknown): Promise<void> {
+    this.closeConnection = true;
+    if (this.#timedOut || isConnectionError(error)) {
+      if (!this.#timedOut) {
+        this.logError("connection lost: %s", (error as Error).message);
+      }
+      return;
+    }
+    if (!(error instanceof HttpError)) {
+      this.server.handleError(this.request, this.clientAddress, error);
+    }
+    // Once part of the response is on the wire, all we can do is close.
+    if (this.wfile.sent > this.#sentBefore) return;
+    this.#headersBuffer = "";
+    this.wfile.discard();
+    if (!this.requestline) this.requestline = this.#parser.requestLine;
+    if (!this.command) this.command = this.#parser.method;
+    const http = error instanceof HttpError ? error : null;
+    try {
+      await this.sendError(http?.status ?? 500, http?.reason, http?.explain);
+      await this.wfile.flush();
+    } catch (sendFailure) {
+      if (!isConnectionError(sendFailure)) throw sendFailure;
+    }
+  }
+
+  #onTimeout(phase: WaitPhase): void {
+    this.#timedOut = true;
+    if (phase === "head") {
+      this.#status = 0;
+      this.#headersBuffer = "";
+      this.sendError(408).then(() => this.wfile.flush()).catch(() => {})
+        .finally(() => closeQuietly(this.request));
+      return;
+    }
+    if (phase !== "idle") this.logError("Request timed out (%s)", phase);
+    closeQuietly(this.request);
+  }
+}
+
+/** Python's `html.escape(text, quote=False)`. */
+function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
+    ">",
+    "&gt;",
+  );
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
+
+/** Escapes control characters as `\xNN` and `\` as `\\` (Python 3.12's log scrubbing). */
+function escapeControl(text: string): string {
+  return text.replace(
+    CONTROL,
+    (ch) =>
+      ch === "\\"
+        ? "\\\\"
+        : "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"),
+  );
+}
+
+/** Refuses CR, LF and NUL, which would let a value split the response. */
+function assertFieldValue(value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 13 || code === 10 || code === 0) {
+      throw new TypeError(`invalid header value: ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/** RFC 9110 §5.6.2 `tchar`, indexed by character code. */
+const TCHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~0123456789") TCHAR[ch.charCodeAt(0)] = 1;
+for (let c = 65; c <= 90; c++) TCHAR[c] = TCHAR[c + 32] = 1;
+
+function isToken(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 128 || TCHAR[code] === 0) return false;
+  }
+  return true;
+}

@@ -1,0 +1,129 @@
+/**
+ * The write side of a connection: a fixed buffer that collects the status
+ * line, headers and small bodies so a small response leaves in one write.
+ *
+ * @module
+ */
+
+import type { Deadline } from "./deadline.ts";
+
+/** Anything bytes can be written to: a `Deno.Conn`, or a test double. */
+export interface ByteSink {
+  /** Writes some of `p`; resolves to how many bytes were written. */
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** The size of a connection's write buffer. */
+export const WRITE_BUFFER_SIZE = 16 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * A buffered writer (a handler's `wfile`). `write()` copies into the buffer
+ * while it fits and writes through when it does not; `flush()` sends what is
+ * buffered. A write that makes no progress for `timeoutMs` fires the deadline,
+ * whose owner closes the connection.
+ */
+export class BufferedWriter {
+  #buf: Uint8Array = new Uint8Array(WRITE_BUFFER_SIZE);
+  #len = 0;
+  /** Bytes handed to the connection so far (not counting buffered ones). */
+  sent = 0;
+
+  /**
+   * @param conn where bytes go
+   * @param deadline armed around each write to the connection
+   * @param timeoutMs how long one write may stall (0: no limit)
+   */
+  constructor(
+    readonly conn: ByteSink,
+    readonly deadline: Deadline,
+    readonly timeoutMs: number,
+  ) {}
+
+  /** How many bytes are buffered and not yet sent. */
+  get buffered(): number {
+    return this.#len;
+  }
+
+  /**
+   * Appends a string of Latin-1 characters (a status line and header block)
+   * to the buffer without sending it. Throws TypeError on a character above
+   * U+00FF, as Python's `latin-1` `strict` encoding does.
+   */
+  bufferLatin1(text: string): void {
+    this.#reserve(text.length);
+    const buf = this.#buf;
+    let len = this.#len;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0xff) {
+        throw new TypeError(
+          `header text is not Latin-1: ${JSON.stringify(text)}`,
+        );
+      }
+      buf[len++] = code;
+    }
+    this.#len = len;
+  }
+
+  /** Writes bytes (or a string as UTF-8), buffering them while they fit. */
+  async write(data: Uint8Array | string): Promise<void> {
+    if (typeof data === "string") {
+      if (data.length * 3 <= this.#buf.length - this.#len) {
+        this.#len +=
+          encoder.encodeInto(data, this.#buf.subarray(this.#len)).written;
+        return;
+      }
+      data = encoder.encode(data);
+    }
+    if (data.length <= this.#buf.length - this.#len) {
+      this.#buf.set(data, this.#len);
+      this.#len += data.length;
+      return;
+    }
+    await this.flush();
+    if (data.length < this.#buf.length) {
+      this.#buf.set(data);
+      this.#len = data.length;
+    } else {
+      await this.#writeAll(data);
+    }
+  }
+
+  /** Sends everything buffered. */
+  async flush(): Promise<void> {
+    if (this.#len === 0) return;
+    const len = this.#len;
+    this.#len = 0;
+    await this.#writeAll(this.#buf.subarray(0, len));
+    if (this.#buf.length > WRITE_BUFFER_SIZE) {
+      this.#buf = new Uint8Array(WRITE_BUFFER_SIZE);
+    }
+  }
+
+  /** Drops buffered bytes that were not sent yet. */
+  discard(): void {
+    this.#len = 0;
+  }
+
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
+    grown.set(this.#buf.subarray(0, this.#len));
+    this.#buf = grown;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    this.deadline.arm("write", this.timeoutMs);
+    try {
+      let offset = 0;
+      while (offset < data.length) {
+        offset += await this.conn.write(data.subarray(offset));
+      }
+      this.sent += data.length;
+    } finally {
+      this.deadline.disarm();
+    }
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * `HTTPServer` and `ThreadingHTTPServer`: listening sockets (IPv4, IPv6,
+ * dual-stack), accepting, one handler per connection, timeouts and graceful
+ * shutdown.
+ *
+ * @example
+ * ```ts ignore
+ * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "./mod.ts";
+ *
+ * class Hello extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-Length", "3");
+ *     this.endHeaders();
+ *     await this.wfile.write("hi\n");
+ *   }
+ * }
+ * await using server = new ThreadingHTTPServer({ port: 8000 }, Hello);
+ * await server.serveForever();
+ * ```
+ *
+ * @module
+ */
+
+import { DeadlineWatch } from "./http/deadline.ts";
+import type { RequestHandlerClass } from "./handlers/base.ts";
+import { closeQuietly, isConnectionError } from "./http/conn.ts";
+
+/** Where to listen, Deno style: `{ hostname: "127.0.0.1", port: 0 }`. */
+export interface ServerAddress {
+  /** The address to bind; default `0.0.0.0`. Use `::` for IPv6 (dual-stack on Linux). */
+  hostname?: string;
+  /** The port; 0 picks a free one (read it back from `serverPort`). Default 8000. */
+  port?: number;
+}
+
+/** Limits and settings of a server; every field has a safe default. */
+export interface ServerOptions {
+  /** The folder `SimpleHTTPRequestHandler` serves; default the current folder. */
+  directory?: string;
+  /** How long a keep-alive connection may wait for its next request (ms); default 5,000. */
+  idleTimeout?: number;
+  /** How long a request head may take from its first byte (ms); default 10,000. Then 408. */
+  headTimeout?: number;
+  /** How long a request body may stall between two reads (ms); default 30,000. */
+  bodyTimeout?: number;
+  /** How long a response write may stall (ms); default 30,000. */
+  writeTimeout?: number;
+  /** Longest request line or header line in bytes; default 65,536 (Python's). */
+  maxLineLength?: number;
+  /** Most header fields in a request; default 100 (Python's). */
+  maxHeaders?: number;
+  /** Most open connections (`ThreadingHTTPServer`); default 1,024. Past it, accepting waits. */
+  maxConnections?: number;
+  /** How long `shutdown()` lets in-flight requests finish (ms); default 10,000. */
+  shutdownTimeout?: number;
+}
+
+/** Server options with every default filled in. */
+export type ResolvedServerOptions =
+  & Required<Omit<ServerOptions, "directory">>
+  & {
+    directory?: string;
+  };
+
+const DEFAULTS: ResolvedServerOptions = {
+  idleTimeout: 5_000,
+  headTimeout: 10_000,
+  bodyTimeout: 30_000,
+  writeTimeout: 30_000,
+  maxLineLength: 65_536,
+  maxHeaders: 100,
+  maxConnections: 1_024,
+  shutdownTimeout: 10_000,
+};
+
+/**
+ * An HTTP server that handles one connection at a time, as Python's
+ * `http.server.HTTPServer`. Binds in the constructor (so `serverPort` is known
+ * at once); `serveForever()` accepts until `shutdown()`.
+ *
+ * @example
+ * ```ts
+ * import { HTTPServer, SimpleHTTPRequestHandler } from "./mod.ts";
+ *
+ * await using server = new HTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   SimpleHTTPRequestHandler,
+ *   { directory: "." },
+ * );
+ * console.log(server.serverPort > 0); // true
+ * ```
+ */
+export class HTTPServer {
+  /** The handler class constructed for each connection. */
+  readonly RequestHandlerClass: RequestHandlerClass;
+  /** Settings with defaults filled in. */
+  readonly options: ResolvedServerOptions;
+  /** The listening socket. */
+  readonly socket: Deno.TcpListener;
+  /** The bound address. */
+  readonly serverAddress: Deno.NetAddr;
+  /** The bound host name or address. */
+  readonly serverName: string;
+  /** The bound port (the real one when 0 was asked for). */
+  readonly serverPort: number;
+  /** The deadlines of this server's connections. */
+  readonly deadlines: DeadlineWatch;
+
+  #shuttingDown = false;
+  #connections = new Set<Deno.Conn>();
+  #active = new Set<Promise<void>>();
+  #loop: Promise<void> | null = null;
+
+  /**
+   * Binds and listens. Throws `Deno.errors.AddrInUse`, `NotCapable` (no
+   * `--allow-net`), ... as `Deno.listen` does.
+   */
+  constructor(
+    address: ServerAddress,
+    RequestHandlerClass: RequestHandlerClass,
+    options: ServerOptions = {},
+  ) {
+    this.RequestHandlerClass = RequestHandlerClass;
+    this.options = { ...DEFAULTS, ...withoutUndefined(options) };
+    this.socket = Deno.listen({
+      hostname: address.hostname ?? "0.0.0.0",
+      port: address.port ?? 8000,
+    });
+    this.serverAddress = this.socket.addr as Deno.NetAddr;
+    this.serverName = this.serverAddress.hostname;
+    this.serverPort = this.serverAddress.port;
+    const shortest = Math.min(
+      ...[this.options.idleTimeout, this.options.headTimeout]
+        .concat(this.options.bodyTimeout, this.options.writeTimeout)
+        .filter((ms) => ms > 0),
+    );
+    this.deadlines = new DeadlineWatch(
+      Math.max(5, Math.min(1_000, Math.floor(shortest / 4) || 1_000)),
+    );
+  }
+
+  /** True once `shutdown()` was called: no new connections or requests. */
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** Accepts and handles connections until {@link shutdown}. */
+  serveForever(): Promise<void> {
+    this.#loop ??= this.#acceptLoop().finally(() => {
+      this.#loop = null;
+    });
+    return this.#loop;
+  }
+
+  /** Accepts one connection and handles it (all its requests). */
+  async handleRequest(): Promise<void> {
+    const conn: Deno.Conn = await this.socket.accept();
+    await this.processRequest(conn);
+  }
+
+  /**
+   * Stops accepting, closes idle keep-alive connections, lets in-flight
+   * requests finish for up to `shutdownTimeout` ms, then closes what is left.
+   */
+  async shutdown(): Promise<void> {
+    if (!this.#shuttingDown) {
+      this.#shuttingDown = true;
+      this.#closeListener();
+      this.deadlines.expireWaiting("idle");
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.shutdownTimeout);
+    });
+    await Promise.race([Promise.all(this.#active), timeout]);
+    clearTimeout(timer);
+    for (const conn of this.#connections) closeQuietly(conn);
+    await Promise.all(this.#active);
+    await this.#loop;
+  }
+
+  /** Closes the listening socket and any connection still open. */
+  serverClose(): void {
+    this.#closeListener();
+    for (const conn of this.#connections) closeQuietly(conn);
+  }
+
+  /**
+   * Reports an error a handler did not handle, with its stack, as Python's
+   * `handle_error`. Override to log elsewhere.
+   */
+  handleError(
+    _request: Deno.Conn,
+    clientAddress: Deno.NetAddr,
+    error: unknown,
+  ): void {
+    const line = "-".repeat(40);
+    const detail = error instanceof Error
+      ? error.stack ?? String(error)
+      : String(error);
+    console.error(
+      `${line}\nException occurred during processing of request from ${
+        formatAddress(clientAddress)
+      }\n${detail}\n${line}`,
+    );
+  }
+
+  /**
+   * Handles one accepted connection. `HTTPServer` waits for it to finish;
+   * `ThreadingHTTPServer` does not.
+   */
+  async processRequest(conn: Deno.Conn): Promise<void> {
+    await this.startConnection(conn);
+  }
+
+  /** Handles a connection to its end and closes it; never rejects. */
+  protected startConnection(conn: Deno.Conn): Promise<void> {
+    const done = this.#finishRequest(conn).finally(() => {
+      this.#active.delete(done);
+    });
+    this.#active.add(done);
+    return done;
+  }
+
+  /** How many connections are open. */
+  protected get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Shuts down and closes; for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+    this.serverClose();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#shuttingDown) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.socket.accept();
+      } catch (error) {
+        if (this.#shuttingDown || error instanceof Deno.errors.BadResource) {
+          break;
+        }
+        console.error(`accept failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      await this.processRequest(conn);
+    }
+  }
+
+  async #finishRequest(conn: Deno.Conn): Promise<void> {
+    this.#connections.add(conn);
+    const clientAddress = conn.remoteAddr as Deno.NetAddr;
+    try {
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      const handler = new this.RequestHandlerClass(conn, clientAddress, this);
+      await handler.handle();
+    } catch (error) {
+      if (!isConnectionError(error)) {
+        this.handleError(conn, clientAddress, error);
+      }
+    } finally {
+      this.#connections.delete(conn);
+      closeQuietly(conn);
+    }
+  }
+
+  #closeListener(): void {
+    closeQuietly(this.socket);
+  }
+}
+
+/**
+ * An HTTP server that handles connections concurrently, as Python's
+ * `ThreadingHTTPServer` (with async tasks instead of threads), up to
+ * `maxConnections` at once.
+ *
+ * @example
+ * ```ts
+ * import { ThreadingHTTPServer, SimpleHTTPRequestHandler } from "./mod.ts";
+ *
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   SimpleHTTPRequestHandler,
+ * );
+ * console.log(server.serverName); // "127.0.0.1"
+ * ```
+ */
+export class ThreadingHTTPServer extends HTTPServer {
+  #slotFreed: (() => void) | null = null;
+
+  /** Starts handling the connection and returns once another may be accepted. */
+  override async processRequest(conn: Deno.Conn): Promise<void> {
+    this.startConnection(conn).finally(() => {
+      this.#slotFreed?.();
+      this.#slotFreed = null;
+    });
+    while (this.connectionCount >= this.options.maxConnections) {
+      await new Promise<void>((resolve) => this.#slotFreed = resolve);
+    }
+  }
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+/** `('127.0.0.1', 8000)`, as Python prints a client address. */
+function formatAddress(address: Deno.NetAddr): string {
+  return `('${address.hostname}', ${address.port})`;
+}

@@ -1,0 +1,277 @@
+/**
+ * Test helpers: start a server on 127.0.0.1 port 0, and talk to it with raw
+ * bytes where `fetch` would normalise the request.
+ *
+ * @module
+ */
+
+import {
+  type HTTPServer,
+  type RequestHandlerClass,
+  type ServerOptions,
+  ThreadingHTTPServer,
+} from "../mod.ts";
+import { pyFormat } from "../handlers/pyformat.ts";
+
+const decoder = new TextDecoder();
+
+/** A running server for one test; `await using` shuts it down. */
+export interface RunningServer extends AsyncDisposable {
+  server: HTTPServer;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+}
+
+/** Starts `Handler` on 127.0.0.1 port 0 and serves until disposed. */
+export function serve(
+  Handler: RequestHandlerClass,
+  options: ServerOptions = {},
+  Server: new (
+    address: { hostname: string; port: number },
+    Handler: RequestHandlerClass,
+    options: ServerOptions,
+  ) => HTTPServer = ThreadingHTTPServer,
+): RunningServer {
+  const server = new Server(
+    { hostname: "127.0.0.1", port: 0 },
+    Handler,
+    options,
+  );
+  const loop = server.serveForever();
+  return {
+    server,
+    port: server.serverPort,
+    url: `http://127.0.0.1:${server.serverPort}`,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      server.serverClose();
+      await loop;
+    },
+  };
+}
+
+/** A raw TCP client that sends bytes and reads responses off the wire. */
+export class RawClient implements Disposable {
+  #conn: Deno.Conn;
+  #buf: Uint8Array = new Uint8Array(0);
+  #eof = false;
+
+  private constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  /** Connects to 127.0.0.1:`port`. */
+  static async connect(port: number): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Sends a string (as Latin-1 bytes) or bytes. */
+  async send(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === "string" ? latin1(data) : data;
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += await this.#conn.write(bytes.subarray(offset));
+    }
+  }
+
+  /** Reads everything until the server closes the connection. */
+  async readAll(): Promise<string> {
+    while (await this.#more());
+    const text = latin1Decode(this.#buf);
+    this.#buf = new Uint8Array(0);
+    return text;
+  }
+
+  /** True when the server closed the connection (reads until it does). */
+  async closed(): Promise<boolean> {
+    while (await this.#more());
+    return this.#buf.length === 0;
+  }
+
+  /**
+   * Reads one response: head, then a body framed by Content-Length, chunked,
+   * or (without either) up to the close. Pass `bodyless` for HEAD, 1xx, 204
+   * and 304.
+   */
+  async readResponse(bodyless = false): Promise<RawResponse> {
+    let headEnd: number;
+    while ((headEnd = indexOf(this.#buf, "\r\n\r\n")) < 0) {
+      if (!(await this.#more())) {
+        throw new Error(
+          `connection closed mid-head: ${latin1Decode(this.#buf)}`,
+        );
+      }
+    }
+    const head = latin1Decode(this.#buf.subarray(0, headEnd));
+    this.#buf = this.#buf.subarray(headEnd + 4);
+    const [statusLine, ...lines] = head.split("\r\n");
+    const headers = new Headers();
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    const status = Number(statusLine.split(" ")[1]);
+    let body: Uint8Array = new Uint8Array(0);
+    if (!bodyless && status >= 200 && status !== 204 && status !== 304) {
+      const length = headers.get("content-length");
+      if (length !== null) body = await this.#take(Number(length));
+      else if (headers.get("transfer-encoding") === "chunked") {
+        body = await this.#readChunked();
+      } else {
+        while (await this.#more());
+        body = this.#buf;
+        this.#buf = new Uint8Array(0);
+      }
+    }
+    return {
+      statusLine,
+      status,
+      headers,
+      head,
+      body,
+      text: decoder.decode(body),
+    };
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #take(n: number): Promise<Uint8Array> {
+    while (this.#buf.length < n) {
+      if (!(await this.#more())) throw new Error("connection closed mid-body");
+    }
+    const out = this.#buf.slice(0, n);
+    this.#buf = this.#buf.subarray(n);
+    return out;
+  }
+
+  async #readChunked(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      let lineEnd: number;
+      while ((lineEnd = indexOf(this.#buf, "\r\n")) < 0) {
+        if (!(await this.#more())) {
+          throw new Error("connection closed mid-chunk");
+        }
+      }
+      const size = parseInt(latin1Decode(this.#buf.subarray(0, lineEnd)), 16);
+      this.#buf = this.#buf.subarray(lineEnd + 2);
+      if (size === 0) {
+        await this.#take(2);
+        break;
+      }
+      parts.push(await this.#take(size));
+      await this.#take(2);
+    }
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+
+  async #more(): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = new Uint8Array(65536);
+    let n: number | null;
+    try {
+      n = await this.#conn.read(chunk);
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) n = null;
+      else throw error;
+    }
+    if (n === null) {
+      this.#eof = true;
+      return false;
+    }
+    const grown = new Uint8Array(this.#buf.length + n);
+    grown.set(this.#buf);
+    grown.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = grown;
+    return true;
+  }
+}
+
+/** A response as read off the wire by {@link RawClient}. */
+export interface RawResponse {
+  statusLine: string;
+  status: number;
+  headers: Headers;
+  /** The status line and headers as sent, without the final CRLFCRLF. */
+  head: string;
+  body: Uint8Array;
+  /** The body decoded as UTF-8. */
+  text: string;
+}
+
+/** Sends `request` on a fresh connection and reads until the server closes it. */
+export async function exchange(
+  port: number,
+  request: string | Uint8Array,
+): Promise<string> {
+  using client = await RawClient.connect(port);
+  await client.send(request);
+  return await client.readAll();
+}
+
+/** Encodes a string's char codes as bytes (Latin-1). */
+export function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function latin1Decode(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+function indexOf(haystack: Uint8Array, needle: string): number {
+  const first = needle.charCodeAt(0);
+  for (
+    let i = haystack.indexOf(first);
+    i >= 0;
+    i = haystack.indexOf(first, i + 1)
+  ) {
+    if (i + needle.length > haystack.length) return -1;
+    let match = true;
+    for (let j = 1; j < needle.length; j++) {
+      if (haystack[i + j] !== needle.charCodeAt(j)) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return i;
+  }
+  return -1;
+}
+
+/** Collects log lines instead of writing them to stderr. */
+export function captureLogs<T extends RequestHandlerClass>(
+  Handler: T,
+): { Handler: T; lines: string[] } {
+  const lines: string[] = [];
+  const Base = Handler as RequestHandlerClass;
+  class Captured extends Base {
+    override logMessage(format: string, ...args: unknown[]): void {
+      lines.push(pyFormat(format, args));
+    }
+  }
+  return { Handler: Captured as unknown as T, lines };
+}
