@@ -30,7 +30,7 @@ import { closeQuietly, isConnectionError } from "../http/conn.ts";
 import { BufferedReader } from "../http/reader.ts";
 import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
-import { pyFormat, pyRepr } from "./pyformat.ts";
+import { pyFormat, pyRepr } from "../http/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 
 /** Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are filled in. */

@@ -24,6 +24,7 @@
 
 import { HttpError } from "./errors.ts";
 import { latin1 } from "./latin1.ts";
+import { pyRepr } from "./pyformat.ts";
 
 /** Limits and Python-compatible leniencies of a {@link RequestParser}. */
 export interface ParserOptions {
@@ -176,27 +177,10 @@ export function checkFieldLine(
   return colon;
 }
 
-/** Python's `repr()` of a latin-1 string, for Python's `%r` messages. */
-function repr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (c === HTAB) out += "\\t";
-    else if (c === LF) out += "\\n";
-    else if (c === CR) out += "\\r";
-    else if (c < SP || (c >= DEL && c <= 0xa0) || c === 0xad) {
-      out += "\\x" + c.toString(16).padStart(2, "0");
-    } else out += ch;
-  }
-  return out + quote;
-}
-
 function badSyntax(line: string): HttpError {
   return new HttpError(
     "bad-request-line",
-    `Bad request syntax (${repr(line)})`,
+    `Bad request syntax (${pyRepr(line)})`,
   );
 }
 
@@ -393,7 +377,7 @@ export class RequestParser {
       if (method !== "GET") {
         throw new HttpError(
           "http09-not-get",
-          `Bad HTTP/0.9 request type (${repr(method)})`,
+          `Bad HTTP/0.9 request type (${pyRepr(method)})`,
         );
       }
       this.method = method;
@@ -420,7 +404,7 @@ export class RequestParser {
     if (minor === -1) {
       throw new HttpError(
         "bad-version",
-        `Bad request version (${repr(version)})`,
+        `Bad request version (${pyRepr(version)})`,
       );
     }
     if (major >= 2) {

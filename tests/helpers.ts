@@ -11,7 +11,7 @@ import {
   type ServerOptions,
   ThreadingHTTPServer,
 } from "../mod.ts";
-import { pyFormat } from "../handlers/pyformat.ts";
+import { pyFormat } from "../http/pyformat.ts";
 
 const decoder = new TextDecoder();
 
