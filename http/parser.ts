@@ -488,9 +488,12 @@ export class RequestParser {
   /**
    * RFC 9112 §6.3 (5): Content-Length = 1*DIGIT; an invalid value, or repeats
    * that differ, make the framing unrecoverable. Identical repeats are fine.
+   * A leading zero (`05`) is refused too: no client sends one, and a peer
+   * that reads it as octal would frame the body differently.
    */
   #contentLengthField(buf: Uint8Array, start: number, end: number): void {
-    let n = start < end ? 0 : -1;
+    const leadingZero = end - start > 1 && buf[start] === 0x30;
+    let n = start < end && !leadingZero ? 0 : -1;
     for (let i = start; i < end && n !== -1; i++) {
       const d = buf[i] - 0x30;
       n = d < 0 || d > 9 || n * 10 + d > Number.MAX_SAFE_INTEGER

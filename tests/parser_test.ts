@@ -477,11 +477,6 @@ runTable("Content-Length", [
     head: { contentLength: 0 },
   },
   {
-    name: "leading zeros are digits (1*DIGIT)",
-    raw: "POST / HTTP/1.0\r\nContent-Length: 05\r\n\r\n",
-    head: { contentLength: 5 },
-  },
-  {
     name: "the name matches in any case",
     raw: "POST / HTTP/1.0\r\ncontent-LENGTH: 7\r\n\r\n",
     head: { contentLength: 7 },
@@ -502,11 +497,6 @@ runTable("Content-Length", [
     head: { contentLength: 5 },
   },
   {
-    name: "repeats with the same number are identical",
-    raw: "POST / HTTP/1.0\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\n",
-    head: { contentLength: 5 },
-  },
-  {
     name: "repeats that differ conflict",
     raw: "POST / HTTP/1.0\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
     error: "conflicting-content-length",
@@ -516,7 +506,20 @@ runTable("Content-Length", [
     raw: "POST / HTTP/1.0\r\nContent-Length: 9007199254740992\r\n\r\n",
     error: "bad-content-length",
   },
-  ...["+5", "-1", "5 5", "5,5", "5, 5", "0x5", "5.0", "1e3", "", "five"].map(
+  ...[
+    "+5",
+    "-1",
+    "5 5",
+    "5,5",
+    "5, 5",
+    "0x5",
+    "5.0",
+    "1e3",
+    "",
+    "five",
+    "05",
+    "00",
+  ].map(
     (value): Case => ({
       name: `${JSON.stringify(value)} is not a length`,
       raw: `POST / HTTP/1.0\r\nContent-Length: ${value}\r\n\r\n`,
