@@ -493,7 +493,16 @@ export class BaseHTTPRequestHandler {
       this.server.handleError(this.request, this.clientAddress, error);
     }
     // Once part of the response is on the wire, all we can do is close.
-    if (this.wfile.sent > this.#sentBefore) return;
+    if (this.wfile.sent > this.#sentBefore) {
+      if (error instanceof HttpError) {
+        this.logError(
+          "code %d, message %s, after the response began: connection closed",
+          error.status,
+          error.message,
+        );
+      }
+      return;
+    }
     this.#headersBuffer = "";
     this.wfile.discard();
     if (!this.requestline) this.requestline = this.#parser.requestLine;
