@@ -1,0 +1,240 @@
+/**
+ * Hostile requests over the wire against a BaseHTTPRequestHandler: request
+ * smuggling through Content-Length, Transfer-Encoding and chunk framing, and
+ * heads that try to outgrow the limits. The parser's own tables check each
+ * rule on bytes; these check what a client sees: one 400, the connection
+ * closed, and never a second request served out of a body.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { BaseHTTPRequestHandler } from "../mod.ts";
+import { captureLogs, RawClient, serve } from "./helpers.ts";
+
+/** A complete request, hidden in bodies: serving it would be smuggling. */
+const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+
+/** Echoes each request's decoded body back, keeping the connection open. */
+class Echo extends BaseHTTPRequestHandler {
+  override protocolVersion = "HTTP/1.1";
+
+  async do_POST() {
+    const body = await this.rfile.read();
+    this.sendResponse(200);
+    this.sendHeader("Content-Length", String(body.length));
+    this.endHeaders();
+    await this.wfile.write(body);
+  }
+
+  do_GET() {
+    this.sendResponse(200);
+    this.sendHeader("Content-Length", "0");
+    this.endHeaders();
+  }
+}
+
+/** The request lines the handler logged with their status: `"GET / HTTP/1.1" 200`. */
+function requestsLogged(lines: string[]): string[] {
+  return lines.filter((line) => /^".*" \d{3} /.test(line))
+    .map((line) => line.replace(/ \S+$/, ""));
+}
+
+/**
+ * A request: `POST / HTTP/1.1`, Host, the given header lines, an empty line
+ * and the body bytes, all as sent.
+ */
+function post(fields: string[], body: string, version = "HTTP/1.1"): string {
+  return [`POST / ${version}`, "Host: t", ...fields, "", body].join("\r\n");
+}
+
+/** A chunked body whose last chunk ends early: after it comes {@link SMUGGLED}. */
+const CHUNKED_THEN_SMUGGLED = "0\r\n\r\n" + SMUGGLED;
+
+/** Rows: what is sent; each must be refused with exactly one 400. */
+const REFUSED: [string, string][] = [
+  // RFC 9112 §6.1: both framings at once is the classic CL.TE / TE.CL attack.
+  ...[
+    "chunked",
+    "Chunked",
+    "\tchunked",
+    "xchunked",
+    "chunked, identity",
+  ].flatMap((te): [string, string][] => [
+    [
+      `Content-Length before Transfer-Encoding: ${JSON.stringify(te)}`,
+      post(
+        ["Content-Length: 5", `Transfer-Encoding: ${te}`],
+        CHUNKED_THEN_SMUGGLED,
+      ),
+    ],
+    [
+      `Content-Length after Transfer-Encoding: ${JSON.stringify(te)}`,
+      post(
+        [`Transfer-Encoding: ${te}`, "Content-Length: 5"],
+        CHUNKED_THEN_SMUGGLED,
+      ),
+    ],
+  ]),
+  // Transfer-Encoding spellings another server may read as chunked, or not.
+  ...[
+    "xchunked",
+    "chunked, identity",
+    "identity, chunked",
+    "chunked;q=1",
+    '"chunked"',
+    "chunked,",
+    "\x0bchunked",
+    "",
+  ].map((te): [string, string] => [
+    `Transfer-Encoding: ${JSON.stringify(te)}`,
+    post([`Transfer-Encoding: ${te}`], CHUNKED_THEN_SMUGGLED),
+  ]),
+  [
+    "a repeated Transfer-Encoding: chunked",
+    post(
+      ["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"],
+      CHUNKED_THEN_SMUGGLED,
+    ),
+  ],
+  [
+    "Transfer-Encoding: chunked then identity in a second field",
+    post(
+      ["Transfer-Encoding: chunked", "Transfer-Encoding: identity"],
+      CHUNKED_THEN_SMUGGLED,
+    ),
+  ],
+  [
+    "Transfer-Encoding folded onto a previous line (obs-fold)",
+    post(["X: y", " Transfer-Encoding: chunked"], CHUNKED_THEN_SMUGGLED),
+  ],
+  [
+    "a space before the colon of Transfer-Encoding",
+    post(["Transfer-Encoding : chunked"], CHUNKED_THEN_SMUGGLED),
+  ],
+  [
+    "an HTTP/1.0 request with Transfer-Encoding",
+    post(
+      ["Connection: keep-alive", "Transfer-Encoding: chunked"],
+      CHUNKED_THEN_SMUGGLED,
+      "HTTP/1.0",
+    ),
+  ],
+  // Content-Length values a lenient parser reads as 5, with 5 body bytes.
+  ...["+5", "5 5", "5,5", "5, 5", "0005", "0x5", "5.0", "5e0", "", "five"].map(
+    (cl): [string, string] => [
+      `Content-Length: ${JSON.stringify(cl)}`,
+      post([`Content-Length: ${cl}`], "hello" + SMUGGLED),
+    ],
+  ),
+  [
+    "Content-Length over 2^53",
+    post(["Content-Length: 9007199254740993"], "hello" + SMUGGLED),
+  ],
+  [
+    "two Content-Length fields that differ",
+    post(["Content-Length: 5", "Content-Length: 50"], "hello" + SMUGGLED),
+  ],
+  // RFC 9112 §7.1: chunk framing; the handler is dispatched and reads the body.
+  ...[
+    ["a chunk size with 0x", "0x5\r\nhello\r\n"],
+    ["a negative chunk size", "-5\r\nhello\r\n"],
+    ["a chunk size of 17 hex digits", "00000000000000005\r\nhello\r\n"],
+    ["a chunk size of 2^64-1", "ffffffffffffffff\r\nhello\r\n"],
+    ["a bare LF after the chunk size", "5\nhello\r\n"],
+    ["a bare LF after the chunk data", "5\r\nhello\n"],
+    ["a chunk extension with a bare CR", "5;a=b\rc\r\nhello\r\n"],
+    ["chunk data longer than its size", "3\r\nhello\r\n"],
+  ].map(([name, chunk]): [string, string] => [
+    name,
+    post(["Transfer-Encoding: chunked"], chunk + CHUNKED_THEN_SMUGGLED),
+  ]),
+  [
+    "a last chunk with bare LF line endings",
+    post(["Transfer-Encoding: chunked"], "5\r\nhello\r\n0\n\n" + SMUGGLED),
+  ],
+  [
+    "a chunked body without its final CRLF",
+    post(["Transfer-Encoding: chunked"], "5\r\nhello\r\n0\r\n" + SMUGGLED),
+  ],
+];
+
+for (const [name, raw] of REFUSED) {
+  Deno.test(`smuggling: ${name} is one 400, then the connection closes`, async () => {
+    const { Handler, lines } = captureLogs(Echo);
+    await using s = serve(Handler);
+    using client = await RawClient.connect(s.port);
+    await client.send(raw);
+    const res = await client.readResponse();
+    assert.equal(res.status, 400, res.head);
+    assert.equal(res.headers.get("connection"), "close");
+    assert.ok(await client.closed(), "nothing follows the 400");
+    const requestLine = raw.slice(0, raw.indexOf("\r\n"));
+    assert.deepEqual(requestsLogged(lines), [`"${requestLine}" 400`]);
+    assert.ok(!lines.some((line) => line.includes("/smuggled")), `${lines}`);
+  });
+}
+
+/** Spellings of `chunked` that RFC 9110 §5.5, §7.8 make equal to it. */
+const CHUNKED_SPELLINGS = ["Chunked", "CHUNKED", "\tchunked", " chunked\t"];
+
+for (const te of CHUNKED_SPELLINGS) {
+  Deno.test(`smuggling: Transfer-Encoding: ${JSON.stringify(te)} is chunked, so a request in a chunk is payload`, async () => {
+    const { Handler, lines } = captureLogs(Echo);
+    await using s = serve(Handler);
+    using client = await RawClient.connect(s.port);
+    const size = SMUGGLED.length.toString(16);
+    await client.send(
+      post(
+        [`Transfer-Encoding: ${te}`],
+        `${size}\r\n${SMUGGLED}\r\n0\r\n\r\n`,
+      ),
+    );
+    const res = await client.readResponse();
+    assert.equal(res.status, 200);
+    assert.equal(res.text, SMUGGLED);
+    client.close();
+    assert.deepEqual(requestsLogged(lines), ['"POST / HTTP/1.1" 200']);
+  });
+}
+
+Deno.test("smuggling: a request inside a Content-Length body is payload, and the next one is served", async () => {
+  const { Handler, lines } = captureLogs(Echo);
+  await using s = serve(Handler);
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    post([`Content-Length: ${SMUGGLED.length}`], SMUGGLED) +
+      "GET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal((await client.readResponse()).text, SMUGGLED);
+  assert.equal((await client.readResponse()).status, 200);
+  assert.ok(await client.closed());
+  assert.deepEqual(requestsLogged(lines), [
+    '"POST / HTTP/1.1" 200',
+    '"GET /next HTTP/1.1" 200',
+  ]);
+});
+
+Deno.test("smuggling: a handler that ignores a bad chunked body answers, then closes instead of reading on", async () => {
+  class Ignoring extends Echo {
+    override async do_POST() {
+      this.sendResponse(200);
+      this.sendHeader("Content-Length", "2");
+      this.endHeaders();
+      await this.wfile.write("ok");
+    }
+  }
+  const { Handler, lines } = captureLogs(Ignoring);
+  await using s = serve(Handler);
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    post(["Transfer-Encoding: chunked"], "0x5\r\nhello\r\n" + SMUGGLED),
+  );
+  assert.equal((await client.readResponse()).text, "ok");
+  assert.ok(await client.closed(), "nothing follows the response");
+  assert.deepEqual(lines, [
+    '"POST / HTTP/1.1" 200 -',
+    "code 400, message Invalid chunk size, after the response began: " +
+    "connection closed",
+  ]);
+});
