@@ -238,3 +238,84 @@ Deno.test("smuggling: a handler that ignores a bad chunked body answers, then cl
     "connection closed",
   ]);
 });
+
+/** `X-<i>: vvv…` plus CRLF: a header line of `length` bytes in all. */
+function headerLine(i: number, length: number): string {
+  const name = `X-${i}: `;
+  return name + "v".repeat(length - name.length - 2) + "\r\n";
+}
+
+/** Counts the header fields it was sent. */
+class CountHeaders extends BaseHTTPRequestHandler {
+  do_GET() {
+    const count = [...this.headers.keys()].length;
+    this.sendResponse(200);
+    this.sendHeader("X-Count", String(count));
+    this.endHeaders();
+  }
+}
+
+Deno.test("limits: 100 header lines of 65,536 bytes each (6.5 MB) are accepted", async () => {
+  const { Handler } = captureLogs(CountHeaders);
+  await using s = serve(Handler);
+  using client = await RawClient.connect(s.port);
+  let head = "GET / HTTP/1.0\r\n";
+  for (let i = 0; i < 100; i++) head += headerLine(i, 65536);
+  await client.send(head + "\r\n");
+  const res = await client.readResponse();
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("x-count"), "100");
+});
+
+/** Heads that never end, cut off at the limit while the client still waits. */
+const ENDLESS: [string, string, number][] = [
+  ["a request line", "GET /" + "a".repeat(65536), 414],
+  ["empty lines before the request line", "\r\n".repeat(32769), 414],
+  [
+    "a header line",
+    "GET / HTTP/1.1\r\nHost: t\r\nX: " + "v".repeat(65536),
+    431,
+  ],
+  [
+    "a 101st header line",
+    "GET / HTTP/1.1\r\n" + "X: y\r\n".repeat(101),
+    431,
+  ],
+];
+
+for (const [what, partial, status] of ENDLESS) {
+  Deno.test(`limits: ${what} past the limit is ${status} before the head ends`, async () => {
+    const { Handler, lines } = captureLogs(CountHeaders);
+    await using s = serve(Handler);
+    using client = await RawClient.connect(s.port);
+    await client.send(partial);
+    const res = await client.readResponse();
+    assert.equal(res.status, status);
+    assert.ok(await client.closed());
+    assert.equal(requestsLogged(lines).length, 1, `${lines}`);
+  });
+}
+
+Deno.test("limits: a client streaming one endless header line is cut off at the limit, not after its data", async () => {
+  const { Handler } = captureLogs(CountHeaders);
+  await using s = serve(Handler);
+  using client = await RawClient.connect(s.port);
+  const response = client.readResponse();
+  const piece = "v".repeat(16384);
+  let sent = 0;
+  let cutOff = false;
+  response.finally(() => cutOff = true).catch(() => {});
+  await client.send("GET / HTTP/1.1\r\nHost: t\r\nX: ");
+  // At most 1 GiB; the server answers after 64 KiB plus what the kernel
+  // buffers between the two sockets.
+  while (!cutOff && sent < 1 << 30) {
+    try {
+      await client.send(piece);
+    } catch {
+      break; // The server closed: the write fails once its RST arrives.
+    }
+    sent += piece.length;
+  }
+  assert.equal((await response).status, 431);
+  assert.ok(sent < 32 << 20, `the client sent ${sent} bytes`);
+});
