@@ -134,6 +134,11 @@ export class RawClient implements Disposable {
     };
   }
 
+  /** Closes the sending side: the server reads end of stream. */
+  async closeWrite(): Promise<void> {
+    await this.#conn.closeWrite();
+  }
+
   /** Closes the connection. */
   close(): void {
     try {
