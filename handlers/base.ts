@@ -420,6 +420,9 @@ export class BaseHTTPRequestHandler {
     const parser = this.#parser;
     const options = this.server.options;
     let started = false;
+    // The head must be complete headTimeout after its first byte, however it
+    // trickles in (slowloris): set at the first wait for more of it.
+    let headDeadline = 0;
     for (;;) {
       if (reader.buffered > 0) {
         started = true;
@@ -427,10 +430,12 @@ export class BaseHTTPRequestHandler {
         if (parser.head) return parser.head;
       }
       if (!started && this.server.shuttingDown) return null;
-      const more = await reader.fill(
-        started ? "head" : "idle",
-        started ? options.headTimeout : options.idleTimeout,
-      );
+      let timeout = options.idleTimeout;
+      if (started && options.headTimeout > 0) {
+        headDeadline ||= Date.now() + options.headTimeout;
+        timeout = Math.max(1, headDeadline - Date.now());
+      } else if (started) timeout = 0;
+      const more = await reader.fill(started ? "head" : "idle", timeout);
       if (!more) {
         if (started) {
           throw new HttpError("bad-request-line", "Incomplete request");
