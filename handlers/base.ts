@@ -510,8 +510,7 @@ export class BaseHTTPRequestHandler {
     }
     this.#headersBuffer = "";
     this.wfile.discard();
-    if (!this.requestline) this.requestline = this.#parser.requestLine;
-    if (!this.command) this.command = this.#parser.method;
+    this.#takeParsedLine();
     const http = error instanceof HttpError ? error : null;
     try {
       await this.sendError(http?.status ?? 500, http?.reason, http?.explain);
@@ -521,11 +520,18 @@ export class BaseHTTPRequestHandler {
     }
   }
 
+  /** For the log of a refused head: the request line and method parsed so far. */
+  #takeParsedLine(): void {
+    if (!this.requestline) this.requestline = this.#parser.requestLine;
+    if (!this.command) this.command = this.#parser.method;
+  }
+
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
     if (phase === "head") {
       this.#status = 0;
       this.#headersBuffer = "";
+      this.#takeParsedLine();
       this.sendError(408).then(() => this.wfile.flush()).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
