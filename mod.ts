@@ -43,6 +43,11 @@ export {
   type RequestHandlerClass,
   VERSION,
 } from "./handlers/base.ts";
+export {
+  type FileBody,
+  type HeadBody,
+  SimpleHTTPRequestHandler,
+} from "./handlers/simple.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

@@ -1,0 +1,250 @@
+/**
+ * File bodies for `SimpleHTTPRequestHandler`: a bounded in-memory cache of
+ * small files, revalidated against a `stat` on every request, and the copy
+ * loop that streams large files through a bounded pool of big buffers.
+ *
+ * Why both: an awaited file-system call costs about as much as a whole HTTP
+ * exchange, so a small file is best served from memory after one
+ * `Deno.statSync`; a large file is best streamed with a large reusable buffer
+ * (see PERF-NOTES.md), and must never be read whole.
+ *
+ * @example
+ * ```ts
+ * import { FileCache } from "./filebody.ts";
+ *
+ * const cache = new FileCache({
+ *   maxEntryBytes: 1024,
+ *   maxTotalBytes: 4096,
+ *   racyMs: 0,
+ * });
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * const info = Deno.statSync(path);
+ * cache.lookup(path, info); // null: not read yet
+ * // Kept at once here; by default a file changed in the last 2 s is not kept.
+ * const entry = cache.load(path, info); // reads the file
+ * console.log(entry?.body.length); // 5
+ * console.log(cache.lookup(path, Deno.statSync(path)) === entry); // true
+ * await Deno.remove(path);
+ * ```
+ *
+ * @module
+ */
+
+import type { BufferedWriter } from "../http/writer.ts";
+
+/** A small file's contents and what identifies the version they are of. */
+export interface CachedFile {
+  /** The file's bytes. */
+  readonly body: Uint8Array;
+  /** The `stat` taken before reading: what a later `stat` must match. */
+  readonly info: Deno.FileInfo;
+}
+
+/** Limits of a {@link FileCache}. */
+export interface FileCacheOptions {
+  /** Largest file kept, in bytes. */
+  maxEntryBytes: number;
+  /** Most bytes kept in all, counting a small overhead per entry. */
+  maxTotalBytes: number;
+  /**
+   * How long ago a file must have changed (`mtime` and `ctime`) to be kept,
+   * in ms; default 2,000. Two writes within one tick of the file system's
+   * clock can leave the same times and size (and Deno reports `ctime` in
+   * whole seconds), so a file changed that recently is read again on every
+   * request until the tick has surely passed, as Git treats "racy" entries.
+   * 2 s also covers FAT's clock.
+   */
+  racyMs?: number;
+}
+
+/** What an entry costs beyond its body, so that empty files are bounded too. */
+const ENTRY_OVERHEAD = 256;
+
+/**
+ * A bounded, least-recently-used cache of small files, keyed by path. It never
+ * serves a stale file: every lookup passes the caller's fresh `stat`, and an
+ * entry whose size, modification or change time, inode or device differ is
+ * dropped.
+ */
+export class FileCache {
+  /** Limits given at construction. */
+  readonly options: FileCacheOptions;
+  #entries = new Map<string, CachedFile>();
+  #bytes = 0;
+
+  /** @param options the size limits */
+  constructor(options: FileCacheOptions) {
+    this.options = options;
+  }
+
+  /** Bytes held, overhead included. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * The cached contents of `path` if they are of the version `info`
+   * describes, else null (and a stale entry is dropped).
+   */
+  lookup(path: string, info: Deno.FileInfo): CachedFile | null {
+    const entry = this.#entries.get(path);
+    if (entry === undefined) return null;
+    this.#entries.delete(path);
+    if (!sameVersion(entry.info, info)) {
+      this.#bytes -= cost(entry);
+      return null;
+    }
+    // Re-inserting moves it to the end: Map order is the LRU order.
+    this.#entries.set(path, entry);
+    return entry;
+  }
+
+  /**
+   * Reads `path`, whose fresh `stat` is `info`, and keeps it unless it was
+   * changed too recently to tell versions apart. Null when the file holds
+   * more than `maxEntryBytes` (it grew since `info`): stream it instead.
+   * Throws what `Deno.openSync` throws.
+   *
+   * The size comes from `info`, not from the open file: Deno checks an open
+   * file's `stat` against its real path, which a read grant given through a
+   * symlinked folder does not cover.
+   */
+  load(path: string, info: Deno.FileInfo): CachedFile | null {
+    if (info.size > this.options.maxEntryBytes) return null;
+    // One byte more than expected tells that the file grew.
+    const body = new Uint8Array(info.size + 1);
+    let n = 0;
+    const file = Deno.openSync(path);
+    try {
+      while (n < body.length) {
+        const read = file.readSync(body.subarray(n));
+        if (read === null) break;
+        n += read;
+      }
+    } finally {
+      file.close();
+    }
+    if (n > info.size) return null;
+    const entry = { body: body.subarray(0, n), info };
+    const { mtime, ctime } = info;
+    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
+    // A file that shrank meanwhile is served as read, but not kept. A file
+    // rewritten meanwhile at the same size is kept under its older `info`:
+    // the next lookup sees the newer times and reads it again.
+    if (
+      n === info.size && Date.now() - changed >= (this.options.racyMs ?? 2_000)
+    ) {
+      this.#insert(path, entry);
+    }
+    return entry;
+  }
+
+  #insert(path: string, entry: CachedFile): void {
+    const old = this.#entries.get(path);
+    if (old !== undefined) {
+      this.#entries.delete(path);
+      this.#bytes -= cost(old);
+    }
+    const size = cost(entry);
+    if (size > this.options.maxTotalBytes) return;
+    for (const [oldest, value] of this.#entries) {
+      if (this.#bytes + size <= this.options.maxTotalBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= cost(value);
+    }
+    this.#entries.set(path, entry);
+    this.#bytes += size;
+  }
+}
+
+function cost(entry: CachedFile): number {
+  return entry.body.length + ENTRY_OVERHEAD;
+}
+
+/**
+ * Whether two `stat`s describe the same version of a file. `ctime` catches a
+ * rewrite that restored the old `mtime` (`cp -p`, `touch -d`); inode and
+ * device catch a file replaced by rename.
+ */
+function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.size === b.size && a.ino === b.ino && a.dev === b.dev &&
+    a.mtime?.getTime() === b.mtime?.getTime() &&
+    a.ctime?.getTime() === b.ctime?.getTime();
+}
+
+/**
+ * A pool of equal, large buffers with a cap on how many exist, so that many
+ * concurrent downloads cannot multiply memory: past the cap, a download gets
+ * a smaller buffer of its own.
+ */
+export class BufferPool {
+  /** Size of the pooled buffers. */
+  readonly size: number;
+  /** Most pooled buffers in existence at once. */
+  readonly max: number;
+  /** Size of a buffer handed out when the pool is exhausted. */
+  readonly fallbackSize: number;
+  #free: Uint8Array[] = [];
+  #created = 0;
+
+  /**
+   * @param size bytes per pooled buffer
+   * @param max most pooled buffers
+   * @param fallbackSize bytes of a buffer made when all pooled ones are out
+   */
+  constructor(size: number, max: number, fallbackSize: number) {
+    this.size = size;
+    this.max = max;
+    this.fallbackSize = fallbackSize;
+  }
+
+  /** A buffer to use until {@link release}. */
+  acquire(): Uint8Array {
+    const free = this.#free.pop();
+    if (free !== undefined) return free;
+    if (this.#created < this.max) {
+      this.#created++;
+      return new Uint8Array(this.size);
+    }
+    return new Uint8Array(this.fallbackSize);
+  }
+
+  /** Returns a buffer from {@link acquire}; fallback buffers are dropped. */
+  release(buf: Uint8Array): void {
+    if (buf.length === this.size) this.#free.push(buf);
+  }
+}
+
+/** The copy buffers of all handlers: 1 MiB each, at most 16 (16 MiB). */
+export const COPY_BUFFERS = new BufferPool(1 << 20, 16, 64 * 1024);
+
+/**
+ * Copies up to `length` bytes of `source` to `output`, one pooled buffer at a
+ * time. Resolves to the number of bytes copied, which is less than `length`
+ * only when the file ended early. The caller closes `source`.
+ */
+export async function copyBytes(
+  source: Deno.FsFile,
+  output: BufferedWriter,
+  length: number,
+  pool: BufferPool = COPY_BUFFERS,
+): Promise<number> {
+  const buf = pool.acquire();
+  let copied = 0;
+  try {
+    while (copied < length) {
+      const n = await source.read(
+        buf.subarray(0, Math.min(buf.length, length - copied)),
+      );
+      if (n === null) break;
+      // BufferedWriter sends a chunk this large straight from `buf`, without
+      // keeping it, so `buf` may be reused at once.
+      await output.write(buf.subarray(0, n));
+      copied += n;
+    }
+  } finally {
+    pool.release(buf);
+  }
+  return copied;
+}

@@ -1,0 +1,347 @@
+/**
+ * `SimpleHTTPRequestHandler`: serves the files and folder listings of one
+ * folder for GET and HEAD, as Python's `http.server.SimpleHTTPRequestHandler`
+ * (what `python3 -m http.server` runs).
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
+ *
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   SimpleHTTPRequestHandler,
+ *   { directory: "." },
+ * );
+ * console.log(server.serverPort > 0); // true
+ * ```
+ *
+ * @module
+ */
+
+import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
+import { parseHttpDate } from "../http/date.ts";
+import { HttpError } from "../http/errors.ts";
+import type { BufferedWriter } from "../http/writer.ts";
+import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
+import { type ListingEntry, renderListing } from "./listing.ts";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
+import { directoryLocation, translatePath } from "./paths.ts";
+
+/** An open file left for `do_GET` to copy after {@link SimpleHTTPRequestHandler.sendHead}. */
+export interface FileBody {
+  /** The open file; whoever receives it closes it. */
+  file: Deno.FsFile;
+  /** The `Content-Length` that was sent: copy no more than this. */
+  length: number;
+}
+
+/**
+ * What {@link SimpleHTTPRequestHandler.sendHead} leaves to send after the
+ * headers: bytes (a small file or a listing), an open file, or nothing.
+ */
+export type HeadBody = Uint8Array | FileBody | null;
+
+/** Files up to this size are served from {@link SMALL_FILES}. */
+const MAX_CACHED_FILE = 64 * 1024;
+
+/** The small files of all handlers in this process: 32 MiB at most. */
+const SMALL_FILES = new FileCache({
+  maxEntryBytes: MAX_CACHED_FILE,
+  maxTotalBytes: 32 * 1024 * 1024,
+});
+
+const SEP = Deno.build.os === "windows" ? "\\" : "/";
+
+const INDEX_PAGES: readonly string[] = Object.freeze([
+  "index.html",
+  "index.htm",
+]);
+
+/**
+ * Serves GET and HEAD from {@link directory}, as Python's
+ * `SimpleHTTPRequestHandler`: files with `Content-type`, `Content-Length` and
+ * `Last-Modified`, 304 for a fresh `If-Modified-Since`, a 301 that adds a
+ * folder's trailing slash, a folder's `index.html`, else its listing page,
+ * and 404 "File not found" for anything missing or unreadable.
+ *
+ * The folder is the server's `directory` option (Python's `directory=`
+ * argument), else the current folder; subclasses may set the field.
+ *
+ * Run with read permission for the served folder only
+ * (`--allow-read=<folder>`), it answers 404 for any path whose real path,
+ * symlinks followed, lies outside the grant, since Deno's path grant does not
+ * stop a symlink inside the folder from reaching outside it. With full read
+ * permission it follows symlinks as Python does.
+ */
+export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  override serverVersion = `SimpleHTTP/${VERSION}`;
+  /** The folder served. Relative paths are taken from the current folder. */
+  directory: string = this.server.options.directory ?? ".";
+  /**
+   * Types by extension (with its dot), looked up as written, then
+   * lower-cased, before the mime-db table; Python's defaults serve compressed
+   * files as themselves.
+   */
+  extensionsMap: Readonly<Record<string, string>> = DEFAULT_EXTENSIONS_MAP;
+  /** The file names served for a folder instead of its listing, in order. */
+  indexPages: readonly string[] = INDEX_PAGES;
+
+  /** Serves a GET request: the headers, then the file or listing. */
+  async do_GET(): Promise<void> {
+    const body = await this.sendHead();
+    if (body === null) return;
+    if (body instanceof Uint8Array) {
+      await this.wfile.write(body);
+      return;
+    }
+    try {
+      const copied = await this.copyfile(body.file, this.wfile, body.length);
+      // The Content-Length that was sent cannot be met: only closing the
+      // connection tells the client the body is cut short.
+      if (copied < body.length) {
+        this.logError("file shrank while being sent: %s", this.path);
+        this.closeConnection = true;
+      }
+    } finally {
+      body.file.close();
+    }
+  }
+
+  /** Serves a HEAD request: the headers of the GET, without a body. */
+  async do_HEAD(): Promise<void> {
+    const body = await this.sendHead();
+    if (body !== null && !(body instanceof Uint8Array)) body.file.close();
+  }
+
+  /**
+   * Sends the status line and headers common to GET and HEAD, and returns
+   * what the body would be: bytes, an open file (the caller closes it), or
+   * null when the response is complete (301, 304). Throws an
+   * {@link HttpError} for 404 (and 400 for a NUL in the path).
+   */
+  async sendHead(): Promise<HeadBody> {
+    let path = this.translatePath(this.path);
+    let info = this.#stat(path);
+    if (info?.isDirectory) {
+      const location = directoryLocation(this.path);
+      if (location !== null) {
+        // Python's redirect, as Apache does it.
+        this.sendResponse(301);
+        this.sendHeader("Location", location);
+        this.sendHeader("Content-Length", "0");
+        this.endHeaders();
+        return null;
+      }
+      const folder = path.endsWith("/") ? path : path + "/";
+      const index = this.indexPages.find((name) =>
+        this.#stat(folder + name)?.isFile
+      );
+      if (index === undefined) return await this.listDirectory(path);
+      path = folder + index;
+      info = this.#stat(path);
+    }
+    // A trailing slash names a folder: on a file it is 404 (CPython
+    // bpo-17324), even where the platform would open the file.
+    if (info === null || !info.isFile || path.endsWith("/")) {
+      throw notFound();
+    }
+    const ctype = this.guessType(path);
+    let body: Uint8Array | FileBody;
+    // The size and times come from the stat above, not from the open
+    // file as in Python: see FileCache.load.
+    const cached = info.size <= MAX_CACHED_FILE
+      ? SMALL_FILES.lookup(path, info) ?? loadSmall(path, info)
+      : null;
+    if (cached !== null) body = cached.body;
+    else body = { file: await openFile(path), length: info.size };
+    if (this.#notModified(info)) {
+      if (!(body instanceof Uint8Array)) body.file.close();
+      this.sendResponse(304);
+      this.endHeaders();
+      return null;
+    }
+    this.sendResponse(200);
+    this.sendHeader("Content-type", ctype);
+    this.sendHeader("Content-Length", String(body.length));
+    this.sendHeader(
+      "Last-Modified",
+      this.dateTimeString(info.mtime?.getTime() ?? 0),
+    );
+    this.endHeaders();
+    return body;
+  }
+
+  /**
+   * Sends the headers of a folder's listing page (Python's markup) and
+   * returns the page. An unreadable folder is 404 "No permission to list
+   * directory", as in Python.
+   */
+  async listDirectory(path: string): Promise<Uint8Array> {
+    const entries: ListingEntry[] = [];
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        entries.push({
+          name: entry.name,
+          // DirEntry.isDirectory does not follow symlinks; Python's isdir does.
+          isDirectory: entry.isSymlink
+            ? this.#stat(path + SEP + entry.name, false)?.isDirectory ?? false
+            : entry.isDirectory,
+          isSymlink: entry.isSymlink,
+        });
+      }
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError("not-found", "No permission to list directory", {
+        cause: error,
+      });
+    }
+    const { body, charset } = renderListing(this.path, entries);
+    this.sendResponse(200);
+    this.sendHeader("Content-type", `text/html; charset=${charset}`);
+    this.sendHeader("Content-Length", String(body.length));
+    this.endHeaders();
+    return body;
+  }
+
+  /**
+   * The file system path a request-target names under {@link directory}
+   * (see `translatePath` in `paths.ts`): never outside it. Throws an
+   * {@link HttpError} (400) for a NUL.
+   */
+  translatePath(path: string): string {
+    return translatePath(this.directory, path);
+  }
+
+  /**
+   * Copies the file's body to the response, at most `length` bytes (the
+   * `Content-Length` sent), through a large pooled buffer. Resolves to the
+   * bytes copied. The caller closes `source`.
+   */
+  copyfile(
+    source: Deno.FsFile,
+    outputfile: BufferedWriter,
+    length: number,
+  ): Promise<number> {
+    return copyBytes(source, outputfile, length);
+  }
+
+  /** The `Content-type` of a file: {@link extensionsMap}, then mime-db. */
+  guessType(path: string): string {
+    return guessType(path, this.extensionsMap);
+  }
+
+  /**
+   * Whether `If-Modified-Since` lets us answer 304, as Python decides: not
+   * when `If-None-Match` is present or the date does not parse; whole
+   * seconds. Unlike Python, a date with a zone other than GMT is compared
+   * too (Python ignores it).
+   */
+  #notModified(info: Deno.FileInfo): boolean {
+    const headers = this.headers;
+    const since = headers.get("if-modified-since");
+    if (since === null || headers.has("if-none-match")) return false;
+    const ims = parseHttpDate(since);
+    const mtime = info.mtime?.getTime();
+    if (ims === null || mtime === undefined) return false;
+    return Math.floor(mtime / 1000) * 1000 <= ims;
+  }
+
+  /**
+   * `Deno.statSync(path)` (symlinks followed), or null when it is missing,
+   * unreadable, or outside the read permission (logged when `log`).
+   */
+  #stat(path: string, log = true): Deno.FileInfo | null {
+    try {
+      if (!hasFullRead() && !this.#mayRead(path, log)) return null;
+      return Deno.statSync(path);
+    } catch {
+      // Python's isdir and open map every OSError to "not there".
+      return null;
+    }
+  }
+
+  /**
+   * Whether the read grant covers `path` and its real path: the real path
+   * must be granted too, or lie under the served folder's real path (for a
+   * grant that names the folder through a symlink; Deno checks the path as
+   * given, so `path` is what gets opened). Permissions are queried, never
+   * requested: no prompt. `log` says whether a refusal is logged (not for
+   * the symlinks of a listing).
+   */
+  #mayRead(path: string, log: boolean): boolean {
+    if (!isGranted(path)) {
+      if (log) this.logError("refused %s: no read permission", path);
+      return false;
+    }
+    const real = Deno.realPathSync(path);
+    if (isGranted(real)) return true;
+    const root = realDirectory(this.directory);
+    if (
+      root !== null &&
+      (real === root || real.startsWith(root.endsWith(SEP) ? root : root + SEP))
+    ) {
+      return true;
+    }
+    if (log) {
+      this.logError(
+        "refused %s: its real path %s is outside the read permission",
+        path,
+        real,
+      );
+    }
+    return false;
+  }
+}
+
+function notFound(cause?: unknown): HttpError {
+  return new HttpError("not-found", "File not found", { cause });
+}
+
+/**
+ * Reads a small file through the cache; null when it has grown past the
+ * cache's size meanwhile; unreadable -> 404.
+ */
+function loadSmall(path: string, info: Deno.FileInfo): CachedFile | null {
+  try {
+    return SMALL_FILES.load(path, info);
+  } catch (error) {
+    throw notFound(error);
+  }
+}
+
+async function openFile(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path);
+  } catch (error) {
+    throw notFound(error);
+  }
+}
+
+/** Queried once: with full read permission no path needs checking. */
+let fullRead: boolean | undefined;
+
+function hasFullRead(): boolean {
+  return fullRead ??=
+    Deno.permissions.querySync({ name: "read" }).state === "granted";
+}
+
+function isGranted(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state ===
+    "granted";
+}
+
+/** Real paths of served folders, resolved once each. */
+const realDirectories = new Map<string, string | null>();
+
+function realDirectory(directory: string): string | null {
+  let real = realDirectories.get(directory);
+  if (real === undefined) {
+    try {
+      real = isGranted(directory) ? Deno.realPathSync(directory) : null;
+    } catch {
+      real = null;
+    }
+    realDirectories.set(directory, real);
+  }
+  return real;
+}
