@@ -115,10 +115,12 @@ export class BufferedWriter {
   }
 
   async #writeAll(data: Uint8Array): Promise<void> {
-    this.deadline.arm("write", this.timeoutMs);
     try {
       let offset = 0;
       while (offset < data.length) {
+        // Armed per partial write: the timeout bounds a stall, so a slow
+        // client that keeps reading a large write is not dropped.
+        this.deadline.arm("write", this.timeoutMs);
         offset += await this.conn.write(data.subarray(offset));
       }
       this.sent += data.length;
