@@ -52,3 +52,8 @@ export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";
 export type { BufferedWriter } from "./http/writer.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./cli.ts");
+  Deno.exit(await main(Deno.args));
+}

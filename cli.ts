@@ -1,0 +1,314 @@
+/**
+ * The command line of `python -m http.server`: `[port] -b/--bind ADDRESS
+ * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
+ * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
+ * SIGINT/SIGTERM. Permissions are checked up front, so a missing flag is one
+ * clear line and never a prompt or a stack trace.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * Deno.exit(await main(["8080", "--bind", "127.0.0.1"]));
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { RequestHandlerClass } from "./handlers/base.ts";
+import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { ThreadingHTTPServer } from "./server.ts";
+
+const PROG = "httpserver";
+
+const USAGE =
+  `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [port]`;
+
+const HELP = `${USAGE}
+
+positional arguments:
+  port                  bind to this port (default: 8000)
+
+options:
+  -h, --help            show this help message and exit
+  --cgi                 run as CGI server
+  -b ADDRESS, --bind ADDRESS
+                        bind to this address (default: all interfaces)
+  -d DIRECTORY, --directory DIRECTORY
+                        serve this directory (default: current directory)
+  -p VERSION, --protocol VERSION
+                        conform to this HTTP version (default: HTTP/1.0)
+`;
+
+/** The command line's settings, with Python's defaults. */
+export interface CliOptions {
+  /** The port to listen on; default 8000. */
+  port: number;
+  /** The address to bind; undefined means all interfaces (IPv6 dual-stack when possible). */
+  bind?: string;
+  /** The folder to serve; default the current folder. */
+  directory: string;
+  /** The HTTP version the server conforms to; default `HTTP/1.0`. */
+  protocol: string;
+  /** Run CGI scripts under `/cgi-bin` and `/htbin`. */
+  cgi: boolean;
+}
+
+/** A command line that cannot be run: argparse's usage error (exit status 2). */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * Parses arguments as `python -m http.server` does. Returns null for
+ * `--help`; throws {@link UsageError} for anything it cannot take.
+ */
+export function parseCliArgs(args: string[]): CliOptions | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        cgi: { type: "boolean" },
+        bind: { type: "string", short: "b" },
+        directory: { type: "string", short: "d" },
+        protocol: { type: "string", short: "p" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(argparseMessage((error as Error).message));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return null;
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `unrecognized arguments: ${positionals.slice(1).join(" ")}`,
+    );
+  }
+  const portText = positionals[0] ?? "8000";
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port <= 65535)) {
+    throw new UsageError(
+      `argument port: invalid port: '${portText}' (use 0-65535)`,
+    );
+  }
+  const protocol = values.protocol ?? "HTTP/1.0";
+  if (!/^HTTP\/1\.[01]$/.test(protocol)) {
+    throw new UsageError(
+      `argument -p/--protocol: invalid version: '${protocol}' (use HTTP/1.0 or HTTP/1.1)`,
+    );
+  }
+  return {
+    port,
+    bind: values.bind,
+    directory: values.directory ?? ".",
+    protocol,
+    cgi: values.cgi ?? false,
+  };
+}
+
+/** Turns node's parseArgs messages into argparse's wording. */
+function argparseMessage(message: string): string {
+  const unknown = message.match(/Unknown option '([^']+)'/);
+  if (unknown) return `unrecognized arguments: ${unknown[1]}`;
+  const missing = message.match(
+    /Option '(?:-(\w), )?--(\w+) <value>' argument missing/,
+  );
+  if (missing) {
+    const names = missing[1]
+      ? `-${missing[1]}/--${missing[2]}`
+      : `--${missing[2]}`;
+    return `argument ${names}: expected one argument`;
+  }
+  return message.split("\n")[0];
+}
+
+/** A runtime failure with a clear message (exit status 1). */
+class StartupError extends Error {}
+
+/**
+ * Runs the command line: serves until SIGINT or SIGTERM and resolves to the
+ * exit status (0 after a signal, 1 on a runtime error, 2 on a usage error).
+ */
+export async function main(args: string[]): Promise<number> {
+  let options: CliOptions | null;
+  try {
+    options = parseCliArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
+    return 2;
+  }
+  if (options === null) {
+    console.log(HELP.trimEnd());
+    return 0;
+  }
+  let server: ThreadingHTTPServer;
+  try {
+    checkDirectory(options.directory);
+    server = listen(options, handlerFor(options));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
+      return 2;
+    }
+    console.error(`${PROG}: error: ${describeStartupError(error, options)}`);
+    return 1;
+  }
+  await serveUntilSignal(server, () => printBanner(server));
+  return 0;
+}
+
+/** Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...` */
+function printBanner(server: ThreadingHTTPServer): void {
+  const host = server.serverName;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  console.log(
+    `Serving HTTP on ${host} port ${server.serverPort} (http://${urlHost}:${server.serverPort}/) ...`,
+  );
+}
+
+/** The handler class for the options: files, or files and CGI, at the chosen protocol. */
+function handlerFor(options: CliOptions): RequestHandlerClass {
+  if (options.cgi) {
+    throw new StartupError("--cgi is not available in this version");
+  }
+  const protocol = options.protocol;
+  return class extends SimpleHTTPRequestHandler {
+    override protocolVersion = protocol;
+  };
+}
+
+/** The folder must exist and be readable before the banner promises to serve it. */
+function checkDirectory(directory: string): void {
+  requirePermission(
+    { name: "read", path: directory },
+    `read access to '${directory}' is not permitted: run again with --allow-read=${directory}`,
+  );
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(directory);
+  } catch {
+    throw new UsageError(
+      `argument -d/--directory: no such directory: '${directory}'`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      `argument -d/--directory: not a directory: '${directory}'`,
+    );
+  }
+}
+
+/**
+ * Binds the server. Without `--bind` it listens on all interfaces: IPv6
+ * dual-stack `::` when that is possible and permitted, else `0.0.0.0`.
+ */
+function listen(
+  options: CliOptions,
+  Handler: RequestHandlerClass,
+): ThreadingHTTPServer {
+  const serverOptions = { directory: options.directory };
+  const candidates = options.bind !== undefined
+    ? [options.bind]
+    : ["::", "0.0.0.0"];
+  const permitted = candidates.filter((host) => netGranted(host, options.port));
+  if (permitted.length === 0) {
+    const host = candidates.at(-1)!;
+    throw new StartupError(
+      `network access to ${netHost(host, options.port)} is not permitted: ` +
+        `run again with --allow-net=${
+          netHost(host, options.port)
+        } (or --allow-net)`,
+    );
+  }
+  for (const [i, hostname] of permitted.entries()) {
+    try {
+      return new ThreadingHTTPServer(
+        { hostname, port: options.port },
+        Handler,
+        serverOptions,
+      );
+    } catch (error) {
+      const last = i === permitted.length - 1;
+      // No IPv6 on this machine: fall back to IPv4, as Python's CLI does.
+      if (last || error instanceof Deno.errors.AddrInUse) throw error;
+    }
+  }
+  throw new StartupError("no address to listen on");
+}
+
+function netHost(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+function netGranted(host: string, port: number): boolean {
+  return Deno.permissions.querySync({ name: "net", host: netHost(host, port) })
+    .state ===
+    "granted";
+}
+
+function requirePermission(
+  descriptor: Deno.PermissionDescriptor,
+  message: string,
+): void {
+  if (Deno.permissions.querySync(descriptor).state !== "granted") {
+    throw new StartupError(message);
+  }
+}
+
+function describeStartupError(error: unknown, options: CliOptions): string {
+  const where = options.bind ?? "all interfaces";
+  if (error instanceof StartupError) return error.message;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `port ${options.port} on ${where} is already in use`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `not permitted to listen on port ${options.port} on ${where} (ports below 1024 need privileges)`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `cannot bind to ${where}: address not available`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Serves until SIGINT (prints Python's message) or SIGTERM, then lets
+ * in-flight responses finish. A second signal exits at once. `onReady` runs
+ * once the signals are handled, so a signal right after the banner is not lost.
+ */
+async function serveUntilSignal(
+  server: ThreadingHTTPServer,
+  onReady: () => void,
+): Promise<void> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  let stopping = false;
+  const onSignal = (signal: Deno.Signal) => () => {
+    if (stopping) Deno.exit(signal === "SIGINT" ? 130 : 143);
+    stopping = true;
+    if (signal === "SIGINT") {
+      console.log("\nKeyboard interrupt received, exiting.");
+    }
+    server.shutdown().catch((error) => console.error(error));
+  };
+  const listeners = signals.map((signal) =>
+    [signal, onSignal(signal)] as const
+  );
+  for (const [signal, listener] of listeners) {
+    Deno.addSignalListener(signal, listener);
+  }
+  onReady();
+  try {
+    await server.serveForever();
+    await server.shutdown();
+  } finally {
+    for (const [signal, listener] of listeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
+    server.serverClose();
+  }
+}

@@ -1,0 +1,281 @@
+// The command line as people run it: a real `deno run mod.ts` child process
+// with the narrowest permissions, talked to over 127.0.0.1.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const MOD = fileURLToPath(new URL("../mod.ts", import.meta.url));
+const decoder = new TextDecoder();
+
+/** A running CLI child; `await using` kills it if the test did not stop it. */
+class Cli implements AsyncDisposable {
+  #child: Deno.ChildProcess;
+  #stdout: ReadableStreamDefaultReader<string>;
+  #stderr: Promise<string>;
+  out = "";
+
+  constructor(permissions: string[], args: string[]) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", ...permissions, MOD, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    this.#stderr = new Response(this.#child.stderr).text();
+  }
+
+  /**
+   * Reads stdout until `pattern` matches; null when stdout ends first. A
+   * child that prints nothing for 20 s is killed, so a broken CLI fails the
+   * test instead of hanging it.
+   */
+  async waitFor(pattern: RegExp): Promise<RegExpMatchArray | null> {
+    const watchdog = setTimeout(() => this.#child.kill("SIGKILL"), 20_000);
+    try {
+      for (;;) {
+        const match = this.out.match(pattern);
+        if (match) return match;
+        const { value, done } = await this.#stdout.read();
+        if (done) return null;
+        this.out += value;
+      }
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
+  /** Waits for exit; returns the status code, all stdout and stderr. */
+  async finish(): Promise<{ code: number; stdout: string; stderr: string }> {
+    for (;;) {
+      const { value, done } = await this.#stdout.read();
+      if (done) break;
+      this.out += value;
+    }
+    const status = await this.#child.status;
+    return { code: status.code, stdout: this.out, stderr: await this.#stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await this.finish();
+  }
+}
+
+/** Runs the CLI to completion (for arguments that make it exit). */
+async function run(permissions: string[], args: string[]) {
+  await using cli = new Cli(permissions, args);
+  return await cli.finish();
+}
+
+async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "httpserver-cli-" });
+  try {
+    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const BANNER =
+  /Serving HTTP on (\S+) port (\d+) \(http:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
+
+Deno.test("the CLI serves a folder with only --allow-net and --allow-read for it, and SIGINT exits 0", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      ["0", "-b", "127.0.0.1", "-d", dir],
+    );
+    const banner = await cli.waitFor(BANNER);
+    assert.ok(banner, "banner printed");
+    assert.equal(banner[1], "127.0.0.1");
+    const port = Number(banner[2]);
+    const res = await fetch(`http://127.0.0.1:${port}/hello.txt`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "hello\n");
+    assert.equal(
+      res.headers.get("server")?.startsWith("SimpleHTTP/0.6 Deno/"),
+      true,
+    );
+    cli.kill("SIGINT");
+    const { code, stdout, stderr } = await cli.finish();
+    assert.equal(code, 0);
+    assert.match(stdout, /\nKeyboard interrupt received, exiting\.\n$/);
+    assert.match(stderr, /"GET \/hello\.txt HTTP\/1\.1" 200 -/);
+  });
+});
+
+Deno.test("SIGTERM stops the CLI with exit 0 and no message", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      [
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        dir,
+      ],
+    );
+    assert.ok(await cli.waitFor(BANNER));
+    cli.kill("SIGTERM");
+    const { code, stdout } = await cli.finish();
+    assert.equal(code, 0);
+    assert.ok(!stdout.includes("Keyboard interrupt"));
+  });
+});
+
+Deno.test("--protocol HTTP/1.1 answers with HTTP/1.1 and keeps connections alive", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      [
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        dir,
+        "-p",
+        "HTTP/1.1",
+      ],
+    );
+    const banner = await cli.waitFor(BANNER);
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: Number(banner![2]),
+    });
+    try {
+      const request = "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+      const buf = new Uint8Array(4096);
+      for (let i = 0; i < 2; i++) {
+        await conn.write(new TextEncoder().encode(request));
+        const n = await conn.read(buf);
+        const text = decoder.decode(buf.subarray(0, n!));
+        assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+        assert.ok(text.endsWith("\r\n\r\nhello\n"));
+      }
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+Deno.test("an IPv6 bind address is bracketed in the banner URL", async (t) => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+  } catch {
+    return void t.step({
+      name: "no IPv6 loopback here",
+      ignore: true,
+      fn: () => {},
+    });
+  }
+  await withFolder(async (dir) => {
+    await using cli = new Cli(["--allow-net", `--allow-read=${dir}`], [
+      "0",
+      "-b",
+      "::1",
+      "-d",
+      dir,
+    ]);
+    const banner = await cli.waitFor(BANNER);
+    assert.equal(banner![1], "::1");
+    assert.equal(banner![3], "[::1]");
+  });
+});
+
+Deno.test("--help prints argparse's help and exits 0", async () => {
+  const { code, stdout } = await run([], ["--help"]);
+  assert.equal(code, 0);
+  assert.match(
+    stdout,
+    /^usage: httpserver \[-h\] \[--cgi\] \[-b ADDRESS\] \[-d DIRECTORY\] \[-p VERSION\] \[port\]\n/,
+  );
+  for (
+    const flag of [
+      "-b ADDRESS, --bind ADDRESS",
+      "-d DIRECTORY, --directory DIRECTORY",
+      "-p VERSION, --protocol VERSION",
+      "--cgi",
+    ]
+  ) {
+    assert.ok(stdout.includes(flag), flag);
+  }
+});
+
+const usageErrors: [string, string[], RegExp][] = [
+  [
+    "a port that is not a number",
+    ["abc"],
+    /argument port: invalid port: 'abc'/,
+  ],
+  ["a port out of range", ["70000"], /argument port: invalid port: '70000'/],
+  ["an unknown flag", ["--foo"], /unrecognized arguments: --foo/],
+  [
+    "a flag without its value",
+    ["-b"],
+    /argument -b\/--bind: expected one argument/,
+  ],
+  ["two ports", ["1", "2"], /unrecognized arguments: 2/],
+  ["an unknown protocol", ["-p", "HTTP/2"], /invalid version: 'HTTP\/2'/],
+  [
+    "a missing folder",
+    ["-d", "/nonexistent-httpserver-dir"],
+    /no such directory/,
+  ],
+];
+for (const [what, args, message] of usageErrors) {
+  Deno.test(`${what} is a usage error: one line and exit 2`, async () => {
+    const { code, stderr } = await run(["--allow-read"], args);
+    assert.equal(code, 2);
+    assert.match(stderr, /^usage: httpserver /);
+    assert.match(stderr, message);
+    assert.ok(!stderr.includes("    at "), "no stack trace");
+  });
+}
+
+Deno.test("without --allow-net the CLI names the flag and exits 1", async () => {
+  await withFolder(async (dir) => {
+    const { code, stderr } = await run([`--allow-read=${dir}`], [
+      "0",
+      "-d",
+      dir,
+    ]);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^httpserver: error: network access to .* is not permitted: run again with --allow-net/,
+    );
+    assert.ok(!stderr.includes("    at "));
+  });
+});
+
+Deno.test("without --allow-read for the folder the CLI names the flag and exits 1", async () => {
+  await withFolder(async (dir) => {
+    const { code, stderr } = await run(["--allow-net"], ["0", "-d", dir]);
+    assert.equal(code, 1);
+    assert.ok(stderr.includes(`run again with --allow-read=${dir}`), stderr);
+  });
+});
+
+Deno.test("a port already in use is a runtime error: exit 1", async () => {
+  await withFolder(async (dir) => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = String(taken.addr.port);
+    const { code, stderr } = await run([
+      "--allow-net=127.0.0.1",
+      `--allow-read=${dir}`,
+    ], [port, "-b", "127.0.0.1", "-d", dir]);
+    assert.equal(code, 1);
+    assert.match(stderr, /already in use/);
+  });
+});
