@@ -74,6 +74,7 @@ const INDEX_PAGES: readonly string[] = Object.freeze([
  * permission it follows symlinks as Python does.
  */
 export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  /** `SimpleHTTP/<version>`, as Python's. */
   override serverVersion = `SimpleHTTP/${VERSION}`;
   /** The folder served. Relative paths are taken from the current folder. */
   directory: string = this.server.options.directory ?? ".";
@@ -133,12 +134,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         return null;
       }
       const folder = path.endsWith("/") ? path : path + "/";
-      const index = this.indexPages.find((name) =>
-        this.#stat(folder + name)?.isFile
-      );
-      if (index === undefined) return await this.listDirectory(path);
-      path = folder + index;
-      info = this.#stat(path);
+      let index: Deno.FileInfo | null = null;
+      for (const name of this.indexPages) {
+        index = this.#stat(folder + name);
+        if (index?.isFile) {
+          path = folder + name;
+          break;
+        }
+        index = null;
+      }
+      if (index === null) return await this.listDirectory(path);
+      info = index;
     }
     // A trailing slash names a folder: on a file it is 404 (CPython
     // bpo-17324), even where the platform would open the file.
@@ -146,14 +152,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       throw notFound();
     }
     const ctype = this.guessType(path);
-    let body: Uint8Array | FileBody;
     // The size and times come from the stat above, not from the open
     // file as in Python: see FileCache.load.
     const cached = info.size <= MAX_CACHED_FILE
       ? SMALL_FILES.lookup(path, info) ?? loadSmall(path, info)
       : null;
-    if (cached !== null) body = cached.body;
-    else body = { file: await openFile(path), length: info.size };
+    const body: Uint8Array | FileBody = cached !== null
+      ? cached.body
+      : { file: await openFile(path), length: info.size };
     if (this.#notModified(info)) {
       if (!(body instanceof Uint8Array)) body.file.close();
       this.sendResponse(304);
@@ -190,7 +196,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         });
       }
     } catch (error) {
-      if (error instanceof HttpError) throw error;
       throw new HttpError("not-found", "No permission to list directory", {
         cause: error,
       });
