@@ -1,93 +1,9 @@
 // The command line as people run it: a real `deno run mod.ts` child process
 // with the narrowest permissions, talked to over 127.0.0.1.
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { BANNER, Cli, run, withFolder } from "./cli_process.ts";
 
-const MOD = fileURLToPath(new URL("../mod.ts", import.meta.url));
 const decoder = new TextDecoder();
-
-/** A running CLI child; `await using` kills it if the test did not stop it. */
-class Cli implements AsyncDisposable {
-  #child: Deno.ChildProcess;
-  #stdout: ReadableStreamDefaultReader<string>;
-  #stderr: Promise<string>;
-  out = "";
-
-  constructor(permissions: string[], args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...permissions, MOD, ...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    this.#stderr = new Response(this.#child.stderr).text();
-  }
-
-  /**
-   * Reads stdout until `pattern` matches; null when stdout ends first. A
-   * child that prints nothing for 20 s is killed, so a broken CLI fails the
-   * test instead of hanging it.
-   */
-  async waitFor(pattern: RegExp): Promise<RegExpMatchArray | null> {
-    const watchdog = setTimeout(() => this.#child.kill("SIGKILL"), 20_000);
-    try {
-      for (;;) {
-        const match = this.out.match(pattern);
-        if (match) return match;
-        const { value, done } = await this.#stdout.read();
-        if (done) return null;
-        this.out += value;
-      }
-    } finally {
-      clearTimeout(watchdog);
-    }
-  }
-
-  kill(signal: Deno.Signal): void {
-    this.#child.kill(signal);
-  }
-
-  /** Waits for exit; returns the status code, all stdout and stderr. */
-  async finish(): Promise<{ code: number; stdout: string; stderr: string }> {
-    for (;;) {
-      const { value, done } = await this.#stdout.read();
-      if (done) break;
-      this.out += value;
-    }
-    const status = await this.#child.status;
-    return { code: status.code, stdout: this.out, stderr: await this.#stderr };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await this.finish();
-  }
-}
-
-/** Runs the CLI to completion (for arguments that make it exit). */
-async function run(permissions: string[], args: string[]) {
-  await using cli = new Cli(permissions, args);
-  return await cli.finish();
-}
-
-async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-cli-" });
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const BANNER =
-  /Serving HTTP on (\S+) port (\d+) \(http:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
 
 Deno.test("the CLI serves a folder with only --allow-net and --allow-read for it, and SIGINT exits 0", async () => {
   await withFolder(async (dir) => {
