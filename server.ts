@@ -175,6 +175,11 @@ export class HTTPServer {
     });
     await Promise.race([Promise.all(this.#active), timeout]);
     clearTimeout(timer);
+    // Connections still waiting on their client have had their time: each
+    // is timed out with its log line, then whatever is left is closed.
+    for (const phase of ["head", "body", "write"] as const) {
+      this.deadlines.expireWaiting(phase);
+    }
     for (const conn of this.#connections) closeQuietly(conn);
     await Promise.all(this.#active);
     await this.#loop;
