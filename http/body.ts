@@ -14,7 +14,33 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A handler's `rfile`: `read(n?)`, `readLine()` and a `readable` stream over
- * one request's body.
+ * one request's body. The body ends (an empty `Uint8Array`) after exactly its
+ * `Content-Length` bytes or its last chunk.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * class Upload extends BaseHTTPRequestHandler {
+ *   async do_POST() {
+ *     const firstLine = await this.rfile.readLine(); // up to and with "\n"
+ *     const rest = await this.rfile.read(); // the rest of the body
+ *     const size = firstLine.length + rest.length;
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-Length", "0");
+ *     this.endHeaders();
+ *     this.logMessage("received %d bytes", size);
+ *   }
+ *
+ *   async do_PUT() {
+ *     // Or as a stream, without holding the body in memory.
+ *     using file = await Deno.open("upload.bin", { write: true, create: true });
+ *     await this.rfile.readable.pipeTo(file.writable, { preventClose: true });
+ *     this.sendResponse(204);
+ *     this.endHeaders();
+ *   }
+ * }
+ * ```
  */
 export class RequestBody {
   #reader: BufferedReader;
@@ -28,6 +54,8 @@ export class RequestBody {
   #dataEnd = 0;
 
   /**
+   * Made by the handler for its connection; handlers only read from it.
+   *
    * @param reader the connection's read buffer
    * @param timeoutMs how long the body may stall between two reads
    * @param beforeRead runs before the body waits on the network (it sends

@@ -6,7 +6,18 @@
  * @module
  */
 
-/** A status code's `[shortMessage, longMessage]`, as in Python's `responses`. */
+/**
+ * A status code's `[shortMessage, longMessage]`, as in Python's `responses`.
+ *
+ * @example
+ * ```ts
+ * import { STATUS_MESSAGES, type StatusMessages } from "jsr:@x/httpserver";
+ *
+ * const [short, long]: StatusMessages = STATUS_MESSAGES[404];
+ * console.log(short); // "Not Found"
+ * console.log(long); // "Nothing matches the given URI"
+ * ```
+ */
 export type StatusMessages = readonly [short: string, long: string];
 
 /**

@@ -23,6 +23,24 @@ const encoder = new TextEncoder();
  * while it fits and writes through when it does not; `flush()` sends what is
  * buffered. A write that makes no progress for `timeoutMs` fires the deadline,
  * whose owner closes the connection.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * class Clock extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-Type", "text/plain");
+ *     this.endHeaders(); // HTTP/1.0: the body ends when the connection closes
+ *     for (let i = 0; i < 3; i++) {
+ *       await this.wfile.write(`${new Date().toISOString()}\n`);
+ *       await this.wfile.flush(); // send this line now
+ *       await new Promise((resolve) => setTimeout(resolve, 1000));
+ *     }
+ *   }
+ * }
+ * ```
  */
 export class BufferedWriter {
   #buf: Uint8Array = new Uint8Array(WRITE_BUFFER_SIZE);
@@ -31,13 +49,24 @@ export class BufferedWriter {
   sent = 0;
 
   /**
+   * Made by the handler for its connection; handlers only write to it.
+   *
    * @param conn where bytes go
    * @param deadline armed around each write to the connection
    * @param timeoutMs how long one write may stall (0: no limit)
    */
   constructor(
+    /**
+     * Where bytes go.
+     * @ignore
+     */
     readonly conn: ByteSink,
+    /**
+     * Armed around each write to the connection.
+     * @ignore
+     */
     readonly deadline: Deadline,
+    /** How long one write may stall, in milliseconds (0: no limit). */
     readonly timeoutMs: number,
   ) {}
 
