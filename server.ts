@@ -26,7 +26,19 @@ import { DeadlineWatch } from "./http/deadline.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { closeQuietly, isConnectionError } from "./http/conn.ts";
 
-/** Where to listen, Deno style: `{ hostname: "127.0.0.1", port: 0 }`. */
+/**
+ * Where to listen, Deno style: `{ hostname: "127.0.0.1", port: 0 }` (Python's
+ * `server_address` tuple `("127.0.0.1", 0)`).
+ *
+ * @example
+ * ```ts
+ * import { HTTPServer, SimpleHTTPRequestHandler, type ServerAddress } from "jsr:@x/httpserver";
+ *
+ * const address: ServerAddress = { hostname: "::", port: 0 }; // IPv6, any free port
+ * await using server = new HTTPServer(address, SimpleHTTPRequestHandler);
+ * console.log(server.serverPort > 0); // true
+ * ```
+ */
 export interface ServerAddress {
   /** The address to bind; default `0.0.0.0`. Use `::` for IPv6 (dual-stack on Linux). */
   hostname?: string;
@@ -34,7 +46,26 @@ export interface ServerAddress {
   port?: number;
 }
 
-/** Limits and settings of a server; every field has a safe default. */
+/**
+ * Limits and settings of a server; every field has a safe default.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer, type ServerOptions } from "jsr:@x/httpserver";
+ *
+ * const options: ServerOptions = {
+ *   directory: "./public", // what SimpleHTTPRequestHandler serves
+ *   idleTimeout: 2_000, // close idle keep-alive connections after 2 s
+ *   maxConnections: 256,
+ * };
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   SimpleHTTPRequestHandler,
+ *   options,
+ * );
+ * console.log(server.options.headTimeout); // 10000, the default
+ * ```
+ */
 export interface ServerOptions {
   /** The folder `SimpleHTTPRequestHandler` serves; default the current folder. */
   directory?: string;
@@ -56,7 +87,22 @@ export interface ServerOptions {
   shutdownTimeout?: number;
 }
 
-/** Server options with every default filled in. */
+/**
+ * Server options with every default filled in: a server's `options`.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, type ResolvedServerOptions } from "jsr:@x/httpserver";
+ *
+ * class Slow extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     const options: ResolvedServerOptions = this.server.options;
+ *     this.logMessage("writes may stall for %d ms", options.writeTimeout);
+ *     await this.sendError(503);
+ *   }
+ * }
+ * ```
+ */
 export type ResolvedServerOptions =
   & Required<Omit<ServerOptions, "directory">>
   & {
@@ -104,7 +150,11 @@ export class HTTPServer {
   readonly serverName: string;
   /** The bound port (the real one when 0 was asked for). */
   readonly serverPort: number;
-  /** The deadlines of this server's connections. */
+  /**
+   * The deadlines of this server's connections (internal: the handlers'
+   * timeouts).
+   * @ignore
+   */
   readonly deadlines: DeadlineWatch;
 
   #shuttingDown = false;

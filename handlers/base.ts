@@ -33,7 +33,22 @@ import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../http/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 
-/** Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are filled in. */
+/**
+ * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
+ * filled in (HTML-escaped) by `sendError()`.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, DEFAULT_ERROR_MESSAGE } from "jsr:@x/httpserver";
+ *
+ * class Branded extends BaseHTTPRequestHandler {
+ *   override errorMessageFormat = DEFAULT_ERROR_MESSAGE.replace(
+ *     "<h1>Error response</h1>",
+ *     "<h1>example.org</h1>",
+ *   );
+ * }
+ * ```
+ */
 export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
 <html lang="en">
     <head>
@@ -49,13 +64,62 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
 </html>
 `;
 
-/** Python's default `Content-Type` of error pages. */
+/**
+ * Python's default `Content-Type` of error pages.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE } from "jsr:@x/httpserver";
+ *
+ * class PlainErrors extends BaseHTTPRequestHandler {
+ *   override errorContentType = "text/plain;charset=utf-8";
+ *   override errorMessageFormat = "%(code)d %(message)s\n";
+ * }
+ * console.log(DEFAULT_ERROR_CONTENT_TYPE); // "text/html;charset=utf-8"
+ * ```
+ */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
-/** The version of this module's handlers, as Python's `http.server.__version__`. */
+/**
+ * The version of this module's handlers, as Python's `http.server.__version__`
+ * (the `SimpleHTTP/0.6` of the `Server` header).
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, VERSION } from "jsr:@x/httpserver";
+ *
+ * class Mine extends BaseHTTPRequestHandler {
+ *   override serverVersion = `MyApp/1.0 httpserver/${VERSION}`;
+ * }
+ * ```
+ */
 export const VERSION = "0.6";
 
-/** A handler class as the servers take it: constructed per connection, then `handle()`d. */
+/**
+ * A handler class as the servers take it: constructed per connection, then
+ * `handle()`d.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BaseHTTPRequestHandler,
+ *   type RequestHandlerClass,
+ *   SimpleHTTPRequestHandler,
+ *   ThreadingHTTPServer,
+ * } from "jsr:@x/httpserver";
+ *
+ * class Health extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     this.sendResponse(204);
+ *     this.endHeaders();
+ *   }
+ * }
+ * const Handler: RequestHandlerClass = Deno.args.includes("--health")
+ *   ? Health
+ *   : SimpleHTTPRequestHandler;
+ * await using server = new ThreadingHTTPServer({ hostname: "127.0.0.1", port: 0 }, Handler);
+ * ```
+ */
 export type RequestHandlerClass = new (
   request: Deno.Conn,
   clientAddress: Deno.NetAddr,
@@ -122,9 +186,9 @@ export class BaseHTTPRequestHandler {
   /** The runtime's name and version for the `Server` header. */
   sysVersion = `Deno/${Deno.version.deno}`;
   /** The error page template, see {@link DEFAULT_ERROR_MESSAGE}. */
-  errorMessageFormat = DEFAULT_ERROR_MESSAGE;
+  errorMessageFormat: string = DEFAULT_ERROR_MESSAGE;
   /** The `Content-Type` of error pages. */
-  errorContentType = DEFAULT_ERROR_CONTENT_TYPE;
+  errorContentType: string = DEFAULT_ERROR_CONTENT_TYPE;
   /** The HTTP version this handler speaks; `HTTP/1.1` enables keep-alive. */
   protocolVersion = "HTTP/1.0";
   /** The version assumed for a request that names none (HTTP/0.9). */

@@ -27,7 +27,27 @@ import { type ListingEntry, renderListing } from "./listing.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
 import { directoryLocation, translatePath } from "./paths.ts";
 
-/** An open file left for `do_GET` to copy after {@link SimpleHTTPRequestHandler.sendHead}. */
+/**
+ * An open file left for `do_GET` to copy after
+ * {@link SimpleHTTPRequestHandler.sendHead}.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // Count the bytes of files served (not of listings or small cached files).
+ * class Counting extends SimpleHTTPRequestHandler {
+ *   static served = 0;
+ *   override async sendHead() {
+ *     const body = await super.sendHead();
+ *     if (body !== null && !(body instanceof Uint8Array)) {
+ *       Counting.served += body.length; // a FileBody: body.file, body.length
+ *     }
+ *     return body;
+ *   }
+ * }
+ * ```
+ */
 export interface FileBody {
   /** The open file; whoever receives it closes it. */
   file: Deno.FsFile;
@@ -38,6 +58,25 @@ export interface FileBody {
 /**
  * What {@link SimpleHTTPRequestHandler.sendHead} leaves to send after the
  * headers: bytes (a small file or a listing), an open file, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // HEAD and GET share sendHead(); this one logs what GET would send.
+ * class Logged extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     const body = await super.sendHead();
+ *     const kind = body === null
+ *       ? "nothing"
+ *       : body instanceof Uint8Array
+ *       ? `${body.length} bytes`
+ *       : `a file of ${body.length} bytes`;
+ *     this.logMessage("%s: %s", this.path, kind);
+ *     return body;
+ *   }
+ * }
+ * ```
  */
 export type HeadBody = Uint8Array | FileBody | null;
 
@@ -72,6 +111,24 @@ const INDEX_PAGES: readonly string[] = Object.freeze([
  * symlinks followed, lies outside the grant, since Deno's path grant does not
  * stop a symlink inside the folder from reaching outside it. With full read
  * permission it follows symlinks as Python does.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "jsr:@x/httpserver";
+ *
+ * // As `python -m http.server --directory public`, with one more index page
+ * // and one more type.
+ * class Site extends SimpleHTTPRequestHandler {
+ *   override indexPages = ["index.html", "index.htm", "default.html"];
+ *   // Looked up before the built-in table.
+ *   override extensionsMap = { ".log": "text/plain; charset=utf-8" };
+ * }
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   Site,
+ *   { directory: "public" },
+ * );
+ * ```
  */
 export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** `SimpleHTTP/<version>`, as Python's. */

@@ -9,6 +9,14 @@
 /**
  * Every reason the server refuses a request, each with the status it answers.
  * Parse errors name the rule that failed.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_STATUS } from "jsr:@x/httpserver";
+ *
+ * console.log(ERROR_STATUS["missing-host"]); // 400
+ * console.log(ERROR_STATUS["too-many-headers"]); // 431
+ * ```
  */
 export const ERROR_STATUS = {
   // Request line (RFC 9112 §3)
@@ -50,7 +58,23 @@ export const ERROR_STATUS = {
   "internal": 500,
 } as const;
 
-/** The closed set of error kinds; see {@link ERROR_STATUS} for their statuses. */
+/**
+ * The closed set of error kinds; see {@link ERROR_STATUS} for their statuses.
+ *
+ * @example
+ * ```ts
+ * import { HttpError, type HttpErrorKind } from "jsr:@x/httpserver";
+ *
+ * function refuse(kind: HttpErrorKind): never {
+ *   throw new HttpError(kind);
+ * }
+ * try {
+ *   refuse("forbidden");
+ * } catch (error) {
+ *   console.log((error as HttpError).status); // 403
+ * }
+ * ```
+ */
 export type HttpErrorKind = keyof typeof ERROR_STATUS;
 
 /**
@@ -76,6 +100,8 @@ export class HttpError extends Error {
   readonly explain?: string;
 
   /**
+   * An error of `kind`, answered with that kind's status.
+   *
    * @param kind which rule failed; it decides the status
    * @param message the short message of the error page (Python's `message`)
    * @param options `explain` for the error page, `cause` for the log
