@@ -243,10 +243,14 @@ export class BaseHTTPRequestHandler {
       this.#writeDeadline,
       options.writeTimeout,
     );
+    // Before the body waits on the network it sends a buffered `100
+    // Continue`, which the client may wait for; never a final response's
+    // bytes, so that a handler can stream its response from one task while
+    // another reads the body (CGI): wfile is not safe for concurrent use.
     this.rfile = new RequestBody(
       this.#reader,
       options.bodyTimeout,
-      () => this.wfile.flush(),
+      () => this.#status < 200 ? this.wfile.flush() : Promise.resolve(),
     );
   }
 

@@ -32,9 +32,10 @@ export interface TranslateOptions {
 
 /**
  * An absolute-form target's `scheme://authority` (RFC 9112 §3.2.2); a server
- * must accept it and take only its path, query and fragment.
+ * must accept it and take only its path, query and fragment. Exported so that
+ * every policy that reads a target (the CGI test) sees the path served.
  */
-const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+export const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /**
  * Components that Windows does not take as a plain name: any `\` or

@@ -56,6 +56,11 @@ export const ERROR_STATUS = {
   "bad-path": 400,
   "not-implemented": 501,
   "internal": 500,
+  // CGI (RFC 3875): a chunked body too large to hold for CONTENT_LENGTH
+  // (§4.1.2); a script that answers badly or not at all, as gateways do.
+  "length-required": 411,
+  "bad-gateway": 502,
+  "gateway-timeout": 504,
 } as const;
 
 /**
