@@ -37,6 +37,11 @@ export {
   ThreadingHTTPServer,
 } from "./server.ts";
 export {
+  HTTPSServer,
+  type HTTPSServerOptions,
+  ThreadingHTTPSServer,
+} from "./http/tls.ts";
+export {
   BaseHTTPRequestHandler,
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
@@ -48,6 +53,7 @@ export {
   type HeadBody,
   SimpleHTTPRequestHandler,
 } from "./handlers/simple.ts";
+export { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";
