@@ -130,6 +130,8 @@ export type RequestHandlerClass = new (
 const DISCARD_LIMIT = 64 * 1024;
 
 const encoder = new TextEncoder();
+/** Where {@link BaseHTTPRequestHandler.logMessage} encodes a line. */
+const LOG_BUFFER = new Uint8Array(4096);
 
 /**
  * Handles the requests of one connection, as Python's
@@ -442,8 +444,12 @@ export class BaseHTTPRequestHandler {
     const line = `${this.addressString()} - - [${this.logDateTimeString()}] ${
       escapeControl(pyFormat(format, args))
     }\n`;
+    // One write per line, encoded into a reused buffer when it fits.
+    const bytes = line.length * 3 <= LOG_BUFFER.length
+      ? LOG_BUFFER.subarray(0, encoder.encodeInto(line, LOG_BUFFER).written)
+      : encoder.encode(line);
     try {
-      Deno.stderr.writeSync(encoder.encode(line));
+      Deno.stderr.writeSync(bytes);
     } catch {
       // A closed stderr must not take the server down.
     }
@@ -622,6 +628,13 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
 
 /** Escapes control characters as `\xNN` and `\` as `\\` (Python 3.12's log scrubbing). */
 function escapeControl(text: string): string {
+  // Most lines have nothing to escape: scan before reaching for the regex.
+  let i = 0;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x5c) break;
+  }
+  if (i === text.length) return text;
   return text.replace(
     CONTROL,
     (ch) =>

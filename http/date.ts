@@ -36,20 +36,33 @@ const MONTHS = [
 /** The second that {@link cachedDate} formats; the Date header repeats it. */
 let cachedSecond = NaN;
 let cachedDate = "";
+/** The second that {@link lastDate} formats: a file's Last-Modified repeats. */
+let lastSecond = NaN;
+let lastDate = "";
+/** The second that {@link cachedLogDate} formats; every log line repeats it. */
+let cachedLogSecond = NaN;
+let cachedLogDate = "";
 
 /**
  * Formats a time as an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, as
  * Python's `date_time_string` (milliseconds are dropped). The current time,
- * the `Date` header of every response, is formatted once per second.
+ * the `Date` header of every response, is formatted once per second, and the
+ * last other time given is remembered (a file's `Last-Modified`).
  *
  * @param ms milliseconds since the epoch; now when left out
  * @returns the date in GMT
  */
 export function formatHttpDate(ms?: number): string {
   // toUTCString drops the milliseconds, rounding down as Python's gmtime.
-  if (ms !== undefined) return new Date(ms).toUTCString();
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
+  if (ms !== undefined) {
+    const second = Math.floor(ms / 1000);
+    if (second !== lastSecond) {
+      lastDate = new Date(ms).toUTCString();
+      lastSecond = second;
+    }
+    return lastDate;
+  }
+  const second = Math.floor(Date.now() / 1000);
   if (second !== cachedSecond) {
     cachedDate = new Date(second * 1000).toUTCString();
     cachedSecond = second;
@@ -59,13 +72,23 @@ export function formatHttpDate(ms?: number): string {
 
 /**
  * Formats a time for the log as Python's `log_date_time_string`,
- * `25/Nov/2026 03:17:08`, in local time.
+ * `25/Nov/2026 03:17:08`, in local time. The current time is formatted once
+ * per second.
  *
  * @param ms milliseconds since the epoch; now when left out
  * @returns the local date and time
  */
-export function formatLogDate(ms: number = Date.now()): string {
-  const d = new Date(ms);
+export function formatLogDate(ms?: number): string {
+  if (ms !== undefined) return formatLocal(new Date(ms));
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== cachedLogSecond) {
+    cachedLogDate = formatLocal(new Date(second * 1000));
+    cachedLogSecond = second;
+  }
+  return cachedLogDate;
+}
+
+function formatLocal(d: Date): string {
   return `${pad(d.getDate(), 2)}/${MONTHS[d.getMonth()]}/${
     pad(d.getFullYear(), 4)
   } ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${

@@ -16,14 +16,37 @@
  * ```
  */
 export function pyFormat(format: string, args: readonly unknown[]): string {
-  let i = 0;
-  return format.replace(/%([sdir%])/g, (_, spec: string) => {
-    if (spec === "%") return "%";
-    const arg = args[i++];
-    if (spec === "r") return pyRepr(arg);
-    if (spec === "s") return String(arg);
-    return String(Math.trunc(Number(arg)));
-  });
+  // A scan for `%` rather than a regex with a callback: every request's log
+  // line is formatted here.
+  let out = "";
+  let copied = 0;
+  let next = 0;
+  let at = format.indexOf("%");
+  while (at !== -1 && at + 1 < format.length) {
+    let text: string;
+    switch (format[at + 1]) {
+      case "%":
+        text = "%";
+        break;
+      case "s":
+        text = String(args[next++]);
+        break;
+      case "r":
+        text = pyRepr(args[next++]);
+        break;
+      case "d":
+      case "i":
+        text = String(Math.trunc(Number(args[next++])));
+        break;
+      default:
+        at = format.indexOf("%", at + 1);
+        continue;
+    }
+    out += format.slice(copied, at) + text;
+    copied = at + 2;
+    at = format.indexOf("%", copied);
+  }
+  return copied === 0 ? format : out + format.slice(copied);
 }
 
 /**
