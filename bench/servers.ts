@@ -221,53 +221,55 @@ async function oursUnavailable(): Promise<string | undefined> {
 
 /** `ThreadingHTTPServer` through the CLI, as `python3 -m http.server` is. */
 function oursCli(name: string, port: number, protocol: string): ServerSpec {
+  const argv = (root: string, cgi: string[]) => [
+    DENO,
+    "run",
+    "--allow-net",
+    "--allow-read",
+    ...cgi.length ? ["--allow-run"] : [],
+    `${ROOT}mod.ts`,
+    ...cgi,
+    String(port),
+    "-b",
+    "127.0.0.1",
+    "-d",
+    root,
+    "-p",
+    protocol,
+  ];
   return {
     name,
     description: `ours, CLI (ThreadingHTTPServer), ${protocol}`,
     group: "ours",
     port,
     unavailable: oursUnavailable,
-    launch: (root) =>
-      Promise.resolve({
-        argv: [
-          DENO,
-          "run",
-          "--allow-net",
-          "--allow-read",
-          `${ROOT}mod.ts`,
-          String(port),
-          "-b",
-          "127.0.0.1",
-          "-d",
-          root,
-          "-p",
-          protocol,
-        ],
-      }),
+    launch: (root) => Promise.resolve({ argv: argv(root, []) }),
+    launchCgi: (root) => Promise.resolve({ argv: argv(root, ["--cgi"]) }),
   };
 }
 
 /** `HTTPServer` through the public API, started by `bench/ours_single.ts`. */
 function oursSingle(name: string, port: number, protocol: string): ServerSpec {
+  const argv = (root: string, cgi: boolean) => [
+    DENO,
+    "run",
+    "--allow-net",
+    "--allow-read",
+    ...cgi ? ["--allow-run"] : [],
+    `${ROOT}bench/ours_single.ts`,
+    String(port),
+    root,
+    protocol,
+    ...cgi ? ["cgi"] : [],
+  ];
   return {
     name,
     description: `ours, HTTPServer via the API, ${protocol}`,
     group: "ours",
     port,
     unavailable: oursUnavailable,
-    launch: (root) =>
-      Promise.resolve({
-        argv: [
-          DENO,
-          "run",
-          "--allow-net",
-          "--allow-read",
-          `${ROOT}bench/ours_single.ts`,
-          String(port),
-          root,
-          protocol,
-        ],
-      }),
+    launch: (root) => Promise.resolve({ argv: argv(root, false) }),
+    launchCgi: (root) => Promise.resolve({ argv: argv(root, true) }),
   };
 }
 

@@ -83,9 +83,14 @@ export async function runWrk(options: WrkOptions): Promise<LoadResult> {
     (options.seconds + 15) * 1000,
   );
   try {
-    const { stdout, stderr } = await child.output();
+    const { code, signal, stdout, stderr } = await child.output();
     const decoder = new TextDecoder();
-    return parseWrk(decoder.decode(stdout) + decoder.decode(stderr));
+    const report = decoder.decode(stdout) + decoder.decode(stderr);
+    if (code !== 0) {
+      const why = signal ? `killed by ${signal}` : `exited with status ${code}`;
+      throw new Error(`wrk ${why}: ${report.trim().split("\n").at(-1)}`);
+    }
+    return parseWrk(report);
   } finally {
     clearTimeout(timer);
   }
