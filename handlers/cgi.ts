@@ -71,6 +71,24 @@ type Framing = "none" | "length" | "chunked" | "close";
  * for HTTP/1.1, else by closing the connection. Its stderr goes to the log,
  * line by line, and so does a non-zero exit code. A script that makes no
  * progress for {@link cgiTimeout} ms is killed.
+ *
+ * @example
+ * ```ts
+ * import { CGIHTTPRequestHandler, ThreadingHTTPServer } from "jsr:@x/httpserver";
+ *
+ * // `python -m http.server --cgi`: files from the current folder, and the
+ * // scripts in ./cgi-bin and ./htbin run for GET, HEAD and POST. Needs
+ * // --allow-run (or --allow-run=<script>,...) besides --allow-net and
+ * // --allow-read.
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 0 },
+ *   CGIHTTPRequestHandler,
+ * );
+ * server.serveForever();
+ * const response = await fetch(`http://127.0.0.1:${server.serverPort}/cgi-bin/hello.py`);
+ * console.log(response.status); // 200, or 404 without the script
+ * await response.body?.cancel();
+ * ```
  */
 export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /**
