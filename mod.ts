@@ -1,15 +1,33 @@
 /**
- * httpserver: Python's `http.server` for Deno.
+ * httpserver: Python's `http.server` for Deno, with the same classes, command
+ * line, pages and logs.
  *
  * Three ways to use it:
  *
- * - Serve a folder now: `deno run --allow-net --allow-read jsr:@x/httpserver [port]`
- *   (the flags of `python -m http.server`: `-b`, `-d`, `-p`, `--cgi`).
- * - Compile a single binary: `deno compile --allow-net --allow-read -o httpserver jsr:@x/httpserver`.
- * - Import it and write handlers, with Python's class and method names in camelCase:
+ * **Run it** to serve a folder, with the flags of `python -m http.server`
+ * (`[port] -b ADDRESS -d DIRECTORY -p VERSION --cgi`) and only the permissions
+ * it needs:
+ *
+ * ```sh
+ * deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver
+ * deno run --allow-net --allow-read jsr:@x/httpserver 8080 -b 127.0.0.1 -d /srv/www
+ * ```
+ *
+ * **Compile it** into one executable that needs no Deno (in a clone of the
+ * repository, `deno task compile` builds `dist/httpserver`; add `--allow-run`
+ * for `--cgi`):
+ *
+ * ```sh
+ * deno compile --allow-net --allow-read --output httpserver jsr:@x/httpserver
+ * ./httpserver 8000 -d /srv/www
+ * ```
+ *
+ * **Import it** and write handlers with Python's class and method names in
+ * camelCase (`send_response` -> `sendResponse`). Importing it starts nothing,
+ * prints nothing and needs no permission.
  *
  * ```ts
- * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "./mod.ts";
+ * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "jsr:@x/httpserver";
  *
  * class Hello extends BaseHTTPRequestHandler {
  *   async do_GET() {
@@ -23,8 +41,14 @@
  * }
  *
  * await using server = new ThreadingHTTPServer({ hostname: "127.0.0.1", port: 0 }, Hello);
- * console.log(`listening on port ${server.serverPort}`);
+ * server.serveForever();
+ * const response = await fetch(`http://127.0.0.1:${server.serverPort}/world`);
+ * console.log(await response.text()); // "hello /world\n"
  * ```
+ *
+ * `SimpleHTTPRequestHandler` serves a folder (`{ directory: "public" }`),
+ * `CGIHTTPRequestHandler` runs CGI scripts too. README.md has the guide, the
+ * permissions table and the Python-to-TypeScript name table.
  *
  * @module
  */

@@ -1,0 +1,122 @@
+// The single binary: `deno task compile` builds dist/httpserver, which is run
+// as people run it (banner, a served file, --help, Ctrl-C). `deno compile`
+// needs the `denort` runtime of this Deno version: from DENORT_BIN, from Deno's
+// download cache, or downloaded from dl.deno.land. When none of these can be
+// had (an offline machine), the test is skipped, and its name says why.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { BANNER, Cli, withFolder } from "./cli_process.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const VERSION = Deno.version.deno;
+const DENORT = `denort-${Deno.build.target}.zip`;
+const DENORT_URL = `https://dl.deno.land/release/v${VERSION}/${DENORT}`;
+const decoder = new TextDecoder();
+
+/** Why the runtime cannot be had, or null when `deno compile` can run. */
+async function unobtainable(): Promise<string | null> {
+  const bin = Deno.env.get("DENORT_BIN");
+  if (bin) {
+    // Set but wrong is an error to fix, not a reason to skip.
+    assert.ok(
+      (await Deno.stat(bin).catch(() => null))?.isFile,
+      `DENORT_BIN=${bin} is not a file`,
+    );
+    return null;
+  }
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stderr: "null",
+  }).output();
+  const denoDir: string = JSON.parse(decoder.decode(stdout)).denoDir;
+  const cached = `${denoDir}/dl/release/v${VERSION}/${DENORT}`;
+  if (await Deno.stat(cached).catch(() => null)) return null;
+  try {
+    const response = await fetch(DENORT_URL, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (response.ok) return null;
+    return `${DENORT_URL} answered ${response.status}`;
+  } catch (error) {
+    // fetch's message is "fetch failed"; its cause says what failed.
+    const cause = (error as Error).cause ?? error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return `DENORT_BIN is not set, ${cached} does not exist, and ${DENORT_URL} cannot be fetched (${
+      reason.replace(/^error sending request for url \([^)]*\): /, "")
+        .split("\n")[0]
+    })`;
+  }
+}
+
+const skip = await unobtainable();
+
+/** Runs `deno task <task>` in the repository; fails the test on an error. */
+async function task(name: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", name],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    signal: AbortSignal.timeout(300_000),
+  }).output();
+  assert.equal(code, 0, `deno task ${name}:\n${decoder.decode(stderr)}`);
+}
+
+Deno.test({
+  name: skip === null
+    ? "deno task compile builds dist/httpserver, which serves a folder with the permissions baked in"
+    : `deno task compile: not run, as deno compile cannot get its runtime here: ${skip}; set DENORT_BIN to a denort ${VERSION} binary to run it`,
+  ignore: skip !== null,
+  async fn(t) {
+    await task("compile");
+    const binary = `${ROOT}dist/httpserver${
+      Deno.build.os === "windows" ? ".exe" : ""
+    }`;
+
+    await t.step("--help prints the usage and exits 0", async () => {
+      await using cli = Cli.binary(binary, ["--help"]);
+      const { code, stdout } = await cli.finish();
+      assert.equal(code, 0);
+      assert.match(stdout, /^usage: httpserver \[-h\]/);
+    });
+
+    await t.step(
+      "it prints the banner, serves a file, and exits 0 on Ctrl-C",
+      async () => {
+        await withFolder(async (dir) => {
+          await using cli = Cli.binary(binary, [
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-d",
+            dir,
+          ]);
+          const banner = await cli.waitFor(BANNER);
+          assert.ok(banner, `banner printed: ${cli.out}`);
+          const response = await fetch(
+            `http://127.0.0.1:${banner[2]}/hello.txt`,
+          );
+          assert.equal(response.status, 200);
+          assert.equal(await response.text(), "hello\n");
+          cli.kill("SIGINT");
+          const { code, stdout, stderr } = await cli.finish();
+          assert.equal(code, 0, stderr);
+          assert.match(stdout, /Keyboard interrupt received, exiting\.\n$/);
+          assert.match(stderr, /"GET \/hello\.txt HTTP\/1\.1" 200 -/);
+        });
+      },
+    );
+
+    await t.step(
+      "deno task compile:cgi builds dist/httpserver-cgi",
+      async () => {
+        await task("compile:cgi");
+        await using cli = Cli.binary(`${ROOT}dist/httpserver-cgi`, ["--help"]);
+        const { code, stdout } = await cli.finish();
+        assert.equal(code, 0);
+        assert.match(stdout, /--cgi/);
+      },
+    );
+  },
+});
