@@ -84,6 +84,13 @@ export class BufferedWriter {
     this.#reserve(text.length);
     const buf = this.#buf;
     let len = this.#len;
+    // ASCII, the usual case, is the same in UTF-8: the native encoder copies
+    // it in one call. Anything else is written again, byte per character.
+    const { read, written } = encoder.encodeInto(text, buf.subarray(len));
+    if (read === text.length && written === read) {
+      this.#len = len + text.length;
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (code > 0xff) {
