@@ -1,7 +1,9 @@
 /**
  * The server the fault tests run: a handler that answers with large
- * generated bodies without holding them. Run as a program it is a server
- * whose stderr a test can read, in a process of its own:
+ * generated bodies without holding them, and files of that pattern for
+ * SimpleHTTPRequestHandler. Run as a program it is a server whose
+ * descriptors and stderr a test can read, in a process of its own; with a
+ * `directory` option it serves that folder with SimpleHTTPRequestHandler:
  *
  * ```sh
  * deno run -A tests/fault_server.ts '{"headTimeout": 300}'
@@ -14,7 +16,11 @@
  * @module
  */
 
-import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
+import {
+  BaseHTTPRequestHandler,
+  SimpleHTTPRequestHandler,
+  ThreadingHTTPServer,
+} from "../mod.ts";
 
 /** A ThreadingHTTPServer that can wait until a number of connections closed. */
 export class WatchedServer extends ThreadingHTTPServer {
@@ -83,11 +89,37 @@ export class Generated extends BaseHTTPRequestHandler {
   }
 }
 
+/**
+ * Makes a temporary folder holding `<n>.bin` files of `n` MiB of
+ * {@link PIECE}s for each `n` in `sizes`; disposing removes it.
+ */
+export async function patternFiles(
+  ...sizes: number[]
+): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "httpserver-faults-" });
+  for (const size of sizes) {
+    using file = await Deno.open(`${path}/${size}.bin`, {
+      write: true,
+      create: true,
+    });
+    for (let i = 0; i < size; i++) {
+      for (let n = 0; n < PIECE.length;) {
+        n += await file.write(PIECE.subarray(n));
+      }
+    }
+  }
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
 if (import.meta.main) {
+  const options = JSON.parse(Deno.args[0] ?? "{}");
   const server = new WatchedServer(
     { hostname: "127.0.0.1", port: 0 },
-    Generated,
-    JSON.parse(Deno.args[0] ?? "{}"),
+    options.directory ? SimpleHTTPRequestHandler : Generated,
+    options,
   );
   const loop = server.serveForever();
   console.log(server.serverPort);

@@ -1,10 +1,12 @@
 /**
  * Slow and faulty clients against a live server: slowloris heads, idle and
  * stalled connections, clients that never read, the connection cap, resets
- * mid-request and mid-download, many aborted downloads, and a graceful
- * shutdown in the middle of a large response. Timeouts are set to a few
- * hundred milliseconds and the tests wait for the server's close or answer,
- * never for a fixed time.
+ * mid-request and mid-download, 1,000 aborted file downloads, graceful
+ * shutdown (`shutdown()`, SIGINT and SIGTERM to the command line) in the
+ * middle of a 100 MiB download, and the stderr of a server process. Timeouts
+ * are set to a few hundred milliseconds and the tests wait for the server's
+ * close or answer, never for a fixed time. What needs the server's own
+ * descriptors, memory or stderr runs it in a process of its own.
  *
  * @module
  */
@@ -13,7 +15,15 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import net from "node:net";
 import type { RequestHandlerClass, ThreadingHTTPServer } from "../mod.ts";
-import { Generated, MiB, PIECE, WatchedServer } from "./fault_server.ts";
+import { fileURLToPath } from "node:url";
+import { SimpleHTTPRequestHandler } from "../mod.ts";
+import {
+  Generated,
+  MiB,
+  patternFiles,
+  PIECE,
+  WatchedServer,
+} from "./fault_server.ts";
 import { captureLogs, RawClient, serve } from "./helpers.ts";
 
 /** Starts `Handler` (logs captured) on a {@link WatchedServer}. */
@@ -113,11 +123,11 @@ class Download implements Disposable {
   }
 }
 
-/** The status a fresh connection gets for `GET /<mib>`, closing after it. */
-async function statusOf(port: number, mib = 0): Promise<number> {
+/** The status a fresh connection gets for `GET path`, closing after it. */
+async function statusOf(port: number, path = "/0"): Promise<number> {
   using client = await RawClient.connect(port);
   await client.send(
-    `GET /${mib} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`,
+    `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`,
   );
   return (await client.readResponse()).status;
 }
@@ -302,10 +312,13 @@ for (const [where, request, answered] of RESETS) {
   });
 }
 
-Deno.test("shutdown: a 100 MiB download in flight completes with every byte, new connections are refused, and shutdown returns", async () => {
-  const { running, server } = start();
+Deno.test("shutdown: a 100 MiB file download in flight completes with every byte, new connections are refused, and shutdown returns", async () => {
+  await using files = await patternFiles(100);
+  const { running, server } = start(SimpleHTTPRequestHandler, {
+    directory: files.path,
+  });
   await using _ = running;
-  using download = await Download.start(running.port, GET("/100"));
+  using download = await Download.start(running.port, GET("/100.bin"));
   await download.head();
   await download.read();
   const stopped = server.shutdown();
@@ -318,9 +331,24 @@ Deno.test("shutdown: a 100 MiB download in flight completes with every byte, new
       e instanceof Deno.errors.ConnectionReset,
   );
   while ((await download.read()) > 0);
-  assert.equal(download.received, 100 * MiB);
   assert.equal(download.length, 100 * MiB);
+  assert.equal(download.received, 100 * MiB);
   await stopped;
+});
+
+Deno.test("shutdown: a client that stopped reading is closed after shutdownTimeout", async () => {
+  const { running, server, lines } = start(Generated, {
+    shutdownTimeout: 300,
+  });
+  await using _ = running;
+  using download = await Download.start(running.port, GET("/256"));
+  await download.head();
+  const started = Date.now();
+  await server.shutdown();
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 250 && elapsed < 2000, `${elapsed} ms`);
+  assert.equal(lines.length, 2, `${lines}`);
+  assert.equal(lines[1], "Request timed out (write)");
 });
 
 /**
@@ -337,14 +365,9 @@ class ServerProcess implements AsyncDisposable {
   readonly #stderr: Promise<string>;
   #printed = "";
 
-  private constructor(options: object) {
+  private constructor(args: string[]) {
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./fault_server.ts", import.meta.url).pathname,
-        JSON.stringify(options),
-      ],
+      args: ["run", "-A", ...args],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -357,9 +380,29 @@ class ServerProcess implements AsyncDisposable {
 
   /** Starts the server with `options` and waits for its port. */
   static async start(options: object): Promise<ServerProcess> {
-    const server = new ServerProcess(options);
+    const server = new ServerProcess([
+      fileURLToPath(new URL("./fault_server.ts", import.meta.url)),
+      JSON.stringify(options),
+    ]);
     server.port = Number(await server.#line());
     return server;
+  }
+
+  /** Starts the command line (`mod.ts`) with `args` and waits for its banner. */
+  static async cli(args: string[]): Promise<ServerProcess> {
+    const server = new ServerProcess([
+      fileURLToPath(new URL("../mod.ts", import.meta.url)),
+      ...args,
+    ]);
+    let banner: RegExpExecArray | null = null;
+    while (banner === null) banner = / port (\d+) /.exec(await server.#line());
+    server.port = Number(banner[1]);
+    return server;
+  }
+
+  /** Sends the server `signal`. */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
   }
 
   /** Resolves once the server has closed `count` connections in all. */
@@ -369,28 +412,31 @@ class ServerProcess implements AsyncDisposable {
   }
 
   /**
-   * The server's open descriptors: how many in all, and how many of them
-   * are TCP sockets (the listener and live connections).
+   * The server's open descriptors: how many in all, how many of them are
+   * TCP sockets (the listener and live connections), and how many are files
+   * under `folder`.
    */
-  openFds(): { all: number; tcp: number } {
+  openFds(folder: string): { all: number; tcp: number; inFolder: number } {
     const dir = `/proc/${this.#child.pid}`;
     const tables = ["tcp", "tcp6"]
       .map((name) => Deno.readTextFileSync(`${dir}/net/${name}`)).join("");
     const inodes = new Set(
       tables.split("\n").map((row) => row.trim().split(/\s+/)[9]),
     );
-    let all = 0;
-    let tcp = 0;
+    const counts = { all: 0, tcp: 0, inFolder: 0 };
     for (const entry of Deno.readDirSync(`${dir}/fd`)) {
-      all++;
+      counts.all++;
       try {
         const link = Deno.readLinkSync(`${dir}/fd/${entry.name}`);
-        if (inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? "")) tcp++;
+        if (link.startsWith(folder + "/")) counts.inFolder++;
+        if (inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? "")) {
+          counts.tcp++;
+        }
       } catch {
         // Closed while listed.
       }
     }
-    return { all, tcp };
+    return counts;
   }
 
   /** The server's resident memory in bytes. */
@@ -443,26 +489,32 @@ class ServerProcess implements AsyncDisposable {
 const LOG_LINE =
   /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] (.+)$/;
 
-Deno.test("faults: 1,000 aborted 50 MiB downloads leave the server no descriptor or memory more, and it still answers", async () => {
-  await using server = await ServerProcess.start({});
-  assert.equal(await statusOf(server.port, 1), 200);
+Deno.test("faults: 1,000 aborted 50 MiB file downloads leave the server no descriptor or memory more, and it still answers", async () => {
+  await using files = await patternFiles(50);
+  await using server = await ServerProcess.start({ directory: files.path });
+  {
+    using whole = await Download.start(server.port, GET("/50.bin"));
+    await whole.head();
+    while (whole.received < whole.length) await whole.read();
+  }
   await server.closedConnections(1);
-  const fds = server.openFds();
+  const fds = server.openFds(files.path);
   const rss = server.rss();
   for (let i = 0; i < 1000; i++) {
-    using download = await Download.start(server.port, GET("/50"));
+    using download = await Download.start(server.port, GET("/50.bin"));
     await download.head();
     await download.read();
   }
   await server.closedConnections(1001);
-  const after = server.openFds();
+  const after = server.openFds(files.path);
+  assert.equal(after.inFolder, 0, "no file is left open");
   assert.equal(after.tcp, fds.tcp, "TCP sockets: the listener only");
   // The runtime opens a few descriptors lazily (a dup of stdin, a socket
   // pair); one leaked per download would be a thousand.
   assert.ok(after.all <= fds.all + 4, `${fds.all} -> ${after.all} descriptors`);
   const grown = server.rss() - rss;
   assert.ok(grown < 16 * MiB, `resident memory grew ${grown / MiB} MiB`);
-  assert.equal(await statusOf(server.port), 200);
+  assert.equal(await statusOf(server.port, "/"), 200);
   const messages = await server.stop();
   assert.equal(
     messages.filter((m) => m.startsWith("connection lost: ")).length,
@@ -510,3 +562,25 @@ Deno.test("stderr: a server process logs each client fault as one line, never a 
     ],
   );
 });
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`shutdown: after ${signal} the command line finishes a 100 MiB download in flight, every byte, and exits 0`, async () => {
+    await using files = await patternFiles(100);
+    await using cli = await ServerProcess.cli([
+      "0",
+      "--bind",
+      "127.0.0.1",
+      "--directory",
+      files.path,
+    ]);
+    using download = await Download.start(cli.port, GET("/100.bin"));
+    await download.head();
+    await download.read();
+    cli.kill(signal);
+    while (download.received < download.length) {
+      assert.ok((await download.read()) > 0, `cut at ${download.received}`);
+    }
+    assert.equal(download.received, 100 * MiB);
+    assert.deepEqual(await cli.stop(), ['"GET /100.bin HTTP/1.1" 200 -']);
+  });
+}
