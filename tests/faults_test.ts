@@ -24,7 +24,7 @@ import {
   PIECE,
   WatchedServer,
 } from "./fault_server.ts";
-import { captureLogs, RawClient, serve } from "./helpers.ts";
+import { captureLogs, LOG_LINE, RawClient, serve } from "./helpers.ts";
 
 /** Starts `Handler` (logs captured) on a {@link WatchedServer}. */
 function start(
@@ -485,9 +485,6 @@ class ServerProcess implements AsyncDisposable {
     return line;
   }
 }
-
-const LOG_LINE =
-  /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] (.+)$/;
 
 Deno.test("faults: 1,000 aborted 50 MiB file downloads leave the server no descriptor or memory more, and it still answers", async () => {
   await using files = await patternFiles(50);

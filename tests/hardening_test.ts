@@ -1,7 +1,8 @@
 /**
  * Hostile requests over the wire against a BaseHTTPRequestHandler: request
- * smuggling through Content-Length, Transfer-Encoding and chunk framing, and
- * heads that try to outgrow the limits. The parser's own tables check each
+ * smuggling through Content-Length, Transfer-Encoding and chunk framing,
+ * heads that try to outgrow the limits, log lines a request tries to forge,
+ * and `Location` headers it tries to split. The parser's own tables check each
  * rule on bytes; these check what a client sees: one 400, the connection
  * closed, and never a second request served out of a body.
  *
@@ -9,8 +10,19 @@
  */
 
 import assert from "node:assert/strict";
-import { BaseHTTPRequestHandler } from "../mod.ts";
-import { captureLogs, RawClient, serve } from "./helpers.ts";
+import {
+  BaseHTTPRequestHandler,
+  SimpleHTTPRequestHandler,
+  ThreadingHTTPServer,
+} from "../mod.ts";
+import {
+  captureLogs,
+  captureStderr,
+  exchange,
+  LOG_LINE,
+  RawClient,
+  serve,
+} from "./helpers.ts";
 
 /** A complete request, hidden in bodies: serving it would be smuggling. */
 const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -318,4 +330,96 @@ Deno.test("limits: a client streaming one endless header line is cut off at the 
   }
   assert.equal((await response).status, 431);
   assert.ok(sent < 32 << 20, `the client sent ${sent} bytes`);
+});
+
+/** Request lines with bytes a terminal or log viewer would act on. */
+const LOG_FORGERIES = [
+  // C0 controls are refused by the parser, and shown escaped in its message.
+  "GET /\x1b[31mred HTTP/1.0",
+  "GET /a\x08\x08\x08\x08admin HTTP/1.0",
+  "GET /\x00 HTTP/1.0",
+  "\x1b]0;title\x07GET / HTTP/1.0",
+  // C1 controls (NEL, CSI) are obs-text in a target: accepted, and logged.
+  "GET /\x85127.0.0.1 - - [fake] HTTP/1.0",
+  "GET /\x9b2J HTTP/1.0",
+  // U+2028 LINE SEPARATOR as UTF-8, read as latin-1.
+  "GET /\xe2\x80\xa8fake HTTP/1.0",
+  // Encoded CR LF stays encoded in the request line.
+  "GET /%0d%0a127.0.0.1%20-%20-%20fake HTTP/1.0",
+];
+
+for (const line of LOG_FORGERIES) {
+  Deno.test(`logs: ${JSON.stringify(line)} is logged escaped, one line per write`, async () => {
+    const writes = await captureStderr(async () => {
+      await using s = serve(Echo);
+      await exchange(s.port, `${line}\r\n\r\n`);
+    });
+    assert.ok(writes.length >= 1);
+    for (const write of writes) {
+      assert.ok(write.endsWith("\n"), JSON.stringify(write));
+      assert.match(write.slice(0, -1), LOG_LINE);
+    }
+  });
+}
+
+Deno.test("logs: a header cannot continue onto a forged line (obs-fold is 400)", async () => {
+  const writes = await captureStderr(async () => {
+    await using s = serve(Echo);
+    const response = await exchange(
+      s.port,
+      'GET / HTTP/1.0\r\nX: a\r\n 127.0.0.1 - - [fake] "GET /admin" 200 -\r\n\r\n',
+    );
+    assert.match(response, /^HTTP\/1\.1 400 /);
+  });
+  assert.ok(!writes.some((write) => write.includes("/admin")), `${writes}`);
+});
+
+Deno.test({
+  name:
+    "Location: a folder redirect for a name with CR LF keeps them encoded, so no header is injected",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "httpserver-location-" });
+    try {
+      await Deno.mkdir(`${root}/a\r\nSet-Cookie: x=1`);
+      const { Handler } = captureLogs(SimpleHTTPRequestHandler);
+      await using s = serve(Handler, { directory: root });
+      using client = await RawClient.connect(s.port);
+      await client.send(
+        "GET /a%0D%0ASet-Cookie:%20x=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+      );
+      const res = await client.readResponse();
+      assert.equal(res.status, 301);
+      assert.equal(res.headers.get("location"), "/a%0D%0ASet-Cookie:%20x=1/");
+      assert.equal(res.headers.get("set-cookie"), null);
+      assert.ok(!/[\r\n]/.test(res.headers.get("location")!));
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test("Location: a handler that sends a header value with CR LF gets a 500, not a split response", async () => {
+  class Redirect extends Echo {
+    override do_GET() {
+      this.sendResponse(302);
+      this.sendHeader("Location", decodeURIComponent(this.path.slice(1)));
+      this.endHeaders();
+    }
+  }
+  const { Handler } = captureLogs(Redirect);
+  const faults: unknown[] = [];
+  class Server extends ThreadingHTTPServer {
+    override handleError(_r: Deno.Conn, _a: Deno.NetAddr, error: unknown) {
+      faults.push(error);
+    }
+  }
+  await using s = serve(Handler, {}, Server);
+  const response = await exchange(
+    s.port,
+    "GET /x%0d%0aSet-Cookie:%20x=1 HTTP/1.0\r\n\r\n",
+  );
+  assert.match(response, /^HTTP\/1\.1 500 /);
+  assert.ok(!response.includes("Set-Cookie"), response);
+  assert.ok(faults[0] instanceof TypeError, "logged as the handler's fault");
 });

@@ -267,6 +267,35 @@ function indexOf(haystack: Uint8Array, needle: string): number {
   return -1;
 }
 
+/**
+ * One log line as the handlers write it, without its LF: the client address,
+ * the date, and a message with no control character (C0, DEL or C1) left.
+ */
+export const LOG_LINE =
+  // deno-lint-ignore no-control-regex
+  /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] ([^\x00-\x1f\x7f-\x9f]+)$/;
+
+/**
+ * Runs `fn` with `Deno.stderr.writeSync` captured (where log lines go, one
+ * write each) and resolves to the writes, decoded.
+ */
+export async function captureStderr(
+  fn: () => Promise<void>,
+): Promise<string[]> {
+  const writes: string[] = [];
+  const writeSync = Deno.stderr.writeSync;
+  Deno.stderr.writeSync = (p: Uint8Array) => {
+    writes.push(decoder.decode(p));
+    return p.length;
+  };
+  try {
+    await fn();
+  } finally {
+    Deno.stderr.writeSync = writeSync;
+  }
+  return writes;
+}
+
 /** Collects log lines instead of writing them to stderr. */
 export function captureLogs<T extends RequestHandlerClass>(
   Handler: T,
