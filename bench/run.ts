@@ -7,7 +7,7 @@
  * markdown report and writes it to `bench/results/latest.md`.
  *
  * ```sh
- * deno task bench                      # everything, about 10 minutes
+ * deno task bench                      # everything, about 8 minutes
  * deno task bench --quick              # a smoke run, 2 s per measurement
  * deno task bench --only python,floor-listen,ours --scenario small-keepalive
  * deno task bench --duration 20
