@@ -283,6 +283,9 @@ export class BaseHTTPRequestHandler {
     } finally {
       watch.delete(this.#readDeadline);
       watch.delete(this.#writeDeadline);
+      // The next connection reuses the buffers.
+      this.#reader.release();
+      this.wfile.release();
     }
   }
 

@@ -31,6 +31,7 @@
  * @module
  */
 
+import { BufferPool } from "../http/pool.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 
 /** A small file's contents and what identifies the version they are of. */
@@ -171,49 +172,6 @@ function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.size === b.size && a.ino === b.ino && a.dev === b.dev &&
     a.mtime?.getTime() === b.mtime?.getTime() &&
     a.ctime?.getTime() === b.ctime?.getTime();
-}
-
-/**
- * A pool of equal, large buffers with a cap on how many exist, so that many
- * concurrent downloads cannot multiply memory: past the cap, a download gets
- * a smaller buffer of its own.
- */
-export class BufferPool {
-  /** Size of the pooled buffers. */
-  readonly size: number;
-  /** Most pooled buffers in existence at once. */
-  readonly max: number;
-  /** Size of a buffer handed out when the pool is exhausted. */
-  readonly fallbackSize: number;
-  #free: Uint8Array[] = [];
-  #created = 0;
-
-  /**
-   * @param size bytes per pooled buffer
-   * @param max most pooled buffers
-   * @param fallbackSize bytes of a buffer made when all pooled ones are out
-   */
-  constructor(size: number, max: number, fallbackSize: number) {
-    this.size = size;
-    this.max = max;
-    this.fallbackSize = fallbackSize;
-  }
-
-  /** A buffer to use until {@link release}. */
-  acquire(): Uint8Array {
-    const free = this.#free.pop();
-    if (free !== undefined) return free;
-    if (this.#created < this.max) {
-      this.#created++;
-      return new Uint8Array(this.size);
-    }
-    return new Uint8Array(this.fallbackSize);
-  }
-
-  /** Returns a buffer from {@link acquire}; fallback buffers are dropped. */
-  release(buf: Uint8Array): void {
-    if (buf.length === this.size) this.#free.push(buf);
-  }
 }
 
 /** The copy buffers of all handlers: 1 MiB each, at most 16 (16 MiB). */

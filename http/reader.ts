@@ -7,6 +7,7 @@
  */
 
 import type { Deadline, WaitPhase } from "./deadline.ts";
+import { BufferPool } from "./pool.ts";
 
 /** Anything bytes can be read from: a `Deno.Conn`, or a test double. */
 export interface ByteSource {
@@ -17,6 +18,11 @@ export interface ByteSource {
 /** The buffer size a connection starts with and returns to after a long head. */
 export const READ_BUFFER_SIZE = 16 * 1024;
 
+/** Read buffers of connections that ended, for the next ones (4 MiB at most). */
+const READ_BUFFERS = new BufferPool(READ_BUFFER_SIZE, 256, READ_BUFFER_SIZE);
+
+const EMPTY = new Uint8Array(0);
+
 /**
  * A growable read buffer over a connection. Unread bytes are `buf[start, end)`.
  * Readers look at those bytes directly and call {@link consume} for what they
@@ -24,13 +30,15 @@ export const READ_BUFFER_SIZE = 16 * 1024;
  */
 export class BufferedReader {
   /** The buffer; unread bytes are `buf[start, end)`. */
-  buf: Uint8Array = new Uint8Array(READ_BUFFER_SIZE);
+  buf: Uint8Array = READ_BUFFERS.acquire();
   /** Offset of the first unread byte. */
   start = 0;
   /** Offset after the last unread byte. */
   end = 0;
-  /** Set once the peer closed its side. */
+  /** Set once the peer closed its side (or {@link release} was called). */
   eof = false;
+  /** A read is pending: it may still write into the buffer. */
+  #reading = false;
 
   /**
    * @param conn where bytes come from
@@ -65,16 +73,18 @@ export class BufferedReader {
     if (this.start === this.end) {
       this.start = this.end = 0;
       if (this.buf.length > READ_BUFFER_SIZE) {
-        this.buf = new Uint8Array(READ_BUFFER_SIZE);
+        this.buf = READ_BUFFERS.acquire();
       }
     } else if (this.end === this.buf.length) {
       this.#makeRoom();
     }
     this.deadline.arm(phase, timeoutMs);
     let n: number | null;
+    this.#reading = true;
     try {
       n = await this.conn.read(this.buf.subarray(this.end));
     } finally {
+      this.#reading = false;
       this.deadline.disarm();
     }
     if (n === null) {
@@ -83,6 +93,19 @@ export class BufferedReader {
     }
     this.end += n;
     return true;
+  }
+
+  /**
+   * Gives the buffer back to the pool for another connection, unless a read
+   * is still pending; the reader is at end of stream afterwards. Call it once
+   * the connection is done with, when no view of the buffer is in use.
+   */
+  release(): void {
+    if (this.#reading) return;
+    READ_BUFFERS.release(this.buf);
+    this.buf = EMPTY;
+    this.start = this.end = 0;
+    this.eof = true;
   }
 
   #makeRoom(): void {

@@ -6,6 +6,7 @@
  */
 
 import type { Deadline } from "./deadline.ts";
+import { BufferPool } from "./pool.ts";
 
 /** Anything bytes can be written to: a `Deno.Conn`, or a test double. */
 export interface ByteSink {
@@ -16,6 +17,14 @@ export interface ByteSink {
 /** The size of a connection's write buffer. */
 export const WRITE_BUFFER_SIZE = 16 * 1024;
 
+/**
+ * Write buffers between two flushes: a connection holds one only while it
+ * builds a response, none while it waits for the next request (4 MiB kept at
+ * most).
+ */
+const WRITE_BUFFERS = new BufferPool(WRITE_BUFFER_SIZE, 256, WRITE_BUFFER_SIZE);
+
+const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
 /**
@@ -43,8 +52,11 @@ const encoder = new TextEncoder();
  * ```
  */
 export class BufferedWriter {
-  #buf: Uint8Array = new Uint8Array(WRITE_BUFFER_SIZE);
+  /** The buffer, taken from the pool when needed; EMPTY when none is held. */
+  #buf: Uint8Array = EMPTY;
   #len = 0;
+  /** A flush is writing from the buffer. */
+  #flushing = false;
   /** Bytes handed to the connection so far (not counting buffered ones). */
   sent = 0;
 
@@ -105,6 +117,7 @@ export class BufferedWriter {
 
   /** Writes bytes (or a string as UTF-8), buffering them while they fit. */
   async write(data: Uint8Array | string): Promise<void> {
+    this.#take();
     if (typeof data === "string") {
       if (data.length * 3 <= this.#buf.length - this.#len) {
         this.#len +=
@@ -119,23 +132,29 @@ export class BufferedWriter {
       return;
     }
     await this.flush();
-    if (data.length < this.#buf.length) {
-      this.#buf.set(data);
+    if (data.length < WRITE_BUFFER_SIZE) {
+      this.#take().set(data);
       this.#len = data.length;
     } else {
       await this.#writeAll(data);
     }
   }
 
-  /** Sends everything buffered. */
+  /**
+   * Sends everything buffered, then gives the buffer back to the pool (a
+   * grown one is dropped): the next write takes one again.
+   */
   async flush(): Promise<void> {
     if (this.#len === 0) return;
     const len = this.#len;
     this.#len = 0;
-    await this.#writeAll(this.#buf.subarray(0, len));
-    if (this.#buf.length > WRITE_BUFFER_SIZE) {
-      this.#buf = new Uint8Array(WRITE_BUFFER_SIZE);
+    this.#flushing = true;
+    try {
+      await this.#writeAll(this.#buf.subarray(0, len));
+    } finally {
+      this.#flushing = false;
     }
+    if (this.#len === 0) this.release();
   }
 
   /** Drops buffered bytes that were not sent yet. */
@@ -143,7 +162,26 @@ export class BufferedWriter {
     this.#len = 0;
   }
 
+  /**
+   * Gives the buffer back to the pool, dropping anything buffered, unless a
+   * flush is writing from it (that flush gives it back). For the end of the
+   * connection; a later write takes a buffer again.
+   */
+  release(): void {
+    if (this.#flushing || this.#buf === EMPTY) return;
+    WRITE_BUFFERS.release(this.#buf);
+    this.#buf = EMPTY;
+    this.#len = 0;
+  }
+
+  /** The buffer, taken from the pool if none is held. */
+  #take(): Uint8Array {
+    if (this.#buf === EMPTY) this.#buf = WRITE_BUFFERS.acquire();
+    return this.#buf;
+  }
+
   #reserve(n: number): void {
+    this.#take();
     if (this.#len + n <= this.#buf.length) return;
     const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
     grown.set(this.#buf.subarray(0, this.#len));
