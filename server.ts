@@ -143,7 +143,7 @@ export class HTTPServer {
   /** Settings with defaults filled in. */
   readonly options: ResolvedServerOptions;
   /** The listening socket. */
-  readonly socket: Deno.TcpListener;
+  readonly socket: Deno.Listener;
   /** The bound address. */
   readonly serverAddress: Deno.NetAddr;
   /** The bound host name or address. */
@@ -173,10 +173,10 @@ export class HTTPServer {
   ) {
     this.RequestHandlerClass = RequestHandlerClass;
     this.options = { ...DEFAULTS, ...withoutUndefined(options) };
-    this.socket = Deno.listen({
+    this.socket = this.listen({
       hostname: address.hostname ?? "0.0.0.0",
       port: address.port ?? 8000,
-    });
+    }, options);
     this.serverAddress = this.socket.addr as Deno.NetAddr;
     this.serverName = this.serverAddress.hostname;
     this.serverPort = this.serverAddress.port;
@@ -235,6 +235,31 @@ export class HTTPServer {
     await this.#loop;
   }
 
+  /**
+   * Opens the listening socket, from the constructor (Python's `server_bind`
+   * and `server_activate`). `options` are the constructor's, as given.
+   * `HTTPSServer` overrides it to listen with TLS.
+   */
+  protected listen(
+    address: Required<ServerAddress>,
+    _options: ServerOptions,
+  ): Deno.Listener {
+    return Deno.listen(address);
+  }
+
+  /**
+   * Whether to handle an accepted connection, as Python's `verify_request`;
+   * false closes it unanswered. It runs in the connection's own task (a slow
+   * one does not hold up accepting) and may be async: `HTTPSServer` completes
+   * the TLS handshake here.
+   */
+  verifyRequest(
+    _request: Deno.Conn,
+    _clientAddress: Deno.NetAddr,
+  ): boolean | Promise<boolean> {
+    return true;
+  }
+
   /** Closes the listening socket and any connection still open. */
   serverClose(): void {
     this.#closeListener();
@@ -291,7 +316,7 @@ export class HTTPServer {
 
   async #acceptLoop(): Promise<void> {
     while (!this.#shuttingDown) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await this.socket.accept();
       } catch (error) {
@@ -311,6 +336,8 @@ export class HTTPServer {
     const clientAddress = conn.remoteAddr as Deno.NetAddr;
     try {
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      const verified = this.verifyRequest(conn, clientAddress);
+      if (verified !== true && !(await verified)) return;
       const handler = new this.RequestHandlerClass(conn, clientAddress, this);
       await handler.handle();
     } catch (error) {
