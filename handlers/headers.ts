@@ -1,0 +1,90 @@
+/**
+ * Extra response headers and CORS for `SimpleHTTPRequestHandler`: the
+ * command line's `-H "Name: value"` and the preflight answer of `--cors`.
+ *
+ * @example
+ * ```ts
+ * import { parseHeaderArgument } from "./headers.ts";
+ * console.log(parseHeaderArgument("Cache-Control: no-store"));
+ * // ["Cache-Control", "no-store"]
+ * ```
+ *
+ * @module
+ */
+
+import type { BaseHTTPRequestHandler } from "./base.ts";
+
+/** RFC 9110 §5.6.2 `token`. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Control characters other than HTAB, which no field value may hold. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Headers the server sets itself from the response it sends: one given
+ * again could change the framing (response splitting) or the connection.
+ */
+const SERVER_OWNED = new Set([
+  "connection",
+  "content-length",
+  "keep-alive",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Parses `Name: value` into a header: a token name, the value trimmed of
+ * surrounding whitespace. Throws a TypeError for anything else, and for
+ * headers that frame the response or manage the connection
+ * (`Content-Length`, `Transfer-Encoding`, `Connection`, ...).
+ */
+export function parseHeaderArgument(text: string): [string, string] {
+  const colon = text.indexOf(":");
+  const name = text.slice(0, colon);
+  const value = text.slice(colon + 1).trim();
+  if (colon < 0 || !TOKEN.test(name) || CONTROL.test(value)) {
+    throw new TypeError(`invalid header: '${text}' (use "Name: value")`);
+  }
+  if (SERVER_OWNED.has(name.toLowerCase())) {
+    throw new TypeError(`'${name}' is set by the server`);
+  }
+  return [name, value];
+}
+
+/**
+ * Answers an `OPTIONS` request (a CORS preflight or not) with 204:
+ * `Access-Control-Allow-Methods` lists the methods the handler has a `do_`
+ * method for (whether it takes one, such as PUT without uploads, the request
+ * itself answers), and `Access-Control-Allow-Headers` grants the headers the
+ * preflight asks for. `Access-Control-Allow-Origin` comes with every response
+ * of a handler with `cors` on.
+ */
+export function sendPreflight(handler: BaseHTTPRequestHandler): void {
+  handler.sendResponse(204);
+  handler.sendHeader(
+    "Access-Control-Allow-Methods",
+    handlerMethods(handler).join(", "),
+  );
+  const asked = handler.headers.get("access-control-request-headers");
+  if (asked) handler.sendHeader("Access-Control-Allow-Headers", asked);
+  handler.endHeaders();
+}
+
+/** The methods of a handler's `do_<METHOD>` functions, sorted. */
+function handlerMethods(handler: BaseHTTPRequestHandler): string[] {
+  const methods = new Set<string>();
+  for (
+    let proto = Object.getPrototypeOf(handler);
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name.startsWith("do_") && typeof proto[name] === "function") {
+        methods.add(name.slice(3));
+      }
+    }
+  }
+  return [...methods].sort();
+}
