@@ -23,6 +23,7 @@ import { parseHttpDate } from "../http/date.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
+import { sendPreflight } from "./headers.ts";
 import { type ListingEntry, renderListing } from "./listing.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
 import { directoryLocation, translatePath } from "./paths.ts";
@@ -143,6 +144,35 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   extensionsMap: Readonly<Record<string, string>> = DEFAULT_EXTENSIONS_MAP;
   /** The file names served for a folder instead of its listing, in order. */
   indexPages: readonly string[] = INDEX_PAGES;
+  /**
+   * Headers added to every response, after `Server` and `Date` (the CLI's
+   * `-H`); they add to the handler's own headers, never replace them.
+   */
+  extraHeaders: readonly (readonly [string, string])[] = [];
+  /**
+   * Allow cross-origin requests (the CLI's `--cors`): every response gets
+   * `Access-Control-Allow-Origin: *` and `OPTIONS` answers preflights. Off,
+   * `OPTIONS` is 501 as in Python.
+   */
+  cors = false;
+
+  /** Starts a response, with {@link extraHeaders} and the CORS header. */
+  override sendResponse(code: number, message?: string): void {
+    super.sendResponse(code, message);
+    for (const [name, value] of this.extraHeaders) this.sendHeader(name, value);
+    if (this.cors) this.sendHeader("Access-Control-Allow-Origin", "*");
+  }
+
+  /** Answers a CORS preflight when {@link cors} is on (see `sendPreflight`). */
+  do_OPTIONS(): void {
+    if (!this.cors) {
+      throw new HttpError(
+        "unsupported-method",
+        "Unsupported method ('OPTIONS')",
+      );
+    }
+    sendPreflight(this);
+  }
 
   /** Serves a GET request: the headers, then the file or listing. */
   async do_GET(): Promise<void> {
