@@ -78,8 +78,12 @@ export function renderListing(
   entries: readonly ListingEntry[],
 ): Listing {
   const sorted = entries
-    .map((entry) => ({ entry, key: entry.name.toLowerCase() }))
-    .sort((a, b) => compareCodePoints(a.key, b.key));
+    .map((entry) => ({ entry, key: entry.name.toLowerCase() }));
+  // Without surrogates or U+E000-U+FFFF, code unit order (the native string
+  // comparison) is code point order.
+  if (sorted.every(({ key }) => !HIGH_UNITS.test(key))) {
+    sorted.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  } else sorted.sort((a, b) => compareCodePoints(a.key, b.key));
   const title = `Directory listing for ${escapeHtml(unquote(requestPath))}`;
   const lines = [
     "<!DOCTYPE HTML>",
@@ -121,8 +125,15 @@ function codePointRank(unit: number): number {
   return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
 }
 
+/** Names that `quote` and `escapeHtml` leave as they are. */
+const PLAIN_NAME = /^[A-Za-z0-9_.\-~/]*$/;
+
+/** Code units at which code unit and code point order part. */
+const HIGH_UNITS = /[\ud800-\uffff]/;
+
 /** `urllib.parse.quote(s)`: UTF-8 bytes, each unsafe byte as `%XX`. */
 function quote(s: string): string {
+  if (PLAIN_NAME.test(s)) return s;
   let out = "";
   for (const b of encoder.encode(s)) out += QUOTED_BYTE[b];
   return out;
@@ -130,6 +141,7 @@ function quote(s: string): string {
 
 /** `html.escape(s, quote=False)`. */
 function escapeHtml(s: string): string {
+  if (PLAIN_NAME.test(s)) return s;
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
     ">",
     "&gt;",
