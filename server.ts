@@ -373,6 +373,8 @@ export class HTTPServer {
  */
 export class ThreadingHTTPServer extends HTTPServer {
   #slotFreed: (() => void) | null = null;
+  /** The last connection filled the last slot: the cap is logged once. */
+  #full = false;
 
   /** Starts handling the connection and returns once another may be accepted. */
   override async processRequest(conn: Deno.Conn): Promise<void> {
@@ -380,7 +382,15 @@ export class ThreadingHTTPServer extends HTTPServer {
       this.#slotFreed?.();
       this.#slotFreed = null;
     });
-    while (this.connectionCount >= this.options.maxConnections) {
+    const max = this.options.maxConnections;
+    const full = this.connectionCount >= max;
+    if (full && !this.#full) {
+      console.error(
+        `${max} connections open (maxConnections): accepting waits until one closes`,
+      );
+    }
+    this.#full = full;
+    while (this.connectionCount >= max) {
       await new Promise<void>((resolve) => this.#slotFreed = resolve);
     }
   }
