@@ -240,7 +240,22 @@ Deno.test("stall: a slow client that keeps reading one large write is not droppe
   assert.deepEqual(lines, ['"PUT /16 HTTP/1.1" 200 -']);
 });
 
-Deno.test("cap: past maxConnections the server stops accepting, keeps serving the open ones, and accepts once one closes", async () => {
+Deno.test("cap: past maxConnections the server stops accepting, says so once, keeps serving the open ones, and accepts once one closes", async () => {
+  const errors: string[] = [];
+  const consoleError = console.error;
+  console.error = (message: string) => errors.push(message);
+  try {
+    await serveAtTheCap();
+  } finally {
+    console.error = consoleError;
+  }
+  assert.deepEqual(errors, [
+    "2 connections open (maxConnections): accepting waits until one closes",
+  ]);
+});
+
+/** Two connections open with `maxConnections: 2`, then a third. */
+async function serveAtTheCap(): Promise<void> {
   const { running } = start(Generated, { maxConnections: 2 });
   await using _ = running;
   using first = await RawClient.connect(running.port);
@@ -265,7 +280,7 @@ Deno.test("cap: past maxConnections the server stops accepting, keeps serving th
   assert.equal((await answer).status, 200);
   await second.send(GET("/0"));
   assert.equal((await second.readResponse()).status, 200);
-});
+}
 
 /**
  * Connects, sends `request`, waits until `answered` bytes of the answer have
