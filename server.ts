@@ -81,6 +81,12 @@ export interface ServerOptions {
   maxLineLength?: number;
   /** Most header fields in a request; default 100 (Python's). */
   maxHeaders?: number;
+  /**
+   * Most bytes of header lines in one request head; default 1 MiB. Python has
+   * no such cap (its limits allow 6.5 MB); this one bounds what a connection
+   * can make the server hold while a head arrives.
+   */
+  maxHeadSize?: number;
   /** Most open connections (`ThreadingHTTPServer`); default 1,024. Past it, accepting waits. */
   maxConnections?: number;
   /** How long `shutdown()` lets in-flight requests finish (ms); default 10,000. */
@@ -116,6 +122,7 @@ const DEFAULTS: ResolvedServerOptions = {
   writeTimeout: 30_000,
   maxLineLength: 65_536,
   maxHeaders: 100,
+  maxHeadSize: 1024 * 1024,
   maxConnections: 1_024,
   shutdownTimeout: 10_000,
 };

@@ -239,6 +239,7 @@ export class BaseHTTPRequestHandler {
     this.#parser = new RequestParser({
       maxLineLength: options.maxLineLength,
       maxHeaders: options.maxHeaders,
+      maxHeadSize: options.maxHeadSize,
     });
     this.wfile = new BufferedWriter(
       request,

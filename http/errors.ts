@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   // Header fields (RFC 9112 §5)
   "header-line-too-long": 431,
   "too-many-headers": 431,
+  "head-too-large": 431,
   "bad-header-name": 400,
   "space-before-colon": 400,
   "obs-fold": 400,

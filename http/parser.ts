@@ -37,6 +37,12 @@ export interface ParserOptions {
   /** Most header fields (default 100, Python's `_MAXHEADERS`); more is 431. */
   maxHeaders?: number;
   /**
+   * Most bytes of header lines in one head (default 1 MiB); more is 431.
+   * Python has no such limit: its line and count limits alone let one head
+   * hold 6.5 MB.
+   */
+  maxHeadSize?: number;
+  /**
    * Accept the two-word request line `GET /path` as an HTTP/0.9 request
    * (default true, as Python).
    */
@@ -215,6 +221,7 @@ export class RequestParser {
 
   readonly #maxLine: number;
   readonly #maxHeaders: number;
+  readonly #maxHeadSize: number;
   readonly #allowHttp09: boolean;
   readonly #allowBareLf: boolean;
 
@@ -224,6 +231,8 @@ export class RequestParser {
   #scanned!: number;
   /** Bytes of empty lines skipped before the request line. */
   #skipped!: number;
+  /** Bytes of the header lines consumed so far. */
+  #headerBytes!: number;
   #target!: string;
   #major!: number;
   #minor!: number;
@@ -246,6 +255,7 @@ export class RequestParser {
   constructor(options: ParserOptions = {}) {
     this.#maxLine = options.maxLineLength ?? 65536;
     this.#maxHeaders = options.maxHeaders ?? 100;
+    this.#maxHeadSize = options.maxHeadSize ?? 1024 * 1024;
     this.#allowHttp09 = options.allowHttp09 ?? true;
     this.#allowBareLf = options.allowBareLf ?? true;
     this.reset();
@@ -260,6 +270,7 @@ export class RequestParser {
     this.#inHeaders = false;
     this.#scanned = 0;
     this.#skipped = 0;
+    this.#headerBytes = 0;
     this.#target = "";
     this.#major = 0;
     this.#minor = 0;
@@ -329,6 +340,7 @@ export class RequestParser {
           return pos - start;
         }
         this.#headerLine(view, lineStart, lineEnd);
+        this.#headerBytes += pos - lineStart;
       } else if (lineEnd === lineStart) {
         // RFC 9112 §2.2: empty lines before the request line are ignored,
         // but they count toward its length limit.
@@ -347,6 +359,11 @@ export class RequestParser {
         throw new HttpError("header-line-too-long", "Line too long", {
           explain:
             `got more than ${this.#maxLine} bytes when reading header line`,
+        });
+      }
+      if (this.#headerBytes + length > this.#maxHeadSize) {
+        throw new HttpError("head-too-large", "Header fields too large", {
+          explain: `got more than ${this.#maxHeadSize} bytes of header lines`,
         });
       }
     } else if (this.#skipped + length > this.#maxLine) {

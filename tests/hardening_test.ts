@@ -267,9 +267,9 @@ class CountHeaders extends BaseHTTPRequestHandler {
   }
 }
 
-Deno.test("limits: 100 header lines of 65,536 bytes each (6.5 MB) are accepted", async () => {
+Deno.test("limits: 100 header lines of 65,536 bytes each (6.5 MB) are accepted when maxHeadSize allows them", async () => {
   const { Handler } = captureLogs(CountHeaders);
-  await using s = serve(Handler);
+  await using s = serve(Handler, { maxHeadSize: 8 * 1024 * 1024 });
   using client = await RawClient.connect(s.port);
   let head = "GET / HTTP/1.0\r\n";
   for (let i = 0; i < 100; i++) head += headerLine(i, 65536);
@@ -277,6 +277,19 @@ Deno.test("limits: 100 header lines of 65,536 bytes each (6.5 MB) are accepted",
   const res = await client.readResponse();
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("x-count"), "100");
+});
+
+Deno.test("limits: header lines past maxHeadSize (default 1 MiB) are 431 before the head ends", async () => {
+  const { Handler, lines } = captureLogs(CountHeaders);
+  await using s = serve(Handler);
+  using client = await RawClient.connect(s.port);
+  let head = "GET / HTTP/1.0\r\n";
+  for (let i = 0; i < 17; i++) head += headerLine(i, 65536);
+  await client.send(head);
+  const res = await client.readResponse();
+  assert.equal(res.status, 431);
+  assert.match(res.statusLine, /431 Header fields too large$/);
+  assert.ok(lines.includes("code 431, message Header fields too large"));
 });
 
 /** Heads that never end, cut off at the limit while the client still waits. */
