@@ -342,7 +342,6 @@ export class HTTPServer {
     this.#connections.add(conn);
     const clientAddress = conn.remoteAddr as Deno.NetAddr;
     try {
-      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const verified = this.verifyRequest(conn, clientAddress);
       if (verified !== true && !(await verified)) return;
       const handler = new this.RequestHandlerClass(conn, clientAddress, this);

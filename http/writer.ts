@@ -57,6 +57,8 @@ export class BufferedWriter {
   #len = 0;
   /** A flush is writing from the buffer. */
   #flushing = false;
+  /** Writes handed to the connection so far. */
+  #writes = 0;
   /** Bytes handed to the connection so far (not counting buffered ones). */
   sent = 0;
 
@@ -174,6 +176,19 @@ export class BufferedWriter {
     this.#len = 0;
   }
 
+  /**
+   * Turns Nagle's algorithm off, before the connection's second write. It
+   * holds back a small segment while an earlier one is unacknowledged, and a
+   * client may delay its ACK by up to 40 ms, so a response written in parts
+   * would stall (Python's HTTP/1.1 server does). A first write has nothing in
+   * flight before it: a client that sends one request per connection never
+   * pays for the call.
+   */
+  #noDelay(): void {
+    const conn = this.conn as Partial<Deno.TcpConn>;
+    if (typeof conn.setNoDelay === "function") conn.setNoDelay(true);
+  }
+
   /** The buffer, taken from the pool if none is held. */
   #take(): Uint8Array {
     if (this.#buf === EMPTY) this.#buf = WRITE_BUFFERS.acquire();
@@ -195,6 +210,7 @@ export class BufferedWriter {
         // Armed per partial write: the timeout bounds a stall, so a slow
         // client that keeps reading a large write is not dropped.
         this.deadline.arm("write", this.timeoutMs);
+        if (this.#writes++ === 1) this.#noDelay();
         offset += await this.conn.write(data.subarray(offset));
       }
       this.sent += data.length;
