@@ -1,0 +1,122 @@
+/**
+ * Conditional requests (RFC 9110 §13) for files: the weak entity tag of a
+ * file, whether `If-None-Match` / `If-Modified-Since` let a GET or HEAD be
+ * answered 304, and whether `If-Range` lets a range be sent. Pure functions
+ * of header values; every rule cites its section, as Go's `net/http/fs.go`.
+ *
+ * @example
+ * ```ts
+ * import { ifRangeHolds, notModified, weakETag } from "./conditional.ts";
+ *
+ * const mtime = Date.UTC(2023, 10, 14, 22, 13, 20, 500);
+ * const etag = weakETag(30, mtime); // 'W/"1e-18bcfe569f4"'
+ * notModified(etag, null, etag, mtime); // true: 304
+ * notModified('"other", W/"1e-18bcfe569f4"', null, etag, mtime); // true
+ * notModified(null, "Tue, 14 Nov 2023 22:13:20 GMT", etag, mtime); // true
+ * // If-None-Match decides alone when present (§13.2.2).
+ * notModified('"other"', "Tue, 14 Nov 2023 22:13:20 GMT", etag, mtime); // false
+ * // A weak tag never passes If-Range (strong comparison); a date may.
+ * ifRangeHolds(etag, etag, mtime); // false
+ * ifRangeHolds("Tue, 14 Nov 2023 22:13:20 GMT", etag, mtime); // true
+ * ```
+ *
+ * @module
+ */
+
+import { parseHttpDate } from "../http/date.ts";
+
+/**
+ * The weak entity tag (RFC 9110 §8.8.3) of a file: `W/"<size>-<mtime>"`, both
+ * in hex, the modification time in milliseconds. Weak because size and time
+ * do not prove the bytes the same (two writes within a millisecond), and
+ * because the same tag then also serves the file gzipped on the fly (§8.8.1).
+ *
+ * @param size the file's length in bytes
+ * @param mtimeMs its modification time in ms since the epoch, if known
+ */
+export function weakETag(size: number, mtimeMs: number | undefined): string {
+  return `W/"${size.toString(16)}-${(mtimeMs ?? 0).toString(16)}"`;
+}
+
+/**
+ * Whether a GET or HEAD is answered 304 Not Modified (RFC 9110 §13.2.2):
+ *
+ * - `If-None-Match` (§13.1.2), when present, decides alone: 304 when it is
+ *   `*` or lists a tag that matches `etag` by the weak comparison (§8.8.3.2).
+ *   `If-Modified-Since` is then not looked at (step 3 before step 4).
+ * - Else `If-Modified-Since` (§13.1.3): 304 when it is a date, in any zone,
+ *   at or after the modification time in whole seconds (what
+ *   `Last-Modified` said). A value that is not a date is ignored.
+ *
+ * @param ifNoneMatch the `If-None-Match` value, or null
+ * @param ifModifiedSince the `If-Modified-Since` value, or null
+ * @param etag the file's tag, from {@link weakETag}
+ * @param mtimeMs the file's modification time in ms, if known
+ */
+export function notModified(
+  ifNoneMatch: string | null,
+  ifModifiedSince: string | null,
+  etag: string,
+  mtimeMs: number | undefined,
+): boolean {
+  if (ifNoneMatch !== null) return matchesAny(ifNoneMatch, etag);
+  if (ifModifiedSince === null || mtimeMs === undefined) return false;
+  const since = parseHttpDate(ifModifiedSince);
+  return since !== null && wholeSeconds(mtimeMs) <= since;
+}
+
+/**
+ * Whether a range may be sent under `If-Range` (RFC 9110 §13.1.5); when not,
+ * the whole file is sent with 200.
+ *
+ * - An entity tag holds only by the strong comparison (§8.8.3.2): both tags
+ *   strong and equal. The tags of {@link weakETag} are weak, so a tag never
+ *   holds and the client gets the whole file, as the RFC wants.
+ * - A date holds when it is the `Last-Modified` sent, to the second.
+ *
+ * @param ifRange the `If-Range` value
+ * @param etag the file's tag
+ * @param mtimeMs the file's modification time in ms, if known
+ */
+export function ifRangeHolds(
+  ifRange: string,
+  etag: string,
+  mtimeMs: number | undefined,
+): boolean {
+  // §13.1.5: a DQUOTE within the first three characters marks an entity tag.
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/"')) {
+    return !etag.startsWith("W/") && ifRange === etag;
+  }
+  const date = parseHttpDate(ifRange);
+  return date !== null && mtimeMs !== undefined &&
+    wholeSeconds(mtimeMs) === date;
+}
+
+/** What an HTTP date keeps of a time: whole seconds, rounded down. */
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * Whether an `If-None-Match` value (`"*" / #entity-tag`, §13.1.2) is `*` or
+ * lists a tag whose opaque part equals `etag`'s (the weak comparison). A
+ * value that stops parsing matches nothing after that point, as in Go.
+ */
+function matchesAny(value: string, etag: string): boolean {
+  const opaque = etag.startsWith("W/") ? etag.slice(2) : etag;
+  let i = 0;
+  for (;;) {
+    // §5.6.1: list elements are separated by OWS "," OWS; empty ones count
+    // for nothing.
+    while (i < value.length && " \t,".includes(value[i])) i++;
+    if (i === value.length) return false;
+    if (value[i] === "*") return true;
+    // §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE
+    if (value.startsWith("W/", i)) i += 2;
+    if (value[i] !== '"') return false;
+    const close = value.indexOf('"', i + 1);
+    if (close < 0) return false;
+    if (value.slice(i, close + 1) === opaque) return true;
+    i = close + 1;
+  }
+}
