@@ -21,8 +21,13 @@ import { ThreadingHTTPServer } from "./server.ts";
 
 const PROG = "httpserver";
 
+// Wrapped as argparse wraps a usage line longer than 78 columns.
 const USAGE =
-  `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [port]`;
+  `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
+                  [--spa] [--no-listing] [--hidden | --no-hidden]
+                  [--pretty-listing] [--upload] [--overwrite]
+                  [--max-upload BYTES]
+                  [port]`;
 
 const HELP = `${USAGE}
 
@@ -38,6 +43,18 @@ options:
                         serve this directory (default: current directory)
   -p VERSION, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
+  --spa                 serve /index.html for paths that do not exist
+                        (single-page apps)
+  --no-listing          answer 404 for folders without an index page
+  --hidden, --no-hidden
+                        serve and list dotfiles, names that begin with a
+                        dot (default: --hidden, as Python)
+  --pretty-listing      list folders with sizes, dates and sorting links
+  --upload              accept uploads: PUT /path, and a form on listing
+                        pages (needs --allow-write=DIRECTORY)
+  --overwrite           let uploads replace existing files
+  --max-upload BYTES    the most bytes one upload stores; K, M, G suffixes
+                        (default: 1G)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -52,6 +69,20 @@ export interface CliOptions {
   protocol: string;
   /** Run CGI scripts under `/cgi-bin` and `/htbin`. */
   cgi: boolean;
+  /** Serve `/index.html` for missing paths (`--spa`). */
+  spa: boolean;
+  /** List folders without an index page; false with `--no-listing`. */
+  listing: boolean;
+  /** Serve and list dotfiles (default, `--hidden`); false with `--no-hidden`. */
+  showHidden: boolean;
+  /** The pretty listing page (`--pretty-listing`). */
+  prettyListing: boolean;
+  /** Accept PUT and form uploads (`--upload`). */
+  upload: boolean;
+  /** Let uploads replace files (`--overwrite`). */
+  overwrite: boolean;
+  /** The most bytes one upload stores (`--max-upload`); default 1 GiB. */
+  maxUploadBytes: number;
 }
 
 /** A command line that cannot be run: argparse's usage error (exit status 2). */
@@ -69,12 +100,21 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     parsed = parseArgs({
       args,
       allowPositionals: true,
+      tokens: true,
       options: {
         help: { type: "boolean", short: "h" },
         cgi: { type: "boolean" },
         bind: { type: "string", short: "b" },
         directory: { type: "string", short: "d" },
         protocol: { type: "string", short: "p" },
+        spa: { type: "boolean" },
+        "no-listing": { type: "boolean" },
+        hidden: { type: "boolean" },
+        "no-hidden": { type: "boolean" },
+        "pretty-listing": { type: "boolean" },
+        upload: { type: "boolean" },
+        overwrite: { type: "boolean" },
+        "max-upload": { type: "string" },
       },
     });
   } catch (error) {
@@ -106,7 +146,73 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     directory: values.directory ?? ".",
     protocol,
     cgi: values.cgi ?? false,
+    ...parseServing(values, parsed.tokens),
   };
+}
+
+/**
+ * `--spa`, `--no-listing`, `--hidden`/`--no-hidden` (the last one wins, as
+ * argparse's BooleanOptionalAction), `--pretty-listing` (not with
+ * `--no-listing`), and `--upload` with `--overwrite` and `--max-upload`.
+ */
+function parseServing(
+  values: {
+    spa?: boolean;
+    "no-listing"?: boolean;
+    "pretty-listing"?: boolean;
+    upload?: boolean;
+    overwrite?: boolean;
+    "max-upload"?: string;
+  },
+  tokens: readonly { kind: string; name?: string }[],
+): Pick<
+  CliOptions,
+  | "spa"
+  | "listing"
+  | "showHidden"
+  | "prettyListing"
+  | "upload"
+  | "overwrite"
+  | "maxUploadBytes"
+> {
+  if (values["pretty-listing"] && values["no-listing"]) {
+    throw new UsageError(
+      "argument --pretty-listing: not allowed with argument --no-listing",
+    );
+  }
+  const upload = values.upload ?? false;
+  for (const flag of ["overwrite", "max-upload"] as const) {
+    if (values[flag] !== undefined && !upload) {
+      throw new UsageError(`argument --${flag}: only with --upload`);
+    }
+  }
+  const hidden = tokens.findLast((token) =>
+    token.kind === "option" &&
+    (token.name === "hidden" || token.name === "no-hidden")
+  );
+  return {
+    spa: values.spa ?? false,
+    listing: !values["no-listing"],
+    showHidden: hidden?.name !== "no-hidden",
+    prettyListing: values["pretty-listing"] ?? false,
+    upload,
+    overwrite: values.overwrite ?? false,
+    maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),
+  };
+}
+
+/** `--max-upload`: bytes, or a number with K, M or G (powers of 1024). */
+function parseSize(text: string): number {
+  const match = /^(\d+)([KMG]?)$/i.exec(text);
+  const bytes = match
+    ? Number(match[1]) * 1024 ** " KMG".indexOf(match[2].toUpperCase() || " ")
+    : NaN;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(
+      `argument --max-upload: invalid size: '${text}' (use bytes, or a number with K, M or G)`,
+    );
+  }
+  return bytes;
 }
 
 /** Turns node's parseArgs messages into argparse's wording. */
@@ -148,6 +254,7 @@ export async function main(args: string[]): Promise<number> {
   let server: ThreadingHTTPServer;
   try {
     checkDirectory(options.directory);
+    if (options.upload) checkWritable(options.directory);
     server = listen(options, handlerFor(options));
   } catch (error) {
     if (error instanceof UsageError) {
@@ -176,9 +283,26 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
     throw new StartupError("--cgi is not available in this version");
   }
   const protocol = options.protocol;
+  const { spa, listing, showHidden, prettyListing } = options;
+  const { upload, overwrite, maxUploadBytes } = options;
   return class extends SimpleHTTPRequestHandler {
     override protocolVersion = protocol;
+    override spa = spa;
+    override listing = listing;
+    override showHidden = showHidden;
+    override prettyListing = prettyListing;
+    override upload = upload;
+    override overwrite = overwrite;
+    override maxUploadBytes = maxUploadBytes;
   };
+}
+
+/** `--upload` writes into the folder: say so now rather than refuse each upload. */
+function checkWritable(directory: string): void {
+  requirePermission(
+    { name: "write", path: directory },
+    `write access to '${directory}' is not permitted (--upload): run again with --allow-write=${directory}`,
+  );
 }
 
 /** The folder must exist and be readable before the banner promises to serve it. */

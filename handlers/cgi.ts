@@ -110,9 +110,13 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    */
   cgiInfo: [string, string] | null = null;
 
-  /** Serves a POST request: runs the script, or 501 for any other path. */
-  async do_POST(): Promise<void> {
+  /**
+   * Serves a POST request: runs the script; any other path takes the upload
+   * form when {@link upload} is on, else 501.
+   */
+  override async do_POST(): Promise<void> {
     if (!this.isCGI()) {
+      if (this.upload) return await super.do_POST();
       throw new HttpError("not-implemented", "Can only POST to CGI scripts");
     }
     await this.runCGI();

@@ -32,6 +32,12 @@ export interface ListingEntry {
   isDirectory: boolean;
   /** Whether it is a symlink (Python's `os.path.islink`): shown with `@`. */
   isSymlink: boolean;
+  /**
+   * Its `stat`, symlinks followed, for the listings that show sizes and
+   * dates (JSON, pretty); null when it cannot be read. Python's page needs
+   * none.
+   */
+  info?: Deno.FileInfo | null;
 }
 
 /** An encoded listing page. */
@@ -71,11 +77,14 @@ const QUOTED_BYTE = Array.from({ length: 256 }, (_, b) => {
  *   shown percent-decoded, query included, as Python does
  * @param entries the folder's entries, in the order the folder lists them
  *   (ties in the case-insensitive sort keep it)
+ * @param footer HTML added after the list's closing `<hr>` (the upload
+ *   form); none in Python's page
  * @returns the encoded page and its charset
  */
 export function renderListing(
   requestPath: string,
   entries: readonly ListingEntry[],
+  footer = "",
 ): Listing {
   const sorted = entries
     .map((entry) => ({ entry, key: entry.name.toLowerCase() }));
@@ -101,8 +110,16 @@ export function renderListing(
       `<li><a href="${quote(linkName)}">${escapeHtml(displayName)}</a></li>`,
     );
   }
-  lines.push("</ul>\n<hr>\n</body>\n</html>\n");
+  lines.push(`</ul>\n<hr>\n${footer}</body>\n</html>\n`);
   return { body: encoder.encode(lines.join("\n")), charset: CHARSET };
+}
+
+/**
+ * The order of this page's names, for the other listings: lower-cased, then
+ * by code point. A stable sort with it keeps the folder's order for ties.
+ */
+export function compareNames(a: string, b: string): number {
+  return compareCodePoints(a.toLowerCase(), b.toLowerCase());
 }
 
 /**

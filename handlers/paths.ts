@@ -42,8 +42,9 @@ export const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
  * `:` (a drive as Python drops it, also an NTFS stream such as
  * `index.html::$DATA`), a trailing dot or space (Windows strips them, so
  * `...` and `a.` would alias other names), and reserved device names.
+ * Exported so that an uploaded file's name obeys the same rules.
  */
-const WINDOWS_SPECIAL =
+export const WINDOWS_SPECIAL: RegExp =
   /[\\:]|[. ]$|^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\.|$)/i;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

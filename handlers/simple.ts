@@ -24,9 +24,12 @@ import { HttpError } from "../http/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
 import { sendPreflight } from "./headers.ts";
-import { type ListingEntry, renderListing } from "./listing.ts";
+import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
+import type { ListingEntry } from "./listing.ts";
+import { listingFormat, renderListingPage } from "./listing_format.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
 import { directoryLocation, translatePath } from "./paths.ts";
+import { receiveForm, receivePut, UPLOAD_FORM } from "./upload.ts";
 
 /**
  * An open file left for `do_GET` to copy after
@@ -145,6 +148,46 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** The file names served for a folder instead of its listing, in order. */
   indexPages: readonly string[] = INDEX_PAGES;
   /**
+   * Answer a GET or HEAD of a path that does not exist with `/index.html`
+   * (single-page apps whose routes are not files; the CLI's `--spa`). Off,
+   * 404 as in Python.
+   */
+  spa = false;
+  /**
+   * List a folder without an index page (Python's behaviour); false answers
+   * 404 instead (the CLI's `--no-listing`).
+   */
+  listing = true;
+  /**
+   * Serve and list dotfiles, names that begin with `.`, as Python does; false
+   * answers 404 for any path with a hidden component and leaves them out of
+   * listings (the CLI's `--no-hidden`). Uploads never write one.
+   */
+  showHidden = true;
+  /**
+   * Answer a listing request that asks for JSON (`?format=json`, or an
+   * `Accept` that prefers `application/json`) with JSON: name, type, size,
+   * modified (see `listing_json.ts`). Browsers never ask; false keeps
+   * Python's page for every client.
+   */
+  jsonListing = true;
+  /**
+   * List folders on the pretty page: sizes, dates, sorting links, dark mode,
+   * no script (the CLI's `--pretty-listing`). Off, Python's page.
+   */
+  prettyListing = false;
+  /**
+   * Accept uploads (the CLI's `--upload`): `PUT /path`, and a
+   * `multipart/form-data` POST from the form that listings then show (see
+   * `upload.ts`). Needs write permission for the folder. Off, PUT and POST
+   * are 501 as in Python.
+   */
+  upload = false;
+  /** Let an upload replace an existing file (the CLI's `--overwrite`). */
+  overwrite = false;
+  /** The most bytes one upload request may store (the CLI's `--max-upload`). */
+  maxUploadBytes = 1024 ** 3;
+  /**
    * Headers added to every response, after `Server` and `Date` (the CLI's
    * `-H`); they add to the handler's own headers, never replace them.
    */
@@ -201,6 +244,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (body !== null && !(body instanceof Uint8Array)) body.file.close();
   }
 
+  /** Stores the body as the file the path names when {@link upload} is on. */
+  async do_PUT(): Promise<void> {
+    if (!this.upload) {
+      throw new HttpError("unsupported-method", "Unsupported method ('PUT')");
+    }
+    await receivePut(this);
+  }
+
+  /** Stores the files of a listing page's upload form when {@link upload} is on. */
+  async do_POST(): Promise<void> {
+    if (!this.upload) {
+      throw new HttpError("unsupported-method", "Unsupported method ('POST')");
+    }
+    await receiveForm(this);
+  }
+
   /**
    * Sends the status line and headers common to GET and HEAD, and returns
    * what the body would be: bytes, an open file (the caller closes it), or
@@ -209,7 +268,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
-    let info = this.#stat(path);
+    let info = this.showHidden || !hasHiddenComponent(this.directory, path)
+      ? this.#stat(path)
+      : null;
+    if (info === null && this.spa) {
+      // A route of a single-page app: its page handles it.
+      path = this.translatePath("/index.html");
+      info = this.#stat(path);
+    }
     if (info?.isDirectory) {
       const location = directoryLocation(this.path);
       if (location !== null) {
@@ -265,24 +331,35 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Sends the headers of a folder's listing page (Python's markup) and
-   * returns the page. An unreadable folder is 404 "No permission to list
-   * directory", as in Python.
+   * Sends the headers of a folder's listing page and returns the page:
+   * Python's markup, else the pretty page ({@link prettyListing}) or JSON
+   * for a client that asks ({@link jsonListing}), with the upload form when
+   * {@link upload} is on; dotfiles left out unless {@link showHidden}. An
+   * unreadable folder is 404 "No permission to list directory", as in
+   * Python; with {@link listing} off every folder is 404 "File not found".
    */
   // deno-lint-ignore require-await -- async for overrides, as Python's API
   async listDirectory(path: string): Promise<Uint8Array> {
+    if (!this.listing) throw notFound();
+    const format = listingFormat(this.path, this.headers.get("accept"), this);
     const entries: ListingEntry[] = [];
     try {
       // In one call: Deno.readDir awaits an op per entry, which doubled the
       // time of a listing of 2,000 entries.
       for (const entry of Deno.readDirSync(path)) {
+        if (!this.showHidden && isHiddenName(entry.name)) continue;
+        // Python's page needs a stat for symlinks only: DirEntry.isDirectory
+        // does not follow them; Python's isdir does.
+        const info = entry.isSymlink || format !== "python"
+          ? this.#stat(path + SEP + entry.name, false)
+          : null;
         entries.push({
           name: entry.name,
-          // DirEntry.isDirectory does not follow symlinks; Python's isdir does.
           isDirectory: entry.isSymlink
-            ? this.#stat(path + SEP + entry.name, false)?.isDirectory ?? false
+            ? info?.isDirectory ?? false
             : entry.isDirectory,
           isSymlink: entry.isSymlink,
+          info,
         });
       }
     } catch (error) {
@@ -290,9 +367,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         cause: error,
       });
     }
-    const { body, charset } = renderListing(this.path, entries);
+    const { body, headers } = renderListingPage(
+      format,
+      this.path,
+      entries,
+      this.upload ? UPLOAD_FORM : "",
+    );
     this.sendResponse(200);
-    this.sendHeader("Content-type", `text/html; charset=${charset}`);
+    for (const [name, value] of headers) this.sendHeader(name, value);
     this.sendHeader("Content-Length", String(body.length));
     this.endHeaders();
     return body;

@@ -62,6 +62,11 @@ export const ERROR_STATUS = {
   "length-required": 411,
   "bad-gateway": 502,
   "gateway-timeout": 504,
+  // Uploads: a malformed form (RFC 7578), a body that is not a form, a name
+  // that is taken or a parent folder that is missing (RFC 9110 §15.5.10).
+  "bad-multipart": 400,
+  "unsupported-media-type": 415,
+  "conflict": 409,
 } as const;
 
 /**

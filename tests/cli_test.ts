@@ -114,7 +114,7 @@ Deno.test("--help prints argparse's help and exits 0", async () => {
   assert.equal(code, 0);
   assert.match(
     stdout,
-    /^usage: httpserver \[-h\] \[--cgi\] \[-b ADDRESS\] \[-d DIRECTORY\] \[-p VERSION\] \[port\]\n/,
+    /^usage: httpserver \[-h\] \[--cgi\] \[-b ADDRESS\] \[-d DIRECTORY\] \[-p VERSION\]\n/,
   );
   for (
     const flag of [
