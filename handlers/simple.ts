@@ -19,9 +19,15 @@
  */
 
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
-import { parseHttpDate } from "../http/date.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
+import {
+  chooseEncoding,
+  type Encoding,
+  gzipBytes,
+  writeGzip,
+} from "./compression.ts";
+import { ifRangeHolds, notModified, weakETag } from "./conditional.ts";
 import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
 import { sendPreflight } from "./headers.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
@@ -30,6 +36,15 @@ import { listingFormat, renderListingPage } from "./listing_format.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
 import { directoryLocation, translatePath } from "./paths.ts";
 import { receiveForm, receivePut, UPLOAD_FORM } from "./upload.ts";
+import {
+  contentRange,
+  multipartByteranges,
+  multipartBytes,
+  parseRange,
+  rangeLength,
+  unsatisfiedRange,
+  writeMultipart,
+} from "./ranges.ts";
 
 /**
  * An open file left for `do_GET` to copy after
@@ -55,8 +70,17 @@ import { receiveForm, receivePut, UPLOAD_FORM } from "./upload.ts";
 export interface FileBody {
   /** The open file; whoever receives it closes it. */
   file: Deno.FsFile;
-  /** The `Content-Length` that was sent: copy no more than this. */
+  /**
+   * How many bytes of the file to send from its current position: the
+   * `Content-Length` sent, unless {@link send} frames the body.
+   */
   length: number;
+  /**
+   * Writes the body in place of `copyfile`: the parts of a
+   * `multipart/byteranges` response, or the file gzipped on the fly.
+   * Resolves to the file bytes copied, fewer than `length` if it shrank.
+   */
+  send?: (out: BufferedWriter) => Promise<number>;
 }
 
 /**
@@ -188,6 +212,28 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** The most bytes one upload request may store (the CLI's `--max-upload`). */
   maxUploadBytes = 1024 ** 3;
   /**
+   * Send a file's `.br` or `.gz` sibling in its place, with
+   * `Content-Encoding`, to a client whose `Accept-Encoding` takes it (the
+   * CLI's `--gzip`). Off, files are sent as they are, as in Python.
+   */
+  precompressed = false;
+  /**
+   * Gzip files of text types on the fly for a client that accepts gzip (the
+   * CLI's `--gzip`): not under 256 bytes, never a range (see
+   * `compression.ts`). Off, files are sent as they are, as in Python.
+   */
+  gzip = false;
+  /**
+   * Send `Cache-Control: max-age=<seconds>` with files and listings (the
+   * CLI's `--cache`); null sends none, as Python.
+   */
+  cacheMaxAge: number | null = null;
+  /**
+   * Send `Cache-Control: no-store` with files and listings (the CLI's
+   * `--no-cache`); it wins over {@link cacheMaxAge}.
+   */
+  noCache = false;
+  /**
    * Headers added to every response, after `Server` and `Date` (the CLI's
    * `-H`); they add to the handler's own headers, never replace them.
    */
@@ -226,7 +272,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return;
     }
     try {
-      const copied = await this.copyfile(body.file, this.wfile, body.length);
+      const copied = body.send
+        ? await body.send(this.wfile)
+        : await this.copyfile(body.file, this.wfile, body.length);
       // The Content-Length that was sent cannot be met: only closing the
       // connection tells the client the body is cut short.
       if (copied < body.length) {
@@ -305,29 +353,176 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       throw notFound();
     }
     const ctype = this.guessType(path);
+    // Off by default: a precompressed sibling in place of the file (its own
+    // size and times then describe the response), or gzip on the fly.
+    const encoding = this.precompressed || this.gzip
+      ? this.#chooseEncoding(path, info, ctype)
+      : null;
+    if (encoding?.sibling) ({ path, info } = encoding.sibling);
     // The size and times come from the stat above, not from the open
     // file as in Python: see FileCache.load.
     const cached = info.size <= MAX_CACHED_FILE
       ? SMALL_FILES.lookup(path, info) ?? loadSmall(path, info)
       : null;
-    const body: Uint8Array | FileBody = cached !== null
+    let body: Uint8Array | FileBody = cached !== null
       ? cached.body
       : { file: await openFile(path), length: info.size };
-    if (this.#notModified(info)) {
+    const mtime = info.mtime?.getTime();
+    const etag = weakETag(info.size, mtime);
+    if (this.#notModified(etag, mtime)) {
       if (!(body instanceof Uint8Array)) body.file.close();
       this.sendResponse(304);
+      this.#sendFileHeaders(etag);
       this.endHeaders();
       return null;
     }
+    // RFC 9110 §14.2: ranges of GET only; a compressed body is never cut.
+    const range = this.command === "GET" && encoding === null
+      ? this.headers.get("range")
+      : null;
+    if (range !== null) {
+      const partial = await this.#sendRange(range, body, ctype, etag, mtime);
+      if (partial !== undefined) return partial;
+    }
+    const onTheFly = encoding !== null && encoding.sibling === null;
+    if (onTheFly && body instanceof Uint8Array) body = await gzipBytes(body);
     this.sendResponse(200);
     this.sendHeader("Content-type", ctype);
-    this.sendHeader("Content-Length", String(body.length));
-    this.sendHeader(
-      "Last-Modified",
-      this.dateTimeString(info.mtime?.getTime() ?? 0),
-    );
+    if (encoding !== null) this.sendHeader("Content-Encoding", encoding.coding);
+    if (onTheFly && !(body instanceof Uint8Array)) {
+      body = this.#gzipStream(body);
+    } else this.sendHeader("Content-Length", String(body.length));
+    this.sendHeader("Last-Modified", this.dateTimeString(mtime ?? 0));
+    this.#sendFileHeaders(etag);
     this.endHeaders();
     return body;
+  }
+
+  /**
+   * Answers a GET with a `Range` (RFC 9110 §14, see `ranges.ts`) when
+   * `If-Range`, if sent, holds (§13.1.5): 206 with one range or a
+   * `multipart/byteranges` body, or 416 when no range is satisfiable.
+   * Undefined to send the whole file instead.
+   */
+  async #sendRange(
+    header: string,
+    body: Uint8Array | FileBody,
+    ctype: string,
+    etag: string,
+    mtime: number | undefined,
+  ): Promise<HeadBody | undefined> {
+    const ifRange = this.headers.get("if-range");
+    if (ifRange !== null && !ifRangeHolds(ifRange, etag, mtime)) return;
+    const size = body.length;
+    const ranges = parseRange(header, size);
+    if (ranges === null) return;
+    if (ranges === "unsatisfiable") {
+      if (!(body instanceof Uint8Array)) body.file.close();
+      this.sendResponse(416);
+      this.sendHeader("Content-Range", unsatisfiedRange(size));
+      this.sendHeader("Content-Length", "0");
+      this.endHeaders();
+      return null;
+    }
+    let part: Uint8Array | FileBody;
+    let type = ctype;
+    let length: number;
+    if (ranges.length === 1) {
+      const [{ start, end }] = ranges;
+      length = end - start + 1;
+      if (body instanceof Uint8Array) part = body.subarray(start, end + 1);
+      else {
+        await body.file.seek(start, Deno.SeekMode.Start);
+        part = { file: body.file, length };
+      }
+    } else {
+      const plan = multipartByteranges(ranges, size, ctype);
+      type = plan.contentType;
+      length = plan.length;
+      if (body instanceof Uint8Array) part = multipartBytes(plan, body);
+      else {
+        const { file } = body;
+        part = {
+          file,
+          length: ranges.reduce((sum, range) => sum + rangeLength(range), 0),
+          send: (out) => writeMultipart(plan, file, out),
+        };
+      }
+    }
+    this.sendResponse(206);
+    this.sendHeader("Content-type", type);
+    if (ranges.length === 1) {
+      this.sendHeader("Content-Range", contentRange(ranges[0], size));
+    }
+    this.sendHeader("Content-Length", String(length));
+    this.sendHeader("Last-Modified", this.dateTimeString(mtime ?? 0));
+    this.#sendFileHeaders(etag);
+    this.endHeaders();
+    return part;
+  }
+
+  /**
+   * Sends the framing of a file gzipped on the fly, whose length is not known
+   * up front: chunked when both sides speak HTTP/1.1 (RFC 9112 §6.1), else
+   * the body ends with the connection. Returns the body that writes it.
+   */
+  #gzipStream({ file, length }: FileBody): FileBody {
+    const chunked = this.protocolVersion >= "HTTP/1.1" &&
+      this.requestVersion >= "HTTP/1.1";
+    if (chunked) this.sendHeader("Transfer-Encoding", "chunked");
+    else if (!this.closeConnection) this.sendHeader("Connection", "close");
+    return {
+      file,
+      length,
+      send: (out) => writeGzip(file, length, out, chunked),
+    };
+  }
+
+  /**
+   * The coding to send a file in, if the client accepts one that the
+   * handler allows (see `compression.ts`); never for a GET with a `Range`,
+   * whose parts must be of the same bytes as any other part.
+   */
+  #chooseEncoding(
+    path: string,
+    info: Deno.FileInfo,
+    ctype: string,
+  ): Encoding | null {
+    const headers = this.headers;
+    const accept = headers.get("accept-encoding");
+    if (accept === null || (this.command === "GET" && headers.has("range"))) {
+      return null;
+    }
+    return chooseEncoding(
+      accept,
+      path,
+      info.size,
+      ctype,
+      this,
+      (sibling) => this.#stat(sibling, false),
+    );
+  }
+
+  /**
+   * The headers a file's 200, 206 and 304 share (RFC 9110 §15.4.5 wants the
+   * validator and caching ones on a 304 too): `Accept-Ranges`, the weak
+   * `ETag`, `Vary` when the coding may vary, and `Cache-Control` when set.
+   */
+  #sendFileHeaders(etag: string): void {
+    this.sendHeader("Accept-Ranges", "bytes");
+    this.sendHeader("ETag", etag);
+    if (this.precompressed || this.gzip) {
+      this.sendHeader("Vary", "Accept-Encoding");
+    }
+    this.#sendCacheControl();
+  }
+
+  /** `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; none by default. */
+  #sendCacheControl(): void {
+    if (this.noCache) this.sendHeader("Cache-Control", "no-store");
+    else if (this.cacheMaxAge !== null) {
+      this.sendHeader("Cache-Control", `max-age=${this.cacheMaxAge}`);
+    }
   }
 
   /**
@@ -376,6 +571,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.sendResponse(200);
     for (const [name, value] of headers) this.sendHeader(name, value);
     this.sendHeader("Content-Length", String(body.length));
+    // A cache that keeps Python's page must not hand it to a JSON client.
+    if (format === "python" && this.jsonListing && this.cacheMaxAge !== null) {
+      this.sendHeader("Vary", "Accept");
+    }
+    this.#sendCacheControl();
     this.endHeaders();
     return body;
   }
@@ -408,19 +608,19 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Whether `If-Modified-Since` lets us answer 304, as Python decides: not
-   * when `If-None-Match` is present or the date does not parse; whole
-   * seconds. Unlike Python, a date with a zone other than GMT is compared
-   * too (Python ignores it).
+   * Whether the request's validators let us answer 304 (RFC 9110 §13.2.2,
+   * see `conditional.ts`): `If-None-Match` when present (Python then always
+   * sends the file), else `If-Modified-Since` in whole seconds, compared in
+   * its own zone (Python ignores a date not in GMT).
    */
-  #notModified(info: Deno.FileInfo): boolean {
+  #notModified(etag: string, mtime: number | undefined): boolean {
     const headers = this.headers;
-    const since = headers.get("if-modified-since");
-    if (since === null || headers.has("if-none-match")) return false;
-    const ims = parseHttpDate(since);
-    const mtime = info.mtime?.getTime();
-    if (ims === null || mtime === undefined) return false;
-    return Math.floor(mtime / 1000) * 1000 <= ims;
+    return notModified(
+      headers.get("if-none-match"),
+      headers.get("if-modified-since"),
+      etag,
+      mtime,
+    );
   }
 
   /**
