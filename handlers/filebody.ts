@@ -62,16 +62,23 @@ export interface FileCacheOptions {
 /** What an entry costs beyond its body, so that empty files are bounded too. */
 const ENTRY_OVERHEAD = 256;
 
+/** A cached file and whether it was served since eviction last passed it. */
+interface Entry extends CachedFile {
+  used: boolean;
+}
+
 /**
- * A bounded, least-recently-used cache of small files, keyed by path. It never
- * serves a stale file: every lookup passes the caller's fresh `stat`, and an
- * entry whose size, modification or change time, inode or device differ is
- * dropped.
+ * A bounded cache of small files, keyed by path, that evicts the least
+ * recently used as the CLOCK algorithm approximates it (a file served since
+ * it was last passed over gets a second chance). It never serves a stale
+ * file: every lookup passes the caller's fresh `stat`, and an entry whose
+ * size, modification or change time, inode or device differ is dropped.
  */
 export class FileCache {
   /** Limits given at construction. */
   readonly options: FileCacheOptions;
-  #entries = new Map<string, CachedFile>();
+  /** In insertion order, the order eviction passes them in. */
+  #entries = new Map<string, Entry>();
   #bytes = 0;
 
   /** @param options the size limits */
@@ -91,13 +98,14 @@ export class FileCache {
   lookup(path: string, info: Deno.FileInfo): CachedFile | null {
     const entry = this.#entries.get(path);
     if (entry === undefined) return null;
-    this.#entries.delete(path);
     if (!sameVersion(entry.info, info)) {
+      this.#entries.delete(path);
       this.#bytes -= cost(entry);
       return null;
     }
-    // Re-inserting moves it to the end: Map order is the LRU order.
-    this.#entries.set(path, entry);
+    // Marked, not moved to the end of the Map: a delete and set per hit
+    // reallocated its table, most of what outlived young-generation GCs.
+    entry.used = true;
     return entry;
   }
 
@@ -127,7 +135,7 @@ export class FileCache {
       file.close();
     }
     if (n > info.size) return null;
-    const entry = { body: body.subarray(0, n), info };
+    const entry = { body: body.subarray(0, n), info, used: false };
     const { mtime, ctime } = info;
     const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
     // A file that shrank meanwhile is served as read, but not kept. A file
@@ -141,7 +149,7 @@ export class FileCache {
     return entry;
   }
 
-  #insert(path: string, entry: CachedFile): void {
+  #insert(path: string, entry: Entry): void {
     const old = this.#entries.get(path);
     if (old !== undefined) {
       this.#entries.delete(path);
@@ -152,7 +160,11 @@ export class FileCache {
     for (const [oldest, value] of this.#entries) {
       if (this.#bytes + size <= this.options.maxTotalBytes) break;
       this.#entries.delete(oldest);
-      this.#bytes -= cost(value);
+      if (value.used) {
+        // Its second chance: to the back, where this loop passes it again.
+        value.used = false;
+        this.#entries.set(oldest, value);
+      } else this.#bytes -= cost(value);
     }
     this.#entries.set(path, entry);
     this.#bytes += size;
