@@ -24,6 +24,12 @@ export class Deadline {
   phase: WaitPhase = "idle";
   /** Set once the deadline has fired. */
   expired = false;
+  /** The previous deadline in its watch's list, or null. */
+  prev: Deadline | null = null;
+  /** The next deadline in its watch's list, or null. */
+  next: Deadline | null = null;
+  /** The watch this deadline is in, or null. */
+  watch: DeadlineWatch | null = null;
 
   /** @param onExpire called once when the armed deadline passes */
   constructor(readonly onExpire: (phase: WaitPhase) => void) {}
@@ -52,9 +58,17 @@ export class Deadline {
 /**
  * Checks a set of deadlines every `tickMs` milliseconds. The interval does not
  * keep the process alive and runs only while deadlines are registered.
+ *
+ * The deadlines form a doubly linked list through their own fields: adding
+ * and removing one allocates nothing. A `Set` reallocated its table as
+ * connections came and went, and a replaced table that had reached the old
+ * generation kept every connection it still named alive through the next
+ * young-generation GCs, promoting whole handlers (most of the garbage that
+ * grew the heap under `Connection: close` load).
  */
 export class DeadlineWatch {
-  #deadlines = new Set<Deadline>();
+  #head: Deadline | null = null;
+  #count = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** @param tickMs how often deadlines are checked (their resolution) */
@@ -62,7 +76,12 @@ export class DeadlineWatch {
 
   /** Starts watching `deadline`. */
   add(deadline: Deadline): void {
-    this.#deadlines.add(deadline);
+    if (deadline.watch !== null) return;
+    deadline.watch = this;
+    deadline.next = this.#head;
+    if (this.#head !== null) this.#head.prev = deadline;
+    this.#head = deadline;
+    this.#count++;
     if (this.#timer === undefined) {
       const timer = setInterval(() => this.#check(), this.tickMs);
       Deno.unrefTimer(timer);
@@ -72,8 +91,15 @@ export class DeadlineWatch {
 
   /** Stops watching `deadline`. */
   delete(deadline: Deadline): void {
-    this.#deadlines.delete(deadline);
-    if (this.#deadlines.size === 0 && this.#timer !== undefined) {
+    if (deadline.watch !== this) return;
+    const { prev, next } = deadline;
+    if (prev !== null) prev.next = next;
+    else this.#head = next;
+    if (next !== null) next.prev = prev;
+    // Unlinked entirely, so that it holds no other connection alive.
+    deadline.prev = deadline.next = deadline.watch = null;
+    this.#count--;
+    if (this.#count === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
@@ -81,17 +107,26 @@ export class DeadlineWatch {
 
   /** Fires every deadline that waits in `phase` now, whatever its time. */
   expireWaiting(phase: WaitPhase): void {
-    for (const deadline of this.#deadlines) {
-      if (deadline.armed && deadline.phase === phase) deadline.expire();
-    }
+    this.#expire((deadline) => deadline.armed && deadline.phase === phase);
   }
 
   #check(): void {
     const now = Date.now();
-    for (const deadline of this.#deadlines) {
-      if (deadline.armed && deadline.at !== 0 && deadline.at <= now) {
-        deadline.expire();
-      }
+    this.#expire((deadline) =>
+      deadline.armed && deadline.at !== 0 && deadline.at <= now
+    );
+  }
+
+  /**
+   * Fires the deadlines that `due` picks, all picked before any fires (a
+   * deadline that fires may add or remove others); one removed meanwhile is
+   * skipped.
+   */
+  #expire(due: (deadline: Deadline) => boolean): void {
+    const picked: Deadline[] = [];
+    for (let d = this.#head; d !== null; d = d.next) if (due(d)) picked.push(d);
+    for (const deadline of picked) {
+      if (deadline.watch === this) deadline.expire();
     }
   }
 }
