@@ -409,8 +409,7 @@ Deno.test("SimpleHTTPRequestHandler from code needs only --allow-net=127.0.0.1:P
         } finally {
           stderr = await stop(child);
         }
-        console.log(stderr);
-        assert.match(stderr, /" 404 -/);
+        assert.match(stderr, /refused \.\/public\/: no read permission/);
       },
     );
   });
@@ -473,6 +472,37 @@ Deno.test("CGIHTTPRequestHandler from code needs only --allow-net=127.0.0.1:PORT
         assert.match(stderr, /--allow-run/);
       },
     );
+  });
+});
+
+const UPLOAD =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=. jsr:@x/httpserver --upload";
+
+Deno.test("the CLI with --upload needs --allow-write=. besides --allow-net and --allow-read", async (t) => {
+  documented(UPLOAD);
+  await withSite(async (dir) => {
+    await t.step("it stores an upload and serves it", async () => {
+      await serves(UPLOAD, dir, async (port) => {
+        const put = await fetch(`http://127.0.0.1:${port}/new.txt`, {
+          method: "PUT",
+          body: "new\n",
+        });
+        await put.body?.cancel();
+        assert.ok(put.status === 200 || put.status === 201, `${put.status}`);
+        assert.equal((await get(port, "/new.txt")).body, "new\n");
+      });
+    });
+    for (
+      const [flag, expected] of [
+        ["--allow-write", () => "--allow-write=."],
+        ["--allow-read", () => "--allow-read=."],
+        ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+      ] as const
+    ) {
+      await t.step(`without ${flag} the message names it`, async () => {
+        await refuses(UPLOAD, dir, flag, expected);
+      });
+    }
   });
 });
 
