@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 /** The absolute path of the repository's `mod.ts`. */
 export const MOD: string = fileURLToPath(new URL("../mod.ts", import.meta.url));
 
-/** Python's banner; groups: host, port, URL host, URL port. */
+/** Python's banner (HTTP or HTTPS); groups: host, port, URL host, URL port. */
 export const BANNER: RegExp =
-  /Serving HTTP on (\S+) port (\d+) \(http:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
+  /Serving HTTPS? on (\S+) port (\d+) \(https?:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
 
 /** Where and how to start the child. */
 export interface SpawnOptions {
