@@ -24,9 +24,9 @@ const PROG = "httpserver";
 // Wrapped as argparse wraps a usage line longer than 78 columns.
 const USAGE =
   `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-                  [--spa] [--no-listing] [--hidden | --no-hidden]
-                  [--pretty-listing] [--upload] [--overwrite]
-                  [--max-upload BYTES]
+                  [--gzip] [--cache SECONDS | --no-cache] [--spa]
+                  [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
+                  [--upload] [--overwrite] [--max-upload BYTES]
                   [port]`;
 
 const HELP = `${USAGE}
@@ -43,6 +43,11 @@ options:
                         serve this directory (default: current directory)
   -p VERSION, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
+  --gzip                compress for clients that accept it: send a file's
+                        .br or .gz sibling, else gzip text types on the fly
+  --cache SECONDS       send Cache-Control: max-age=SECONDS with files and
+                        listings
+  --no-cache            send Cache-Control: no-store with files and listings
   --spa                 serve /index.html for paths that do not exist
                         (single-page apps)
   --no-listing          answer 404 for folders without an index page
@@ -69,6 +74,12 @@ export interface CliOptions {
   protocol: string;
   /** Run CGI scripts under `/cgi-bin` and `/htbin`. */
   cgi: boolean;
+  /** Send precompressed siblings and gzip text on the fly (`--gzip`). */
+  gzip: boolean;
+  /** `Cache-Control: max-age` in seconds (`--cache`); null for none. */
+  cacheMaxAge: number | null;
+  /** `Cache-Control: no-store` (`--no-cache`). */
+  noCache: boolean;
   /** Serve `/index.html` for missing paths (`--spa`). */
   spa: boolean;
   /** List folders without an index page; false with `--no-listing`. */
@@ -107,6 +118,9 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         bind: { type: "string", short: "b" },
         directory: { type: "string", short: "d" },
         protocol: { type: "string", short: "p" },
+        gzip: { type: "boolean" },
+        cache: { type: "string" },
+        "no-cache": { type: "boolean" },
         spa: { type: "boolean" },
         "no-listing": { type: "boolean" },
         hidden: { type: "boolean" },
@@ -146,6 +160,8 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     directory: values.directory ?? ".",
     protocol,
     cgi: values.cgi ?? false,
+    gzip: values.gzip ?? false,
+    ...parseCaching(values.cache, values["no-cache"] ?? false),
     ...parseServing(values, parsed.tokens),
   };
 }
@@ -215,6 +231,26 @@ function parseSize(text: string): number {
   return bytes;
 }
 
+/** `--cache SECONDS` and `--no-cache`, which exclude each other. */
+function parseCaching(
+  cache: string | undefined,
+  noCache: boolean,
+): { cacheMaxAge: number | null; noCache: boolean } {
+  if (cache === undefined) return { cacheMaxAge: null, noCache };
+  if (noCache) {
+    throw new UsageError(
+      "argument --no-cache: not allowed with argument --cache",
+    );
+  }
+  // RFC 9111 §1.2.2: caches read delta-seconds up to 2^31, no further.
+  if (!/^\d+$/.test(cache) || Number(cache) > 2 ** 31) {
+    throw new UsageError(
+      `argument --cache: invalid seconds: '${cache}' (use 0 to 2147483648)`,
+    );
+  }
+  return { cacheMaxAge: Number(cache), noCache };
+}
+
 /** Turns node's parseArgs messages into argparse's wording. */
 function argparseMessage(message: string): string {
   const unknown = message.match(/Unknown option '([^']+)'/);
@@ -282,11 +318,15 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
   if (options.cgi) {
     throw new StartupError("--cgi is not available in this version");
   }
-  const protocol = options.protocol;
+  const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { spa, listing, showHidden, prettyListing } = options;
   const { upload, overwrite, maxUploadBytes } = options;
   return class extends SimpleHTTPRequestHandler {
     override protocolVersion = protocol;
+    override precompressed = gzip;
+    override gzip = gzip;
+    override cacheMaxAge = cacheMaxAge;
+    override noCache = noCache;
     override spa = spa;
     override listing = listing;
     override showHidden = showHidden;
