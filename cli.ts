@@ -16,10 +16,13 @@
 
 import { parseArgs } from "node:util";
 import type { RequestHandlerClass } from "./handlers/base.ts";
+import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
 
 const PROG = "httpserver";
+const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 // Wrapped as argparse wraps a usage line longer than 78 columns.
 const USAGE =
@@ -27,6 +30,8 @@ const USAGE =
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
                   [--upload] [--overwrite] [--max-upload BYTES]
+                  [--tls-cert PATH] [--tls-key PATH]
+                  [--tls-password-file PATH] [-H HEADER] [--cors]
                   [port]`;
 
 const HELP = `${USAGE}
@@ -43,6 +48,15 @@ options:
                         serve this directory (default: current directory)
   -p VERSION, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
+  --tls-cert PATH       path to the TLS certificate chain file
+  --tls-key PATH        path to the TLS key file
+  --tls-password-file PATH
+                        path to the password file for the TLS key
+  -H HEADER, --header HEADER
+                        add this header to every response, as "Name: value"
+                        (repeatable)
+  --cors                allow cross-origin requests: send Access-Control-
+                        Allow-Origin: * and answer preflight OPTIONS
   --gzip                compress for clients that accept it: send a file's
                         .br or .gz sibling, else gzip text types on the fly
   --cache SECONDS       send Cache-Control: max-age=SECONDS with files and
@@ -74,6 +88,16 @@ export interface CliOptions {
   protocol: string;
   /** Run CGI scripts under `/cgi-bin` and `/htbin`. */
   cgi: boolean;
+  /** The TLS certificate chain file (`--tls-cert`): serve HTTPS. */
+  tlsCert?: string;
+  /** The TLS key file (`--tls-key`); default the key in the certificate file. */
+  tlsKey?: string;
+  /** A file holding the TLS key's password (`--tls-password-file`). */
+  tlsPasswordFile?: string;
+  /** Headers added to every response (`-H`). */
+  headers: [string, string][];
+  /** Allow cross-origin requests (`--cors`). */
+  cors: boolean;
   /** Send precompressed siblings and gzip text on the fly (`--gzip`). */
   gzip: boolean;
   /** `Cache-Control: max-age` in seconds (`--cache`); null for none. */
@@ -118,6 +142,11 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         bind: { type: "string", short: "b" },
         directory: { type: "string", short: "d" },
         protocol: { type: "string", short: "p" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-password-file": { type: "string" },
+        header: { type: "string", short: "H", multiple: true },
+        cors: { type: "boolean" },
         gzip: { type: "boolean" },
         cache: { type: "string" },
         "no-cache": { type: "boolean" },
@@ -160,6 +189,9 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     directory: values.directory ?? ".",
     protocol,
     cgi: values.cgi ?? false,
+    ...parseTls(values),
+    headers: (values.header ?? []).map(parseHeader),
+    cors: values.cors ?? false,
     gzip: values.gzip ?? false,
     ...parseCaching(values.cache, values["no-cache"] ?? false),
     ...parseServing(values, parsed.tokens),
@@ -251,12 +283,43 @@ function parseCaching(
   return { cacheMaxAge: Number(cache), noCache };
 }
 
+/** `--tls-*`, with Python's checks: the key and password need a certificate. */
+function parseTls(
+  values: {
+    "tls-cert"?: string;
+    "tls-key"?: string;
+    "tls-password-file"?: string;
+  },
+): Pick<CliOptions, "tlsCert" | "tlsKey" | "tlsPasswordFile"> {
+  const tlsCert = values["tls-cert"] || undefined;
+  if (!tlsCert && values["tls-key"]) {
+    throw new UsageError("--tls-key requires --tls-cert to be set");
+  }
+  if (!tlsCert && values["tls-password-file"]) {
+    throw new UsageError("--tls-password-file requires --tls-cert to be set");
+  }
+  return {
+    tlsCert,
+    tlsKey: values["tls-key"] || undefined,
+    tlsPasswordFile: values["tls-password-file"] || undefined,
+  };
+}
+
+/** One `-H "Name: value"`. */
+function parseHeader(text: string): [string, string] {
+  try {
+    return parseHeaderArgument(text);
+  } catch (error) {
+    throw new UsageError(`argument -H/--header: ${(error as Error).message}`);
+  }
+}
+
 /** Turns node's parseArgs messages into argparse's wording. */
 function argparseMessage(message: string): string {
   const unknown = message.match(/Unknown option '([^']+)'/);
   if (unknown) return `unrecognized arguments: ${unknown[1]}`;
   const missing = message.match(
-    /Option '(?:-(\w), )?--(\w+) <value>' argument missing/,
+    /Option '(?:-(\w), )?--([\w-]+) <value>' argument missing/,
   );
   if (missing) {
     const names = missing[1]
@@ -291,7 +354,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     checkDirectory(options.directory);
     if (options.upload) checkWritable(options.directory);
-    server = listen(options, handlerFor(options));
+    server = listen(options, handlerFor(options), tlsOptions(options));
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
@@ -304,12 +367,16 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...` */
+/**
+ * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
+ * with `HTTPS` and `https://` over TLS.
+ */
 function printBanner(server: ThreadingHTTPServer): void {
   const host = server.serverName;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  const scheme = server instanceof ThreadingHTTPSServer ? "HTTPS" : "HTTP";
   console.log(
-    `Serving HTTP on ${host} port ${server.serverPort} (http://${urlHost}:${server.serverPort}/) ...`,
+    `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
   );
 }
 
@@ -319,10 +386,13 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
     throw new StartupError("--cgi is not available in this version");
   }
   const { protocol, gzip, cacheMaxAge, noCache } = options;
+  const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing } = options;
   const { upload, overwrite, maxUploadBytes } = options;
   return class extends SimpleHTTPRequestHandler {
     override protocolVersion = protocol;
+    override extraHeaders = headers;
+    override cors = cors;
     override precompressed = gzip;
     override gzip = gzip;
     override cacheMaxAge = cacheMaxAge;
@@ -366,6 +436,63 @@ function checkDirectory(directory: string): void {
   }
 }
 
+/** The server's TLS settings from `--tls-*`; undefined without `--tls-cert`. */
+type TlsOptions = Pick<HTTPSServerOptions, "certfile" | "keyfile" | "password">;
+
+/**
+ * Checks read permission for the `--tls-*` files (the message names every
+ * path the server reads, so one run again is enough), then reads the
+ * password file as Python does: stripped, and a usage error when it cannot be
+ * read. The server reads the certificate and key.
+ */
+function tlsOptions(options: CliOptions): TlsOptions | undefined {
+  const { tlsCert, tlsKey, tlsPasswordFile } = options;
+  if (tlsCert === undefined) return undefined;
+  const files = [tlsCert, tlsKey, tlsPasswordFile].filter((path) =>
+    path !== undefined
+  );
+  for (const path of files) {
+    requirePermission(
+      { name: "read", path },
+      `read access to '${path}' is not permitted: run again with --allow-read=${
+        [options.directory, ...files].join(",")
+      }`,
+    );
+  }
+  let password: string | undefined;
+  if (tlsPasswordFile !== undefined) {
+    try {
+      password = Deno.readTextFileSync(tlsPasswordFile).trim();
+    } catch (error) {
+      throw new UsageError(
+        `Failed to read TLS password file: ${
+          (error as Error).message.replace(/ \(os error \d+\).*$/, "")
+        }: '${tlsPasswordFile}'`,
+      );
+    }
+  }
+  for (const secret of [tlsKey ?? tlsCert, tlsPasswordFile]) {
+    if (secret !== undefined && isInside(secret, options.directory)) {
+      console.error(
+        `${PROG}: warning: '${secret}' is inside the served folder: anyone can download it`,
+      );
+    }
+  }
+  return { certfile: tlsCert, keyfile: tlsKey, password };
+}
+
+/** Whether `path` lies under `folder`, symlinks resolved; false if either is missing. */
+function isInside(path: string, folder: string): boolean {
+  try {
+    const root = Deno.realPathSync(folder);
+    return Deno.realPathSync(path).startsWith(
+      root.endsWith(SEP) ? root : root + SEP,
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Binds the server. Without `--bind` it listens on all interfaces: IPv6
  * dual-stack `::` when that is possible and permitted, else `0.0.0.0`.
@@ -373,6 +500,7 @@ function checkDirectory(directory: string): void {
 function listen(
   options: CliOptions,
   Handler: RequestHandlerClass,
+  tls: TlsOptions | undefined,
 ): ThreadingHTTPServer {
   const serverOptions = { directory: options.directory };
   const candidates = options.bind !== undefined
@@ -390,11 +518,13 @@ function listen(
   }
   for (const [i, hostname] of permitted.entries()) {
     try {
-      return new ThreadingHTTPServer(
-        { hostname, port: options.port },
-        Handler,
-        serverOptions,
-      );
+      const address = { hostname, port: options.port };
+      return tls === undefined
+        ? new ThreadingHTTPServer(address, Handler, serverOptions)
+        : new ThreadingHTTPSServer(address, Handler, {
+          ...serverOptions,
+          ...tls,
+        });
     } catch (error) {
       const last = i === permitted.length - 1;
       // No IPv6 on this machine: fall back to IPv4, as Python's CLI does.

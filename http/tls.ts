@@ -30,7 +30,22 @@ import {
   ThreadingHTTPServer,
 } from "../server.ts";
 
-/** Server options plus the TLS settings of Python's `HTTPSServer`. */
+/**
+ * Server options plus the TLS settings of Python's `HTTPSServer`
+ * (`certfile`, `keyfile`, `password`, `alpn_protocols`).
+ *
+ * @example
+ * ```ts
+ * import type { HTTPSServerOptions } from "../mod.ts";
+ *
+ * const options: HTTPSServerOptions = {
+ *   certfile: "/etc/ssl/example/fullchain.pem",
+ *   keyfile: "/etc/ssl/example/privkey.pem",
+ *   directory: "/srv/www",
+ * };
+ * console.log(options.keyfile);
+ * ```
+ */
 export interface HTTPSServerOptions extends ServerOptions {
   /**
    * A PEM file with the certificate chain, the server's certificate first

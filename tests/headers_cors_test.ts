@@ -4,6 +4,12 @@
 import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler } from "../mod.ts";
 import { parseHeaderArgument } from "../handlers/headers.ts";
+import {
+  BANNER,
+  Cli,
+  run,
+  withFolder as withCliFolder,
+} from "./cli_process.ts";
 import { captureLogs, RawClient, type RawResponse, serve } from "./helpers.ts";
 
 async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -206,4 +212,92 @@ Deno.test("parseHeaderArgument refuses malformed headers and the server's own", 
       owned,
     );
   }
+});
+
+// The command line: -H and --cors, and nothing added without them.
+
+const CLI_PERMISSIONS = (dir: string) => [
+  "--allow-net=127.0.0.1",
+  `--allow-read=${dir}`,
+];
+
+Deno.test("the CLI without -H or --cors adds nothing and answers OPTIONS 501", async () => {
+  await withCliFolder(async (dir) => {
+    await using cli = new Cli(CLI_PERMISSIONS(dir), [
+      "0",
+      "-b",
+      "127.0.0.1",
+      "-d",
+      dir,
+    ]);
+    const port = Number((await cli.waitFor(BANNER))![2]);
+    const get = await request(port, "GET /hello.txt HTTP/1.0\r\n\r\n");
+    assert.equal(get.status, 200);
+    assert.doesNotMatch(get.head, /access-control-|X-Frame-Options/i);
+    const options = await request(port, "OPTIONS / HTTP/1.0\r\n\r\n");
+    assert.equal(options.status, 501);
+  });
+});
+
+Deno.test("the CLI's -H (repeated) and --cors reach every response and preflight", async () => {
+  await withCliFolder(async (dir) => {
+    await using cli = new Cli(CLI_PERMISSIONS(dir), [
+      "0",
+      "-b",
+      "127.0.0.1",
+      "-d",
+      dir,
+      "-H",
+      "X-Frame-Options: DENY",
+      "--header",
+      "Cache-Control:  no-store ",
+      "--cors",
+    ]);
+    const port = Number((await cli.waitFor(BANNER))![2]);
+    for (const path of ["/hello.txt", "/missing"]) {
+      const res = await request(port, `GET ${path} HTTP/1.0\r\n\r\n`);
+      assert.equal(res.headers.get("x-frame-options"), "DENY", path);
+      assert.equal(res.headers.get("cache-control"), "no-store", path);
+      assert.equal(res.headers.get("access-control-allow-origin"), "*", path);
+    }
+    const preflight = await request(
+      port,
+      "OPTIONS /hello.txt HTTP/1.0\r\nOrigin: http://a.example\r\n" +
+        "Access-Control-Request-Method: GET\r\n" +
+        "Access-Control-Request-Headers: range\r\n\r\n",
+    );
+    assert.equal(preflight.status, 204);
+    assertMethods(preflight, ["GET", "HEAD", "OPTIONS"]);
+    assert.equal(
+      preflight.headers.get("access-control-allow-headers"),
+      "range",
+    );
+  });
+});
+
+const headerUsageErrors: [string[], RegExp][] = [
+  [
+    ["-H", "no colon"],
+    /: error: argument -H\/--header: invalid header: 'no colon' \(use "Name: value"\)$/m,
+  ],
+  [
+    ["-H", "Content-Length: 1"],
+    /: error: argument -H\/--header: 'Content-Length' is set by the server$/m,
+  ],
+  [["-H"], /: error: argument -H\/--header: expected one argument$/m],
+];
+for (const [args, message] of headerUsageErrors) {
+  Deno.test(`the CLI refuses ${JSON.stringify(args)}: a usage error, exit 2`, async () => {
+    const { code, stderr } = await run(["--allow-read"], ["0", ...args]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^usage: httpserver /);
+    assert.match(stderr, message);
+  });
+}
+
+Deno.test("--help lists -H and --cors", async () => {
+  const { stdout } = await run([], ["--help"]);
+  assert.ok(stdout.includes("-H HEADER, --header HEADER\n"));
+  assert.ok(stdout.includes("[-H HEADER] [--cors]"));
+  assert.match(stdout, /\n {2}--cors {16}allow cross-origin requests/);
 });

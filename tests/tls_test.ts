@@ -8,6 +8,7 @@ import {
   SimpleHTTPRequestHandler,
   ThreadingHTTPSServer,
 } from "../mod.ts";
+import { Cli, run } from "./cli_process.ts";
 import { captureLogs, RawClient } from "./helpers.ts";
 import { type Certs, curl, fetchWithCa, makeCerts } from "./tls_fixture.ts";
 
@@ -327,5 +328,261 @@ tlsTest(
     await running[Symbol.asyncDispose]();
     assert.ok(Date.now() - started < 2_000, "shutdown did not wait");
     assert.deepEqual(ended.map((end) => end.ok), [false]);
+  },
+);
+
+// The command line: --tls-cert, --tls-key, --tls-password-file as Python
+// 3.14 takes them, run with the narrowest permissions.
+
+const HTTPS_BANNER =
+  /Serving HTTPS on (\S+) port (\d+) \(https:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
+
+/** Read permission for the served folder and `files`, net for 127.0.0.1. */
+function permissions(certs: Certs, ...files: string[]): string[] {
+  return [
+    "--allow-net=127.0.0.1",
+    `--allow-read=${[certs.root, ...files].join(",")}`,
+  ];
+}
+
+const cliCases: [string, (certs: Certs) => string[]][] = [
+  [
+    "a certificate and a key",
+    (c) => ["--tls-cert", c.cert, "--tls-key", c.key],
+  ],
+  ["a certificate file that holds the key", (c) => ["--tls-cert", c.combined]],
+  [
+    "an encrypted key and a password file",
+    (c) => [
+      "--tls-cert",
+      c.cert,
+      "--tls-key",
+      c.encryptedKey,
+      "--tls-password-file",
+      c.passwordFile,
+    ],
+  ],
+];
+for (const [what, flags] of cliCases) {
+  tlsTest(
+    `the CLI serves HTTPS with ${what}; the banner says https://`,
+    async (certs) => {
+      const args = flags(certs);
+      await using cli = new Cli(
+        permissions(certs, ...args.filter((arg) => arg.startsWith("/"))),
+        ["0", "-b", "127.0.0.1", "-d", certs.root, ...args],
+      );
+      const banner = await cli.waitFor(HTTPS_BANNER);
+      assert.ok(banner, cli.out);
+      assert.equal(banner[1], "127.0.0.1");
+      const { code, stdout } = await curl(
+        certs,
+        `https://127.0.0.1:${banner[2]}/hello.txt`,
+      );
+      assert.equal(code, 0);
+      assert.equal(stdout, "hello\n");
+      cli.kill("SIGINT");
+      const done = await cli.finish();
+      assert.equal(done.code, 0);
+      assert.match(done.stderr, /"GET \/hello\.txt HTTP\/1\.1" 200 -/);
+    },
+  );
+}
+
+const cliUsageErrors: [string, (certs: Certs) => string[], RegExp][] = [
+  [
+    "--tls-key without --tls-cert",
+    (c) => ["--tls-key", c.key],
+    /: error: --tls-key requires --tls-cert to be set$/m,
+  ],
+  [
+    "--tls-password-file without --tls-cert",
+    (c) => ["--tls-password-file", c.passwordFile],
+    /: error: --tls-password-file requires --tls-cert to be set$/m,
+  ],
+  [
+    "--tls-cert without its value",
+    () => ["--tls-cert"],
+    /: error: argument --tls-cert: expected one argument$/m,
+  ],
+  [
+    "a password file that cannot be read",
+    (c) => [
+      "--tls-cert",
+      c.cert,
+      "--tls-password-file",
+      `${c.dir}/nope.txt`,
+    ],
+    /: error: Failed to read TLS password file: No such file or directory: '.*\/nope\.txt'$/m,
+  ],
+];
+for (const [what, flags, message] of cliUsageErrors) {
+  tlsTest(`${what} is a usage error, as in Python: exit 2`, async (certs) => {
+    const { code, stderr } = await run(
+      ["--allow-net", "--allow-read"],
+      ["0", "-d", certs.root, ...flags(certs)],
+    );
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /^usage: httpserver /);
+    assert.match(stderr, message);
+  });
+}
+
+const cliStartupErrors: [string, (certs: Certs) => string[], RegExp][] = [
+  [
+    "a missing certificate file",
+    (c) => ["--tls-cert", `${c.dir}/nope.pem`],
+    /^httpserver: error: cannot read the TLS certificate file '.*\/nope\.pem': No such file or directory\n$/,
+  ],
+  [
+    "an encrypted key without a password file",
+    (c) => ["--tls-cert", c.cert, "--tls-key", c.encryptedKey],
+    /^httpserver: error: the private key in '.*\/server\.enc\.key' is encrypted: its password is needed\n$/,
+  ],
+  [
+    "a wrong password",
+    (c) => [
+      "--tls-cert",
+      c.cert,
+      "--tls-key",
+      c.encryptedKey,
+      "--tls-password-file",
+      c.cert,
+    ],
+    /^httpserver: error: cannot decrypt the private key in '.*\/server\.enc\.key': wrong password\?\n$/,
+  ],
+];
+for (const [what, flags, message] of cliStartupErrors) {
+  tlsTest(`the CLI names ${what} in one line: exit 1`, async (certs) => {
+    const { code, stderr } = await run(
+      ["--allow-net=127.0.0.1", "--allow-read"],
+      ["0", "-b", "127.0.0.1", "-d", certs.root, ...flags(certs)],
+    );
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, message);
+  });
+}
+
+tlsTest(
+  "without read permission for a TLS file the CLI names the flag to add: exit 1",
+  async (certs) => {
+    const { code, stderr } = await run(permissions(certs, certs.cert), [
+      "0",
+      "-b",
+      "127.0.0.1",
+      "-d",
+      certs.root,
+      "--tls-cert",
+      certs.cert,
+      "--tls-key",
+      certs.key,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `httpserver: error: read access to '${certs.key}' is not permitted: ` +
+        `run again with --allow-read=${certs.root},${certs.cert},${certs.key}\n`,
+    );
+  },
+);
+
+Deno.test("--help lists the TLS flags", async () => {
+  const { code, stdout } = await run([], ["--help"]);
+  assert.equal(code, 0);
+  for (
+    const flag of [
+      "--tls-cert PATH       path to the TLS certificate chain file",
+      "--tls-key PATH        path to the TLS key file",
+      "--tls-password-file PATH\n",
+      "[--tls-cert PATH] [--tls-key PATH]",
+    ]
+  ) {
+    assert.ok(stdout.includes(flag), flag);
+  }
+});
+
+tlsTest(
+  "a key inside the served folder is served, as in Python, with a warning",
+  async (certs) => {
+    const key = `${certs.root}/key.pem`;
+    await Deno.copyFile(certs.key, key);
+    await using cli = new Cli(permissions(certs, certs.cert), [
+      "0",
+      "-b",
+      "127.0.0.1",
+      "-d",
+      certs.root,
+      "--tls-cert",
+      certs.cert,
+      "--tls-key",
+      key,
+    ]);
+    assert.ok(await cli.waitFor(HTTPS_BANNER));
+    cli.kill("SIGTERM");
+    const { code, stderr } = await cli.finish();
+    assert.equal(code, 0);
+    assert.ok(
+      stderr.startsWith(
+        `httpserver: warning: '${key}' is inside the served folder: anyone can download it\n`,
+      ),
+      stderr,
+    );
+  },
+);
+
+// README.md's permissions row for HTTPS, run with exactly its flags, then
+// with read access to the TLS files left out.
+const README_ROW =
+  "`deno run --allow-net=0.0.0.0:8443 --allow-read=.,/etc/httpserver jsr:@x/httpserver 8443 --tls-cert /etc/httpserver/cert.pem --tls-key /etc/httpserver/key.pem`";
+
+/** The README row's command, with its folders and port made local. */
+async function readmeCommand(certs: Certs) {
+  const readme = await Deno.readTextFile(
+    new URL("../README.md", import.meta.url),
+  );
+  assert.ok(readme.includes(`| ${README_ROW}`), "README.md has the HTTPS row");
+  await Deno.copyFile(certs.cert, `${certs.dir}/cert.pem`);
+  await Deno.copyFile(certs.key, `${certs.dir}/key.pem`);
+  using listener = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  const port = String(listener.addr.port);
+  const words = README_ROW.slice(1, -1).replaceAll("/etc/httpserver", certs.dir)
+    .replaceAll("8443", port).split(" ");
+  const module = words.indexOf("jsr:@x/httpserver");
+  return {
+    permissions: words.slice(2, module),
+    args: words.slice(module + 1),
+    port,
+  };
+}
+
+tlsTest(
+  "README.md's HTTPS permissions row serves with exactly its flags",
+  async (certs) => {
+    const { permissions, args, port } = await readmeCommand(certs);
+    await using cli = new Cli(permissions, args, { cwd: certs.root });
+    const banner = await cli.waitFor(HTTPS_BANNER);
+    assert.ok(banner, cli.out);
+    assert.equal(banner[2], port);
+    const res = await fetchWithCa(certs, `https://127.0.0.1:${port}/hello.txt`);
+    assert.equal(res.text, "hello\n");
+    cli.kill("SIGINT");
+    assert.equal((await cli.finish()).code, 0);
+  },
+);
+
+tlsTest(
+  "README.md's HTTPS row without read access to the TLS files names them",
+  async (certs) => {
+    const { permissions, args } = await readmeCommand(certs);
+    const narrowed = permissions.map((flag) =>
+      flag.startsWith("--allow-read=") ? "--allow-read=." : flag
+    );
+    const { code, stderr } = await run(narrowed, args, { cwd: certs.root });
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `httpserver: error: read access to '${certs.dir}/cert.pem' is not permitted: ` +
+        `run again with --allow-read=.,${certs.dir}/cert.pem,${certs.dir}/key.pem\n`,
+    );
   },
 );
