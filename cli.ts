@@ -16,6 +16,7 @@
 
 import { parseArgs } from "node:util";
 import type { RequestHandlerClass } from "./handlers/base.ts";
+import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
@@ -383,13 +384,17 @@ function printBanner(server: ThreadingHTTPServer): void {
 /** The handler class for the options: files, or files and CGI, at the chosen protocol. */
 function handlerFor(options: CliOptions): RequestHandlerClass {
   if (options.cgi) {
-    throw new StartupError("--cgi is not available in this version");
+    requirePermission(
+      { name: "run" },
+      "--cgi runs the scripts in cgi-bin and htbin: run again with --allow-run",
+    );
   }
+  const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing } = options;
   const { upload, overwrite, maxUploadBytes } = options;
-  return class extends SimpleHTTPRequestHandler {
+  return class extends Base {
     override protocolVersion = protocol;
     override extraHeaders = headers;
     override cors = cors;

@@ -195,3 +195,38 @@ Deno.test("a port already in use is a runtime error: exit 1", async () => {
     assert.match(stderr, /already in use/);
   });
 });
+
+Deno.test("--cgi without --allow-run names the flag and exits 1", async () => {
+  await withFolder(async (dir) => {
+    const { code, stderr } = await run(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      ["0", "-b", "127.0.0.1", "-d", dir, "--cgi"],
+    );
+    assert.equal(code, 1);
+    assert.match(stderr, /--cgi .*run again with --allow-run\n$/);
+  });
+});
+
+Deno.test("--cgi runs a script in cgi-bin", async () => {
+  await withFolder(async (dir) => {
+    await Deno.mkdir(`${dir}/cgi-bin`);
+    await Deno.writeTextFile(
+      `${dir}/cgi-bin/hi.sh`,
+      '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhi from cgi\\n"\n',
+    );
+    await Deno.chmod(`${dir}/cgi-bin/hi.sh`, 0o755);
+    // As root the script runs as nobody, who must reach it.
+    await Deno.chmod(dir, 0o755);
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, "--allow-run"],
+      ["0", "-b", "127.0.0.1", "-d", dir, "--cgi"],
+    );
+    const banner = await cli.waitFor(BANNER);
+    const res = await fetch(`http://127.0.0.1:${banner![2]}/cgi-bin/hi.sh`);
+    const text = await res.text();
+    cli.kill("SIGINT");
+    const { stderr } = await cli.finish();
+    assert.equal(res.status, 200, stderr);
+    assert.equal(text, "hi from cgi\n");
+  });
+});
