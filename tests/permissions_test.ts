@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { BANNER, Cli, run } from "./cli_process.ts";
+import { makeCerts } from "./tls_fixture.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CONFIG = `${ROOT}deno.json`;
@@ -68,13 +69,20 @@ async function get(port: number, path: string) {
 
 /**
  * A README command line made runnable here: `jsr:@x/httpserver` is this
- * repository's mod.ts, its port is `port`, `/srv/www` is `folder`.
+ * repository's mod.ts, its port is `port`, `/srv/www` is `folder`,
+ * `/etc/httpserver` is `pem`.
  */
-function localize(command: string, port: number, folder: string) {
+function localize(
+  command: string,
+  port: number,
+  folder: string,
+  pem = "/etc/httpserver",
+) {
   const words = command.replaceAll("/srv/www", folder)
-    .replace(/:(8000|8080)\b/g, `:${port}`)
+    .replaceAll("/etc/httpserver", pem)
+    .replace(/:(8000|8080|8443)\b/g, `:${port}`)
     .split(" ")
-    .map((word) => /^(8000|8080)$/.test(word) ? String(port) : word);
+    .map((word) => /^(8000|8080|8443)$/.test(word) ? String(port) : word);
   assert.deepEqual(words.slice(0, 2), ["deno", "run"]);
   const module = words.indexOf("jsr:@x/httpserver");
   assert.ok(module > 0);
@@ -415,6 +423,92 @@ Deno.test("SimpleHTTPRequestHandler from code needs only --allow-net=127.0.0.1:P
   });
 });
 
+/** GET `path` over TLS from 127.0.0.1:`port`, trusting `caPem`: status and body. */
+async function httpsGet(port: number, caPem: string, path: string) {
+  const conn = await Deno.connectTls({
+    hostname: "127.0.0.1",
+    port,
+    caCerts: [caPem],
+  });
+  await conn.write(
+    new TextEncoder().encode(`GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`),
+  );
+  // HTTP/1.0: the server closes after the body; reading to the end closes ours.
+  const response = await new Response(conn.readable).text();
+  const [head, body] = response.split("\r\n\r\n", 2);
+  return { status: Number(head.split(" ")[1]), body };
+}
+
+/** README.md's "Serving HTTPS from code" example, on the port given as argument. */
+const HTTPS_APP =
+  `import { SimpleHTTPRequestHandler, ThreadingHTTPSServer } from "jsr:@x/httpserver";
+
+await using server = new ThreadingHTTPSServer(
+  { hostname: "0.0.0.0", port: Number(Deno.args[0]) },
+  SimpleHTTPRequestHandler,
+  {
+    certfile: "/etc/httpserver/fullchain.pem",
+    keyfile: "/etc/httpserver/privkey.pem",
+    password: Deno.env.get("KEY_PASSWORD"),
+    directory: "public",
+  },
+);
+console.log(server.serverPort);
+await server.serveForever();
+`;
+
+Deno.test("ThreadingHTTPSServer from code needs only --allow-net, --allow-read for the folder and the PEM files, and --allow-env for the password", async (t) => {
+  const command =
+    "deno run --allow-net=0.0.0.0:8443 --allow-read=public,/etc/httpserver --allow-env=KEY_PASSWORD app.ts";
+  documented(command);
+  const certs = await makeCerts();
+  try {
+    const pem = `${certs.dir}/pem`;
+    await Deno.mkdir(pem);
+    await Deno.copyFile(certs.cert, `${pem}/fullchain.pem`);
+    await Deno.copyFile(certs.key, `${pem}/privkey.pem`);
+    const site = `${certs.dir}/site`;
+    await Deno.mkdir(`${site}/public`, { recursive: true });
+    await Deno.writeTextFile(`${site}/public/hello.txt`, "hello\n");
+    const code = HTTPS_APP.replaceAll("/etc/httpserver", pem);
+    const flags = (port: number) =>
+      command.replaceAll("/etc/httpserver", pem).replace(":8443", `:${port}`)
+        .split(" ").slice(2, -1);
+    await t.step("it serves over TLS", async () => {
+      const port = freePort();
+      const child = app(site, flags(port), code, [String(port)]);
+      try {
+        assert.equal(await firstLine(child), String(port));
+        assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+          status: 200,
+          body: "hello\n",
+        });
+      } finally {
+        await stop(child);
+      }
+    });
+    await t.step(
+      "without read permission for the PEM files Deno names --allow-read",
+      async () => {
+        const port = freePort();
+        const child = app(
+          site,
+          flags(port).map((flag) =>
+            flag.startsWith("--allow-read=") ? "--allow-read=public" : flag
+          ),
+          code,
+          [String(port)],
+        );
+        const { code: status, stderr } = await child.output();
+        assert.equal(status, 1);
+        assert.match(new TextDecoder().decode(stderr), /--allow-read/);
+      },
+    );
+  } finally {
+    await Deno.remove(certs.dir, { recursive: true });
+  }
+});
+
 const CGI_APP =
   `import { CGIHTTPRequestHandler, ThreadingHTTPServer } from "jsr:@x/httpserver";
 
@@ -475,6 +569,37 @@ Deno.test("CGIHTTPRequestHandler from code needs only --allow-net=127.0.0.1:PORT
   });
 });
 
+const CGI =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-run jsr:@x/httpserver --cgi";
+
+Deno.test("the CLI with --cgi needs --allow-run besides --allow-net and --allow-read", async (t) => {
+  documented(CGI);
+  await withSite(async (dir) => {
+    await t.step("it runs scripts and serves files", async () => {
+      await serves(CGI, dir, async (port) => {
+        const response = await fetch(
+          `http://127.0.0.1:${port}/cgi-bin/hello.sh`,
+          { method: "POST", body: "x" },
+        );
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), "hello from POST\n");
+        assert.equal((await get(port, "/hello.txt")).body, "hello\n");
+      });
+    });
+    for (
+      const [flag, expected] of [
+        ["--allow-run", () => "--allow-run"],
+        ["--allow-read", () => "--allow-read=."],
+        ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+      ] as const
+    ) {
+      await t.step(`without ${flag} the message names it`, async () => {
+        await refuses(CGI, dir, flag, expected);
+      });
+    }
+  });
+});
+
 const UPLOAD =
   "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=. jsr:@x/httpserver --upload";
 
@@ -506,16 +631,61 @@ Deno.test("the CLI with --upload needs --allow-write=. besides --allow-net and -
   });
 });
 
-Deno.test({
-  name:
-    "the CLI with --cgi and --allow-run: not tested, since cli.ts does not run CGI yet",
-  ignore: true,
-  fn() {},
-});
+const TLS =
+  "deno run --allow-net=0.0.0.0:8443 --allow-read=.,/etc/httpserver jsr:@x/httpserver 8443 --tls-cert /etc/httpserver/cert.pem --tls-key /etc/httpserver/key.pem";
 
-Deno.test({
-  name:
-    "the CLI with --tls-cert/--tls-key and --allow-read for them: not tested, since cli.ts has no TLS flags yet",
-  ignore: true,
-  fn() {},
+Deno.test("the CLI with --tls-cert and --tls-key needs --allow-read for the PEM files besides the folder", async (t) => {
+  documented(TLS);
+  const certs = await makeCerts();
+  try {
+    const pem = `${certs.dir}/pem`;
+    await Deno.mkdir(pem);
+    await Deno.copyFile(certs.cert, `${pem}/cert.pem`);
+    await Deno.copyFile(certs.key, `${pem}/key.pem`);
+    await t.step("it serves over TLS", async () => {
+      const port = freePort();
+      const { permissions, args } = localize(TLS, port, certs.root, pem);
+      await using cli = new Cli(permissions, args, { cwd: certs.root });
+      const banner = await cli.waitFor(BANNER);
+      assert.ok(banner, `banner printed: ${cli.out}`);
+      assert.match(banner[0], /^Serving HTTPS on .*\(https:\/\//);
+      assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+        status: 200,
+        body: "hello\n",
+      });
+      cli.kill("SIGINT");
+      const { code, stderr } = await cli.finish();
+      assert.equal(code, 0, stderr);
+    });
+    await t.step(
+      "without read permission for the PEM files the message names the file",
+      async () => {
+        const port = freePort();
+        const { permissions, args } = localize(TLS, port, certs.root, pem);
+        const { code, stdout, stderr } = await run(
+          permissions.map((flag) =>
+            flag.startsWith("--allow-read=") ? "--allow-read=." : flag
+          ),
+          args,
+          { cwd: certs.root },
+        );
+        assert.equal(code, 1, stderr);
+        assert.equal(stdout, "");
+        assert.match(
+          stderr,
+          /^httpserver: error: .*run again with --allow-read=\S*pem\/(cert|key)\.pem/,
+        );
+      },
+    );
+    await t.step("without --allow-net the message names it", async () => {
+      await refuses(
+        TLS.replaceAll("/etc/httpserver", pem),
+        certs.root,
+        "--allow-net",
+        (port) => `--allow-net=0.0.0.0:${port}`,
+      );
+    });
+  } finally {
+    await Deno.remove(certs.dir, { recursive: true });
+  }
 });
