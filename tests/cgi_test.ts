@@ -892,14 +892,22 @@ Deno.test("CGI: a 20 MiB chunked body is spooled, counted and passed", () =>
     assert.equal(text.trim(), String(size));
   }, Handler11));
 
-/** Whether process `pid` is gone (or a zombie waiting for its parent). */
+/**
+ * Whether process `pid` is gone (or a zombie waiting for its parent) within
+ * 5 s: a SIGKILL is delivered asynchronously, so a loaded machine may still
+ * show the process for a moment.
+ */
 async function processGone(pid: number): Promise<boolean> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    return /^State:\s+Z/m.test(status);
-  } catch {
-    return true;
+  for (let i = 0; i < 250; i++) {
+    try {
+      const status = await Deno.readTextFile(`/proc/${pid}/status`);
+      if (/^State:\s+Z/m.test(status)) return true;
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return false;
 }
 
 class QuickTimeout extends Handler11 {

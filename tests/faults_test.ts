@@ -527,7 +527,9 @@ Deno.test("faults: 1,000 aborted 50 MiB file downloads leave the server no descr
   // pair); one leaked per download would be a thousand.
   assert.ok(after.all <= fds.all + 4, `${fds.all} -> ${after.all} descriptors`);
   const grown = server.rss() - rss;
-  assert.ok(grown < 16 * MiB, `resident memory grew ${grown / MiB} MiB`);
+  // A leak would be 50 MiB a download; the allocator and the young
+  // generation settle 10-17 MiB above the start under the parallel suite.
+  assert.ok(grown < 32 * MiB, `resident memory grew ${grown / MiB} MiB`);
   assert.equal(await statusOf(server.port, "/"), 200);
   const messages = await server.stop();
   assert.equal(
