@@ -570,7 +570,11 @@ function describeStartupError(error: unknown, options: CliOptions): string {
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `cannot bind to ${where}: address not available`;
   }
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // A name that does not resolve: say which argument it came from.
+  return options.bind === undefined
+    ? message
+    : `argument -b/--bind: cannot listen on '${options.bind}': ${message}`;
 }
 
 /**

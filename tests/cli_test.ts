@@ -230,3 +230,20 @@ Deno.test("--cgi runs a script in cgi-bin", async () => {
     assert.equal(text, "hi from cgi\n");
   });
 });
+
+Deno.test("a bind address that does not resolve names the -b argument and exits 1", async () => {
+  await withFolder(async (dir) => {
+    const { code, stderr } = await run(["--allow-net", `--allow-read=${dir}`], [
+      "0",
+      "-b",
+      "no-such-host.invalid",
+      "-d",
+      dir,
+    ]);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^httpserver: error: argument -b\/--bind: cannot listen on 'no-such-host\.invalid': /,
+    );
+  });
+});
