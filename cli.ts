@@ -571,10 +571,11 @@ function describeStartupError(error: unknown, options: CliOptions): string {
     return `cannot bind to ${where}: address not available`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  // A name that does not resolve: say which argument it came from.
-  return options.bind === undefined
-    ? message
-    : `argument -b/--bind: cannot listen on '${options.bind}': ${message}`;
+  // Deno reports a name that does not resolve as a plain Error: say which
+  // argument it came from.
+  return options.bind !== undefined && message.includes("lookup address")
+    ? `argument -b/--bind: cannot listen on '${options.bind}': ${message}`
+    : message;
 }
 
 /**
