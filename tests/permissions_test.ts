@@ -135,6 +135,20 @@ async function refuses(
   );
 }
 
+/** One step per flag of `rows`: README's `command` without it is refused. */
+async function refusesEach(
+  t: Deno.TestContext,
+  command: string,
+  dir: string,
+  rows: readonly (readonly [string, (port: number) => string])[],
+) {
+  for (const [flag, expected] of rows) {
+    await t.step(`without ${flag} the message names it`, async () => {
+      await refuses(command, dir, flag, expected);
+    });
+  }
+}
+
 const SERVE_HERE =
   "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver";
 
@@ -586,17 +600,11 @@ Deno.test("the CLI with --cgi needs --allow-run besides --allow-net and --allow-
         assert.equal((await get(port, "/hello.txt")).body, "hello\n");
       });
     });
-    for (
-      const [flag, expected] of [
-        ["--allow-run", () => "--allow-run"],
-        ["--allow-read", () => "--allow-read=."],
-        ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
-      ] as const
-    ) {
-      await t.step(`without ${flag} the message names it`, async () => {
-        await refuses(CGI, dir, flag, expected);
-      });
-    }
+    await refusesEach(t, CGI, dir, [
+      ["--allow-run", () => "--allow-run"],
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
   });
 });
 
@@ -617,17 +625,11 @@ Deno.test("the CLI with --upload needs --allow-write=. besides --allow-net and -
         assert.equal((await get(port, "/new.txt")).body, "new\n");
       });
     });
-    for (
-      const [flag, expected] of [
-        ["--allow-write", () => "--allow-write=."],
-        ["--allow-read", () => "--allow-read=."],
-        ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
-      ] as const
-    ) {
-      await t.step(`without ${flag} the message names it`, async () => {
-        await refuses(UPLOAD, dir, flag, expected);
-      });
-    }
+    await refusesEach(t, UPLOAD, dir, [
+      ["--allow-write", () => "--allow-write=."],
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
   });
 });
 
