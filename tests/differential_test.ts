@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
 import { exchange, latin1 } from "./helpers.ts";
+import { pythonListingLeaksPath } from "./python.ts";
 
 /** A fixed past mtime, so that both servers' caches and Last-Modified agree. */
 const MTIME_S = 1_700_000_000.25;
@@ -107,6 +108,8 @@ interface Case {
   request: string;
   /** Set when the answers differ, as the named entry documents. */
   differs?: Difference;
+  /** A URL that is not UTF-8: see {@link pythonListingLeaksPath}. */
+  undecodable?: true;
 }
 
 const get = (target: string, headers = "") =>
@@ -124,7 +127,11 @@ const CASES: Case[] = [
   { name: "a folder without its slash, query kept", request: get("/sub?x=1") },
   { name: "a folder listing", request: get("/sub/") },
   { name: "the root listing of odd names", request: get("/") },
-  { name: "a listing with a query", request: get("/sub/?x=1&y=%bb") },
+  {
+    name: "a listing with a query",
+    request: get("/sub/?x=1&y=%bb"),
+    undecodable: true,
+  },
   { name: "index.html", request: get("/withindex/") },
   { name: "index.html's folder without slash", request: get("/withindex") },
   { name: "a missing file", request: get("/missing.txt") },
@@ -344,6 +351,7 @@ class Quiet extends SimpleHTTPRequestHandler {
 }
 
 Deno.test("ours and python3 -m http.server answer the same requests alike", async (t) => {
+  const leaky = await pythonListingLeaksPath();
   const root = await makeFixture();
   const python = await startPython(root);
   const ours = new ThreadingHTTPServer(
@@ -354,18 +362,22 @@ Deno.test("ours and python3 -m http.server answer the same requests alike", asyn
   const loop = ours.serveForever();
   try {
     for (const c of CASES) {
-      await t.step(c.name, async () => {
-        const theirs = await exchange(python.port, c.request);
-        const mine = await exchange(ours.serverPort, c.request);
-        if (c.differs === undefined) {
-          assert.deepEqual(parse(mine), parse(theirs));
-          return;
-        }
-        const difference = DIFFERENCES[c.differs];
-        const firstLine = (raw: string) => raw.split(/\r?\n/, 1)[0];
-        assert.equal(firstLine(theirs), difference.python, "python");
-        assert.equal(firstLine(mine), difference.ours, "ours");
-        assert.notDeepEqual(parse(mine), parse(theirs));
+      await t.step({
+        name: c.name,
+        ignore: leaky && c.undecodable,
+        fn: async () => {
+          const theirs = await exchange(python.port, c.request);
+          const mine = await exchange(ours.serverPort, c.request);
+          if (c.differs === undefined) {
+            assert.deepEqual(parse(mine), parse(theirs));
+            return;
+          }
+          const difference = DIFFERENCES[c.differs];
+          const firstLine = (raw: string) => raw.split(/\r?\n/, 1)[0];
+          assert.equal(firstLine(theirs), difference.python, "python");
+          assert.equal(firstLine(mine), difference.ours, "ours");
+          assert.notDeepEqual(parse(mine), parse(theirs));
+        },
       });
     }
   } finally {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type ListingEntry, renderListing } from "../handlers/listing.ts";
-import { runPython } from "./python.ts";
+import { pythonListingLeaksPath, runPython } from "./python.ts";
 
 const FILES = [
   "plain.txt",
@@ -51,11 +51,14 @@ const LINKS = [
   ["link-to-dir", "subfolder"],
   ["broken-link", "nowhere"],
 ];
+/** Not UTF-8: see {@link pythonListingLeaksPath}. */
+const UNDECODABLE = "/dir/?x=%bb";
+
 const PATHS = [
   "/",
   "/some%20dir/",
   "/dir/?x=123",
-  "/dir/?x=%bb",
+  UNDECODABLE,
   "/%3Cscript%3E&amp;/",
   "/caf%C3%A9/",
   "/a&b<c>/",
@@ -115,7 +118,9 @@ Deno.test("the listing is byte for byte CPython's list_directory", async () => {
     paths: PATHS,
   }) as { entries: ListingEntry[]; pages: Record<string, string> };
   assert.equal(entries.length, FILES.length + DIRS.length + LINKS.length);
+  const leaky = await pythonListingLeaksPath();
   for (const path of PATHS) {
+    if (leaky && path === UNDECODABLE) continue;
     const { body, charset } = renderListing(path, entries);
     assert.equal(charset, "utf-8");
     assert.deepEqual(body, bytes(pages[path]), path);

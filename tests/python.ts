@@ -35,3 +35,18 @@ export async function runPython(
   if (code !== 0) throw new Error(`python3 failed: ${decoder.decode(stderr)}`);
   return JSON.parse(decoder.decode(stdout));
 }
+
+/**
+ * Whether this `python3` shows the served folder's path on disk in the
+ * listing of a URL it cannot decode (`/?x=%bb`): CPython gh-104049, fixed
+ * in 3.11.4 (Debian 12's `/usr/bin/python3` is 3.11.2). Comparisons skip
+ * that case on such a Python; ours answers as the fixed one does.
+ */
+export async function pythonListingLeaksPath(): Promise<boolean> {
+  return await runPython(
+    `import http.server, inspect, json, sys
+source = inspect.getsource(http.server.SimpleHTTPRequestHandler.list_directory)
+json.dump('unquote(path)' in source, sys.stdout)`,
+    null,
+  ) as boolean;
+}
