@@ -55,25 +55,24 @@ export function parseHeaderArgument(text: string): [string, string] {
 
 /**
  * Answers an `OPTIONS` request (a CORS preflight or not) with 204:
- * `Access-Control-Allow-Methods` lists the methods the handler has a `do_`
- * method for (whether it takes one, such as PUT without uploads, the request
- * itself answers), and `Access-Control-Allow-Headers` grants the headers the
- * preflight asks for. `Access-Control-Allow-Origin` comes with every response
- * of a handler with `cors` on.
+ * `Access-Control-Allow-Methods` lists `methods`, and
+ * `Access-Control-Allow-Headers` grants the headers the preflight asks for.
+ * `Access-Control-Allow-Origin` comes with every response of a handler with
+ * `cors` on.
  */
-export function sendPreflight(handler: BaseHTTPRequestHandler): void {
+export function sendPreflight(
+  handler: BaseHTTPRequestHandler,
+  methods: readonly string[],
+): void {
   handler.sendResponse(204);
-  handler.sendHeader(
-    "Access-Control-Allow-Methods",
-    handlerMethods(handler).join(", "),
-  );
+  handler.sendHeader("Access-Control-Allow-Methods", methods.join(", "));
   const asked = handler.headers.get("access-control-request-headers");
   if (asked) handler.sendHeader("Access-Control-Allow-Headers", asked);
   handler.endHeaders();
 }
 
 /** The methods of a handler's `do_<METHOD>` functions, sorted. */
-function handlerMethods(handler: BaseHTTPRequestHandler): string[] {
+export function handlerMethods(handler: BaseHTTPRequestHandler): string[] {
   const methods = new Set<string>();
   for (
     let proto = Object.getPrototypeOf(handler);

@@ -29,7 +29,7 @@ import {
 } from "./compression.ts";
 import { ifRangeHolds, notModified, weakETag } from "./conditional.ts";
 import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
-import { sendPreflight } from "./headers.ts";
+import { handlerMethods, sendPreflight } from "./headers.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
 import type { ListingEntry } from "./listing.ts";
 import { listingFormat, renderListingPage } from "./listing_format.ts";
@@ -252,7 +252,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (this.cors) this.sendHeader("Access-Control-Allow-Origin", "*");
   }
 
-  /** Answers a CORS preflight when {@link cors} is on (see `sendPreflight`). */
+  /**
+   * Answers a CORS preflight when {@link cors} is on: 204, with the methods
+   * of the handler's `do_` functions (PUT and POST only with {@link upload}
+   * on, unless a subclass answers them) and the headers the preflight asks
+   * for.
+   */
   do_OPTIONS(): void {
     if (!this.cors) {
       throw new HttpError(
@@ -260,7 +265,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         "Unsupported method ('OPTIONS')",
       );
     }
-    sendPreflight(this);
+    sendPreflight(this, handlerMethods(this).filter((m) => this.#answers(m)));
+  }
+
+  /** Whether `do_<method>` answers: this class's PUT and POST need uploads. */
+  #answers(method: string): boolean {
+    if (this.upload || (method !== "PUT" && method !== "POST")) return true;
+    const own = SimpleHTTPRequestHandler.prototype;
+    return method === "PUT"
+      ? this.do_PUT !== own.do_PUT
+      : this.do_POST !== own.do_POST;
   }
 
   /** Serves a GET request: the headers, then the file or listing. */
