@@ -332,7 +332,9 @@ export class BaseHTTPRequestHandler {
   /**
    * Sends and logs a complete error response: Python's HTML page from
    * {@link errorMessageFormat}, `Content-Length`, `Connection: close`; no body
-   * for HEAD, 1xx, 204, 205 and 304.
+   * for HEAD, 1xx, 204, 205 and 304. In the status line, what `message` has
+   * beyond Latin-1 or of control characters is percent-encoded as UTF-8; the
+   * page and the log show it as it is.
    */
   async sendError(
     code: number,
@@ -343,7 +345,7 @@ export class BaseHTTPRequestHandler {
     message ??= short;
     explain ??= long;
     this.logError("code %d, message %s", code, message);
-    this.sendResponse(code, message);
+    this.sendResponse(code, reasonPhrase(message));
     this.sendHeader("Connection", "close");
     let body: Uint8Array | null = null;
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
@@ -390,7 +392,7 @@ export class BaseHTTPRequestHandler {
   /**
    * Buffers a header. `Connection: close` / `keep-alive` also decide whether
    * the connection stays open, as in Python. Throws TypeError on a value with
-   * CR, LF or NUL (response splitting).
+   * CR, LF or NUL (response splitting), or a character beyond Latin-1.
    */
   sendHeader(keyword: string, value: string): void {
     if (this.#http09) return;
@@ -652,10 +654,31 @@ function escapeControl(text: string): string {
 function assertFieldValue(value: string): void {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code === 13 || code === 10 || code === 0) {
-      throw new TypeError(`invalid header value: ${JSON.stringify(value)}`);
+    if (code === 13 || code === 10 || code === 0 || code > 0xff) {
+      throw new TypeError(
+        code > 0xff
+          ? `header value is not Latin-1: ${JSON.stringify(value)}`
+          : `invalid header value: ${JSON.stringify(value)}`,
+      );
     }
   }
+}
+
+/**
+ * `text` made fit for a status line (RFC 9112 §4 `reason-phrase`: HTAB, SP,
+ * VCHAR, obs-text): anything else, such as a character beyond Latin-1 from
+ * a decoded path, is percent-encoded as UTF-8, so that an error can always
+ * be answered. Python's `send_error` raises there and drops the connection.
+ */
+function reasonPhrase(text: string): string {
+  return text.replace(
+    /[^\t\x20-\x7e\x80-\xff]/gu,
+    (ch) =>
+      Array.from(
+        encoder.encode(ch),
+        (byte) => "%" + byte.toString(16).toUpperCase().padStart(2, "0"),
+      ).join(""),
+  );
 }
 
 /** RFC 9110 §5.6.2 `tchar`, indexed by character code. */

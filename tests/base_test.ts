@@ -195,6 +195,49 @@ Deno.test("sendError to a HEAD request sends headers but no body", async () => {
   }
 });
 
+Deno.test("sendError percent-encodes in the status line what does not fit there; the page shows it", async () => {
+  class Odd extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    async do_GET() {
+      await this.sendError(404, "No such thing ('/€')\r\nX-Injected: 1");
+    }
+  }
+  await using s = serve(Odd);
+  const raw = await exchange(s.port, `GET / HTTP/1.0\r\n\r\n`);
+  const [head, body] = raw.split("\r\n\r\n");
+  assert.equal(
+    head.split("\r\n")[0],
+    "HTTP/1.0 404 No such thing ('/%E2%82%AC')%0D%0AX-Injected: 1",
+  );
+  assert.doesNotMatch(head, /^X-Injected/m);
+  // The page is UTF-8; exchange() reads bytes as Latin-1.
+  assertIncludes(body, "No such thing ('/\u00e2\u0082\u00ac')");
+});
+
+Deno.test("a header value beyond Latin-1 is refused where it is set: 500, and the server goes on", async () => {
+  class Wide extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    do_GET() {
+      this.sendResponse(200);
+      this.sendHeader("X-Price", "5 €");
+      this.endHeaders();
+    }
+  }
+  const errors: unknown[] = [];
+  class Server extends HTTPServer {
+    override handleError(_r: Deno.Conn, _a: Deno.NetAddr, error: unknown) {
+      errors.push(error);
+    }
+  }
+  await using s = serve(Wide, {}, Server);
+  for (let i = 0; i < 2; i++) {
+    const raw = await exchange(s.port, `GET / HTTP/1.0\r\n\r\n`);
+    assert.match(raw, /^HTTP\/1.0 500 /);
+  }
+  assert.equal(errors.length, 2);
+  assert.match(String(errors[0]), /header value is not Latin-1: "5 €"/);
+});
+
 /** RequestHandlerLoggingTestCase. */
 class LoggingHandler extends BaseHTTPRequestHandler {
   override protocolVersion = "HTTP/1.1";

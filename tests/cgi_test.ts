@@ -438,6 +438,22 @@ Deno.test("CGI: issue19435, a missing script after a collapsed path is 404", () 
     assert.match(res.text, /No such CGI script \('\/cgi-bin\/nothere.sh'\)/);
   }));
 
+Deno.test("CGI: a script name beyond Latin-1 is 404 with the name percent-encoded in the status line (Python drops the connection)", () =>
+  withServer(async (port, logs) => {
+    for (const target of ["/cgi-bin/%E2%82%AC.py", "/cgi-bin/x%E2%82%AC/y"]) {
+      const res = await request(port, target);
+      assert.equal(res.status, 404, target);
+      assert.match(
+        res.statusLine,
+        /^HTTP\/1.0 404 No such CGI script \('\/cgi-bin\/(%E2%82%AC\.py|x%E2%82%AC)'\)$/,
+      );
+    }
+    assert.ok(
+      logs.some((l) => l.includes("No such CGI script ('/cgi-bin/€.py')")),
+    );
+    assert.equal((await request(port, "/cgi-bin/file1.py")).status, 200);
+  }));
+
 Deno.test("CGI: POST reaches the script's stdin", () =>
   withServer(async (port) => {
     const res = await request(port, "/cgi-bin/file2.py", {
