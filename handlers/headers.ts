@@ -17,9 +17,12 @@ import type { BaseHTTPRequestHandler } from "./base.ts";
 /** RFC 9110 §5.6.2 `token`. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Control characters other than HTAB, which no field value may hold. */
+/**
+ * Control characters other than HTAB, which no field value may hold, and
+ * characters beyond Latin-1, which a header cannot carry.
+ */
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
 
 /**
  * Headers the server sets itself from the response it sends: one given
@@ -44,8 +47,13 @@ export function parseHeaderArgument(text: string): [string, string] {
   const colon = text.indexOf(":");
   const name = text.slice(0, colon);
   const value = text.slice(colon + 1).trim();
-  if (colon < 0 || !TOKEN.test(name) || CONTROL.test(value)) {
+  if (colon < 0 || !TOKEN.test(name)) {
     throw new TypeError(`invalid header: '${text}' (use "Name: value")`);
+  }
+  if (UNSENDABLE.test(value)) {
+    throw new TypeError(
+      `invalid header: '${text}' (a value may hold neither control characters nor characters beyond Latin-1)`,
+    );
   }
   if (SERVER_OWNED.has(name.toLowerCase())) {
     throw new TypeError(`'${name}' is set by the server`);

@@ -219,6 +219,7 @@ Deno.test("parseHeaderArgument refuses malformed headers and the server's own", 
       ": v",
       "X-A: a\r\nX-B: b",
       "X-Nul: \0",
+      "X-Price: 5 €",
     ]
   ) {
     assert.throws(() => parseHeaderArgument(bad), /invalid header/, bad);
