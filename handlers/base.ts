@@ -499,25 +499,31 @@ export class BaseHTTPRequestHandler {
     const reader = this.#reader;
     const parser = this.#parser;
     const options = this.server.options;
+    // Any byte starts the head's deadline: it must be complete headTimeout
+    // later, however it trickles in (slowloris); set at the first wait.
     let started = false;
-    // The head must be complete headTimeout after its first byte, however it
-    // trickles in (slowloris): set at the first wait for more of it.
     let headDeadline = 0;
+    // A request under way, rather than empty lines alone, which RFC 9112
+    // §2.2 has us skip: the connection stays idle until then, and a close
+    // or timeout ends it without an answer, as Python does.
+    let begun = false;
     for (;;) {
       if (reader.buffered > 0) {
         started = true;
         reader.consume(parser.feed(reader.buf, reader.start, reader.end));
         if (parser.head) return parser.head;
+        begun = reader.buffered > 0 || parser.inHeaders;
       }
-      if (!started && this.server.shuttingDown) return null;
+      if (!begun && this.server.shuttingDown) return null;
       let timeout = options.idleTimeout;
       if (started && options.headTimeout > 0) {
         headDeadline ||= Date.now() + options.headTimeout;
-        timeout = Math.max(1, headDeadline - Date.now());
-      } else if (started) timeout = 0;
-      const more = await reader.fill(started ? "head" : "idle", timeout);
+        const left = Math.max(1, headDeadline - Date.now());
+        timeout = begun || timeout <= 0 ? left : Math.min(timeout, left);
+      } else if (begun) timeout = 0;
+      const more = await reader.fill(begun ? "head" : "idle", timeout);
       if (!more) {
-        if (started) {
+        if (begun) {
           throw new HttpError("bad-request-line", "Incomplete request");
         }
         return null;

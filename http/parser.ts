@@ -261,6 +261,15 @@ export class RequestParser {
     this.reset();
   }
 
+  /**
+   * Whether a request line has been consumed and its headers are awaited.
+   * With the caller's unconsumed bytes, this tells a request under way from
+   * a connection that has sent nothing but skipped empty lines.
+   */
+  get inHeaders(): boolean {
+    return this.#inHeaders;
+  }
+
   /** Back to the initial state for the next request on the connection. */
   reset(): void {
     this.head = null;

@@ -183,6 +183,56 @@ Deno.test("idle: a connection that never sends a byte is closed after idleTimeou
   assert.deepEqual(lines, []);
 });
 
+Deno.test("idle: empty lines after a response leave the connection idle: closed silently at idleTimeout", async () => {
+  const { running, lines } = start(Generated, {
+    idleTimeout: 200,
+    headTimeout: 5_000,
+  });
+  await using _ = running;
+  using client = await RawClient.connect(running.port);
+  await client.send(GET("/0") + "\r\n");
+  assert.equal((await client.readResponse()).status, 200);
+  const answered = Date.now();
+  assert.ok(await client.closed(), "no 408 for empty lines");
+  assert.ok(Date.now() - answered < 4_000, `${Date.now() - answered} ms`);
+  assert.deepEqual(lines, ['"GET /0 HTTP/1.1" 200 -']);
+});
+
+Deno.test("idle: empty lines, then the client's close: no answer and no log line", async () => {
+  const { running, lines } = start(Generated);
+  await using _ = running;
+  using client = await RawClient.connect(running.port);
+  await client.send("\r\n\r\n");
+  await client.closeWrite();
+  assert.ok(await client.closed(), "nothing is sent");
+  assert.deepEqual(lines, []);
+});
+
+Deno.test("slowloris: empty lines trickled forever are cut off at headTimeout, silently", async () => {
+  const { running, lines } = start(Generated, {
+    idleTimeout: 200,
+    headTimeout: 300,
+  });
+  await using _ = running;
+  using client = await RawClient.connect(running.port);
+  const started = Date.now();
+  const closed = client.closed();
+  let done = false;
+  closed.finally(() => done = true).catch(() => {});
+  for (let i = 0; i < 500 && !done; i++) {
+    try {
+      await client.send("\r\n");
+    } catch {
+      break;
+    }
+    await pace(10);
+  }
+  assert.ok(await closed, "nothing is sent");
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 200 && elapsed < 1500, `${elapsed} ms`);
+  assert.deepEqual(lines, []);
+});
+
 Deno.test("stall: a body that stops arriving closes the connection after bodyTimeout, with one log line", async () => {
   const { running, lines } = start(Generated, { bodyTimeout: 200 });
   await using _ = running;
