@@ -73,8 +73,8 @@ options:
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
   --overwrite           let uploads replace existing files
-  --max-upload BYTES    the most bytes one upload stores; K, M, G suffixes
-                        (default: 1G)
+  --max-upload BYTES    the most bytes one upload, or chunked CGI request
+                        body, stores; K, M, G suffixes (default: 1G)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -117,7 +117,10 @@ export interface CliOptions {
   upload: boolean;
   /** Let uploads replace files (`--overwrite`). */
   overwrite: boolean;
-  /** The most bytes one upload stores (`--max-upload`); default 1 GiB. */
+  /**
+   * The most bytes one upload, or chunked CGI request body, stores
+   * (`--max-upload`); default 1 GiB.
+   */
   maxUploadBytes: number;
 }
 
@@ -202,10 +205,12 @@ export function parseCliArgs(args: string[]): CliOptions | null {
 /**
  * `--spa`, `--no-listing`, `--hidden`/`--no-hidden` (the last one wins, as
  * argparse's BooleanOptionalAction), `--pretty-listing` (not with
- * `--no-listing`), and `--upload` with `--overwrite` and `--max-upload`.
+ * `--no-listing`), and `--upload` with `--overwrite`, and `--max-upload`
+ * (with `--upload` or `--cgi`).
  */
 function parseServing(
   values: {
+    cgi?: boolean;
     spa?: boolean;
     "no-listing"?: boolean;
     "pretty-listing"?: boolean;
@@ -230,10 +235,11 @@ function parseServing(
     );
   }
   const upload = values.upload ?? false;
-  for (const flag of ["overwrite", "max-upload"] as const) {
-    if (values[flag] !== undefined && !upload) {
-      throw new UsageError(`argument --${flag}: only with --upload`);
-    }
+  if (values.overwrite !== undefined && !upload) {
+    throw new UsageError("argument --overwrite: only with --upload");
+  }
+  if (values["max-upload"] !== undefined && !upload && !values.cgi) {
+    throw new UsageError("argument --max-upload: only with --upload or --cgi");
   }
   const hidden = tokens.findLast((token) =>
     token.kind === "option" &&

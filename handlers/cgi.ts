@@ -298,7 +298,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /** Reads a chunked body to its end, for its length (RFC 3875 §4.1.2). */
   async #spoolBody(): Promise<BodySpool> {
     try {
-      return await BodySpool.fill(this.rfile);
+      return await BodySpool.fill(this.rfile, this.maxUploadBytes);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotCapable)) throw error;
       this.logError(

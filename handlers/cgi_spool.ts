@@ -10,7 +10,7 @@
  * import { BodySpool } from "./cgi_spool.ts";
  *
  * // In a handler: this.rfile is the request body.
- * await using spool = await BodySpool.fill(this.rfile);
+ * await using spool = await BodySpool.fill(this.rfile, 1024 ** 3);
  * console.log(spool.size);
  * for await (const chunk of spool.chunks()) await stdin.write(chunk);
  * ```
@@ -19,6 +19,7 @@
  */
 
 import type { RequestBody } from "../http/body.ts";
+import { HttpError } from "../http/errors.ts";
 
 /** Bodies up to this size are held in memory; larger ones in a temporary file. */
 export const SPOOL_MEMORY_LIMIT = 64 * 1024;
@@ -50,10 +51,13 @@ export class BodySpool implements AsyncDisposable {
    * Reads `body` to its end. Past {@link SPOOL_MEMORY_LIMIT} bytes it needs
    * a temporary file, so write and read permission for the temporary folder.
    *
+   * @param body the request body
+   * @param limit the most bytes to hold: a client must not fill the disk
    * @throws {Deno.errors.NotCapable} when that permission is missing
-   * @throws {HttpError} what reading the body throws (400, 408, ...)
+   * @throws {HttpError} 413 past `limit`, and what reading the body throws
+   *   (400, 408, ...)
    */
-  static async fill(body: RequestBody): Promise<BodySpool> {
+  static async fill(body: RequestBody, limit: number): Promise<BodySpool> {
     const memory: Uint8Array[] = [];
     let size = 0;
     let file: Deno.FsFile | null = null;
@@ -63,6 +67,11 @@ export class BodySpool implements AsyncDisposable {
         const chunk = await body.readChunk();
         if (chunk.length === 0) break;
         size += chunk.length;
+        if (size > limit) {
+          throw new HttpError("body-too-large", "Request body too large", {
+            explain: `A chunked body for a CGI script may have ${limit} bytes`,
+          });
+        }
         if (file === null && size <= SPOOL_MEMORY_LIMIT) {
           memory.push(chunk.slice());
           continue;

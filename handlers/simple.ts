@@ -209,7 +209,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   upload = false;
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
-  /** The most bytes one upload request may store (the CLI's `--max-upload`). */
+  /**
+   * The most bytes one upload request may store (the CLI's `--max-upload`);
+   * also the most a chunked request body for a CGI script is held to.
+   */
   maxUploadBytes = 1024 ** 3;
   /**
    * Send a file's `.br` or `.gz` sibling in its place, with

@@ -914,6 +914,27 @@ Deno.test("CGI: a 20 MiB chunked body is spooled, counted and passed", () =>
     assert.equal(text.trim(), String(size));
   }, Handler11));
 
+Deno.test("CGI: a chunked body past maxUploadBytes is 413 and the script never runs", () => {
+  class Small extends Handler11 {
+    override maxUploadBytes = 100_000;
+  }
+  return withServer(async (port, logs) => {
+    using client = await RawClient.connect(port);
+    const chunk = "x".repeat(40_000);
+    await client.send(
+      "POST /cgi-bin/count.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        `9c40\r\n${chunk}\r\n`.repeat(3) + "0\r\n\r\n",
+    );
+    const res = await client.readResponse();
+    assert.equal(res.status, 413);
+    assert.match(res.text, /may have 100000 bytes/);
+    assert.ok(
+      !logs.some((l) => l.includes("CGI script exit")),
+      logs.join("\n"),
+    );
+  }, Small);
+});
+
 /**
  * Whether process `pid` is gone (or a zombie waiting for its parent) within
  * 5 s: a SIGKILL is delivered asynchronously, so a loaded machine may still

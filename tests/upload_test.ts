@@ -559,10 +559,17 @@ Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse
     parseCliArgs(["--upload", "--max-upload", "123"])!.maxUploadBytes,
     123,
   );
+  assert.equal(
+    parseCliArgs(["--cgi", "--max-upload", "2K"])!.maxUploadBytes,
+    2048,
+  );
   for (
     const [args, message] of [
       [["--overwrite"], /argument --overwrite: only with --upload/],
-      [["--max-upload", "1G"], /argument --max-upload: only with --upload/],
+      [
+        ["--max-upload", "1G"],
+        /argument --max-upload: only with --upload or --cgi/,
+      ],
       [["--upload", "--max-upload", "1T"], /invalid size: '1T'/],
       [["--upload", "--max-upload=-1"], /invalid size: '-1'/],
       [["--upload", "--max-upload", "0.5G"], /invalid size: '0\.5G'/],
