@@ -83,15 +83,20 @@ const NOT_A_PLAIN_NAME = /[\x00-\x1f\x7f/\\]/;
  * `PUT /path`: stores the body as the file the path names. 201 Created for a
  * new file; 204 No Content when `overwrite` let it replace one.
  *
- * @throws {HttpError} 403 (hidden name, outside the folder, no write
- *   permission), 409 (name taken, a folder, parent folder missing), 413
- *   (larger than `maxUploadBytes`)
+ * @throws {HttpError} 400 (a name with control characters), 403 (hidden
+ *   name, outside the folder, no write permission), 409 (name taken, a
+ *   folder, parent folder missing), 413 (larger than `maxUploadBytes`)
  */
 export async function receivePut(h: UploadHandler): Promise<void> {
   const path = h.translatePath(h.path);
   const cut = path.lastIndexOf(SEP);
   if (path.endsWith("/") || path === h.directory || cut < 0) {
     throw conflict("Cannot upload to a folder");
+  }
+  if (!isPlainName(path.slice(cut + 1))) {
+    throw new HttpError("bad-path", "Not a plain file name", {
+      explain: "A file name holds no control characters",
+    });
   }
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
   const folder = path.slice(0, cut) || SEP;
@@ -345,7 +350,7 @@ function formTarget(
   name: string,
   files: Map<string, UploadFile>,
 ): string {
-  if (NOT_A_PLAIN_NAME.test(name) || (WINDOWS && WINDOWS_SPECIAL.test(name))) {
+  if (!isPlainName(name)) {
     throw new HttpError("bad-multipart", "Not a plain file name", {
       explain: "Upload files by their name alone",
     });
@@ -355,6 +360,15 @@ function formTarget(
   if (files.has(target)) throw conflict("The form has two files of one name");
   checkTarget(h, target);
   return target;
+}
+
+/**
+ * Whether `name` is a plain file name: no separators or control characters,
+ * nor a name Windows reads specially.
+ */
+function isPlainName(name: string): boolean {
+  return !NOT_A_PLAIN_NAME.test(name) &&
+    !(WINDOWS && WINDOWS_SPECIAL.test(name));
 }
 
 /** Refuses a form posted from another site's page (a browser sends `Origin`). */

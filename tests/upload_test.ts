@@ -225,6 +225,21 @@ Deno.test("PUT never writes outside the folder: climbing and absolute targets la
   );
 });
 
+Deno.test("PUT of a name with control characters is 400 and writes nothing, as the form refuses it", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  for (const target of ["/new%0a.txt", "/tab%09.txt", "/del%7f.txt"]) {
+    using client = await RawClient.connect(s.port);
+    await client.send(
+      `PUT ${target} HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx`,
+    );
+    const res = await client.readResponse();
+    assert.equal(res.status, 400, target);
+    assert.match(res.text, /Not a plain file name/);
+  }
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+});
+
 Deno.test("PUT through a symlink to a folder outside is 403 and writes nothing", async () => {
   await using fx = await fixture();
   await using s = serve(Uploads, { directory: fx.root });
