@@ -1,7 +1,8 @@
 /**
  * Conditional requests (RFC 9110 §13) for files: the weak entity tag of a
  * file, whether `If-None-Match` / `If-Modified-Since` let a GET or HEAD be
- * answered 304, and whether `If-Range` lets a range be sent. Pure functions
+ * answered 304, whether `If-Range` lets a range be sent, and whether a PUT's
+ * preconditions hold. Pure functions
  * of header values; every rule cites its section, as Go's `net/http/fs.go`.
  *
  * @example
@@ -92,18 +93,57 @@ export function ifRangeHolds(
     wholeSeconds(mtimeMs) === date;
 }
 
+/**
+ * Whether a request that changes the file (PUT) may go ahead under its
+ * preconditions (RFC 9110 §13.2.2, steps 1 to 3); when not, 412.
+ *
+ * - `If-Match` (§13.1.1) holds for `*` when the file exists, or for a tag
+ *   equal to its tag by the strong comparison; the tags of
+ *   {@link weakETag} are weak, so only `*` can hold.
+ * - Else `If-Unmodified-Since` (§13.1.4) fails when the file was modified
+ *   after that date; it is ignored without a file or a valid date.
+ * - `If-None-Match` (§13.1.2) fails when the file exists and the value is
+ *   `*` or lists a tag matching its tag by the weak comparison.
+ *
+ * @param ifMatch the `If-Match` value, or null
+ * @param ifUnmodifiedSince the `If-Unmodified-Since` value, or null
+ * @param ifNoneMatch the `If-None-Match` value, or null
+ * @param current the file's tag and modification time, or null when it
+ *   does not exist
+ */
+export function preconditionsHold(
+  ifMatch: string | null,
+  ifUnmodifiedSince: string | null,
+  ifNoneMatch: string | null,
+  current: { etag: string; mtimeMs: number | undefined } | null,
+): boolean {
+  if (ifMatch !== null) {
+    if (current === null || !matchesAny(ifMatch, current.etag, true)) {
+      return false;
+    }
+  } else if (ifUnmodifiedSince !== null && current?.mtimeMs !== undefined) {
+    const date = parseHttpDate(ifUnmodifiedSince);
+    if (date !== null && wholeSeconds(current.mtimeMs) > date) return false;
+  }
+  return ifNoneMatch === null || current === null ||
+    !matchesAny(ifNoneMatch, current.etag);
+}
+
 /** What an HTTP date keeps of a time: whole seconds, rounded down. */
 function wholeSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
 /**
- * Whether an `If-None-Match` value (`"*" / #entity-tag`, §13.1.2) is `*` or
- * lists a tag whose opaque part equals `etag`'s (the weak comparison). A
- * value that stops parsing matches nothing after that point, as in Go.
+ * Whether an `If-None-Match` or `If-Match` value (`"*" / #entity-tag`,
+ * §13.1.1-2) is `*` or lists a tag whose opaque part equals `etag`'s: the
+ * weak comparison, or with `strong` the strong one, where neither tag may
+ * be weak (§8.8.3.2). A value that stops parsing matches nothing after that
+ * point, as in Go.
  */
-function matchesAny(value: string, etag: string): boolean {
-  const opaque = etag.startsWith("W/") ? etag.slice(2) : etag;
+function matchesAny(value: string, etag: string, strong = false): boolean {
+  const weakTag = etag.startsWith("W/");
+  const opaque = weakTag ? etag.slice(2) : etag;
   let i = 0;
   for (;;) {
     // §5.6.1: list elements are separated by OWS "," OWS; empty ones count
@@ -112,11 +152,14 @@ function matchesAny(value: string, etag: string): boolean {
     if (i === value.length) return false;
     if (value[i] === "*") return true;
     // §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE
-    if (value.startsWith("W/", i)) i += 2;
+    const weak = value.startsWith("W/", i);
+    if (weak) i += 2;
     if (value[i] !== '"') return false;
     const close = value.indexOf('"', i + 1);
     if (close < 0) return false;
-    if (value.slice(i, close + 1) === opaque) return true;
+    if (
+      value.slice(i, close + 1) === opaque && !(strong && (weak || weakTag))
+    ) return true;
     i = close + 1;
   }
 }

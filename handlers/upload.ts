@@ -33,6 +33,7 @@
 import type { RequestBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
+import { preconditionsHold, weakETag } from "./conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
 import { ABSOLUTE_FORM, WINDOWS_SPECIAL } from "./paths.ts";
 
@@ -85,7 +86,9 @@ const NOT_A_PLAIN_NAME = /[\x00-\x1f\x7f/\\]/;
  *
  * @throws {HttpError} 400 (a name with control characters), 403 (hidden
  *   name, outside the folder, no write permission), 409 (name taken, a
- *   folder, parent folder missing), 413 (larger than `maxUploadBytes`)
+ *   folder, parent folder missing), 412 (`If-Match`, `If-None-Match` or
+ *   `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413 (larger than
+ *   `maxUploadBytes`)
  */
 export async function receivePut(h: UploadHandler): Promise<void> {
   const path = h.translatePath(h.path);
@@ -101,7 +104,18 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
-  checkTarget(h, path);
+  const existing = checkTarget(h, path);
+  const mtimeMs = existing?.mtime?.getTime();
+  if (
+    !preconditionsHold(
+      h.headers.get("if-match"),
+      h.headers.get("if-unmodified-since"),
+      h.headers.get("if-none-match"),
+      existing && { etag: weakETag(existing.size, mtimeMs), mtimeMs },
+    )
+  ) {
+    throw new HttpError("precondition-failed");
+  }
   const length = h.headers.get("content-length");
   if (
     !h.headers.has("transfer-encoding") && length !== null &&
@@ -326,16 +340,20 @@ function checkFolder(
   }
 }
 
-/** Refuses a target that is a folder, or a file unless `overwrite`. */
-function checkTarget(h: UploadHandler, target: string): void {
+/**
+ * Refuses a target that is a folder, or a file unless `overwrite`; returns
+ * the file that is there, or null.
+ */
+function checkTarget(h: UploadHandler, target: string): Deno.FileInfo | null {
   let info: Deno.FileInfo;
   try {
     info = Deno.lstatSync(target);
   } catch {
-    return;
+    return null;
   }
   if (info.isDirectory) throw conflict("A folder has this name");
   if (!h.overwrite) throw nameTaken(target);
+  return info;
 }
 
 /**

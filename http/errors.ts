@@ -54,6 +54,7 @@ export const ERROR_STATUS = {
   "unsupported-method": 501,
   "not-found": 404,
   "forbidden": 403,
+  "precondition-failed": 412,
   "bad-path": 400,
   "not-implemented": 501,
   "internal": 500,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   ifRangeHolds,
   notModified,
+  preconditionsHold,
   weakETag,
 } from "../handlers/conditional.ts";
 
@@ -81,3 +82,50 @@ for (const [ifRange, etag, expected, why] of IF_RANGE) {
     assert.equal(ifRangeHolds(ifRange, etag, MTIME), expected);
   });
 }
+
+Deno.test("a PUT's preconditions, RFC 9110 §13.2.2 steps 1 to 3", () => {
+  const FILE = { etag: ETAG, mtimeMs: MTIME };
+  const STRONG = { etag: '"1e-18bcfe569f4"', mtimeMs: MTIME };
+  const OPAQUE = ETAG.slice(2);
+  // [If-Match, If-Unmodified-Since, If-None-Match, current, holds]
+  const table: [
+    string | null,
+    string | null,
+    string | null,
+    typeof FILE | null,
+    boolean,
+  ][] = [
+    [null, null, null, FILE, true],
+    [null, null, null, null, true],
+    // If-Match: * needs a file; a tag needs the strong comparison.
+    ["*", null, null, FILE, true],
+    ["*", null, null, null, false],
+    [ETAG, null, null, FILE, false],
+    [OPAQUE, null, null, FILE, false],
+    [OPAQUE, null, null, STRONG, true],
+    [`"x", ${OPAQUE}`, null, null, STRONG, true],
+    [`W/${OPAQUE}`, null, null, STRONG, false],
+    // If-Unmodified-Since: whole seconds; ignored without a file, a date, or
+    // when If-Match is there.
+    [null, LAST_MODIFIED, null, FILE, true],
+    [null, "Tue, 14 Nov 2023 22:13:19 GMT", null, FILE, false],
+    [null, "Thu, 01 Jan 1970 00:00:00 GMT", null, null, true],
+    [null, "not a date", null, FILE, true],
+    ["*", "Thu, 01 Jan 1970 00:00:00 GMT", null, FILE, true],
+    // If-None-Match: * or a weakly matching tag fails on an existing file.
+    [null, null, "*", FILE, false],
+    [null, null, "*", null, true],
+    [null, null, OPAQUE, FILE, false],
+    [null, null, '"other"', FILE, true],
+    ["*", null, "*", FILE, false],
+  ];
+  for (
+    const [ifMatch, ifUnmodifiedSince, ifNoneMatch, current, holds] of table
+  ) {
+    assert.equal(
+      preconditionsHold(ifMatch, ifUnmodifiedSince, ifNoneMatch, current),
+      holds,
+      JSON.stringify([ifMatch, ifUnmodifiedSince, ifNoneMatch, current]),
+    );
+  }
+});

@@ -182,6 +182,48 @@ Deno.test("PUT over an existing file is 409 without overwrite, 204 with it", asy
   assert.deepEqual(fx.tree(), UNTOUCHED);
 });
 
+Deno.test("PUT with --overwrite keeps to If-Match, If-None-Match and If-Unmodified-Since: 412", async () => {
+  await using fx = await fixture();
+  await using s = serve(Overwrites, { directory: fx.root });
+  const existing = `${s.url}/existing.txt`;
+  const head = await fetch(existing, { method: "HEAD" });
+  const etag = head.headers.get("etag")!;
+  const refused: Record<string, string>[] = [
+    { "If-None-Match": "*" },
+    { "If-None-Match": `"other", ${etag}` },
+    { "If-Match": etag }, // weak: never equal by the strong comparison
+    { "If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT" },
+  ];
+  for (const headers of refused) {
+    const res = await put(existing, "new", headers);
+    assert.equal(res.status, 412, JSON.stringify(headers));
+    assert.equal(await Deno.readTextFile(`${fx.root}/existing.txt`), "old");
+  }
+  const missing = await put(`${s.url}/new.txt`, "x", { "If-Match": "*" });
+  assert.equal(missing.status, 412);
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+  const taken: Record<string, string>[] = [
+    { "If-Match": "*" },
+    { "If-None-Match": '"other"' },
+    { "If-Unmodified-Since": new Date(Date.now() + 60_000).toUTCString() },
+  ];
+  for (const headers of taken) {
+    const res = await put(existing, "new", headers);
+    assert.equal(res.status, 204, JSON.stringify(headers));
+  }
+  const created = await put(`${s.url}/new.txt`, "x", { "If-None-Match": "*" });
+  assert.equal(created.status, 201);
+});
+
+Deno.test("PUT without --overwrite: a taken name is 409 whatever the preconditions (RFC 9110 §13.2.1)", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const res = await put(`${s.url}/existing.txt`, "new", {
+    "If-None-Match": "*",
+  });
+  assert.equal(res.status, 409);
+});
+
 Deno.test("PUT to a folder, or into a folder that does not exist, is 409", async () => {
   await using fx = await fixture();
   await using s = serve(Overwrites, { directory: fx.root });
