@@ -38,6 +38,7 @@ export const ERROR_STATUS = {
   "bare-cr": 400,
   "bare-lf": 400,
   "missing-host": 400,
+  "bad-host": 400,
   "multiple-host": 400,
   // Body framing (RFC 9112 §6)
   "bad-content-length": 400,

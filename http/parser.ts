@@ -92,12 +92,24 @@ const SP = 0x20;
 const COMMA = 0x2c;
 const DOT = 0x2e;
 const COLON = 0x3a;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const LEFT_BRACKET = 0x5b;
+const RIGHT_BRACKET = 0x5d;
 const DEL = 0x7f;
 
 /** tchar (RFC 9110 §5.6.2) as a lookup table: 1 for a token byte. */
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789") TCHAR[c.charCodeAt(0)] = 1;
 for (let b = 0x41; b <= 0x5a; b++) TCHAR[b] = TCHAR[b | 0x20] = 1;
+
+/**
+ * RFC 3986 `reg-name` bytes (unreserved, sub-delims, and the `%` of
+ * pct-encoded) as a lookup table: 1 for a byte a Host name may hold.
+ */
+const REG_NAME = new Uint8Array(256);
+for (const c of "-._~%!$&'()*+,;=0123456789") REG_NAME[c.charCodeAt(0)] = 1;
+for (let b = 0x41; b <= 0x5a; b++) REG_NAME[b] = REG_NAME[b | 0x20] = 1;
 
 /** The ASCII bytes of `s`. */
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -200,6 +212,32 @@ function versionNumber(buf: Uint8Array, start: number, end: number): number {
     n = n * 10 + d;
   }
   return n;
+}
+
+/**
+ * Whether `buf[start, end)` is a Host value (RFC 9112 §3.2, RFC 3986
+ * §3.2.2-3): `uri-host [ ":" port ]`, where `uri-host` is a bracketed IP
+ * literal or a `reg-name` (an IPv4 address is one too), possibly empty, and
+ * `port` is digits. Anything else (spaces, `/`, `@`, unbalanced brackets)
+ * is the "invalid field value" that must be 400.
+ */
+function isHostValue(buf: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (buf[i] === LEFT_BRACKET) {
+    for (i++; i < end && buf[i] !== RIGHT_BRACKET; i++) {
+      if (!REG_NAME[buf[i]] && buf[i] !== COLON) return false;
+    }
+    if (i === end) return false;
+    i++;
+  } else {
+    while (i < end && REG_NAME[buf[i]]) i++;
+  }
+  if (i === end) return true;
+  if (buf[i] !== COLON) return false;
+  for (i++; i < end; i++) {
+    if (buf[i] < DIGIT_0 || buf[i] > DIGIT_9) return false;
+  }
+  return true;
 }
 
 /**
@@ -463,7 +501,12 @@ export class RequestParser {
     // The fields the parser acts on, matched without allocating.
     switch (colon - start) {
       case 4:
-        if (equalsLower(buf, start, HOST)) this.#hosts++;
+        if (equalsLower(buf, start, HOST)) {
+          this.#hosts++;
+          if (!isHostValue(buf, vs, ve)) {
+            throw new HttpError("bad-host", "Bad Host header");
+          }
+        }
         break;
       case 6:
         if (equalsLower(buf, start, EXPECT)) {

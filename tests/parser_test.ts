@@ -614,6 +614,101 @@ runTable("Host", [
     raw: "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
     error: "multiple-host",
   },
+  {
+    name: "Host 'example.com' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    head: { rawHeaders: ["Host", "example.com"] },
+  },
+  {
+    name: "Host 'example.com:8080' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n",
+    head: { rawHeaders: ["Host", "example.com:8080"] },
+  },
+  {
+    name: "Host '127.0.0.1:80' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n",
+    head: { rawHeaders: ["Host", "127.0.0.1:80"] },
+  },
+  {
+    name: "Host '[::1]:8000' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: [::1]:8000\r\n\r\n",
+    head: { rawHeaders: ["Host", "[::1]:8000"] },
+  },
+  {
+    name: "Host '[::1]' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n",
+    head: { rawHeaders: ["Host", "[::1]"] },
+  },
+  {
+    name: "Host (empty) is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: \r\n\r\n",
+    head: { rawHeaders: ["Host", ""] },
+  },
+  {
+    name: "Host 'a_b.example' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: a_b.example\r\n\r\n",
+    head: { rawHeaders: ["Host", "a_b.example"] },
+  },
+  {
+    name: "Host 'xn--nxasmq6b.example' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: xn--nxasmq6b.example\r\n\r\n",
+    head: { rawHeaders: ["Host", "xn--nxasmq6b.example"] },
+  },
+  {
+    name: "Host 'localhost:' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: localhost:\r\n\r\n",
+    head: { rawHeaders: ["Host", "localhost:"] },
+  },
+  {
+    name: "Host '[v1.fe80::a+en1]' is accepted",
+    raw: "GET / HTTP/1.1\r\nHost: [v1.fe80::a+en1]\r\n\r\n",
+    head: { rawHeaders: ["Host", "[v1.fe80::a+en1]"] },
+  },
+  {
+    name: "Host a b is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a b\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host a/b is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a/b\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host [::1 is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: [::1\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host a@b is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a@b\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host a:b:c is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a:b:c\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host a:8o is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a:8o\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host [::1]x is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: [::1]x\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host a\\b is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: a\\b\r\n\r\n",
+    error: "bad-host",
+  },
+  {
+    name: "Host \xe2\x82\xac.example is refused (RFC 9112 §3.2)",
+    raw: "GET / HTTP/1.0\r\nHost: \xe2\x82\xac.example\r\n\r\n",
+    error: "bad-host",
+  },
 ]);
 
 runTable("Connection", [
