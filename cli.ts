@@ -194,7 +194,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     protocol,
     cgi: values.cgi ?? false,
     ...parseTls(values),
-    headers: (values.header ?? []).map(parseHeader),
+    headers: parseHeaders(values.header ?? [], values.cors ?? false),
     cors: values.cors ?? false,
     gzip: values.gzip ?? false,
     ...parseCaching(values.cache, values["no-cache"] ?? false),
@@ -312,13 +312,22 @@ function parseTls(
   };
 }
 
-/** One `-H "Name: value"`. */
-function parseHeader(text: string): [string, string] {
-  try {
-    return parseHeaderArgument(text);
-  } catch (error) {
-    throw new UsageError(`argument -H/--header: ${(error as Error).message}`);
-  }
+/** The `-H "Name: value"` arguments; with `--cors`, not its own header. */
+function parseHeaders(texts: string[], cors: boolean): [string, string][] {
+  return texts.map((text) => {
+    let header: [string, string];
+    try {
+      header = parseHeaderArgument(text);
+    } catch (error) {
+      throw new UsageError(`argument -H/--header: ${(error as Error).message}`);
+    }
+    if (cors && header[0].toLowerCase() === "access-control-allow-origin") {
+      throw new UsageError(
+        `argument -H/--header: '${header[0]}' is set by --cors`,
+      );
+    }
+    return header;
+  });
 }
 
 /** Turns node's parseArgs messages into argparse's wording. */

@@ -26,7 +26,8 @@ const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
 
 /**
  * Headers the server sets itself from the response it sends: one given
- * again could change the framing (response splitting) or the connection.
+ * again could change the framing (response splitting) or the connection,
+ * or would repeat a field that may appear once (RFC 9110 §5.3).
  */
 const SERVER_OWNED = new Set([
   "connection",
@@ -35,13 +36,23 @@ const SERVER_OWNED = new Set([
   "trailer",
   "transfer-encoding",
   "upgrade",
+  "content-encoding",
+  "content-range",
+  "content-type",
+  "date",
+  "etag",
+  "last-modified",
+  "location",
+  "server",
 ]);
 
 /**
  * Parses `Name: value` into a header: a token name, the value trimmed of
  * surrounding whitespace. Throws a TypeError for anything else, and for
  * headers that frame the response or manage the connection
- * (`Content-Length`, `Transfer-Encoding`, `Connection`, ...).
+ * (`Content-Length`, `Transfer-Encoding`, `Connection`, ...) or that the
+ * server sends once with its own value (`Server`, `Date`, `Content-Type`,
+ * ...).
  */
 export function parseHeaderArgument(text: string): [string, string] {
   const colon = text.indexOf(":");

@@ -229,6 +229,10 @@ Deno.test("parseHeaderArgument refuses malformed headers and the server's own", 
       "Content-Length: 5",
       "transfer-encoding: chunked",
       "Connection: keep-alive",
+      "Server: mine",
+      "date: now",
+      "Content-Type: text/plain",
+      'ETag: "x"',
     ]
   ) {
     assert.throws(
@@ -308,6 +312,14 @@ const headerUsageErrors: [string[], RegExp][] = [
   [
     ["-H", "Content-Length: 1"],
     /: error: argument -H\/--header: 'Content-Length' is set by the server$/m,
+  ],
+  [
+    ["-H", "Server: mine"],
+    /: error: argument -H\/--header: 'Server' is set by the server$/m,
+  ],
+  [
+    ["--cors", "-H", "Access-Control-Allow-Origin: https://a.example"],
+    /: error: argument -H\/--header: 'Access-Control-Allow-Origin' is set by --cors$/m,
   ],
   [["-H"], /: error: argument -H\/--header: expected one argument$/m],
 ];
