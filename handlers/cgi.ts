@@ -98,10 +98,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   cgiDirectories: string[] = ["/cgi-bin", "/htbin"];
   /**
    * How long a script may make no progress (no output, not taking input)
-   * before it is killed (as root, with its process group), in
-   * milliseconds; 0: no limit. Waits on the client do not count. A field
-   * like {@link cgiDirectories}, since it is CGI policy; the server's
-   * options are about connections.
+   * before it and its process group are killed, in milliseconds; 0: no
+   * limit. Waits on the client do not count. A field like
+   * {@link cgiDirectories}, since it is CGI policy; the server's options are
+   * about connections.
    */
   cgiTimeout = 30_000;
   /**
@@ -313,7 +313,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /**
    * Feeds the body to the script, relays its output, logs its stderr, and
-   * waits for it to exit; kills it when it hangs or the client goes away.
+   * waits for it to exit; kills it (and its process group) when it hangs or
+   * the client goes away.
    */
   async #relay(
     child: Deno.ChildProcess,
@@ -326,7 +327,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const stop = () => {
       run.killed = true;
       killScript(child);
-      // A child the script started may still hold the pipes open.
+      // A child that left the group may still hold the pipes open.
       stdout.cancel().catch(() => {});
       stderr.cancel().catch(() => {});
     };

@@ -1,7 +1,8 @@
 /**
  * Starting and stopping CGI script processes: as `nobody` when the server
- * runs as root (Python's `nobody_uid`), and a watchdog that kills a script
- * which makes no progress.
+ * runs as root (Python's `nobody_uid`), in a process group of their own so
+ * that a script killed for hanging takes its children with it, and a
+ * watchdog that kills a script which makes no progress.
  *
  * @example
  * ```ts ignore
@@ -80,23 +81,10 @@ function nobodyFromSystem(): Identity {
 let switchUser: boolean | undefined;
 
 /**
- * Children spawned in a process group of their own, which
- * {@link killScript} kills as a whole.
- */
-const groupLeaders = new WeakSet<Deno.ChildProcess>();
-
-/**
- * Spawns a script. When the server may switch user, that is when it runs as
- * root, the script runs as `nobody` (user and group, and no supplementary
- * groups; Python switches only the user) in a process group of its own, so
- * that a script killed for hanging takes its children with it.
- *
- * Otherwise it is spawned plainly and only the script itself is killed, as
- * Apache's mod_cgid and thttpd do: a new process group (`detached`), like a user
- * switch, makes Deno fork the whole server instead of using `posix_spawn`,
- * and that cut CGI throughput from 1,074-1,111 to 280-330 requests/s
- * (`wrk -t1 -c50`, a `sh` script, 2 cores). As root the fork is paid for
- * the user switch anyway, so the group comes free.
+ * Spawns a script: on Unix in a new process group ({@link killScript} kills
+ * the group), and as `nobody` (user and group, and no supplementary groups)
+ * when the server may switch user, that is when it runs as root. Python
+ * switches only the user and leaves the script in root's group.
  *
  * @param command the program to run
  * @param options as for `Deno.Command`
@@ -108,15 +96,15 @@ export function spawnScript(
   command: string,
   options: Deno.CommandOptions,
 ): Deno.ChildProcess {
-  if (!WINDOWS && switchUser !== false) {
+  if (WINDOWS) return new Deno.Command(command, options).spawn();
+  options = { ...options, detached: true };
+  if (switchUser !== false) {
     try {
       const child = new Deno.Command(command, {
         ...options,
         ...nobodyFromSystem(),
-        detached: true,
       }).spawn();
       switchUser = true;
-      groupLeaders.add(child);
       return child;
     } catch (error) {
       if (switchUser === true || !isEPERM(error)) throw error;
@@ -132,15 +120,14 @@ function isEPERM(error: unknown): boolean {
 }
 
 /**
- * Kills a script, and every process of its group when it has one (see
- * {@link spawnScript}). Never throws: the script may be gone already. A
- * child the script started may outlive it holding the output pipes open,
- * so the caller stops reading them rather than waiting for their end.
+ * Kills a script and, on Unix, every process of its group, so that a
+ * `sleep` started by a hanging shell script does not live on holding the
+ * output pipe open. Never throws: the script may be gone already.
  */
 export function killScript(child: Deno.ChildProcess): void {
   try {
-    if (groupLeaders.has(child)) Deno.kill(-child.pid, "SIGKILL");
-    else child.kill("SIGKILL");
+    if (WINDOWS) child.kill("SIGKILL");
+    else Deno.kill(-child.pid, "SIGKILL");
   } catch {
     // Already exited.
   }

@@ -953,106 +953,34 @@ async function processGone(pid: number): Promise<boolean> {
   return false;
 }
 
-/**
- * The pid of the child a hanging fixture script names on stderr
- * (`child <pid>`), if the script got that far before it was killed.
- */
-function childPid(logs: string[]): number | undefined {
-  const line = logs.find((l) => l.startsWith("child "));
-  return line === undefined ? undefined : Number(line.slice(6));
-}
-
-/**
- * Kills a fixture script's `sleep` child if it still runs: only a server
- * that switches user (as root) kills a script's whole process group.
- */
-function killSleep(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    const command = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-    if (command.startsWith("sleep\0")) Deno.kill(pid, "SIGKILL");
-  } catch {
-    // Gone already.
-  }
-}
-
-const ROOT = Deno.build.os === "linux" && Deno.uid() === 0;
-
 class QuickTimeout extends Handler11 {
   override cgiTimeout = 300;
 }
 
-/** Time enough for a script to name its child even on a loaded machine. */
-class SlowerTimeout extends Handler11 {
-  override cgiTimeout = 1_000;
-}
-
-Deno.test({
-  name: "CGI: a hanging script is killed (as root, with its children): 504",
-  ignore: Deno.build.os !== "linux",
-  fn: () =>
-    withServer(async (port, logs) => {
-      const started = Date.now();
-      const res = await request(port, "/cgi-bin/hang.sh");
-      assert.equal(res.status, 504);
-      assert.ok(Date.now() - started < 10_000);
-      assert.ok(
-        logs.some((l) => l.includes("made no progress for 300 ms: killed")),
-      );
-      assert.ok(logs.includes("CGI script exit code -9"), logs.join("\n"));
-      const child = childPid(logs);
-      if (ROOT && child) assert.ok(await processGone(child), "sleep lives on");
-      killSleep(child);
-    }, QuickTimeout),
-});
-
-Deno.test({
-  name: "CGI: a script that hangs mid-body is killed and the connection closed",
-  ignore: Deno.build.os !== "linux",
-  fn: () =>
-    withServer(async (port, logs) => {
-      using client = await RawClient.connect(port);
-      await client.send(head("/cgi-bin/hangbody.sh"));
-      const raw = await client.readAll();
-      assert.match(raw, /^HTTP\/1.1 200 /);
-      assert.match(
-        raw,
-        /Transfer-Encoding: chunked\r\n\r\n8\r\npartial\n\r\n$/,
-      );
-      killSleep(childPid(logs));
-    }, QuickTimeout),
-});
-
-Deno.test({
-  name:
-    "CGI: a child that leaves the script's process group, holding its pipes, does not hold the response",
-  ignore: Deno.build.os !== "linux" || !onPath("setsid"),
-  fn: () =>
-    withServer(async (port, logs) => {
-      const res = await request(port, "/cgi-bin/escape.sh");
-      assert.equal(res.status, 504);
-      assert.ok(logs.includes("CGI script exit code -9"), logs.join("\n"));
-      const child = childPid(logs);
-      assert.ok(child, logs.join("\n"));
-      assert.match(
-        Deno.readTextFileSync(`/proc/${child}/cmdline`),
-        /^sleep\0/,
-        "the sleep that left the group still runs",
-      );
-      killSleep(child);
-    }, SlowerTimeout),
-});
-
-/** Whether a program of this name is in a folder on `PATH`. */
-function onPath(name: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return Deno.statSync(`${dir}/${name}`).isFile;
-    } catch {
-      return false;
+Deno.test("CGI: a hanging script is killed with its children: 504", () =>
+  withServer(async (port, logs) => {
+    const started = Date.now();
+    const res = await request(port, "/cgi-bin/hang.sh");
+    assert.equal(res.status, 504);
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(
+      logs.some((l) => l.includes("made no progress for 300 ms: killed")),
+    );
+    assert.ok(logs.includes("CGI script exit code -9"), logs.join("\n"));
+    const child = logs.find((l) => l.startsWith("child "));
+    if (Deno.build.os === "linux" && child) {
+      assert.ok(await processGone(Number(child.slice(6))), "sleep lives on");
     }
-  });
-}
+  }, QuickTimeout));
+
+Deno.test("CGI: a script that hangs mid-body is killed and the connection closed", () =>
+  withServer(async (port) => {
+    using client = await RawClient.connect(port);
+    await client.send(head("/cgi-bin/hangbody.sh"));
+    const raw = await client.readAll();
+    assert.match(raw, /^HTTP\/1.1 200 /);
+    assert.match(raw, /Transfer-Encoding: chunked\r\n\r\n8\r\npartial\n\r\n$/);
+  }, QuickTimeout));
 
 Deno.test("CGI: a client that vanishes mid-body does not leave the script running", () =>
   withServer(async (port, logs) => {
