@@ -110,6 +110,15 @@ print(json.dumps({
     "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\npartial\\n'\nsleep 60 &\nwait\n",
     0o755,
   ],
+  // Hangs in a child that holds its stdin and reads none of it.
+  ["cgi-bin/hangstdin.sh", "#!/bin/sh\nsleep 60\n", 0o755],
+  // Hangs, with a child that leaves its process group (and session) holding
+  // the output pipes open.
+  [
+    "cgi-bin/escape.sh",
+    '#!/bin/sh\nsetsid sleep 60 &\necho "child $!" >&2\nwait\n',
+    0o755,
+  ],
   ["cgi-bin/noexec.sh", "#!/bin/sh\necho hi\n", 0o644],
   ["cgi-bin/garbage", "not a program\n", 0o755],
 ];
