@@ -128,6 +128,7 @@ export type RequestHandlerClass = new (
 
 /** The largest rest of a body read and dropped to keep a connection alive. */
 const DISCARD_LIMIT = 64 * 1024;
+const CR = 0x0d;
 
 const encoder = new TextEncoder();
 /** Where {@link BaseHTTPRequestHandler.logMessage} encodes a line. */
@@ -505,14 +506,19 @@ export class BaseHTTPRequestHandler {
     let headDeadline = 0;
     // A request under way, rather than empty lines alone, which RFC 9112
     // §2.2 has us skip: the connection stays idle until then, and a close
-    // or timeout ends it without an answer, as Python does.
+    // or timeout ends it without an answer, as Python does. The request
+    // then gets a headTimeout of its own.
     let begun = false;
     for (;;) {
       if (reader.buffered > 0) {
         started = true;
         reader.consume(parser.feed(reader.buf, reader.start, reader.end));
         if (parser.head) return parser.head;
-        begun = reader.buffered > 0 || parser.inHeaders;
+        const underway = parser.inHeaders || reader.buffered > 1 ||
+          // A lone CR may still end an empty line.
+          (reader.buffered === 1 && reader.buf[reader.start] !== CR);
+        if (underway && !begun) headDeadline = 0;
+        begun = underway;
       }
       if (!begun && this.server.shuttingDown) return null;
       let timeout = options.idleTimeout;

@@ -202,10 +202,27 @@ Deno.test("idle: empty lines, then the client's close: no answer and no log line
   const { running, lines } = start(Generated);
   await using _ = running;
   using client = await RawClient.connect(running.port);
-  await client.send("\r\n\r\n");
+  // Ending in a lone CR, which may still become an empty line.
+  await client.send("\r\n\r\n\r");
   await client.closeWrite();
   assert.ok(await client.closed(), "nothing is sent");
   assert.deepEqual(lines, []);
+});
+
+Deno.test("a request after a stray empty line gets a headTimeout of its own", async () => {
+  const { running, lines } = start(Generated, {
+    idleTimeout: 0,
+    headTimeout: 1_000,
+  });
+  await using _ = running;
+  using client = await RawClient.connect(running.port);
+  await client.send("\r\n");
+  await pace(700);
+  await client.send("GET /0 HTTP/1.1\r\n");
+  await pace(500);
+  await client.send("Host: t\r\nConnection: close\r\n\r\n");
+  assert.equal((await client.readResponse()).status, 200);
+  assert.deepEqual(lines, ['"GET /0 HTTP/1.1" 200 -']);
 });
 
 Deno.test("slowloris: empty lines trickled forever are cut off at headTimeout, silently", async () => {
