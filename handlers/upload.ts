@@ -78,6 +78,8 @@ const WINDOWS = Deno.build.os === "windows";
 /** A form's framing beyond its files' bytes that a Content-Length may carry. */
 const FORM_OVERHEAD = 1024 * 1024;
 // deno-lint-ignore no-control-regex -- control characters, on purpose
+const CONTROL = /[\x00-\x1f\x7f]/;
+// deno-lint-ignore no-control-regex -- control characters, on purpose
 const NOT_A_PLAIN_NAME = /[\x00-\x1f\x7f/\\]/;
 
 /**
@@ -96,7 +98,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   if (path.endsWith("/") || path === h.directory || cut < 0) {
     throw conflict("Cannot upload to a folder");
   }
-  if (!isPlainName(path.slice(cut + 1))) {
+  if (CONTROL.test(path.slice(cut + 1))) {
     throw new HttpError("bad-path", "Not a plain file name", {
       explain: "A file name holds no control characters",
     });
@@ -104,18 +106,12 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
-  const existing = checkTarget(h, path);
-  const mtimeMs = existing?.mtime?.getTime();
-  if (
-    !preconditionsHold(
-      h.headers.get("if-match"),
-      h.headers.get("if-unmodified-since"),
-      h.headers.get("if-none-match"),
-      existing && { etag: weakETag(existing.size, mtimeMs), mtimeMs },
-    )
-  ) {
-    throw new HttpError("precondition-failed");
-  }
+  checkTarget(h, path);
+  // Checked now, and again just before the file takes its name, since the
+  // upload may take long; `If-None-Match: *` (create only) is kept exactly
+  // by taking the name with a hard link, which fails if it was taken.
+  checkPreconditions(h.headers, path);
+  const createOnly = h.headers.get("if-none-match")?.trim() === "*";
   const length = h.headers.get("content-length");
   if (
     !h.headers.has("transfer-encoding") && length !== null &&
@@ -132,13 +128,43 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     }
     await file.write(chunk);
   }
-  if (await file.commit(h.overwrite)) {
+  checkPreconditions(h.headers, path);
+  let replaced: boolean;
+  try {
+    replaced = await file.commit(h.overwrite && !createOnly);
+  } catch (error) {
+    const taken = error instanceof HttpError && error.kind === "conflict";
+    if (createOnly && taken) throw new HttpError("precondition-failed");
+    throw error;
+  }
+  if (replaced) {
     h.sendResponse(204);
   } else {
     h.sendResponse(201);
     h.sendHeader("Content-Length", "0");
   }
   h.endHeaders();
+}
+
+/**
+ * Refuses a PUT whose preconditions fail (see `preconditionsHold`) against
+ * the file at `path` as GET would serve it, symlinks followed: 412.
+ */
+function checkPreconditions(headers: Headers, path: string): void {
+  let current: Deno.FileInfo | null = null;
+  try {
+    current = Deno.statSync(path);
+  } catch {
+    // No file there (yet).
+  }
+  const mtimeMs = current?.mtime?.getTime();
+  const hold = preconditionsHold(
+    headers.get("if-match"),
+    headers.get("if-unmodified-since"),
+    headers.get("if-none-match"),
+    current && { etag: weakETag(current.size, mtimeMs), mtimeMs },
+  );
+  if (!hold) throw new HttpError("precondition-failed");
 }
 
 /**
@@ -340,20 +366,16 @@ function checkFolder(
   }
 }
 
-/**
- * Refuses a target that is a folder, or a file unless `overwrite`; returns
- * the file that is there, or null.
- */
-function checkTarget(h: UploadHandler, target: string): Deno.FileInfo | null {
+/** Refuses a target that is a folder, or a file unless `overwrite`. */
+function checkTarget(h: UploadHandler, target: string): void {
   let info: Deno.FileInfo;
   try {
     info = Deno.lstatSync(target);
   } catch {
-    return null;
+    return;
   }
   if (info.isDirectory) throw conflict("A folder has this name");
   if (!h.overwrite) throw nameTaken(target);
-  return info;
 }
 
 /**
@@ -368,7 +390,7 @@ function formTarget(
   name: string,
   files: Map<string, UploadFile>,
 ): string {
-  if (!isPlainName(name)) {
+  if (NOT_A_PLAIN_NAME.test(name) || (WINDOWS && WINDOWS_SPECIAL.test(name))) {
     throw new HttpError("bad-multipart", "Not a plain file name", {
       explain: "Upload files by their name alone",
     });
@@ -378,15 +400,6 @@ function formTarget(
   if (files.has(target)) throw conflict("The form has two files of one name");
   checkTarget(h, target);
   return target;
-}
-
-/**
- * Whether `name` is a plain file name: no separators or control characters,
- * nor a name Windows reads specially.
- */
-function isPlainName(name: string): boolean {
-  return !NOT_A_PLAIN_NAME.test(name) &&
-    !(WINDOWS && WINDOWS_SPECIAL.test(name));
 }
 
 /** Refuses a form posted from another site's page (a browser sends `Origin`). */

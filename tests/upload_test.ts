@@ -215,6 +215,38 @@ Deno.test("PUT with --overwrite keeps to If-Match, If-None-Match and If-Unmodifi
   assert.equal(created.status, 201);
 });
 
+Deno.test("PUT with If-None-Match: * is 412 when the name is taken while the body arrives", async () => {
+  await using fx = await fixture();
+  await using s = serve(Overwrites, { directory: fx.root });
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    "PUT /late.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n" +
+      "Content-Length: 6\r\n\r\nfir",
+  );
+  // The server holds the partial body; the name is taken meanwhile.
+  await eventually(
+    () => [...Deno.readDirSync(fx.root)].some((e) => e.name.endsWith(".part")),
+    "the upload started",
+  );
+  await Deno.writeTextFile(`${fx.root}/late.txt`, "other");
+  await client.send("st!");
+  const res = await client.readResponse();
+  assert.equal(res.status, 412);
+  assert.equal(await Deno.readTextFile(`${fx.root}/late.txt`), "other");
+});
+
+Deno.test("PUT compares preconditions with the file a symlink names, as GET serves it", async () => {
+  await using fx = await fixture();
+  await Deno.symlink(`${fx.root}/existing.txt`, `${fx.root}/alias.txt`);
+  await using s = serve(Overwrites, { directory: fx.root });
+  const head = await fetch(`${s.url}/alias.txt`, { method: "HEAD" });
+  const res = await put(`${s.url}/alias.txt`, "new", {
+    "If-None-Match": head.headers.get("etag")!,
+  });
+  assert.equal(res.status, 412);
+  assert.ok(Deno.lstatSync(`${fx.root}/alias.txt`).isSymlink);
+});
+
 Deno.test("PUT without --overwrite: a taken name is 409 whatever the preconditions (RFC 9110 §13.2.1)", async () => {
   await using fx = await fixture();
   await using s = serve(Uploads, { directory: fx.root });
@@ -280,6 +312,10 @@ Deno.test("PUT of a name with control characters is 400 and writes nothing, as t
     assert.match(res.text, /Not a plain file name/);
   }
   assert.deepEqual(fx.tree(), UNTOUCHED);
+  if (Deno.build.os !== "windows") {
+    // A backslash is an ordinary character in a POSIX name.
+    assert.equal((await put(`${s.url}/back%5Cslash.txt`, "x")).status, 201);
+  }
 });
 
 Deno.test("PUT through a symlink to a folder outside is 403 and writes nothing", async () => {
