@@ -135,24 +135,35 @@ async function statusOf(port: number, path = "/0"): Promise<number> {
 /** Waits `ms` milliseconds: only to pace a slow client, never to synchronise. */
 const pace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Sends `text` every 10 ms (500 times at most) until `outcome` settles or
+ * the server stops taking bytes: a slowloris client. Returns `outcome`.
+ */
+async function trickle<T>(
+  client: RawClient,
+  text: string,
+  outcome: Promise<T>,
+): Promise<T> {
+  let settled = false;
+  outcome.finally(() => settled = true).catch(() => {});
+  for (let i = 0; i < 500 && !settled; i++) {
+    try {
+      await client.send(text);
+    } catch {
+      break;
+    }
+    await pace(10);
+  }
+  return await outcome;
+}
+
 Deno.test("slowloris: a head trickled byte by byte gets 408 at headTimeout from its first byte, then the close", async () => {
   const { running, lines } = start(Generated, { headTimeout: 300 });
   await using _ = running;
   using client = await RawClient.connect(running.port);
   const started = Date.now();
   await client.send("GET / HTTP/1.1\r\n");
-  const response = client.readResponse();
-  let answered = false;
-  response.finally(() => answered = true).catch(() => {});
-  for (let i = 0; i < 500 && !answered; i++) {
-    try {
-      await client.send("X");
-    } catch {
-      break;
-    }
-    await pace(10);
-  }
-  const res = await response;
+  const res = await trickle(client, "X", client.readResponse());
   const elapsed = Date.now() - started;
   assert.equal(res.status, 408);
   assert.ok(await client.closed());
@@ -233,18 +244,7 @@ Deno.test("slowloris: empty lines trickled forever are cut off at headTimeout, s
   await using _ = running;
   using client = await RawClient.connect(running.port);
   const started = Date.now();
-  const closed = client.closed();
-  let done = false;
-  closed.finally(() => done = true).catch(() => {});
-  for (let i = 0; i < 500 && !done; i++) {
-    try {
-      await client.send("\r\n");
-    } catch {
-      break;
-    }
-    await pace(10);
-  }
-  assert.ok(await closed, "nothing is sent");
+  assert.ok(await trickle(client, "\r\n", client.closed()), "nothing is sent");
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 200 && elapsed < 1500, `${elapsed} ms`);
   assert.deepEqual(lines, []);
