@@ -71,7 +71,11 @@ export interface ServerOptions {
   directory?: string;
   /** How long a keep-alive connection may wait for its next request (ms); default 5,000. */
   idleTimeout?: number;
-  /** How long a request head may take from its first byte (ms); default 10,000. Then 408. */
+  /**
+   * How long a request head may take from its first byte (ms); default
+   * 10,000. Then 408. Empty lines before a request line get as long again,
+   * then a silent close.
+   */
   headTimeout?: number;
   /** How long a request body may stall between two reads (ms); default 30,000. */
   bodyTimeout?: number;

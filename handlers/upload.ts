@@ -108,10 +108,15 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   checkFolder(h, folder, "conflict");
   checkTarget(h, path);
   // Checked now, and again just before the file takes its name, since the
-  // upload may take long; `If-None-Match: *` (create only) is kept exactly
-  // by taking the name with a hard link, which fails if it was taken.
+  // upload may take long; `If-None-Match: *` (create only) takes the name
+  // with a hard link, which fails if it was taken meanwhile.
+  const createOnly =
+    h.headers.get("if-none-match")?.split(",").some((tag) =>
+      tag.trim() === "*"
+    ) ?? false;
+  // A dangling symlink is no file to GET, but its name is taken.
+  if (createOnly && exists(path)) throw new HttpError("precondition-failed");
   checkPreconditions(h.headers, path);
-  const createOnly = h.headers.get("if-none-match")?.trim() === "*";
   const length = h.headers.get("content-length");
   if (
     !h.headers.has("transfer-encoding") && length !== null &&
@@ -128,6 +133,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     }
     await file.write(chunk);
   }
+  await file.finish();
   checkPreconditions(h.headers, path);
   let replaced: boolean;
   try {
@@ -276,18 +282,25 @@ class UploadFile implements AsyncDisposable {
     this.bytes += bytes.length;
   }
 
+  /** Writes the bytes through to the disk and closes the file. */
+  async finish(): Promise<void> {
+    const file = this.#file;
+    if (file === null) return;
+    await file.syncData();
+    file.close();
+    this.#file = null;
+  }
+
   /**
-   * Puts the complete file in place: with `overwrite` a rename, which replaces
-   * an existing file atomically; otherwise a hard link, which fails if the
-   * name was taken meanwhile. Resolves to whether a file was replaced.
+   * Puts the complete file in place (after {@link finish}, which it calls
+   * if need be): with `overwrite` a rename, which replaces an existing file
+   * atomically; otherwise a hard link, which fails if the name was taken
+   * meanwhile. Resolves to whether a file was replaced.
    *
    * @throws {HttpError} 409 when the name is taken and not `overwrite`
    */
   async commit(overwrite: boolean): Promise<boolean> {
-    const file = this.#file!;
-    await file.syncData();
-    file.close();
-    this.#file = null;
+    await this.finish();
     const target = this.#target;
     const taken = exists(target);
     if (taken && !overwrite) throw nameTaken(target);

@@ -235,6 +235,63 @@ Deno.test("PUT with If-None-Match: * is 412 when the name is taken while the bod
   assert.equal(await Deno.readTextFile(`${fx.root}/late.txt`), "other");
 });
 
+Deno.test("PUT checks its preconditions again once the body is in: If-Match: * on a file removed meanwhile is 412", async () => {
+  await using fx = await fixture();
+  await using s = serve(Overwrites, { directory: fx.root });
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    "PUT /existing.txt HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n" +
+      "Content-Length: 6\r\n\r\nfir",
+  );
+  await eventually(
+    () => [...Deno.readDirSync(fx.root)].some((e) => e.name.endsWith(".part")),
+    "the upload started",
+  );
+  await Deno.remove(`${fx.root}/existing.txt`);
+  await client.send("st!");
+  assert.equal((await client.readResponse()).status, 412);
+  assert.deepEqual(fx.tree(), ["root/escape"]);
+});
+
+Deno.test("PUT with If-None-Match: * takes the name with a hard link: a file made in the last instant is kept, 412", async () => {
+  await using fx = await fixture();
+  await using s = serve(Overwrites, { directory: fx.root });
+  const link = Deno.link;
+  // Another client's file appears between the last check and the link.
+  (Deno as { link: typeof Deno.link }).link = async (from, to) => {
+    await Deno.writeTextFile(to, "other");
+    await link(from, to);
+  };
+  try {
+    const res = await put(`${s.url}/race.txt`, "mine", {
+      "If-None-Match": "*",
+    });
+    assert.equal(res.status, 412);
+  } finally {
+    (Deno as { link: typeof Deno.link }).link = link;
+  }
+  assert.equal(await Deno.readTextFile(`${fx.root}/race.txt`), "other");
+});
+
+Deno.test("PUT with If-None-Match listing * among tags, or onto a dangling symlink, is create-only: 412", async () => {
+  await using fx = await fixture();
+  await Deno.symlink(`${fx.root}/nowhere.txt`, `${fx.root}/dangling.txt`);
+  await using s = serve(Overwrites, { directory: fx.root });
+  for (
+    const [target, tags] of [
+      ["/existing.txt", '"x", *'],
+      ["/dangling.txt", "*"],
+    ]
+  ) {
+    const res = await put(`${s.url}${target}`, "new", {
+      "If-None-Match": tags,
+    });
+    assert.equal(res.status, 412, target);
+  }
+  assert.equal(await Deno.readTextFile(`${fx.root}/existing.txt`), "old");
+  assert.ok(Deno.lstatSync(`${fx.root}/dangling.txt`).isSymlink);
+});
+
 Deno.test("PUT compares preconditions with the file a symlink names, as GET serves it", async () => {
   await using fx = await fixture();
   await Deno.symlink(`${fx.root}/existing.txt`, `${fx.root}/alias.txt`);
