@@ -2,8 +2,8 @@
  * Conditional requests (RFC 9110 §13) for files: the weak entity tag of a
  * file, whether `If-None-Match` / `If-Modified-Since` let a GET or HEAD be
  * answered 304, whether `If-Range` lets a range be sent, and whether a PUT's
- * preconditions hold. Pure functions
- * of header values; every rule cites its section, as Go's `net/http/fs.go`.
+ * preconditions hold. Pure functions of header values; every rule cites its
+ * section, as Go's `net/http/fs.go`.
  *
  * @example
  * ```ts
