@@ -215,41 +215,51 @@ Deno.test("PUT with --overwrite keeps to If-Match, If-None-Match and If-Unmodifi
   assert.equal(created.status, 201);
 });
 
+/**
+ * Sends `head` (a PUT without its last line) and half of a 6-byte body,
+ * runs `meanwhile` once the upload's temporary file exists, then sends the
+ * rest; returns the status.
+ */
+async function putMeanwhile(
+  port: number,
+  root: string,
+  head: string,
+  meanwhile: () => Promise<void>,
+): Promise<number> {
+  using client = await RawClient.connect(port);
+  await client.send(`${head}Content-Length: 6\r\n\r\nfir`);
+  await eventually(
+    () => [...Deno.readDirSync(root)].some((e) => e.name.endsWith(".part")),
+    "the upload started",
+  );
+  await meanwhile();
+  await client.send("st!");
+  return (await client.readResponse()).status;
+}
+
 Deno.test("PUT with If-None-Match: * is 412 when the name is taken while the body arrives", async () => {
   await using fx = await fixture();
   await using s = serve(Overwrites, { directory: fx.root });
-  using client = await RawClient.connect(s.port);
-  await client.send(
-    "PUT /late.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n" +
-      "Content-Length: 6\r\n\r\nfir",
+  const status = await putMeanwhile(
+    s.port,
+    fx.root,
+    "PUT /late.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n",
+    () => Deno.writeTextFile(`${fx.root}/late.txt`, "other"),
   );
-  // The server holds the partial body; the name is taken meanwhile.
-  await eventually(
-    () => [...Deno.readDirSync(fx.root)].some((e) => e.name.endsWith(".part")),
-    "the upload started",
-  );
-  await Deno.writeTextFile(`${fx.root}/late.txt`, "other");
-  await client.send("st!");
-  const res = await client.readResponse();
-  assert.equal(res.status, 412);
+  assert.equal(status, 412);
   assert.equal(await Deno.readTextFile(`${fx.root}/late.txt`), "other");
 });
 
 Deno.test("PUT checks its preconditions again once the body is in: If-Match: * on a file removed meanwhile is 412", async () => {
   await using fx = await fixture();
   await using s = serve(Overwrites, { directory: fx.root });
-  using client = await RawClient.connect(s.port);
-  await client.send(
-    "PUT /existing.txt HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n" +
-      "Content-Length: 6\r\n\r\nfir",
+  const status = await putMeanwhile(
+    s.port,
+    fx.root,
+    "PUT /existing.txt HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n",
+    () => Deno.remove(`${fx.root}/existing.txt`),
   );
-  await eventually(
-    () => [...Deno.readDirSync(fx.root)].some((e) => e.name.endsWith(".part")),
-    "the upload started",
-  );
-  await Deno.remove(`${fx.root}/existing.txt`);
-  await client.send("st!");
-  assert.equal((await client.readResponse()).status, 412);
+  assert.equal(status, 412);
   assert.deepEqual(fx.tree(), ["root/escape"]);
 });
 
