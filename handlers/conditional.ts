@@ -129,6 +129,17 @@ export function preconditionsHold(
     !matchesAny(ifNoneMatch, current.etag);
 }
 
+/**
+ * Whether an `If-None-Match` value lists `*` (§13.1.2): a PUT that may only
+ * create its file, whatever is there.
+ *
+ * @param ifNoneMatch the `If-None-Match` value, or null
+ */
+export function createsOnly(ifNoneMatch: string | null): boolean {
+  // No listed tag can equal the empty tag, so only `*` matches it.
+  return ifNoneMatch !== null && matchesAny(ifNoneMatch, "");
+}
+
 /** What an HTTP date keeps of a time: whole seconds, rounded down. */
 function wholeSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;

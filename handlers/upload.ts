@@ -33,7 +33,7 @@
 import type { RequestBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
-import { preconditionsHold, weakETag } from "./conditional.ts";
+import { createsOnly, preconditionsHold, weakETag } from "./conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
 import { ABSOLUTE_FORM, WINDOWS_SPECIAL } from "./paths.ts";
 
@@ -110,10 +110,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   // Checked now, and again just before the file takes its name, since the
   // upload may take long; `If-None-Match: *` (create only) takes the name
   // with a hard link, which fails if it was taken meanwhile.
-  const createOnly =
-    h.headers.get("if-none-match")?.split(",").some((tag) =>
-      tag.trim() === "*"
-    ) ?? false;
+  const createOnly = createsOnly(h.headers.get("if-none-match"));
   // A dangling symlink is no file to GET, but its name is taken.
   if (createOnly && exists(path)) throw new HttpError("precondition-failed");
   checkPreconditions(h.headers, path);

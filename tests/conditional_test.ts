@@ -1,6 +1,7 @@
 // handlers/conditional.ts: tables of validators and the answer each gets.
 import assert from "node:assert/strict";
 import {
+  createsOnly,
   ifRangeHolds,
   notModified,
   preconditionsHold,
@@ -127,5 +128,22 @@ Deno.test("a PUT's preconditions, RFC 9110 §13.2.2 steps 1 to 3", () => {
       holds,
       JSON.stringify([ifMatch, ifUnmodifiedSince, ifNoneMatch, current]),
     );
+  }
+});
+
+Deno.test("createsOnly: If-None-Match lists *, as preconditionsHold reads it", () => {
+  const table: [string | null, boolean][] = [
+    [null, false],
+    ["*", true],
+    [' "x" , *', true],
+    ['W/"x", *', true],
+    ['"x"', false],
+    ['""', false],
+    ["", false],
+    // Parsing stops at what is not a tag, in both.
+    ["x, *", false],
+  ];
+  for (const [value, expected] of table) {
+    assert.equal(createsOnly(value), expected, JSON.stringify(value));
   }
 });
