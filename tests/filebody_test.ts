@@ -1,0 +1,147 @@
+/**
+ * Tests of `copyBytes`, the body copy of file downloads: exact lengths, a
+ * file that ends early, and that its two pooled buffers go back to the pool
+ * whichever side fails, with the read that runs ahead never left unhandled.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Deadline } from "../http/deadline.ts";
+import { BufferPool } from "../http/pool.ts";
+import { BufferedWriter, type ByteSink } from "../http/writer.ts";
+import { copyBytes } from "../handlers/filebody.ts";
+
+const CHUNK = 32 * 1024;
+const FALLBACK = 512;
+
+/** A pool of two chunk-sized buffers, as COPY_BUFFERS is at a smaller scale. */
+function smallPool(): BufferPool {
+  return new BufferPool(CHUNK, 2, FALLBACK);
+}
+
+/** Whether both pooled buffers are back: two more acquires get pooled ones. */
+function bothReleased(pool: BufferPool): boolean {
+  const a = pool.acquire();
+  const b = pool.acquire();
+  return a.length === CHUNK && b.length === CHUNK && a !== b;
+}
+
+/** A connection that keeps what it is sent, or fails on its `failAt`th write. */
+class Sink implements ByteSink {
+  chunks: Uint8Array[] = [];
+  constructor(readonly failAt = Infinity) {}
+  write(p: Uint8Array): Promise<number> {
+    if (this.chunks.length + 1 >= this.failAt) {
+      return Promise.reject(new Error("connection reset"));
+    }
+    this.chunks.push(p.slice());
+    return Promise.resolve(p.length);
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+function writer(sink: Sink): BufferedWriter {
+  return new BufferedWriter(sink, new Deadline(() => {}), 0);
+}
+
+/** A file of `size` bytes with a repeating pattern, and its bytes. */
+async function patternFile(size: number): Promise<[string, Uint8Array]> {
+  const bytes = new Uint8Array(size).map((_, i) => (i * 31 + 7) & 0xff);
+  const path = await Deno.makeTempFile();
+  await Deno.writeFile(path, bytes);
+  return [path, bytes];
+}
+
+Deno.test("copyBytes copies exactly the length asked, in chunks, and returns both buffers", async () => {
+  const [path, bytes] = await patternFile(5 * CHUNK + 123);
+  try {
+    for (const length of [bytes.length, 3 * CHUNK, CHUNK - 1, 1]) {
+      using file = await Deno.open(path);
+      const sink = new Sink();
+      const out = writer(sink);
+      const pool = smallPool();
+      assert.equal(await copyBytes(file, out, length, pool), length);
+      await out.flush();
+      assert.deepEqual(sink.bytes(), bytes.subarray(0, length));
+      assert.ok(bothReleased(pool), `length ${length}`);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("copyBytes stops where a file ends early and says how much it sent", async () => {
+  const [path, bytes] = await patternFile(2 * CHUNK + 5);
+  try {
+    using file = await Deno.open(path);
+    const sink = new Sink();
+    const out = writer(sink);
+    const pool = smallPool();
+    assert.equal(await copyBytes(file, out, 10 * CHUNK, pool), bytes.length);
+    await out.flush();
+    assert.deepEqual(sink.bytes(), bytes);
+    assert.ok(bothReleased(pool));
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("copyBytes with length 0 reads nothing", async () => {
+  const source = {
+    read: () => Promise.reject(new Error("must not read")),
+  } as unknown as Deno.FsFile;
+  const pool = smallPool();
+  assert.equal(await copyBytes(source, writer(new Sink()), 0, pool), 0);
+  assert.ok(bothReleased(pool));
+});
+
+Deno.test("copyBytes: a failed write rejects after the read ahead settles, and frees both buffers", async () => {
+  const [path] = await patternFile(6 * CHUNK);
+  try {
+    using file = await Deno.open(path);
+    const pool = smallPool();
+    await assert.rejects(
+      copyBytes(file, writer(new Sink(2)), 6 * CHUNK, pool),
+      /connection reset/,
+    );
+    assert.ok(bothReleased(pool));
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("copyBytes: a read that fails while a write is pending rejects with its error, unhandled never", async () => {
+  let reads = 0;
+  const source = {
+    read(into: Uint8Array): Promise<number | null> {
+      reads++;
+      if (reads === 1) return Promise.resolve(into.length);
+      return Promise.reject(new Error("disk error"));
+    },
+  } as unknown as Deno.FsFile;
+  /** A connection whose writes take a few event-loop turns. */
+  const slow: ByteSink = {
+    write: (p) => new Promise((done) => setTimeout(() => done(p.length), 5)),
+  };
+  const pool = smallPool();
+  await assert.rejects(
+    copyBytes(
+      source,
+      new BufferedWriter(slow, new Deadline(() => {}), 0),
+      4 * CHUNK,
+      pool,
+    ),
+    /disk error/,
+  );
+  assert.equal(reads, 2);
+  assert.ok(bothReleased(pool));
+});
