@@ -35,6 +35,7 @@ import type { ListingEntry } from "./listing.ts";
 import { listingFormat, renderListingPage } from "./listing_format.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
 import { directoryLocation, translatePath } from "./paths.ts";
+import { sharedStat, statOrNull } from "./stat.ts";
 import { receiveForm, receivePut, UPLOAD_FORM } from "./upload.ts";
 import {
   contentRange,
@@ -334,12 +335,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
     let info = this.showHidden || !hasHiddenComponent(this.directory, path)
-      ? this.#stat(path)
+      ? await this.#lookup(path)
       : null;
     if (info === null && this.spa) {
       // A route of a single-page app: its page handles it.
       path = this.translatePath("/index.html");
-      info = this.#stat(path);
+      info = await this.#lookup(path);
     }
     if (info?.isDirectory) {
       const location = directoryLocation(this.path);
@@ -354,7 +355,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const folder = path.endsWith("/") ? path : path + "/";
       let index: Deno.FileInfo | null = null;
       for (const name of this.indexPages) {
-        index = this.#stat(folder + name);
+        index = await this.#lookup(folder + name);
         if (index?.isFile) {
           path = folder + name;
           break;
@@ -641,16 +642,29 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
+   * The stat of a path the request names (symlinks followed), shared with
+   * the requests for it that arrived alongside (see `stat.ts`), or null when
+   * it is missing, unreadable, or outside the read permission (logged).
+   */
+  async #lookup(path: string): Promise<Deno.FileInfo | null> {
+    return this.#readable(path, true) ? await sharedStat(path) : null;
+  }
+
+  /**
    * `Deno.statSync(path)` (symlinks followed), or null when it is missing,
    * unreadable, or outside the read permission (logged when `log`).
    */
-  #stat(path: string, log = true): Deno.FileInfo | null {
+  #stat(path: string, log: boolean): Deno.FileInfo | null {
+    return this.#readable(path, log) ? statOrNull(path) : null;
+  }
+
+  /** Whether the read permission covers `path`: see {@link #mayRead}. */
+  #readable(path: string, log: boolean): boolean {
     try {
-      if (!hasFullRead() && !this.#mayRead(path, log)) return null;
-      return Deno.statSync(path);
+      return hasFullRead() || this.#mayRead(path, log);
     } catch {
       // Python's isdir and open map every OSError to "not there".
-      return null;
+      return false;
     }
   }
 

@@ -518,6 +518,36 @@ Deno.test("a changed file is served fresh on the next request", async () => {
   assertStatus(await request(s.port, "/tmp/test"), 404);
 });
 
+Deno.test("concurrent keep-alive requests share stats, and each sees a change made before it was sent", async () => {
+  await using fx = await fixture();
+  class KeepAlive extends Quiet {
+    override protocolVersion = "HTTP/1.1";
+  }
+  await using s = serve(KeepAlive, { directory: fx.root });
+  const path = `${fx.dir}/shared`;
+  const clients = await Promise.all(
+    Array.from({ length: 20 }, () => RawClient.connect(s.port)),
+  );
+  try {
+    for (const text of ["one", "two!", "three", "four"]) {
+      await Deno.writeTextFile(path, text);
+      // All at once, so the server parses many in one turn of its loop.
+      await Promise.all(
+        clients.map((c) =>
+          c.send("GET /tmp/shared HTTP/1.1\r\nHost: t\r\n\r\n")
+        ),
+      );
+      for (const client of clients) {
+        const response = await client.readResponse();
+        assert.equal(response.status, 200);
+        assert.equal(new TextDecoder().decode(response.body), text);
+      }
+    }
+  } finally {
+    for (const client of clients) client.close();
+  }
+});
+
 Deno.test("files on both sides of the 64 KiB cache limit arrive whole", async () => {
   await using fx = await fixture();
   class KeepAlive extends Quiet {

@@ -1,0 +1,69 @@
+/**
+ * Tests of `sharedStat`: requests that ask together share one stat, and that
+ * stat is always taken after every one of them asked, so a change made
+ * before a request arrived is never missed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { sharedStat, statOrNull } from "../handlers/stat.ts";
+
+async function tempFile(text: string): Promise<string> {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+Deno.test("calls made together share one stat; a later call takes a new one", async () => {
+  const path = await tempFile("abc");
+  try {
+    const [a, b, c] = await Promise.all([
+      sharedStat(path),
+      sharedStat(path),
+      sharedStat(path),
+    ]);
+    assert.ok(a !== null && a === b && b === c);
+    const later = await sharedStat(path);
+    assert.ok(later !== null && later !== a);
+    assert.equal(later.size, 3);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("the shared stat is taken after the last call: a change made after it is seen", async () => {
+  const path = await tempFile("abc");
+  try {
+    const first = sharedStat(path);
+    // Changed after the first call, before the second: both must see it.
+    Deno.writeTextFileSync(path, "abcdef");
+    const second = sharedStat(path);
+    assert.equal(first, second);
+    assert.equal((await first)?.size, 6);
+    // And a change after the stat was taken is seen by the next call.
+    Deno.writeTextFileSync(path, "a");
+    assert.equal((await sharedStat(path))?.size, 1);
+    Deno.removeSync(path);
+    assert.equal(await sharedStat(path), null);
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("different paths are stat'ed apart; a missing one is null", async () => {
+  const path = await tempFile("abc");
+  try {
+    const [file, folder, missing] = await Promise.all([
+      sharedStat(path),
+      sharedStat(Deno.cwd()),
+      sharedStat(`${path}.missing`),
+    ]);
+    assert.ok(file?.isFile && folder?.isDirectory);
+    assert.equal(missing, null);
+    assert.equal(statOrNull(`${path}.missing`), null);
+    assert.equal(statOrNull(path)?.size, 3);
+  } finally {
+    await Deno.remove(path);
+  }
+});
