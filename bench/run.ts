@@ -333,6 +333,9 @@ servers:   ${SERVERS.map((spec) => spec.name).join(", ")}
            (a prefix before "-" selects several: --only ours,python)
 scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(", ")}`;
 
+/** A bad command line: printed with {@link USAGE}, exit status 2. */
+class UsageError extends Error {}
+
 /** The items named in a comma list, by exact name or "-" prefix. */
 function select<T extends { name: string }>(
   items: readonly T[],
@@ -342,7 +345,7 @@ function select<T extends { name: string }>(
   const names = list.split(",").map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
     if (!items.some((item) => matches(item.name, name))) {
-      throw new Error(`unknown name "${name}"\n\n${USAGE}`);
+      throw new UsageError(`unknown name "${name}"`);
     }
   }
   return items.filter((item) => names.some((name) => matches(item.name, name)));
@@ -411,17 +414,26 @@ async function environment(settings: Settings): Promise<string> {
   ].join("\n");
 }
 
+function parseOptions() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        quick: { type: "boolean", default: false },
+        duration: { type: "string" },
+        only: { type: "string" },
+        scenario: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    // parseArgs names the unknown option or the missing value.
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      quick: { type: "boolean", default: false },
-      duration: { type: "string" },
-      only: { type: "string" },
-      scenario: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { values } = parseOptions();
   if (values.help) {
     console.log(USAGE);
     return;
@@ -433,7 +445,9 @@ async function main(): Promise<void> {
     : values.quick
     ? 2
     : 8;
-  if (!(seconds > 0)) throw new Error(`bad --duration ${values.duration}`);
+  if (!(seconds > 0)) {
+    throw new UsageError(`bad --duration ${values.duration}`);
+  }
 
   const tools = await ensureTools();
   console.log("building fixtures ...");
@@ -543,6 +557,10 @@ if (import.meta.main) {
   Deno.addSignalListener("SIGTERM", interrupt);
   try {
     await main();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    Deno.exitCode = 2;
   } finally {
     await stopAll();
     Deno.removeSignalListener("SIGINT", interrupt);
