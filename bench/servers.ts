@@ -219,11 +219,20 @@ async function oursUnavailable(): Promise<string | undefined> {
   }
 }
 
-/** `ThreadingHTTPServer` through the CLI, as `python3 -m http.server` is. */
-function oursCli(name: string, port: number, protocol: string): ServerSpec {
+/**
+ * `ThreadingHTTPServer` through the CLI, as `python3 -m http.server` is;
+ * `v8Flags` as `deno run --v8-flags=` takes them.
+ */
+function oursCli(
+  name: string,
+  port: number,
+  protocol: string,
+  v8Flags?: string,
+): ServerSpec {
   const argv = (root: string, cgi: string[]) => [
     DENO,
     "run",
+    ...v8Flags ? [`--v8-flags=${v8Flags}`] : [],
     "--allow-net",
     "--allow-read",
     ...cgi.length ? ["--allow-run"] : [],
@@ -239,7 +248,9 @@ function oursCli(name: string, port: number, protocol: string): ServerSpec {
   ];
   return {
     name,
-    description: `ours, CLI (ThreadingHTTPServer), ${protocol}`,
+    description: `ours, CLI (ThreadingHTTPServer), ${protocol}${
+      v8Flags ? `, --v8-flags=${v8Flags}` : ""
+    }`,
     group: "ours",
     port,
     unavailable: oursUnavailable,
@@ -307,6 +318,13 @@ export const SERVERS: readonly ServerSpec[] = [
   oursSingle("ours-single-1.1", 18107, "HTTP/1.1"),
   oursCli("ours-threading-1.0", 18108, "HTTP/1.0"),
   oursCli("ours-threading-1.1", 18109, "HTTP/1.1"),
+  // The V8 flag of `deno task start` and the compiled binaries.
+  oursCli(
+    "ours-semi4-1.1",
+    18110,
+    "HTTP/1.1",
+    "--max-semi-space-size=4",
+  ),
 ];
 
 const encoder = new TextEncoder();
