@@ -7,12 +7,15 @@
  * for each request is the largest cost of a small cached file (one
  * `Deno.statSync` is about 3 us here). But under load the requests of many
  * connections are parsed in one turn of the event loop: {@link sharedStat}
- * defers the `stat` to a microtask, so every request for the path parsed
- * before that microtask runs shares it, and a request parsed after it gets
- * the next one. Each still sees the file as it was at some moment after it
- * arrived. With 50 keep-alive connections (`wrk -t1 -c50`, 1 KiB file) about
- * 33 requests share each `stat`: 59-68k req/s against 47-53k with a `stat`
- * each, 14.8-17.1 us of server CPU per request against 18.8-21.3.
+ * defers the `stat` to a microtask, so every request that asks for the path
+ * before that microtask runs shares it, and one that asks after it gets the
+ * next one. Each `stat` is still taken after every request it serves
+ * arrived. (The body is read after the `stat`, as it was before: a file
+ * replaced in between goes out under the older headers, at their length.)
+ * With 50 keep-alive connections (`wrk -t1 -c50`, 1 KiB file)
+ * about 38 requests share each `stat`: 56.8-67.7k req/s against 42.6-52.8k
+ * with a `stat` each, 14.9-17.7 us of server CPU per request against
+ * 19.0-23.6.
  *
  * @example
  * ```ts

@@ -518,31 +518,47 @@ Deno.test("a changed file is served fresh on the next request", async () => {
   assertStatus(await request(s.port, "/tmp/test"), 404);
 });
 
-Deno.test("concurrent keep-alive requests share stats, and each sees a change made before it was sent", async () => {
+Deno.test("concurrent keep-alive requests, served from the cache too, each see a change made before they were sent", async () => {
   await using fx = await fixture();
   class KeepAlive extends Quiet {
     override protocolVersion = "HTTP/1.1";
   }
   await using s = serve(KeepAlive, { directory: fx.root });
   const path = `${fx.dir}/shared`;
+  await Deno.writeTextFile(path, "one");
+  await Deno.utime(path, MTIME_S, MTIME_S);
+  // The cache keeps a file only once its ctime, which cannot be set back, is
+  // 2 s old.
+  const { ctime } = await Deno.stat(path);
+  const age = Date.now() - ctime!.getTime();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_100 - age)));
   const clients = await Promise.all(
     Array.from({ length: 20 }, () => RawClient.connect(s.port)),
   );
-  try {
-    for (const text of ["one", "two!", "three", "four"]) {
-      await Deno.writeTextFile(path, text);
-      // All at once, so the server parses many in one turn of its loop.
-      await Promise.all(
-        clients.map((c) =>
-          c.send("GET /tmp/shared HTTP/1.1\r\nHost: t\r\n\r\n")
-        ),
-      );
-      for (const client of clients) {
-        const response = await client.readResponse();
-        assert.equal(response.status, 200);
+  /** All clients at once, so that the server parses many in one turn. */
+  const everyone = async (status: number, text?: string) => {
+    await Promise.all(
+      clients.map((c) => c.send("GET /tmp/shared HTTP/1.1\r\nHost: t\r\n\r\n")),
+    );
+    for (const client of clients) {
+      const response = await client.readResponse();
+      assert.equal(response.status, status);
+      if (text !== undefined) {
         assert.equal(new TextDecoder().decode(response.body), text);
       }
     }
+  };
+  try {
+    await everyone(200, "one");
+    await everyone(200, "one"); // from the cache
+    // The same size and mtime: only the ctime tells.
+    await Deno.writeTextFile(path, "two");
+    await Deno.utime(path, MTIME_S, MTIME_S);
+    await everyone(200, "two");
+    await Deno.writeTextFile(path, "three");
+    await everyone(200, "three");
+    await Deno.remove(path);
+    await everyone(404);
   } finally {
     for (const client of clients) client.close();
   }

@@ -51,6 +51,24 @@ Deno.test("the shared stat is taken after the last call: a change made after it 
   }
 });
 
+Deno.test("a call made once the stat is taken, before its callers resume, gets a new one", async () => {
+  const path = await tempFile("abc");
+  try {
+    const first = sharedStat(path);
+    // Queued after the stat's microtask, ahead of the first caller's resumption.
+    const second = new Promise<Deno.FileInfo | null>((resolve) =>
+      queueMicrotask(() => {
+        Deno.writeTextFileSync(path, "abcdef");
+        resolve(sharedStat(path));
+      })
+    );
+    assert.equal((await first)?.size, 3);
+    assert.equal((await second)?.size, 6);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("different paths are stat'ed apart; a missing one is null", async () => {
   const path = await tempFile("abc");
   try {
