@@ -343,6 +343,7 @@ function select<T extends { name: string }>(
 ): T[] {
   if (list === undefined) return [...items];
   const names = list.split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`no name in "${list}"`);
   for (const name of names) {
     if (!items.some((item) => matches(item.name, name))) {
       throw new UsageError(`unknown name "${name}"`);
@@ -440,13 +441,13 @@ async function main(): Promise<void> {
   }
   const servers = select(SERVERS, values.only);
   const scenarios = select(SCENARIOS, values.scenario);
-  const seconds = values.duration
+  const seconds = values.duration !== undefined
     ? Number(values.duration)
     : values.quick
     ? 2
     : 8;
   if (!(seconds > 0)) {
-    throw new UsageError(`bad --duration ${values.duration}`);
+    throw new UsageError(`bad --duration "${values.duration}": seconds > 0`);
   }
 
   const tools = await ensureTools();
