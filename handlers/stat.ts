@@ -12,10 +12,9 @@
  * next one. Each `stat` is still taken after every request it serves
  * arrived. (The body is read after the `stat`, as it was before: a file
  * replaced in between goes out under the older headers, at their length.)
- * With 50 keep-alive connections (`wrk -t1 -c50`, 1 KiB file)
- * about 38 requests share each `stat`: 56.8-67.7k req/s against 42.6-52.8k
- * with a `stat` each, 14.9-17.7 us of server CPU per request against
- * 19.0-23.6.
+ * With 50 keep-alive connections (`wrk -t1 -c50`, 1 KiB file) about 38
+ * requests share each `stat`: 56.8-67.7k req/s against 42.6-52.8k with a
+ * `stat` each, 14.9-17.7 us of server CPU per request against 19.0-23.6.
  *
  * @example
  * ```ts
