@@ -70,6 +70,13 @@ class Sink implements ByteSink {
   }
 }
 
+/** A file whose reads `read` answers. */
+function fakeFile(
+  read: (into: Uint8Array) => Promise<number | null>,
+): Deno.FsFile {
+  return { read } as unknown as Deno.FsFile;
+}
+
 function writer(sink: Sink): BufferedWriter {
   return new BufferedWriter(sink, new Deadline(() => {}), 0);
 }
@@ -122,9 +129,7 @@ Deno.test("copyBytes stops where a file ends early and says how much it sent", a
 });
 
 Deno.test("copyBytes with length 0 reads nothing", async () => {
-  const source = {
-    read: () => Promise.reject(new Error("must not read")),
-  } as unknown as Deno.FsFile;
+  const source = fakeFile(() => Promise.reject(new Error("must not read")));
   const pool = smallPool();
   assert.equal(await copyBytes(source, writer(new Sink()), 0, pool), 0);
   assert.ok(bothReleased(pool));
@@ -132,18 +137,16 @@ Deno.test("copyBytes with length 0 reads nothing", async () => {
 
 Deno.test("copyBytes: a failed write rejects after the read ahead settles, and frees both buffers", async () => {
   let inFlight = 0;
-  const source = {
-    read(into: Uint8Array): Promise<number | null> {
-      inFlight++;
-      return new Promise((resolve) =>
-        setTimeout(() => {
-          into.fill(7);
-          inFlight--;
-          resolve(into.length);
-        }, 5)
-      );
-    },
-  } as unknown as Deno.FsFile;
+  const source = fakeFile((into) => {
+    inFlight++;
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        into.fill(7);
+        inFlight--;
+        resolve(into.length);
+      }, 5)
+    );
+  });
   const pool = smallPool();
   await assert.rejects(
     copyBytes(source, writer(new Sink(2)), 6 * CHUNK, pool),
@@ -156,13 +159,11 @@ Deno.test("copyBytes: a failed write rejects after the read ahead settles, and f
 
 Deno.test("copyBytes: a read that fails while a write is pending rejects with its error, unhandled never", async () => {
   let reads = 0;
-  const source = {
-    read(into: Uint8Array): Promise<number | null> {
-      reads++;
-      if (reads === 1) return Promise.resolve(into.length);
-      return Promise.reject(new Error("disk error"));
-    },
-  } as unknown as Deno.FsFile;
+  const source = fakeFile((into) => {
+    reads++;
+    if (reads === 1) return Promise.resolve(into.length);
+    return Promise.reject(new Error("disk error"));
+  });
   /** A connection whose writes take a few event-loop turns. */
   const slow: ByteSink = {
     write: (p) => new Promise((done) => setTimeout(() => done(p.length), 5)),
