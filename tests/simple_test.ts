@@ -564,6 +564,43 @@ Deno.test("concurrent keep-alive requests, served from the cache too, each see a
   }
 });
 
+Deno.test("concurrent listings: each sees a file added before it was sent, and its own page", async () => {
+  await using fx = await fixture();
+  class KeepAlive extends Quiet {
+    override protocolVersion = "HTTP/1.1";
+  }
+  await using s = serve(KeepAlive, { directory: fx.root });
+  const clients = await Promise.all(
+    Array.from({ length: 12 }, () => RawClient.connect(s.port)),
+  );
+  // Three pages of one folder, asked for at once: each keeps its own.
+  const asks = [
+    ["/tmp/", ""],
+    ["/tmp/?x=1", ""],
+    ["/tmp/", "Accept: application/json\r\n"],
+  ];
+  try {
+    for (const name of ["first.txt", "second.txt"]) {
+      await Deno.writeTextFile(`${fx.dir}/${name}`, name);
+      await Promise.all(clients.map((c, i) => {
+        const [target, header] = asks[i % 3];
+        return c.send(`GET ${target} HTTP/1.1\r\nHost: t\r\n${header}\r\n`);
+      }));
+      for (const [i, client] of clients.entries()) {
+        const [target, header] = asks[i % 3];
+        const response = await client.readResponse();
+        assert.equal(response.status, 200);
+        const text = new TextDecoder().decode(response.body);
+        assert.ok(text.includes(name), `${target} ${header}: ${name}`);
+        if (header) assert.ok(JSON.parse(text), target);
+        else assert.ok(text.includes(`Directory listing for ${target}<`));
+      }
+    }
+  } finally {
+    for (const client of clients) client.close();
+  }
+});
+
 Deno.test("files on both sides of the 64 KiB cache limit arrive whole", async () => {
   await using fx = await fixture();
   class KeepAlive extends Quiet {

@@ -1,13 +1,13 @@
 /**
- * Tests of `sharedStat`: requests that ask together share one stat, and that
- * stat is always taken after every one of them asked, so a change made
- * before a request arrived is never missed.
+ * Tests of `Coalescer` and `sharedStat`: requests that ask together share one
+ * run, and that run is always made after every one of them asked, so a
+ * change made before a request arrived is never missed.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { sharedStat, statOrNull } from "../handlers/stat.ts";
+import { Coalescer, sharedStat, statOrNull } from "../handlers/coalesce.ts";
 
 async function tempFile(text: string): Promise<string> {
   const path = await Deno.makeTempFile();
@@ -84,4 +84,21 @@ Deno.test("different paths are stat'ed apart; a missing one is null", async () =
   } finally {
     await Deno.remove(path);
   }
+});
+
+Deno.test("a Coalescer runs once per key for the callers before the run, and again after", async () => {
+  const coalescer = new Coalescer<string>();
+  const runs: string[] = [];
+  const work = (key: string) => () => {
+    runs.push(key);
+    return `${key}#${runs.length}`;
+  };
+  const together = await Promise.all([
+    coalescer.run("a", work("a")),
+    coalescer.run("b", work("b")),
+    coalescer.run("a", work("a")),
+  ]);
+  assert.deepEqual(together, ["a#1", "b#2", "a#1"]);
+  assert.equal(await coalescer.run("a", work("a")), "a#3");
+  assert.deepEqual(runs, ["a", "b", "a"]);
 });
