@@ -91,7 +91,9 @@ export interface FileBody {
 
 /**
  * What {@link SimpleHTTPRequestHandler.sendHead} leaves to send after the
- * headers: bytes (a small file or a listing), an open file, or nothing.
+ * headers: bytes (a small file or a listing), an open file, or nothing. The
+ * bytes may be shared with other requests (the cache of small files,
+ * listings asked for together): never change them in place.
  *
  * @example
  * ```ts
@@ -541,20 +543,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * The listing page of the folder at `path` in `format`, or the error that
-   * kept the folder from being read.
+   * The listing page that `inputs` describe, or the error that kept the
+   * folder from being read. Symlinks are followed as this handler's
+   * {@link directory} allows, which is `inputs.directory`.
    */
-  #readListing(
-    path: string,
-    format: ListingFormat,
-    footer: string,
-  ): ListingPage | Error {
+  #readListing(inputs: ListingInputs): ListingPage | Error {
+    const { path, format } = inputs;
     const entries: ListingEntry[] = [];
     try {
       // In one call: Deno.readDir awaits an op per entry, which doubled the
       // time of a listing of 2,000 entries.
       for (const entry of Deno.readDirSync(path)) {
-        if (!this.showHidden && isHiddenName(entry.name)) continue;
+        if (!inputs.showHidden && isHiddenName(entry.name)) continue;
         // Python's page needs a stat for symlinks only: DirEntry.isDirectory
         // does not follow them; Python's isdir does.
         const info = entry.isSymlink || format !== "python"
@@ -572,7 +572,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
-    return renderListingPage(format, this.path, entries, footer);
+    return renderListingPage(
+      format,
+      inputs.requestPath,
+      entries,
+      inputs.footer,
+    );
   }
 
   /** `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; none by default. */
@@ -591,24 +596,25 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * unreadable folder is 404 "No permission to list directory", as in
    * Python; with {@link listing} off every folder is 404 "File not found".
    * Requests for the same page that arrive together share one reading of
-   * the folder, made after all of them arrived (see `coalesce.ts`).
+   * the folder, made after all of them arrived (see `coalesce.ts`), and so
+   * share the bytes returned: never change them in place.
    */
   async listDirectory(path: string): Promise<Uint8Array> {
     if (!this.listing) throw notFound();
     const format = listingFormat(this.path, this.headers.get("accept"), this);
-    const footer = this.upload ? UPLOAD_FORM : "";
-    // Everything the page depends on: `#readListing`'s inputs.
-    const key = JSON.stringify([
+    // Everything the page depends on, and its key: the served folder too,
+    // which decides which symlinks a folder-only read grant may follow.
+    const inputs: ListingInputs = {
       path,
-      this.path,
+      requestPath: this.path,
       format,
-      footer,
-      this.showHidden,
-      this.directory,
-    ]);
+      footer: this.upload ? UPLOAD_FORM : "",
+      showHidden: this.showHidden,
+      directory: this.directory,
+    };
     const page = await LISTINGS.run(
-      key,
-      () => this.#readListing(path, format, footer),
+      JSON.stringify(Object.values(inputs)),
+      () => this.#readListing(inputs),
     );
     if (page instanceof Error) {
       throw new HttpError("not-found", "No permission to list directory", {
@@ -729,6 +735,20 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     return false;
   }
+}
+
+/** Everything a listing page depends on. */
+interface ListingInputs {
+  /** The folder. */
+  path: string;
+  /** The request-target, which the page shows and links from. */
+  requestPath: string;
+  format: ListingFormat;
+  /** The upload form, or "". */
+  footer: string;
+  showHidden: boolean;
+  /** The served folder: the symlinks that a folder-only grant may follow. */
+  directory: string;
 }
 
 /**

@@ -102,3 +102,17 @@ Deno.test("a Coalescer runs once per key for the callers before the run, and aga
   assert.equal(await coalescer.run("a", work("a")), "a#3");
   assert.deepEqual(runs, ["a", "b", "a"]);
 });
+
+Deno.test("a Coalescer call made while the work runs starts a new run", async () => {
+  const coalescer = new Coalescer<number>();
+  let runs = 0;
+  let during: Promise<number> | undefined;
+  const first = coalescer.run("k", () => {
+    runs++;
+    during ??= coalescer.run("k", () => ++runs * 10);
+    return runs;
+  });
+  assert.equal(await first, 1);
+  assert.equal(await during, 20);
+  assert.equal(runs, 2);
+});

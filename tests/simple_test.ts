@@ -601,6 +601,50 @@ Deno.test("concurrent listings: each sees a file added before it was sent, and i
   }
 });
 
+Deno.test("concurrent listings of one folder by servers that list it differently keep their own pages", async () => {
+  await using fx = await fixture();
+  await Deno.writeTextFile(`${fx.dir}/.secret`, "x");
+  class Plain extends Quiet {
+    override protocolVersion = "HTTP/1.1";
+  }
+  class NoHidden extends Plain {
+    override showHidden = false;
+  }
+  class Uploads extends Plain {
+    override upload = true;
+  }
+  await using a = serve(Plain, { directory: fx.root });
+  await using b = serve(NoHidden, { directory: fx.root });
+  await using c = serve(Uploads, { directory: fx.root });
+  const servers = [
+    { port: a.port, hidden: true, form: false },
+    { port: b.port, hidden: false, form: false },
+    { port: c.port, hidden: true, form: true },
+  ];
+  const clients = await Promise.all(
+    [...servers, ...servers, ...servers].map(async (server) => ({
+      server,
+      client: await RawClient.connect(server.port),
+    })),
+  );
+  try {
+    await Promise.all(
+      clients.map(({ client }) =>
+        client.send("GET /tmp/ HTTP/1.1\r\nHost: t\r\n\r\n")
+      ),
+    );
+    for (const { server, client } of clients) {
+      const response = await client.readResponse();
+      assert.equal(response.status, 200);
+      const page = new TextDecoder().decode(response.body);
+      assert.equal(page.includes(".secret"), server.hidden, page);
+      assert.equal(page.includes("<form"), server.form, page);
+    }
+  } finally {
+    for (const { client } of clients) client.close();
+  }
+});
+
 Deno.test("files on both sides of the 64 KiB cache limit arrive whole", async () => {
   await using fx = await fixture();
   class KeepAlive extends Quiet {
