@@ -679,8 +679,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * The stat of a path the request names (symlinks followed), shared with
-   * the requests for it that arrived alongside (see `coalesce.ts`), or null when
-   * it is missing, unreadable, or outside the read permission (logged).
+   * the requests for it that arrived alongside (see `coalesce.ts`), or null
+   * when it is missing, unreadable, or outside the read permission (logged).
    */
   async #lookup(path: string): Promise<Deno.FileInfo | null> {
     return this.#readable(path, true) ? await sharedStat(path) : null;
