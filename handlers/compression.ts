@@ -27,7 +27,7 @@
  * @module
  */
 
-import db from "mime-db";
+import db from "mime-db/db.json" with { type: "json" };
 import type { BufferedWriter } from "../http/writer.ts";
 
 /** The content codings this server sends. */

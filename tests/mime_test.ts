@@ -13,10 +13,11 @@ import { runPython } from "./python.ts";
 const OCTET = "application/octet-stream";
 
 /**
- * `[extension, ours (mime-db 1.54), Python 3.11's built-in table]`. Python
- * also reads the system's `/etc/mime.types`, so `python3 -m http.server` may
- * send yet another type on a given machine (e.g. `text/javascript` for `.js`
- * on Debian); Python 3.12 moved `.js` to `text/javascript` too.
+ * `[extension, ours (the `mime` package 4.1, built from mime-db), Python
+ * 3.11's built-in table]`. Python also reads the system's `/etc/mime.types`,
+ * so `python3 -m http.server` may send yet another type on a given machine
+ * (e.g. `text/javascript` for `.js` on Debian); Python 3.12 moved `.js` to
+ * `text/javascript` too.
  */
 const TYPES: [string, string, string][] = [
   // The same in both.
@@ -28,6 +29,8 @@ const TYPES: [string, string, string][] = [
   [".svg", "image/svg+xml", "image/svg+xml"],
   [".svgz", "image/svg+xml", "image/svg+xml"],
   [".wasm", "application/wasm", "application/wasm"],
+  // mime's scoring picks octet-stream among mime-db's types for .exe.
+  [".exe", OCTET, OCTET],
   [".csv", "text/csv", "text/csv"],
   [".png", "image/png", "image/png"],
   [".jpg", "image/jpeg", "image/jpeg"],
@@ -50,7 +53,6 @@ const TYPES: [string, string, string][] = [
   [".opus", "audio/ogg", "audio/opus"],
   [".c", "text/x-c", "text/plain"],
   [".bat", "application/x-msdownload", "text/plain"],
-  [".exe", "application/x-msdos-program", OCTET],
   // Different: unknown to Python's built-in table.
   [".md", "text/markdown", OCTET],
   [".webp", "image/webp", OCTET],
