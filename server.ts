@@ -25,6 +25,13 @@
 import { DeadlineWatch } from "./http/deadline.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { closeQuietly, isConnectionError } from "./http/conn.ts";
+import { Roster } from "./http/roster.ts";
+
+/** An open connection, and its handling, which settles once it is closed. */
+interface Connection {
+  conn: Deno.Conn;
+  done: Promise<void>;
+}
 
 /**
  * Where to listen, Deno style: `{ hostname: "127.0.0.1", port: 0 }` (Python's
@@ -169,8 +176,7 @@ export class HTTPServer {
   readonly deadlines: DeadlineWatch;
 
   #shuttingDown = false;
-  #connections = new Set<Deno.Conn>();
-  #active = new Set<Promise<void>>();
+  #connections = new Roster<Connection>();
   #loop: Promise<void> | null = null;
 
   /**
@@ -234,15 +240,15 @@ export class HTTPServer {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.shutdownTimeout);
     });
-    await Promise.race([Promise.all(this.#active), timeout]);
+    await Promise.race([Promise.all(this.#handled()), timeout]);
     clearTimeout(timer);
     // Connections still waiting on their client have had their time: each
     // is timed out with its log line, then whatever is left is closed.
     for (const phase of ["head", "body", "write"] as const) {
       this.deadlines.expireWaiting(phase);
     }
-    for (const conn of this.#connections) closeQuietly(conn);
-    await Promise.all(this.#active);
+    for (const { conn } of this.#connections) closeQuietly(conn);
+    await Promise.all(this.#handled());
     await this.#loop;
   }
 
@@ -274,7 +280,7 @@ export class HTTPServer {
   /** Closes the listening socket and any connection still open. */
   serverClose(): void {
     this.#closeListener();
-    for (const conn of this.#connections) closeQuietly(conn);
+    for (const { conn } of this.#connections) closeQuietly(conn);
   }
 
   /**
@@ -308,15 +314,20 @@ export class HTTPServer {
   /** Handles a connection to its end and closes it; never rejects. */
   protected startConnection(conn: Deno.Conn): Promise<void> {
     const done = this.#finishRequest(conn).finally(() => {
-      this.#active.delete(done);
+      this.#connections.delete(entry);
     });
-    this.#active.add(done);
+    const entry = this.#connections.add({ conn, done });
     return done;
   }
 
   /** How many connections are open. */
   protected get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** The handling of every open connection. */
+  *#handled(): Iterable<Promise<void>> {
+    for (const { done } of this.#connections) yield done;
   }
 
   /** Shuts down and closes; for `await using`. */
@@ -343,7 +354,6 @@ export class HTTPServer {
   }
 
   async #finishRequest(conn: Deno.Conn): Promise<void> {
-    this.#connections.add(conn);
     const clientAddress = conn.remoteAddr as Deno.NetAddr;
     try {
       const verified = this.verifyRequest(conn, clientAddress);
@@ -355,7 +365,6 @@ export class HTTPServer {
         this.handleError(conn, clientAddress, error);
       }
     } finally {
-      this.#connections.delete(conn);
       closeQuietly(conn);
     }
   }

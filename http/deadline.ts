@@ -7,6 +7,8 @@
  * @module
  */
 
+import { Roster, type RosterEntry } from "./roster.ts";
+
 /** What a connection was waiting for when its deadline passed. */
 export type WaitPhase = "idle" | "head" | "body" | "write";
 
@@ -24,12 +26,8 @@ export class Deadline {
   phase: WaitPhase = "idle";
   /** Set once the deadline has fired. */
   expired = false;
-  /** The previous deadline in its watch's list, or null. */
-  prev: Deadline | null = null;
-  /** The next deadline in its watch's list, or null. */
-  next: Deadline | null = null;
-  /** The watch this deadline is in, or null. */
-  watch: DeadlineWatch | null = null;
+  /** Its place in the watch that checks it, or null. */
+  entry: RosterEntry<Deadline> | null = null;
 
   /** @param onExpire called once when the armed deadline passes */
   constructor(readonly onExpire: (phase: WaitPhase) => void) {}
@@ -58,17 +56,10 @@ export class Deadline {
 /**
  * Checks a set of deadlines every `tickMs` milliseconds. The interval does not
  * keep the process alive and runs only while deadlines are registered.
- *
- * The deadlines form a doubly linked list through their own fields: adding
- * and removing one allocates nothing. A `Set` reallocated its table as
- * connections came and went, and a replaced table that had reached the old
- * generation kept every connection it still named alive through the next
- * young-generation GCs, promoting whole handlers (most of the garbage that
- * grew the heap under `Connection: close` load).
+ * The deadlines are in a {@link Roster}, not a `Set`: see there why.
  */
 export class DeadlineWatch {
-  #head: Deadline | null = null;
-  #count = 0;
+  #deadlines = new Roster<Deadline>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** @param tickMs how often deadlines are checked (their resolution) */
@@ -76,12 +67,8 @@ export class DeadlineWatch {
 
   /** Starts watching `deadline`. */
   add(deadline: Deadline): void {
-    if (deadline.watch !== null) return;
-    deadline.watch = this;
-    deadline.next = this.#head;
-    if (this.#head !== null) this.#head.prev = deadline;
-    this.#head = deadline;
-    this.#count++;
+    if (deadline.entry !== null) return;
+    deadline.entry = this.#deadlines.add(deadline);
     if (this.#timer === undefined) {
       const timer = setInterval(() => this.#check(), this.tickMs);
       Deno.unrefTimer(timer);
@@ -91,15 +78,11 @@ export class DeadlineWatch {
 
   /** Stops watching `deadline`. */
   delete(deadline: Deadline): void {
-    if (deadline.watch !== this) return;
-    const { prev, next } = deadline;
-    if (prev !== null) prev.next = next;
-    else this.#head = next;
-    if (next !== null) next.prev = prev;
-    // Unlinked entirely, so that it holds no other connection alive.
-    deadline.prev = deadline.next = deadline.watch = null;
-    this.#count--;
-    if (this.#count === 0 && this.#timer !== undefined) {
+    const entry = deadline.entry;
+    if (entry === null || !this.#deadlines.has(entry)) return;
+    this.#deadlines.delete(entry);
+    deadline.entry = null;
+    if (this.#deadlines.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
@@ -124,9 +107,11 @@ export class DeadlineWatch {
    */
   #expire(due: (deadline: Deadline) => boolean): void {
     const picked: Deadline[] = [];
-    for (let d = this.#head; d !== null; d = d.next) if (due(d)) picked.push(d);
+    for (const deadline of this.#deadlines) {
+      if (due(deadline)) picked.push(deadline);
+    }
     for (const deadline of picked) {
-      if (deadline.watch === this) deadline.expire();
+      if (this.#deadlines.has(deadline.entry)) deadline.expire();
     }
   }
 }
