@@ -33,6 +33,7 @@
 
 import { BufferPool } from "../http/pool.ts";
 import type { BufferedWriter } from "../http/writer.ts";
+import { StatCache, type StatCacheOptions } from "./statcache.ts";
 
 /** A small file's contents and what identifies the version they are of. */
 export interface CachedFile {
@@ -43,70 +44,19 @@ export interface CachedFile {
 }
 
 /** Limits of a {@link FileCache}. */
-export interface FileCacheOptions {
+export interface FileCacheOptions extends StatCacheOptions {
   /** Largest file kept, in bytes. */
   maxEntryBytes: number;
-  /** Most bytes kept in all, counting a small overhead per entry. */
-  maxTotalBytes: number;
-  /**
-   * How long ago a file must have changed (`mtime` and `ctime`) to be kept,
-   * in ms; default 2,000. Two writes within one tick of the file system's
-   * clock can leave the same times and size (and Deno reports `ctime` in
-   * whole seconds), so a file changed that recently is read again on every
-   * request until the tick has surely passed, as Git treats "racy" entries.
-   * 2 s also covers FAT's clock.
-   */
-  racyMs?: number;
 }
 
-/** What an entry costs beyond its body, so that empty files are bounded too. */
-const ENTRY_OVERHEAD = 256;
-
-/** A cached file and whether it was served since eviction last passed it. */
-interface Entry extends CachedFile {
-  used: boolean;
-}
-
-/**
- * A bounded cache of small files, keyed by path, that evicts the least
- * recently used as the CLOCK algorithm approximates it (a file served since
- * it was last passed over gets a second chance). It never serves a stale
- * file: every lookup passes the caller's fresh `stat`, and an entry whose
- * size, modification or change time, inode or device differ is dropped.
- */
-export class FileCache {
+/** A bounded cache of small files, keyed by path: see {@link StatCache}. */
+export class FileCache extends StatCache<CachedFile> {
   /** Limits given at construction. */
-  readonly options: FileCacheOptions;
-  /** In insertion order, the order eviction passes them in. */
-  #entries = new Map<string, Entry>();
-  #bytes = 0;
+  declare readonly options: FileCacheOptions;
 
   /** @param options the size limits */
   constructor(options: FileCacheOptions) {
-    this.options = options;
-  }
-
-  /** Bytes held, overhead included. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /**
-   * The cached contents of `path` if they are of the version `info`
-   * describes, else null (and a stale entry is dropped).
-   */
-  lookup(path: string, info: Deno.FileInfo): CachedFile | null {
-    const entry = this.#entries.get(path);
-    if (entry === undefined) return null;
-    if (!sameVersion(entry.info, info)) {
-      this.#entries.delete(path);
-      this.#bytes -= cost(entry);
-      return null;
-    }
-    // Marked, not moved to the end of the Map: a delete and set per hit
-    // reallocated its table, most of what outlived young-generation GCs.
-    entry.used = true;
-    return entry;
+    super(options);
   }
 
   /**
@@ -135,55 +85,13 @@ export class FileCache {
       file.close();
     }
     if (n > info.size) return null;
-    const entry = { body: body.subarray(0, n), info, used: false };
-    const { mtime, ctime } = info;
-    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
+    const entry = { body: body.subarray(0, n), info };
     // A file that shrank meanwhile is served as read, but not kept. A file
     // rewritten meanwhile at the same size is kept under its older `info`:
     // the next lookup sees the newer times and reads it again.
-    if (
-      n === info.size && Date.now() - changed >= (this.options.racyMs ?? 2_000)
-    ) {
-      this.#insert(path, entry);
-    }
+    if (n === info.size) this.keep(path, info, entry, n);
     return entry;
   }
-
-  #insert(path: string, entry: Entry): void {
-    const old = this.#entries.get(path);
-    if (old !== undefined) {
-      this.#entries.delete(path);
-      this.#bytes -= cost(old);
-    }
-    const size = cost(entry);
-    if (size > this.options.maxTotalBytes) return;
-    for (const [oldest, value] of this.#entries) {
-      if (this.#bytes + size <= this.options.maxTotalBytes) break;
-      this.#entries.delete(oldest);
-      if (value.used) {
-        // Its second chance: to the back, where this loop passes it again.
-        value.used = false;
-        this.#entries.set(oldest, value);
-      } else this.#bytes -= cost(value);
-    }
-    this.#entries.set(path, entry);
-    this.#bytes += size;
-  }
-}
-
-function cost(entry: CachedFile): number {
-  return entry.body.length + ENTRY_OVERHEAD;
-}
-
-/**
- * Whether two `stat`s describe the same version of a file. `ctime` catches a
- * rewrite that restored the old `mtime` (`cp -p`, `touch -d`); inode and
- * device catch a file replaced by rename.
- */
-function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
-  return a.size === b.size && a.ino === b.ino && a.dev === b.dev &&
-    a.mtime?.getTime() === b.mtime?.getTime() &&
-    a.ctime?.getTime() === b.ctime?.getTime();
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * `StatCache`: what was read from a path (a small file's bytes, a folder's
+ * entries), kept for as long as the path's `stat` says it has not changed.
+ * Every lookup passes the caller's fresh `stat`, so nothing stale is ever
+ * served, and the cache is bounded in bytes, evicting the least recently
+ * used as the CLOCK algorithm approximates it (an entry used since it was
+ * last passed over gets a second chance).
+ *
+ * @example
+ * ```ts
+ * import { StatCache } from "./statcache.ts";
+ *
+ * const cache = new StatCache<string[]>({ maxTotalBytes: 4096, racyMs: 0 });
+ * const path = await Deno.makeTempDir();
+ * const info = Deno.statSync(path);
+ * cache.keep(path, info, ["a", "b"], 2);
+ * console.log(cache.lookup(path, Deno.statSync(path))); // ["a", "b"]
+ * await Deno.writeTextFile(`${path}/c`, "");
+ * console.log(cache.lookup(path, Deno.statSync(path))); // null: changed
+ * await Deno.remove(path, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+/** Limits of a {@link StatCache}. */
+export interface StatCacheOptions {
+  /** Most bytes kept in all, counting a small overhead per entry. */
+  maxTotalBytes: number;
+  /**
+   * How long ago a path must have changed (`mtime` and `ctime`) to be kept,
+   * in ms; default 2,000. Two writes within one tick of the file system's
+   * clock can leave the same times and size (and Deno reports `ctime` in
+   * whole seconds), so a path changed that recently is read again on every
+   * request until the tick has surely passed, as Git treats "racy" entries.
+   * 2 s also covers FAT's clock.
+   */
+  racyMs?: number;
+}
+
+/** What an entry costs beyond its own bytes, so that empty ones are bounded too. */
+const ENTRY_OVERHEAD = 256;
+
+/** A kept value, the version it is of, and whether it was used since eviction last passed it. */
+interface Entry<T> {
+  value: T;
+  info: Deno.FileInfo;
+  cost: number;
+  used: boolean;
+}
+
+/** Values read from paths, by path; see the module documentation. */
+export class StatCache<T> {
+  /** Limits given at construction. */
+  readonly options: StatCacheOptions;
+  /** In insertion order, the order eviction passes them in. */
+  #entries = new Map<string, Entry<T>>();
+  #bytes = 0;
+
+  /** @param options the size limits */
+  constructor(options: StatCacheOptions) {
+    this.options = options;
+  }
+
+  /** Bytes held, overhead included. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * The value kept for `path` if it is of the version `info` describes, else
+   * null (and a stale entry is dropped).
+   */
+  lookup(path: string, info: Deno.FileInfo): T | null {
+    const entry = this.#entries.get(path);
+    if (entry === undefined) return null;
+    if (!sameVersion(entry.info, info)) {
+      this.#entries.delete(path);
+      this.#bytes -= entry.cost;
+      return null;
+    }
+    // Marked, not moved to the end of the Map: a delete and set per hit
+    // reallocated its table, most of what outlived young-generation GCs.
+    entry.used = true;
+    return entry.value;
+  }
+
+  /**
+   * Keeps `value`, read from `path` after the `stat` `info`, unless the path
+   * changed too recently to tell versions apart or `bytes` alone exceed the
+   * bound.
+   *
+   * @param bytes what `value` holds, in bytes
+   */
+  keep(path: string, info: Deno.FileInfo, value: T, bytes: number): void {
+    const { mtime, ctime } = info;
+    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
+    if (!(Date.now() - changed >= (this.options.racyMs ?? 2_000))) return;
+    const old = this.#entries.get(path);
+    if (old !== undefined) {
+      this.#entries.delete(path);
+      this.#bytes -= old.cost;
+    }
+    const cost = bytes + ENTRY_OVERHEAD;
+    if (cost > this.options.maxTotalBytes) return;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#bytes + cost <= this.options.maxTotalBytes) break;
+      this.#entries.delete(oldest);
+      if (entry.used) {
+        // Its second chance: to the back, where this loop passes it again.
+        entry.used = false;
+        this.#entries.set(oldest, entry);
+      } else this.#bytes -= entry.cost;
+    }
+    this.#entries.set(path, { value, info, cost, used: false });
+    this.#bytes += cost;
+  }
+}
+
+/**
+ * Whether two `stat`s describe the same version of a path. `ctime` catches a
+ * rewrite that restored the old `mtime` (`cp -p`, `touch -d`); inode and
+ * device catch a file replaced by rename.
+ */
+function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.size === b.size && a.ino === b.ino && a.dev === b.dev &&
+    a.mtime?.getTime() === b.mtime?.getTime() &&
+    a.ctime?.getTime() === b.ctime?.getTime();
+}
