@@ -564,6 +564,39 @@ Deno.test("concurrent keep-alive requests, served from the cache too, each see a
   }
 });
 
+Deno.test("a listing read from memory changes with its folder, and follows symlinks afresh", async () => {
+  await using fx = await fixture();
+  await using s = serve(Quiet, { directory: fx.root });
+  const elsewhere = `${fx.root}/elsewhere`;
+  await Deno.writeTextFile(elsewhere, "x");
+  await Deno.symlink(elsewhere, `${fx.dir}/link`);
+  await Deno.writeTextFile(`${fx.dir}/old.txt`, "x");
+  // Folders are kept once their ctime, which cannot be set back, is 2 s old.
+  const { ctime } = await Deno.stat(fx.dir);
+  const age = Date.now() - ctime!.getTime();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_100 - age)));
+  const list = async () => {
+    const response = await request(s.port, "/tmp/");
+    assert.equal(response.status, 200);
+    return new TextDecoder().decode(response.body);
+  };
+  const first = await list();
+  assert.ok(first.includes('href="old.txt"') && first.includes('href="link"'));
+  assert.equal(await list(), first); // now from memory
+  // A symlink's target is not part of the folder: it is looked at each time.
+  await Deno.remove(elsewhere);
+  await Deno.mkdir(elsewhere);
+  assert.ok((await list()).includes('href="link/">link@</a>'));
+  await Deno.writeTextFile(`${fx.dir}/new.txt`, "x");
+  assert.ok((await list()).includes('href="new.txt"'));
+  await Deno.rename(`${fx.dir}/old.txt`, `${fx.dir}/renamed.txt`);
+  const renamed = await list();
+  assert.ok(!renamed.includes("old.txt") && renamed.includes("renamed.txt"));
+  await Deno.remove(`${fx.dir}/renamed.txt`);
+  await Deno.mkdir(`${fx.dir}/renamed.txt`);
+  assert.ok((await list()).includes('href="renamed.txt/"'));
+});
+
 Deno.test("concurrent listings: each sees a file added before it was sent, and its own page", async () => {
   await using fx = await fixture();
   class KeepAlive extends Quiet {
