@@ -34,6 +34,7 @@ import { cgiArguments, cgiEnvironment } from "./cgi_env.ts";
 import { splitCGIPath } from "./cgi_path.ts";
 import { exitCode, killScript, spawnScript, Watchdog } from "./cgi_process.ts";
 import { type ScriptHead, ScriptHeadParser } from "./cgi_response.ts";
+import { PipeReader } from "../http/pipe.ts";
 import { BodySpool, SPOOL_MEMORY_LIMIT } from "./cgi_spool.ts";
 import { unquote } from "./paths.ts";
 import { type HeadBody, SimpleHTTPRequestHandler } from "./simple.ts";
@@ -321,8 +322,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     repr: string,
     spool: BodySpool | null,
   ): Promise<void> {
-    const stdout = child.stdout.getReader();
-    const stderr = child.stderr.getReader();
+    const stdout = new PipeReader(child.stdout);
+    const stderr = new PipeReader(child.stderr);
     const run = { killed: false };
     const stop = () => {
       run.killed = true;
@@ -357,6 +358,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     await fed;
     const status = await child.status;
     await logged;
+    // Both reads have ended: the buffers can serve other scripts.
+    stdout.release();
+    stderr.release();
     watchdog.stop();
     const code = exitCode(status);
     if (code !== 0) this.logError("CGI script exit code %d", code);
@@ -410,15 +414,15 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Logs the script's stderr, one log line per line it writes. */
   async #logStderr(
-    stderr: ReadableStreamDefaultReader<Uint8Array>,
+    stderr: PipeReader,
     watchdog: Watchdog,
   ): Promise<void> {
     const decoder = new TextDecoder();
     let line = "";
     try {
       for (;;) {
-        const { value, done } = await stderr.read();
-        if (done) break;
+        const value = await stderr.read();
+        if (value === null) break;
         watchdog.touch();
         const lines = (line + decoder.decode(value, { stream: true }))
           .split("\n");
@@ -443,7 +447,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * not ended as a complete body.
    */
   async #sendOutput(
-    stdout: ReadableStreamDefaultReader<Uint8Array>,
+    stdout: PipeReader,
     watchdog: Watchdog,
     run: { killed: boolean },
   ): Promise<void> {
@@ -452,8 +456,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     let remaining = 0;
     let excess = 0;
     for (;;) {
-      const { value, done } = await stdout.read();
-      if (done) break;
+      const value = await stdout.read();
+      if (value === null) break;
       watchdog.touch();
       let bytes: Uint8Array = value;
       if (framing === null) {
