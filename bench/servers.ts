@@ -320,10 +320,10 @@ export const SERVERS: readonly ServerSpec[] = [
   oursCli("ours-threading-1.1", 18109, "HTTP/1.1"),
   // The V8 flag of `deno task start` and the compiled binaries.
   oursCli(
-    "ours-semi4-1.1",
+    "ours-semi2-1.1",
     18110,
     "HTTP/1.1",
-    "--max-semi-space-size=4",
+    "--max-semi-space-size=2",
   ),
 ];
 
