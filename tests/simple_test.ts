@@ -567,34 +567,46 @@ Deno.test("concurrent keep-alive requests, served from the cache too, each see a
 Deno.test("a listing read from memory changes with its folder, and follows symlinks afresh", async () => {
   await using fx = await fixture();
   await using s = serve(Quiet, { directory: fx.root });
+  // plain/ has no symlink: its whole page may be kept. links/ has one, whose
+  // target may change without the folder changing.
+  const plain = `${fx.dir}/plain`;
+  const links = `${fx.dir}/links`;
   const elsewhere = `${fx.root}/elsewhere`;
+  await Deno.mkdir(plain);
+  await Deno.mkdir(links);
+  await Deno.writeTextFile(`${plain}/old.txt`, "x");
   await Deno.writeTextFile(elsewhere, "x");
-  await Deno.symlink(elsewhere, `${fx.dir}/link`);
-  await Deno.writeTextFile(`${fx.dir}/old.txt`, "x");
-  // Folders are kept once their ctime, which cannot be set back, is 2 s old.
-  const { ctime } = await Deno.stat(fx.dir);
-  const age = Date.now() - ctime!.getTime();
+  await Deno.symlink(elsewhere, `${links}/link`);
+  // Folders are kept once changed (mtime and ctime, which cannot be set back)
+  // 2 s ago.
+  const changed = await Promise.all([plain, links].map(async (dir) => {
+    const { mtime, ctime } = await Deno.stat(dir);
+    return Math.max(mtime!.getTime(), ctime!.getTime());
+  }));
+  const age = Date.now() - Math.max(...changed);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2_100 - age)));
-  const list = async () => {
-    const response = await request(s.port, "/tmp/");
+  const list = async (target: string) => {
+    const response = await request(s.port, target);
     assert.equal(response.status, 200);
     return new TextDecoder().decode(response.body);
   };
-  const first = await list();
-  assert.ok(first.includes('href="old.txt"') && first.includes('href="link"'));
-  assert.equal(await list(), first); // now from memory
-  // A symlink's target is not part of the folder: it is looked at each time.
+  const first = await list("/tmp/plain/");
+  assert.ok(first.includes('href="old.txt"'));
+  assert.equal(await list("/tmp/plain/"), first); // now from memory
+  await Deno.writeTextFile(`${plain}/new.txt`, "x");
+  assert.ok((await list("/tmp/plain/")).includes('href="new.txt"'));
+  await Deno.rename(`${plain}/old.txt`, `${plain}/renamed.txt`);
+  const renamed = await list("/tmp/plain/");
+  assert.ok(!renamed.includes("old.txt") && renamed.includes("renamed.txt"));
+  await Deno.remove(`${plain}/renamed.txt`);
+  await Deno.mkdir(`${plain}/renamed.txt`);
+  assert.ok((await list("/tmp/plain/")).includes('href="renamed.txt/"'));
+  // A symlink's target is not part of its folder: it is looked at each time.
+  assert.ok((await list("/tmp/links/")).includes('href="link">link@</a>'));
+  assert.ok((await list("/tmp/links/")).includes('href="link">link@</a>'));
   await Deno.remove(elsewhere);
   await Deno.mkdir(elsewhere);
-  assert.ok((await list()).includes('href="link/">link@</a>'));
-  await Deno.writeTextFile(`${fx.dir}/new.txt`, "x");
-  assert.ok((await list()).includes('href="new.txt"'));
-  await Deno.rename(`${fx.dir}/old.txt`, `${fx.dir}/renamed.txt`);
-  const renamed = await list();
-  assert.ok(!renamed.includes("old.txt") && renamed.includes("renamed.txt"));
-  await Deno.remove(`${fx.dir}/renamed.txt`);
-  await Deno.mkdir(`${fx.dir}/renamed.txt`);
-  assert.ok((await list()).includes('href="renamed.txt/"'));
+  assert.ok((await list("/tmp/links/")).includes('href="link/">link@</a>'));
 });
 
 Deno.test("concurrent listings: each sees a file added before it was sent, and its own page", async () => {
