@@ -725,6 +725,26 @@ Deno.test("CGI: keep-alive carries several CGI requests on one connection", () =
     assert.ok(await client.closed());
   }, Handler11));
 
+Deno.test("CGI: without a body the script reads an empty stdin; with one, the body", () =>
+  withServer(async (port) => {
+    using client = await RawClient.connect(port);
+    // No Content-Length, a body, then Content-Length: 0.
+    for (const body of [undefined, "ping", ""]) {
+      await client.send(head("/cgi-bin/echo.sh", { body }) + (body ?? ""));
+      const response = await client.readResponse();
+      assert.equal(response.status, 200);
+      assert.equal(response.text, body ?? "");
+    }
+    // A chunked body, even an empty one, is fed as well.
+    await client.send(
+      head("/cgi-bin/echo.sh", {
+        method: "POST",
+        headers: [["Transfer-Encoding", "chunked"]],
+      }) + "0\r\n\r\n",
+    );
+    assert.equal((await client.readResponse()).text, "");
+  }, Handler11));
+
 Deno.test("CGI: an HTTP/1.0 keep-alive request gets a close-delimited body", () =>
   withServer(async (port) => {
     using client = await RawClient.connect(port);
