@@ -73,12 +73,16 @@ export class Roster<T> {
     this.#size--;
   }
 
-  /** The members, newest first; any may be deleted during the walk. */
+  /**
+   * The members when the walk began, newest first, less any deleted during
+   * the walk (a deleted link keeps no pointer on, so the walk starts from a
+   * copy of the list).
+   */
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let link = this.#head; link !== null;) {
-      const next = link.next;
-      yield link.value;
-      link = next;
+    const links: Link<T>[] = [];
+    for (let link = this.#head; link !== null; link = link.next) {
+      links.push(link);
     }
+    for (const link of links) if (link.roster === this) yield link.value;
   }
 }

@@ -50,15 +50,17 @@ Deno.test("a value added twice is two members", () => {
   assert.deepEqual([...roster], ["x"]);
 });
 
-Deno.test("members may leave during a walk, the current one included", () => {
+Deno.test("members may leave during a walk: the current one, the next, any", () => {
   const roster = new Roster<number>();
-  const entries = [1, 2, 3, 4, 5].map((n) => roster.add(n));
+  const entries = [1, 2, 3, 4, 5, 6].map((n) => roster.add(n));
   const seen: number[] = [];
   for (const n of roster) {
     seen.push(n);
     roster.delete(entries[n - 1]); // the current member
-    if (n === 4) roster.delete(entries[1]); // one not reached yet (2)
+    if (n === 6) roster.delete(entries[4]); // the next one (5)
+    if (n === 4) roster.delete(entries[1]); // one further on (2)
+    if (n === 3) roster.add(7); // joins after the walk began: not visited
   }
-  assert.deepEqual(seen, [5, 4, 3, 1]);
-  assert.equal(roster.size, 0);
+  assert.deepEqual(seen, [6, 4, 3, 1]);
+  assert.deepEqual([...roster], [7]);
 });
