@@ -51,7 +51,7 @@ export function guessType(
   if (Object.hasOwn(extensionsMap, ext)) return extensionsMap[ext];
   const lower = ext.toLowerCase();
   if (Object.hasOwn(extensionsMap, lower)) return extensionsMap[lower];
-  // mime.types has no prototype, so any name is a plain lookup.
+  // mime keeps its table in a Map: any name, "__proto__" too, is a lookup.
   return mime.getType(lower.slice(1)) ?? "application/octet-stream";
 }
 

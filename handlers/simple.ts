@@ -137,9 +137,9 @@ const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
 });
 
 /**
- * Python's listing pages of folders without symlinks, by everything a page
- * depends on (the key of {@link LISTINGS}), while the folder's `stat` is
- * unchanged: 8 MiB at most. With a 2 MiB semi-space (`deno task start`),
+ * Python's listing pages of folders without symlinks, asked for without a
+ * query, by everything a page depends on (the key of {@link LISTINGS}),
+ * while the folder's `stat` is unchanged: 8 MiB at most. With a 2 MiB semi-space (`deno task start`),
  * what rendering 2,000 entries allocates outlived two young collections and
  * was promoted: 15-17 full collections in 6 s of listing load.
  */
@@ -609,8 +609,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       inputs.footer,
     );
     // Without symlinks, whose targets may change apart from the folder,
-    // Python's page depends on the folder alone.
-    if (format === "python" && !followed) {
+    // Python's page depends on the folder alone. Not with a query, which the
+    // page shows: a client could fill the cache with one page per query.
+    if (format === "python" && !followed && !inputs.requestPath.includes("?")) {
       PAGES.keep(key, folder, page, page.body.length);
     }
     return page;

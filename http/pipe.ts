@@ -40,8 +40,8 @@ export class PipeReader {
 
   /**
    * The next chunk, or null at the end of the stream (or once cancelled).
-   * The chunk is a view of the reader's buffer: it is overwritten by the
-   * next read, so use or copy it before.
+   * The chunk is a view of the reader's buffer, which the next read takes
+   * over (the view then reads as empty): use or copy it before.
    */
   async read(): Promise<Uint8Array | null> {
     const { value, done } = await this.#reader.read(this.#buf);

@@ -575,6 +575,7 @@ Deno.test("a listing read from memory changes with its folder, and follows symli
   await Deno.mkdir(plain);
   await Deno.mkdir(links);
   await Deno.writeTextFile(`${plain}/old.txt`, "x");
+  await Deno.writeTextFile(`${plain}/.dot`, "x");
   await Deno.writeTextFile(elsewhere, "x");
   await Deno.symlink(elsewhere, `${links}/link`);
   // Folders are kept once changed (mtime and ctime, which cannot be set back)
@@ -593,6 +594,25 @@ Deno.test("a listing read from memory changes with its folder, and follows symli
   const first = await list("/tmp/plain/");
   assert.ok(first.includes('href="old.txt"'));
   assert.equal(await list("/tmp/plain/"), first); // now from memory
+  // Each page keeps what it depends on: the request target it shows, and
+  // the handler's dotfile and upload settings.
+  assert.ok((await list("/tmp/plain/?q=1")).includes("for /tmp/plain/?q=1<"));
+  class NoHidden extends Quiet {
+    override showHidden = false;
+  }
+  class Uploads extends Quiet {
+    override upload = true;
+  }
+  await using hiding = serve(NoHidden, { directory: fx.root });
+  await using uploads = serve(Uploads, { directory: fx.root });
+  for (let i = 0; i < 2; i++) {
+    const page = async (port: number) =>
+      new TextDecoder().decode((await request(port, "/tmp/plain/")).body);
+    assert.ok((await page(s.port)).includes('href=".dot"'));
+    assert.ok(!(await page(hiding.port)).includes(".dot"));
+    assert.ok((await page(uploads.port)).includes("<form"));
+    assert.ok(!(await page(s.port)).includes("<form"));
+  }
   await Deno.writeTextFile(`${plain}/new.txt`, "x");
   assert.ok((await list("/tmp/plain/")).includes('href="new.txt"'));
   await Deno.rename(`${plain}/old.txt`, `${plain}/renamed.txt`);
