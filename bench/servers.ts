@@ -318,12 +318,12 @@ export const SERVERS: readonly ServerSpec[] = [
   oursSingle("ours-single-1.1", 18107, "HTTP/1.1"),
   oursCli("ours-threading-1.0", 18108, "HTTP/1.0"),
   oursCli("ours-threading-1.1", 18109, "HTTP/1.1"),
-  // The V8 flag of `deno task start` and the compiled binaries.
+  // The V8 flags of `deno task start` and the compiled binaries.
   oursCli(
-    "ours-semi2-1.1",
+    "ours-start-1.1",
     18110,
     "HTTP/1.1",
-    "--max-semi-space-size=2",
+    "--max-semi-space-size=2,--memory-saver-mode",
   ),
 ];
 
