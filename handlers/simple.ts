@@ -139,9 +139,10 @@ const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
 /**
  * Python's listing pages of folders without symlinks, asked for without a
  * query, by everything a page depends on (the key of {@link LISTINGS}),
- * while the folder's `stat` is unchanged: 8 MiB at most. With a 2 MiB semi-space (`deno task start`),
- * what rendering 2,000 entries allocates outlived two young collections and
- * was promoted: 15-17 full collections in 6 s of listing load.
+ * while the folder's `stat` is unchanged: 8 MiB at most. With the 2 MiB
+ * semi-space of `deno task start`, what rendering 2,000 entries allocates
+ * outlived two young collections and was promoted: 15-17 full collections in
+ * 6 s of listing load.
  */
 const PAGES = new StatCache<ListingPage>({ maxTotalBytes: 8 * 1024 * 1024 });
 
