@@ -427,7 +427,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     // RFC 9110 §14.2: ranges of GET only; a compressed body is never cut.
     const range = this.command === "GET" && encoding === null
-      ? this.headers.get("range")
+      ? this.header("range")
       : null;
     if (range !== null) {
       const partial = await this.#sendRange(range, body, ctype, etag, mtime);
@@ -460,7 +460,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     etag: string,
     mtime: number | undefined,
   ): Promise<HeadBody | undefined> {
-    const ifRange = this.headers.get("if-range");
+    const ifRange = this.header("if-range");
     if (ifRange !== null && !ifRangeHolds(ifRange, etag, mtime)) return;
     const size = body.length;
     const ranges = parseRange(header, size);
@@ -537,9 +537,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     info: Deno.FileInfo,
     ctype: string,
   ): Encoding | null {
-    const headers = this.headers;
-    const accept = headers.get("accept-encoding");
-    if (accept === null || (this.command === "GET" && headers.has("range"))) {
+    const accept = this.header("accept-encoding");
+    if (
+      accept === null ||
+      (this.command === "GET" && this.header("range") !== null)
+    ) {
       return null;
     }
     return chooseEncoding(
@@ -639,7 +641,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async listDirectory(path: string): Promise<Uint8Array> {
     if (!this.listing) throw notFound();
-    const format = listingFormat(this.path, this.headers.get("accept"), this);
+    const format = listingFormat(this.path, this.header("accept"), this);
     // Everything the page depends on, and its key: the served folder too,
     // which decides which symlinks a folder-only read grant may follow.
     const inputs: ListingInputs = {
@@ -704,10 +706,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * its own zone (Python ignores a date not in GMT).
    */
   #notModified(etag: string, mtime: number | undefined): boolean {
-    const headers = this.headers;
     return notModified(
-      headers.get("if-none-match"),
-      headers.get("if-modified-since"),
+      this.header("if-none-match"),
+      this.header("if-modified-since"),
       etag,
       mtime,
     );

@@ -667,3 +667,31 @@ function assertIncludes(text: string, part: string): void {
     `${JSON.stringify(part)} not in ${JSON.stringify(text)}`,
   );
 }
+
+Deno.test("header() reads the parsed fields as headers.get does, before and after headers is built", async () => {
+  const seen: (string | null)[][] = [];
+  class Lookup extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    do_GET() {
+      const names = ["x-twice", "host", "x-empty", "missing", "x-twice-"];
+      seen.push(names.map((name) => this.header(name)));
+      // A handler may change the Headers; header() then reads them.
+      this.headers.set("x-twice", "changed");
+      seen.push(names.map((name) => this.header(name)));
+      seen.push(names.map((name) => this.headers.get(name)));
+      this.sendResponse(204);
+      this.endHeaders();
+    }
+  }
+  await using s = serve(Lookup);
+  await exchange(
+    s.port,
+    "GET / HTTP/1.0\r\nX-Twice: one\r\nHOST: h\r\nx-twice:  two \r\n" +
+      "X-Empty:\r\n\r\n",
+  );
+  assert.deepEqual(seen, [
+    ["one, two", "h", "", null, null],
+    ["changed", "h", "", null, null],
+    ["changed", "h", "", null, null],
+  ]);
+});
