@@ -21,6 +21,26 @@ Deno.test("the weak ETag is size and mtime in ms, in hex", () => {
   assert.notEqual(weakETag(30, MTIME + 1), ETAG);
 });
 
+Deno.test("the ETag's hex is toString(16) on each side of 24 and 31 bits", () => {
+  const values = [
+    0,
+    0xffffff,
+    0x1000000,
+    0x1000001,
+    2 ** 31,
+    0x1000000 * 0xabc, // a low half of zeros
+    MTIME,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 60, // past the safe integers
+    -1,
+    -MTIME, // before 1970
+    1.5,
+  ];
+  for (const n of values) {
+    assert.equal(weakETag(n, n), `W/"${n.toString(16)}-${n.toString(16)}"`);
+  }
+});
+
 /** [If-None-Match, If-Modified-Since, 304?, why] for the file above. */
 const NOT_MODIFIED: [string | null, string | null, boolean, string][] = [
   [null, null, false, "no validators"],
