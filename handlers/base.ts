@@ -25,6 +25,7 @@ import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../http/deadline.ts";
 import { HttpError } from "../http/errors.ts";
+import { writeLog } from "../http/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../http/conn.ts";
 import { BufferedReader } from "../http/reader.ts";
@@ -131,8 +132,6 @@ const DISCARD_LIMIT = 64 * 1024;
 const CR = 0x0d;
 
 const encoder = new TextEncoder();
-/** Where {@link BaseHTTPRequestHandler.logMessage} encodes a line. */
-const LOG_BUFFER = new Uint8Array(4096);
 
 /**
  * Handles the requests of one connection, as Python's
@@ -467,20 +466,14 @@ export class BaseHTTPRequestHandler {
   /**
    * Writes `format % args` to stderr after the client address and time, with
    * control characters escaped as `\xNN` so a client cannot forge log lines.
+   * The lines of one event-loop turn are written together at its end (see
+   * `http/logbuffer.ts`).
    */
   logMessage(format: string, ...args: unknown[]): void {
     const line = `${this.addressString()} - - [${this.logDateTimeString()}] ${
       escapeControl(pyFormat(format, args))
     }\n`;
-    // One write per line, encoded into a reused buffer when it fits.
-    const bytes = line.length * 3 <= LOG_BUFFER.length
-      ? LOG_BUFFER.subarray(0, encoder.encodeInto(line, LOG_BUFFER).written)
-      : encoder.encode(line);
-    try {
-      Deno.stderr.writeSync(bytes);
-    } catch {
-      // A closed stderr must not take the server down.
-    }
+    writeLog(line);
   }
 
   /** The `Server` header value: `serverVersion sysVersion`. */

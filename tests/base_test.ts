@@ -2,7 +2,13 @@
 // RequestHandlerLoggingTestCase and BaseHTTPRequestHandlerTestCase, ported.
 import assert from "node:assert/strict";
 import { BaseHTTPRequestHandler, HttpError, HTTPServer } from "../mod.ts";
-import { captureLogs, exchange, RawClient, serve } from "./helpers.ts";
+import {
+  captureLogs,
+  captureStderr,
+  exchange,
+  RawClient,
+  serve,
+} from "./helpers.ts";
 
 const HOST = "Host: t\r\n";
 
@@ -269,18 +275,10 @@ Deno.test("an error logs its code and message, then the request", async () => {
 });
 
 Deno.test("logMessage writes address, date and an escaped message to stderr", async () => {
-  const written: string[] = [];
-  const original = Deno.stderr.writeSync;
-  Deno.stderr.writeSync = (p: Uint8Array) => {
-    written.push(new TextDecoder().decode(p));
-    return p.length;
-  };
-  try {
+  const written = await captureStderr(async () => {
     await using s = serve(LoggingHandler);
     await exchange(s.port, `ERROR /\x9bbar HTTP/1.1\r\n${HOST}\r\n`);
-  } finally {
-    Deno.stderr.writeSync = original;
-  }
+  });
   assert.deepEqual(written.length, 2);
   assert.match(
     written[0],
@@ -289,14 +287,8 @@ Deno.test("logMessage writes address, date and an escaped message to stderr", as
   assertIncludes(written[1], '"ERROR /\\x9bbar HTTP/1.1" 404 -\n');
 });
 
-Deno.test("log lines escape control characters and backslashes as Python 3.12 does", () => {
-  const lines: string[] = [];
-  const original = Deno.stderr.writeSync;
-  Deno.stderr.writeSync = (p: Uint8Array) => {
-    lines.push(new TextDecoder().decode(p));
-    return p.length;
-  };
-  try {
+Deno.test("log lines escape control characters and backslashes as Python 3.12 does", async () => {
+  const lines = await captureStderr(() => {
     const handler = Object.create(
       BaseHTTPRequestHandler.prototype,
     ) as BaseHTTPRequestHandler;
@@ -308,9 +300,9 @@ Deno.test("log lines escape control characters and backslashes as Python 3.12 do
     handler.logMessage("/spam %s.", "a");
     handler.logMessage("/spam %s.", "\x1b\x7f\x9f\xa0beans");
     handler.logMessage('"GET /foo\\b"ar\x07 HTTP/1.0"');
-  } finally {
-    Deno.stderr.writeSync = original;
-  }
+    return Promise.resolve();
+  });
+  assert.equal(lines.length, 5);
   assert.ok(!lines.join("").includes("\x1b"));
   assert.ok(!lines.join("").includes("\x00"));
   assertIncludes(lines[0], "/foo");

@@ -362,21 +362,21 @@ const LOG_FORGERIES = [
 ];
 
 for (const line of LOG_FORGERIES) {
-  Deno.test(`logs: ${JSON.stringify(line)} is logged escaped, one line per write`, async () => {
-    const writes = await captureStderr(async () => {
+  Deno.test(`logs: ${JSON.stringify(line)} is logged escaped, as whole log lines`, async () => {
+    const lines = await captureStderr(async () => {
       await using s = serve(Echo);
       await exchange(s.port, `${line}\r\n\r\n`);
     });
-    assert.ok(writes.length >= 1);
-    for (const write of writes) {
-      assert.ok(write.endsWith("\n"), JSON.stringify(write));
-      assert.match(write.slice(0, -1), LOG_LINE);
+    assert.ok(lines.length >= 1);
+    for (const logged of lines) {
+      assert.ok(logged.endsWith("\n"), JSON.stringify(logged));
+      assert.match(logged.slice(0, -1), LOG_LINE);
     }
   });
 }
 
 Deno.test("logs: a header cannot continue onto a forged line (obs-fold is 400)", async () => {
-  const writes = await captureStderr(async () => {
+  const lines = await captureStderr(async () => {
     await using s = serve(Echo);
     const response = await exchange(
       s.port,
@@ -384,7 +384,7 @@ Deno.test("logs: a header cannot continue onto a forged line (obs-fold is 400)",
     );
     assert.match(response, /^HTTP\/1\.1 400 /);
   });
-  assert.ok(!writes.some((write) => write.includes("/admin")), `${writes}`);
+  assert.ok(!lines.some((line) => line.includes("/admin")), `${lines}`);
 });
 
 Deno.test({

@@ -12,6 +12,7 @@ import {
   ThreadingHTTPServer,
 } from "../mod.ts";
 import { pyFormat } from "../http/pyformat.ts";
+import { flushLog } from "../http/logbuffer.ts";
 
 const decoder = new TextDecoder();
 
@@ -276,8 +277,9 @@ export const LOG_LINE =
   /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] ([^\x00-\x1f\x7f-\x9f]+)$/;
 
 /**
- * Runs `fn` with `Deno.stderr.writeSync` captured (where log lines go, one
- * write each) and resolves to the writes, decoded.
+ * Runs `fn` with `Deno.stderr.writeSync` captured (where log lines go, a
+ * batch per event-loop turn) and resolves to the lines written, each with
+ * its LF (a last one without LF is a fragment: no whole line).
  */
 export async function captureStderr(
   fn: () => Promise<void>,
@@ -291,9 +293,10 @@ export async function captureStderr(
   try {
     await fn();
   } finally {
+    flushLog();
     Deno.stderr.writeSync = writeSync;
   }
-  return writes;
+  return writes.join("").split(/(?<=\n)/).filter((line) => line !== "");
 }
 
 /** Collects log lines instead of writing them to stderr. */

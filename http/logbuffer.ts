@@ -1,0 +1,64 @@
+/**
+ * Log lines for stderr, written together once per event-loop turn: one
+ * `write` for the requests answered in a turn (about 45 under keep-alive
+ * load) instead of one each, which took a tenth of the server's CPU.
+ *
+ * The lines wait in a microtask queued behind the work of the turn, so they
+ * are written before the event loop sends any response of that turn: as in
+ * Python, a client that has a response finds its line on stderr. They are
+ * written at once past 64 KiB, and when the process ends by `Deno.exit` or
+ * an uncaught error. Writing to stderr directly (as `console.error` does)
+ * would overtake lines still waiting: call {@link flushLog} first.
+ *
+ * @module
+ */
+
+/** Waiting text past this many characters is written at once. */
+const MAX_PENDING = 64 * 1024;
+
+const encoder = new TextEncoder();
+/** Reused for writes that surely fit (UTF-8: 3 bytes a character at most). */
+const BUFFER = new Uint8Array(16 * 1024);
+
+let pending = "";
+let exitHooked = false;
+
+/**
+ * Queues `text` (whole lines, each ending in LF) for stderr, to be written
+ * with the others of this event-loop turn, before its responses are sent.
+ *
+ * @param text the lines to write
+ */
+export function writeLog(text: string): void {
+  if (pending === "") {
+    queueMicrotask(flushLog);
+    if (!exitHooked) hookExit();
+  }
+  pending += text;
+  if (pending.length > MAX_PENDING) flushLog();
+}
+
+/** Writes the lines waiting, if any, now. */
+export function flushLog(): void {
+  if (pending === "") return;
+  const text = pending;
+  pending = "";
+  const bytes = text.length * 3 <= BUFFER.length
+    ? BUFFER.subarray(0, encoder.encodeInto(text, BUFFER).written)
+    : encoder.encode(text);
+  try {
+    for (let sent = 0; sent < bytes.length;) {
+      sent += Deno.stderr.writeSync(bytes.subarray(sent));
+    }
+  } catch {
+    // A closed stderr must not take the server down.
+  }
+}
+
+/** Writes what waits before the process ends (none of these prevents it). */
+function hookExit(): void {
+  exitHooked = true;
+  for (const event of ["unload", "error", "unhandledrejection"]) {
+    globalThis.addEventListener(event, flushLog);
+  }
+}
