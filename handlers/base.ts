@@ -271,19 +271,21 @@ export class BaseHTTPRequestHandler {
 
   /**
    * One request header's value, as `headers.get(name)` gives it (repeated
-   * fields joined with `, `), or null. Until {@link headers} is first used
-   * it reads the parsed fields directly: building a `Headers` costs about
-   * 3% of a small file's request, and the file handler looks up its
+   * fields joined with `, `), or null; a name that is not a valid field name
+   * is null here where `headers.get` throws. Until {@link headers} is first
+   * used it reads the parsed fields directly: building a `Headers` costs
+   * about 3% of a small file's request, and the file handler looks up its
    * validators on every one.
    *
-   * @param name the field name in lower case
+   * @param name the field name, in any case
    */
   header(name: string): string | null {
     if (this.#headers !== null) return this.#headers.get(name);
     const raw = this.#head?.rawHeaders ?? [];
+    const lower = name.toLowerCase();
     let value: string | null = null;
     for (let i = 0; i < raw.length; i += 2) {
-      if (equalsLowerCase(raw[i], name)) {
+      if (equalsLowerCase(raw[i], lower)) {
         value = value === null ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
       }
     }
