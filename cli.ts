@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
+import { printError } from "./http/logbuffer.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -612,7 +613,7 @@ async function serveUntilSignal(
     if (signal === "SIGINT") {
       console.log("\nKeyboard interrupt received, exiting.");
     }
-    server.shutdown().catch((error) => console.error(error));
+    server.shutdown().catch(printError);
   };
   const listeners = signals.map((signal) =>
     [signal, onSignal(signal)] as const

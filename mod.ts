@@ -78,6 +78,7 @@ export {
   SimpleHTTPRequestHandler,
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
+export { flushLog } from "./http/logbuffer.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

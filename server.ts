@@ -25,7 +25,7 @@
 import { DeadlineWatch } from "./http/deadline.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { closeQuietly, isConnectionError } from "./http/conn.ts";
-import { flushLog } from "./http/logbuffer.ts";
+import { printError } from "./http/logbuffer.ts";
 import { Roster } from "./http/roster.ts";
 
 /** An open connection, and its handling, which settles once it is closed. */
@@ -297,7 +297,7 @@ export class HTTPServer {
     const detail = error instanceof Error
       ? error.stack ?? String(error)
       : String(error);
-    report(
+    printError(
       `${line}\nException occurred during processing of request from ${
         formatAddress(clientAddress)
       }\n${detail}\n${line}`,
@@ -346,7 +346,7 @@ export class HTTPServer {
         if (this.#shuttingDown || error instanceof Deno.errors.BadResource) {
           break;
         }
-        report(`accept failed: ${(error as Error).message}`);
+        printError(`accept failed: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
@@ -405,7 +405,7 @@ export class ThreadingHTTPServer extends HTTPServer {
     const max = this.options.maxConnections;
     const full = this.connectionCount >= max;
     if (full && !this.#full) {
-      report(
+      printError(
         `${max} connections open (maxConnections): accepting waits until one closes`,
       );
     }
@@ -425,13 +425,4 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
 /** `('127.0.0.1', 8000)`, as Python prints a client address. */
 function formatAddress(address: Deno.NetAddr): string {
   return `('${address.hostname}', ${address.port})`;
-}
-
-/**
- * Writes `message` to stderr as `console.error` does, after the log lines
- * still waiting, so that they keep their order.
- */
-function report(message: string): void {
-  flushLog();
-  console.error(message);
 }

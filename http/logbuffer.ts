@@ -6,14 +6,20 @@
  * The lines wait in a microtask queued behind the work of the turn, so they
  * are written before the event loop sends any response of that turn: as in
  * Python, a client that has a response finds its line on stderr. They are
- * written at once past 64 KiB, and when the process ends by `Deno.exit` or
- * an uncaught error. Writing to stderr directly (as `console.error` does)
- * would overtake lines still waiting: call {@link flushLog} first.
+ * written at once past 64 Ki characters, and when the process ends by
+ * `Deno.exit` or an uncaught error. Writing to stderr directly (as
+ * `console.error` does) would overtake lines still waiting: call
+ * {@link flushLog} first.
+ *
+ * Each isolate (each worker) has its own lines: a batch past 4 KiB is not
+ * one atomic write on a pipe, so the lines of two workers sharing stderr
+ * may interleave. A stderr that fails (closed, full disk) drops the batch,
+ * as it dropped each line before.
  *
  * @module
  */
 
-/** Waiting text past this many characters is written at once. */
+/** Waiting text past this many UTF-16 characters is written at once. */
 const MAX_PENDING = 64 * 1024;
 
 const encoder = new TextEncoder();
@@ -38,7 +44,23 @@ export function writeLog(text: string): void {
   if (pending.length > MAX_PENDING) flushLog();
 }
 
-/** Writes the lines waiting, if any, now. */
+/**
+ * Writes the log lines waiting, if any, now: call it before writing to
+ * stderr yourself (an overridden `handleError`, `console.error`), so that
+ * your output comes after the lines logged before it.
+ *
+ * @example
+ * ```ts
+ * import { flushLog, ThreadingHTTPServer } from "../mod.ts";
+ *
+ * class Quiet extends ThreadingHTTPServer {
+ *   override handleError(_r: Deno.Conn, _a: Deno.NetAddr, error: unknown) {
+ *     flushLog();
+ *     console.error(`failed: ${error}`);
+ *   }
+ * }
+ * ```
+ */
 export function flushLog(): void {
   if (pending === "") return;
   const text = pending;
@@ -53,6 +75,17 @@ export function flushLog(): void {
   } catch {
     // A closed stderr must not take the server down.
   }
+}
+
+/**
+ * `console.error(...data)` after the log lines waiting, so that they keep
+ * their order.
+ *
+ * @param data what to print, as `console.error` takes it
+ */
+export function printError(...data: unknown[]): void {
+  flushLog();
+  console.error(...data);
 }
 
 /** Writes what waits before the process ends (none of these prevents it). */

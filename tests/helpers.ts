@@ -277,26 +277,42 @@ export const LOG_LINE =
   /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] ([^\x00-\x1f\x7f-\x9f]+)$/;
 
 /**
- * Runs `fn` with `Deno.stderr.writeSync` captured (where log lines go, a
- * batch per event-loop turn) and resolves to the lines written, each with
- * its LF (a last one without LF is a fragment: no whole line).
+ * Runs `fn` with `Deno.stderr.writeSync` captured, then writes the log lines
+ * still waiting; resolves to each write's bytes as a string of one character
+ * per byte (so that a split UTF-8 sequence shows). `limit` caps how many
+ * bytes one write takes.
  */
-export async function captureStderr(
-  fn: () => Promise<void>,
+export async function recordStderr(
+  fn: (writes: string[]) => void | Promise<void>,
+  limit = Infinity,
 ): Promise<string[]> {
   const writes: string[] = [];
   const writeSync = Deno.stderr.writeSync;
   Deno.stderr.writeSync = (p: Uint8Array) => {
-    writes.push(decoder.decode(p));
-    return p.length;
+    const n = Math.min(p.length, limit);
+    writes.push(String.fromCharCode(...p.subarray(0, n)));
+    return n;
   };
   try {
-    await fn();
+    await fn(writes);
   } finally {
     flushLog();
     Deno.stderr.writeSync = writeSync;
   }
-  return writes.join("").split(/(?<=\n)/).filter((line) => line !== "");
+  return writes;
+}
+
+/**
+ * Runs `fn` with stderr captured (where log lines go, a batch per event-loop
+ * turn) and resolves to the lines written, decoded, each with its LF (a last
+ * one without LF is a fragment: no whole line).
+ */
+export async function captureStderr(
+  fn: () => void | Promise<void>,
+): Promise<string[]> {
+  const bytes = (await recordStderr(fn)).join("");
+  const text = decoder.decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+  return text.split(/(?<=\n)/).filter((line) => line !== "");
 }
 
 /** Collects log lines instead of writing them to stderr. */

@@ -7,42 +7,17 @@
  */
 
 import assert from "node:assert/strict";
-import { BaseHTTPRequestHandler, HTTPServer } from "../mod.ts";
-import { flushLog, writeLog } from "../http/logbuffer.ts";
-import { exchange, RawClient, serve } from "./helpers.ts";
+import { BaseHTTPRequestHandler, flushLog, HTTPServer } from "../mod.ts";
+import { writeLog } from "../http/logbuffer.ts";
+import { exchange, RawClient, recordStderr, serve } from "./helpers.ts";
 
 const decoder = new TextDecoder();
-
-/**
- * Runs `fn` with stderr's writes recorded (each write's bytes, decoded), then
- * writes what still waits; `limit` caps how many bytes one write takes.
- */
-async function recordWrites(
-  fn: (writes: string[]) => Promise<void> | void,
-  limit = Infinity,
-): Promise<string[]> {
-  const writes: string[] = [];
-  const writeSync = Deno.stderr.writeSync;
-  Deno.stderr.writeSync = (p: Uint8Array) => {
-    const n = Math.min(p.length, limit);
-    // One character per byte, so that a split UTF-8 sequence shows.
-    writes.push(String.fromCharCode(...p.subarray(0, n)));
-    return n;
-  };
-  try {
-    await fn(writes);
-  } finally {
-    flushLog();
-    Deno.stderr.writeSync = writeSync;
-  }
-  return writes;
-}
 
 /** Resolves after the immediates queued so far (the log's flush among them). */
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 Deno.test("the lines of one turn leave in one write, in order, by its end", async () => {
-  const writes = await recordWrites(async (writes) => {
+  const writes = await recordStderr(async (writes) => {
     writeLog("one\n");
     writeLog("two\n");
     assert.deepEqual(writes, [], "nothing is written during the turn");
@@ -115,7 +90,7 @@ Deno.test({
 
 Deno.test("past 64 KiB waiting, the lines are written at once", async () => {
   const long = "x".repeat(40 * 1024) + "\n";
-  const writes = await recordWrites((writes) => {
+  const writes = await recordStderr((writes) => {
     writeLog(long);
     assert.deepEqual(writes, []);
     writeLog(long);
@@ -125,7 +100,7 @@ Deno.test("past 64 KiB waiting, the lines are written at once", async () => {
 });
 
 Deno.test("a write that takes part of the bytes is continued with the rest", async () => {
-  const writes = await recordWrites(() => writeLog("caf\u00e9 \u20ac\n"), 3);
+  const writes = await recordStderr(() => writeLog("caf\u00e9 \u20ac\n"), 3);
   // "café €\n" is 10 bytes in UTF-8: 3 + 3 + 3 + 1.
   assert.deepEqual(writes.map((w) => w.length), [3, 3, 3, 1]);
   const bytes = Uint8Array.from(writes.join(""), (c) => c.charCodeAt(0));
@@ -174,7 +149,7 @@ Deno.test("a handler's exception report comes after the lines it logged before",
   const consoleError = console.error;
   console.error = (message: string) => events.push(`console: ${message}`);
   try {
-    await recordWrites(async (writes) => {
+    await recordStderr(async (writes) => {
       // Each log write becomes an event as it happens.
       writes.push = (...items: string[]) =>
         events.push(...items.map((w) => `log: ${w}`));
