@@ -25,8 +25,11 @@ Deno.test("the lines of one turn leave in one write, in order, by its end", asyn
     assert.deepEqual(writes, ["one\ntwo\n"]);
     writeLog("three\n");
     await endOfTurn();
+    writeLog("four\n");
+    flushLog();
+    assert.deepEqual(writes.at(-1), "four\n", "flushLog writes at once");
   });
-  assert.deepEqual(writes, ["one\ntwo\n", "three\n"]);
+  assert.deepEqual(writes, ["one\ntwo\n", "three\n", "four\n"]);
 });
 
 const HELLO_SERVER = `
