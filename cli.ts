@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
-import { printError } from "./http/logbuffer.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { printError } from "./http/logbuffer.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
 
