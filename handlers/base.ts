@@ -282,10 +282,9 @@ export class BaseHTTPRequestHandler {
   header(name: string): string | null {
     if (this.#headers !== null) return this.#headers.get(name);
     const raw = this.#head?.rawHeaders ?? [];
-    const lower = name.toLowerCase();
     let value: string | null = null;
     for (let i = 0; i < raw.length; i += 2) {
-      if (equalsLowerCase(raw[i], lower)) {
+      if (equalsIgnoringCase(raw[i], name)) {
         value = value === null ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
       }
     }
@@ -723,13 +722,16 @@ function isToken(name: string): boolean {
   return true;
 }
 
-/** Whether `text` is `lower` with any ASCII letters in either case. */
-function equalsLowerCase(text: string, lower: string): boolean {
-  if (text.length !== lower.length) return false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const folded = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
-    if (folded !== lower.charCodeAt(i)) return false;
+/** Whether `a` and `b` are equal when ASCII letters are folded to lower case. */
+function equalsIgnoringCase(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (foldAscii(a.charCodeAt(i)) !== foldAscii(b.charCodeAt(i))) return false;
   }
   return true;
+}
+
+/** A character code with `A`-`Z` folded to `a`-`z`. */
+function foldAscii(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
 }
