@@ -423,14 +423,14 @@ export class BaseHTTPRequestHandler {
       throw new TypeError(`invalid header name: ${JSON.stringify(keyword)}`);
     }
     this.#headersBuffer += `${keyword}: ${value}\r\n`;
-    const length = keyword.length;
-    if (length === 10 && keyword.toLowerCase() === "connection") {
-      const token = value.toLowerCase();
-      if (token === "close") this.closeConnection = true;
-      else if (token === "keep-alive") this.closeConnection = false;
+    if (equalsIgnoringCase(keyword, "connection")) {
+      if (equalsIgnoringCase(value, "close")) this.closeConnection = true;
+      else if (equalsIgnoringCase(value, "keep-alive")) {
+        this.closeConnection = false;
+      }
     } else if (
-      (length === 14 && keyword.toLowerCase() === "content-length") ||
-      (length === 17 && keyword.toLowerCase() === "transfer-encoding")
+      equalsIgnoringCase(keyword, "content-length") ||
+      equalsIgnoringCase(keyword, "transfer-encoding")
     ) {
       this.#delimited = true;
     }
