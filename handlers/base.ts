@@ -213,8 +213,12 @@ export class BaseHTTPRequestHandler {
   #delimited = false;
   /** A deadline fired: the connection is being closed. */
   #timedOut = false;
-  /** `wfile.sent` when the current request began. */
-  #sentBefore = 0;
+  /**
+   * Where the current request's final response begins, in `wfile.sent`
+   * bytes: after the previous requests' responses and after any interim
+   * (1xx) response, which is no part of it (RFC 9110 §15.2).
+   */
+  #finalStart = 0;
 
   /**
    * Python's handlers start handling in their constructor; here the server
@@ -452,6 +456,9 @@ export class BaseHTTPRequestHandler {
     if (this.#headersBuffer === "") return;
     this.wfile.bufferLatin1(this.#headersBuffer);
     this.#headersBuffer = "";
+    if (this.#status < 200) {
+      this.#finalStart = this.wfile.sent + this.wfile.buffered;
+    }
   }
 
   /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
@@ -506,7 +513,7 @@ export class BaseHTTPRequestHandler {
     this.#http09 = false;
     this.#status = 0;
     this.#headersBuffer = "";
-    this.#sentBefore = this.wfile.sent;
+    this.#finalStart = this.wfile.sent;
     this.#parser.reset();
   }
 
@@ -604,8 +611,9 @@ export class BaseHTTPRequestHandler {
     if (!(error instanceof HttpError)) {
       this.server.handleError(this.request, this.clientAddress, error);
     }
-    // Once part of the response is on the wire, all we can do is close.
-    if (this.wfile.sent > this.#sentBefore) {
+    // Once part of the final response is on the wire, all we can do is
+    // close; after an interim `100 Continue` the final one is still owed.
+    if (this.wfile.sent > this.#finalStart) {
       if (error instanceof HttpError) {
         this.logError(
           "code %d, message %s, after the response began: connection closed",

@@ -427,6 +427,45 @@ Deno.test("100 Continue is sent before the server waits for the body", async () 
   assert.deepEqual(res.text, "hello");
 });
 
+Deno.test("an error after 100 Continue still gets its final response (RFC 9110 §15.2)", async () => {
+  class Refusing extends ContinueHandler {
+    async do_POST() {
+      await this.rfile.read();
+      throw new HttpError("conflict", "Taken");
+    }
+    async do_PUT() {
+      await this.rfile.read(1);
+      throw new Error("a handler bug");
+    }
+  }
+  const { Handler, lines } = captureLogs(Refusing);
+  const errors: unknown[] = [];
+  class Server extends HTTPServer {
+    override handleError(_r: Deno.Conn, _a: Deno.NetAddr, error: unknown) {
+      errors.push(error);
+    }
+  }
+  await using s = serve(Handler, {}, Server);
+  for (const [method, status] of [["POST", 409], ["PUT", 500]] as const) {
+    using client = await RawClient.connect(s.port);
+    await client.send(
+      `${method} / HTTP/1.1\r\n${HOST}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    assert.equal((await client.readResponse(true)).status, 100);
+    await client.send("hello");
+    const res = await client.readResponse();
+    assert.equal(res.status, status, method);
+    assert.equal(res.headers.get("connection"), "close");
+    assert.ok(await client.closed());
+  }
+  assert.match(String(errors[0]), /a handler bug/);
+  assert.ok(lines.includes("code 409, message Taken"), lines.join("\n"));
+  assert.ok(
+    !lines.some((line) => line.includes("after the response began")),
+    lines.join("\n"),
+  );
+});
+
 Deno.test("a handler can refuse 100-continue with 417", async () => {
   class Rejecting extends ContinueHandler {
     override async handleExpect100() {
