@@ -953,6 +953,25 @@ Deno.test("CGI: a chunked body past maxUploadBytes is 413 and the script never r
   }, Small);
 });
 
+Deno.test("CGI: a chunked body past maxUploadBytes after 100 Continue still gets its 413", () => {
+  class Small extends Handler11 {
+    override maxUploadBytes = 100_000;
+  }
+  return withServer(async (port) => {
+    using client = await RawClient.connect(port);
+    await client.send(
+      "POST /cgi-bin/head.sh HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n" +
+        "Expect: 100-continue\r\n\r\n",
+    );
+    assert.equal((await client.readResponse(true)).status, 100);
+    const chunk = "x".repeat(40_000);
+    await client.send(`9c40\r\n${chunk}\r\n`.repeat(3) + "0\r\n\r\n");
+    const res = await client.readResponse();
+    assert.equal(res.status, 413);
+    assert.match(res.text, /may have 100000 bytes/);
+  }, Small);
+});
+
 /**
  * Whether process `pid` is gone (or a zombie waiting for its parent) within
  * 5 s: a SIGKILL is delivered asynchronously, so a loaded machine may still
