@@ -32,7 +32,7 @@ const USAGE =
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
                   [--upload] [--overwrite] [--max-upload BYTES]
-                  [--tls-cert PATH] [--tls-key PATH]
+                  [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [port]`;
 
@@ -76,6 +76,8 @@ options:
   --overwrite           let uploads replace existing files
   --max-upload BYTES    the most bytes one upload, or chunked CGI request
                         body, stores; K, M, G suffixes (default: 1G)
+  --allowed-host NAME   take uploads through this host name too, not only
+                        IP addresses and localhost (repeatable)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -123,6 +125,11 @@ export interface CliOptions {
    * (`--max-upload`); default 1 GiB.
    */
   maxUploadBytes: number;
+  /**
+   * Host names uploads may come through besides IP addresses and localhost
+   * (`--allowed-host`, repeatable).
+   */
+  allowedHosts: string[];
 }
 
 /** A command line that cannot be run: argparse's usage error (exit status 2). */
@@ -163,6 +170,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
+        "allowed-host": { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -206,8 +214,8 @@ export function parseCliArgs(args: string[]): CliOptions | null {
 /**
  * `--spa`, `--no-listing`, `--hidden`/`--no-hidden` (the last one wins, as
  * argparse's BooleanOptionalAction), `--pretty-listing` (not with
- * `--no-listing`), and `--upload` with `--overwrite`, and `--max-upload`
- * (with `--upload` or `--cgi`).
+ * `--no-listing`), and `--upload` with `--overwrite` and `--allowed-host`,
+ * and `--max-upload` (with `--upload` or `--cgi`).
  */
 function parseServing(
   values: {
@@ -218,6 +226,7 @@ function parseServing(
     upload?: boolean;
     overwrite?: boolean;
     "max-upload"?: string;
+    "allowed-host"?: string[];
   },
   tokens: readonly { kind: string; name?: string }[],
 ): Pick<
@@ -229,6 +238,7 @@ function parseServing(
   | "upload"
   | "overwrite"
   | "maxUploadBytes"
+  | "allowedHosts"
 > {
   if (values["pretty-listing"] && values["no-listing"]) {
     throw new UsageError(
@@ -242,6 +252,18 @@ function parseServing(
   if (values["max-upload"] !== undefined && !upload && !values.cgi) {
     throw new UsageError("argument --max-upload: only with --upload or --cgi");
   }
+  const allowedHosts = values["allowed-host"] ?? [];
+  if (allowedHosts.length > 0 && !upload) {
+    throw new UsageError("argument --allowed-host: only with --upload");
+  }
+  for (const name of allowedHosts) {
+    // A DNS name as a Host header carries it (IDNs as punycode), no port.
+    if (!/^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/i.test(name)) {
+      throw new UsageError(
+        `argument --allowed-host: invalid host name: '${name}' (a name without port, such as nas.lan)`,
+      );
+    }
+  }
   const hidden = tokens.findLast((token) =>
     token.kind === "option" &&
     (token.name === "hidden" || token.name === "no-hidden")
@@ -254,6 +276,7 @@ function parseServing(
     upload,
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),
+    allowedHosts,
   };
 }
 
@@ -409,7 +432,7 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing } = options;
-  const { upload, overwrite, maxUploadBytes } = options;
+  const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
   return class extends Base {
     override protocolVersion = protocol;
     override extraHeaders = headers;
@@ -425,6 +448,7 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
     override upload = upload;
     override overwrite = overwrite;
     override maxUploadBytes = maxUploadBytes;
+    override allowedHosts = allowedHosts;
   };
 }
 

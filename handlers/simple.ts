@@ -247,6 +247,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   maxUploadBytes = 1024 ** 3;
   /**
+   * Host names through which requests may change files (the CLI's
+   * `--allowed-host`, repeatable), besides IP addresses, `localhost` and
+   * names under `.localhost`; through any other `Host` an upload is 403, so
+   * that a page on a rebinding domain cannot upload (see `host.ts`).
+   */
+  allowedHosts: readonly string[] = [];
+  /**
    * Send a file's `.br` or `.gz` sibling in its place, with
    * `Content-Encoding`, to a client whose `Accept-Encoding` takes it (the
    * CLI's `--gzip`). Off, files are sent as they are, as in Python.

@@ -9,7 +9,9 @@
  * An aborted, oversized or refused upload leaves nothing behind. Targets stay
  * in the served folder (symlinks followed, as for reads), never have a hidden
  * component (`.git/hooks`, `.ssh`), and a form's file names must be plain
- * names. A form posted from another site (its `Origin`) is refused.
+ * names. A form posted from another site (its `Origin`) is refused, and so
+ * is any upload through a host name the server does not know (see
+ * `host.ts`).
  *
  * @example
  * ```ts
@@ -35,16 +37,13 @@ import { HttpError } from "../http/errors.ts";
 import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "./conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
+import { type HostPolicy, refuseForeignHost } from "./host.ts";
 import { ABSOLUTE_FORM, WINDOWS_SPECIAL } from "./paths.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
-export interface UploadHandler {
+export interface UploadHandler extends HostPolicy {
   /** The served folder. */
   directory: string;
-  /** The request-target. */
-  path: string;
-  /** The request's header fields. */
-  headers: Headers;
   /** The request body. */
   rfile: RequestBody;
   /** The most bytes one request may upload (a PUT body, a form's parts). */
@@ -59,8 +58,6 @@ export interface UploadHandler {
   sendHeader(keyword: string, value: string): void;
   /** Ends the header block. */
   endHeaders(): void;
-  /** Logs an error. */
-  logError(format: string, ...args: unknown[]): void;
 }
 
 /**
@@ -86,13 +83,14 @@ const NOT_A_PLAIN_NAME = /[\x00-\x1f\x7f/\\]/;
  * `PUT /path`: stores the body as the file the path names. 201 Created for a
  * new file; 204 No Content when `overwrite` let it replace one.
  *
- * @throws {HttpError} 400 (a name with control characters), 403 (hidden
- *   name, outside the folder, no write permission), 409 (name taken, a
- *   folder, parent folder missing), 412 (`If-Match`, `If-None-Match` or
- *   `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413 (larger than
- *   `maxUploadBytes`)
+ * @throws {HttpError} 400 (a name with control characters), 403 (a Host
+ *   not allowed, hidden name, outside the folder, no write permission), 409
+ *   (name taken, a folder, parent folder missing), 412 (`If-Match`,
+ *   `If-None-Match` or `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413
+ *   (larger than `maxUploadBytes`)
  */
 export async function receivePut(h: UploadHandler): Promise<void> {
+  refuseForeignHost(h);
   const path = h.translatePath(h.path);
   const cut = path.lastIndexOf(SEP);
   if (path.endsWith("/") || path === h.directory || cut < 0) {
@@ -176,11 +174,12 @@ function checkPreconditions(headers: Headers, path: string): void {
  * answers 303 See Other back to the folder's page.
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
- *   plain name), 403 (another site's form, hidden name, outside the folder,
- *   no write permission), 404 (not a folder), 409 (name taken), 413 (larger
- *   than `maxUploadBytes`), 415 (not a form)
+ *   plain name), 403 (a Host not allowed, another site's form, hidden name,
+ *   outside the folder, no write permission), 404 (not a folder), 409 (name
+ *   taken), 413 (larger than `maxUploadBytes`), 415 (not a form)
  */
 export async function receiveForm(h: UploadHandler): Promise<void> {
+  refuseForeignHost(h);
   refuseCrossSite(h.headers);
   let folder = h.translatePath(h.path);
   if (hasHiddenComponent(h.directory, folder)) throw hiddenName();

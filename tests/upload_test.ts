@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../mod.ts";
 import { parseCliArgs } from "../cli.ts";
 import { renderListing } from "../handlers/listing.ts";
+import { isAllowedHost } from "../handlers/host.ts";
 import { UPLOAD_FORM } from "../handlers/upload.ts";
 import { BANNER, Cli, run, withFolder } from "./cli_process.ts";
-import { RawClient, serve } from "./helpers.ts";
+import { captureLogs, RawClient, serve } from "./helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -24,6 +25,11 @@ class Overwrites extends Uploads {
 }
 
 const encoder = new TextEncoder();
+
+/** Bytes as a string of one character each, for a raw request. */
+function latin1Text(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
 
 /**
  * `<tmp>/root` (served: `existing.txt`, `sub/`, `escape` -> `../outside`)
@@ -243,7 +249,7 @@ Deno.test("PUT with If-None-Match: * is 412 when the name is taken while the bod
   const status = await putMeanwhile(
     s.port,
     fx.root,
-    "PUT /late.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n",
+    "PUT /late.txt HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: *\r\n",
     () => Deno.writeTextFile(`${fx.root}/late.txt`, "other"),
   );
   assert.equal(status, 412);
@@ -256,7 +262,7 @@ Deno.test("PUT checks its preconditions again once the body is in: If-Match: * o
   const status = await putMeanwhile(
     s.port,
     fx.root,
-    "PUT /existing.txt HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n",
+    "PUT /existing.txt HTTP/1.1\r\nHost: localhost\r\nIf-Match: *\r\n",
     () => Deno.remove(`${fx.root}/existing.txt`),
   );
   assert.equal(status, 412);
@@ -349,13 +355,13 @@ Deno.test("PUT never writes outside the folder: climbing and absolute targets la
     "/%2e%2e/%2e%2e/up2.txt",
     "/sub/../../up3.txt",
     "/..%2fup4.txt",
-    "http://evil/../up5.txt",
+    "http://localhost/../up5.txt",
     "//up6.txt",
   ];
   for (const target of targets) {
     using client = await RawClient.connect(s.port);
     await client.send(
-      `PUT ${target} HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx`,
+      `PUT ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx`,
     );
     const res = await client.readResponse();
     assert.equal(res.status, 201, target);
@@ -372,7 +378,7 @@ Deno.test("PUT of a name with control characters is 400 and writes nothing, as t
   for (const target of ["/new%0a.txt", "/tab%09.txt", "/del%7f.txt"]) {
     using client = await RawClient.connect(s.port);
     await client.send(
-      `PUT ${target} HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx`,
+      `PUT ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx`,
     );
     const res = await client.readResponse();
     assert.equal(res.status, 400, target);
@@ -418,7 +424,7 @@ Deno.test("PUT larger than maxUploadBytes by Content-Length is 413 before a byte
   using client = await RawClient.connect(s.port);
   // As curl sends a large upload: it waits for 100 Continue before the body.
   await client.send(
-    "PUT /big.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n" +
+    "PUT /big.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n" +
       "Expect: 100-continue\r\n\r\n",
   );
   const res = await client.readResponse();
@@ -437,7 +443,7 @@ Deno.test("a chunked PUT that grows past maxUploadBytes is 413 and leaves nothin
   using client = await RawClient.connect(s.port);
   const chunk = "x".repeat(400);
   await client.send(
-    "PUT /big.bin HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "PUT /big.bin HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" +
       `190\r\n${chunk}\r\n`.repeat(3) + "0\r\n\r\n",
   );
   const res = await client.readResponse();
@@ -460,7 +466,7 @@ Deno.test("an upload cut off mid-body leaves nothing on disk", async () => {
   {
     using client = await RawClient.connect(s.port);
     await client.send(
-      "PUT /partial.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 50000\r\n\r\n" +
+      "PUT /partial.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50000\r\n\r\n" +
         "y".repeat(20000),
     );
     // The temporary file exists while the body streams in...
@@ -647,6 +653,102 @@ Deno.test("with CGI on, a POST outside the CGI folders is an upload when upload 
   assert.equal(await Deno.readTextFile(`${fx.root}/x.txt`), "x");
 });
 
+// --- The Host of a request that changes files ---
+
+Deno.test("isAllowedHost: IP literals, localhost and names under .localhost, and the names allowed", () => {
+  const cases: [string, boolean][] = [
+    ["127.0.0.1", true],
+    ["127.0.0.1:8000", true],
+    ["192.168.1.20:80", true],
+    ["[::1]:8000", true],
+    ["[fe80::1]", true],
+    ["localhost", true],
+    ["LOCALHOST:8000", true],
+    ["app.localhost:5173", true],
+    ["nas.lan:8000", true], // allowed below
+    ["NAS.LAN", true],
+    ["evil.example", false],
+    ["evil.example:8000", false],
+    ["localhost.evil.example", false],
+    ["127.0.0.1.evil.example", false],
+    ["evillocalhost", false],
+    ["localhost.", false],
+    ["1.2.3.256", false],
+    ["0x7f.1", false],
+    ["sub.nas.lan", false],
+    ["", false],
+  ];
+  for (const [host, allowed] of cases) {
+    assert.equal(isAllowedHost(host, ["nas.lan"]), allowed, host);
+  }
+});
+
+Deno.test("an upload through a Host that is no IP address, localhost or allowed name is 403, its own Origin or not (DNS rebinding)", async () => {
+  await using fx = await fixture();
+  const { Handler, lines } = captureLogs(Uploads);
+  await using s = serve(Handler, { directory: fx.root });
+  const form = formBody([{ name: "file", filename: "x.txt", body: "x" }]);
+  const requests = [
+    `PUT /x.txt HTTP/1.1\r\nHost: evil.example:${s.port}\r\n` +
+    `Origin: http://evil.example:${s.port}\r\nContent-Length: 1\r\n\r\nx`,
+    `POST / HTTP/1.1\r\nHost: evil.example:${s.port}\r\n` +
+    `Origin: http://evil.example:${s.port}\r\n` +
+    `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+    `Content-Length: ${form.length}\r\n\r\n${latin1Text(form)}`,
+    // An absolute-form target's authority stands for the Host.
+    "PUT http://evil.example/x.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+    "Content-Length: 1\r\n\r\nx",
+  ];
+  for (const request of requests) {
+    using client = await RawClient.connect(s.port);
+    await client.send(request);
+    const res = await client.readResponse();
+    assert.equal(res.status, 403, request);
+    assert.match(res.text, /Host not allowed/);
+  }
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+  assert.ok(
+    lines.includes(
+      `refused PUT /x.txt: Host evil.example:${s.port} is not an IP address or localhost (allow a name with --allowed-host)`,
+    ),
+    lines.join("\n"),
+  );
+});
+
+Deno.test("an upload through an IP address, localhost, a .localhost name or an allowed name is taken", async () => {
+  await using fx = await fixture();
+  class Allowing extends Uploads {
+    override allowedHosts = ["nas.lan"];
+  }
+  await using s = serve(Allowing, { directory: fx.root });
+  const hosts = [
+    `127.0.0.1:${s.port}`,
+    `[::1]:${s.port}`,
+    `localhost:${s.port}`,
+    `app.localhost:${s.port}`,
+    `NAS.lan:${s.port}`,
+  ];
+  for (const [i, host] of hosts.entries()) {
+    const form = formBody([{ name: "file", filename: `f${i}.txt`, body: "f" }]);
+    const requests = [
+      `PUT /p${i}.txt HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 1\r\n\r\nx`,
+      `POST / HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+      `Content-Length: ${form.length}\r\n\r\n${latin1Text(form)}`,
+    ];
+    for (const request of requests) {
+      using client = await RawClient.connect(s.port);
+      await client.send(request);
+      const res = await client.readResponse();
+      assert.ok(
+        res.status === 201 || res.status === 303,
+        `${host}: ${res.head}`,
+      );
+    }
+  }
+  assert.equal(fx.tree().length, UNTOUCHED.length + 2 * hosts.length);
+});
+
 // --- The CLI ---
 
 Deno.test("CLI: --upload without --allow-write names the flag and exits 1", async () => {
@@ -733,6 +835,65 @@ Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse
       [["--upload", "--max-upload", "1T"], /invalid size: '1T'/],
       [["--upload", "--max-upload=-1"], /invalid size: '-1'/],
       [["--upload", "--max-upload", "0.5G"], /invalid size: '0\.5G'/],
+    ] as const
+  ) {
+    const { code, stderr } = await run(["--allow-read"], [...args]);
+    assert.equal(code, 2);
+    assert.match(stderr, message);
+  }
+});
+
+Deno.test("CLI: --allowed-host NAME (repeatable, with --upload) lets uploads through that name; another is 403 and logged", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
+      [
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        dir,
+        "--upload",
+        "--allowed-host",
+        "nas.lan",
+        "--allowed-host=files.home.arpa",
+      ],
+    );
+    const banner = await cli.waitFor(BANNER);
+    const port = Number(banner![2]);
+    const statuses = [];
+    for (const host of ["nas.lan", "files.home.arpa", "evil.example"]) {
+      using client = await RawClient.connect(port);
+      await client.send(
+        `PUT /${host}.txt HTTP/1.1\r\nHost: ${host}:${port}\r\n` +
+          "Content-Length: 1\r\n\r\nx",
+      );
+      statuses.push((await client.readResponse()).status);
+    }
+    assert.deepEqual(statuses, [201, 201, 403]);
+    cli.kill("SIGTERM");
+    const { code, stderr } = await cli.finish();
+    assert.equal(code, 0);
+    assert.match(
+      stderr,
+      /refused PUT \/evil\.example\.txt: Host evil\.example:\d+ is not an IP address or localhost \(allow a name with --allowed-host\)\n/,
+    );
+  });
+  assert.deepEqual(parseCliArgs(["--upload"])!.allowedHosts, []);
+  for (
+    const [args, message] of [
+      [
+        ["--allowed-host", "nas.lan"],
+        /argument --allowed-host: only with --upload/,
+      ],
+      [
+        ["--upload", "--allowed-host", "nas.lan:8000"],
+        /argument --allowed-host: invalid host name: 'nas\.lan:8000'/,
+      ],
+      [
+        ["--upload", "--allowed-host"],
+        /argument --allowed-host: expected one argument/,
+      ],
     ] as const
   ) {
     const { code, stderr } = await run(["--allow-read"], [...args]);
