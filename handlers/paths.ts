@@ -49,6 +49,9 @@ export const WINDOWS_SPECIAL: RegExp =
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Splits text so that odd indices are its ASCII runs, as Python's `_asciire.split`. */
+// deno-lint-ignore no-control-regex -- every ASCII character, on purpose
+const ASCII_RUNS = /([\x00-\x7f]+)/;
 
 /**
  * Python's `urllib.parse.unquote(s, errors='surrogatepass')` with its
@@ -73,13 +76,16 @@ const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
  */
 export function unquote(s: string): string {
   if (!s.includes("%")) return s;
-  // Odd indices are the ASCII runs, as Python's `_asciire.split`.
-  // deno-lint-ignore no-control-regex -- every ASCII character, on purpose
-  const parts = s.split(/([\x00-\x7f]+)/);
+  const parts = s.split(ASCII_RUNS);
+  return decodeStrictly(parts) ?? decodeRuns(parts, lenientUtf8);
+}
+
+/** The runs decoded as UTF-8; null when one is not valid UTF-8. */
+function decodeStrictly(parts: string[]): string | null {
   try {
     return decodeRuns(parts, strictUtf8);
   } catch {
-    return decodeRuns(parts, lenientUtf8);
+    return null;
   }
 }
 
@@ -151,8 +157,7 @@ export function translatePath(
 ): string {
   const windows = options.windows ?? Deno.build.os === "windows";
   const sep = windows ? "\\" : "/";
-  let path = requestPath.replace(ABSOLUTE_FORM, "");
-  path = path.split("?", 1)[0].split("#", 1)[0];
+  let path = targetPath(requestPath);
   // Python strips trailing whitespace first; a request-target has none.
   const trailingSlash = path.endsWith("/");
   path = unquote(path);
@@ -170,6 +175,28 @@ export function translatePath(
       : sep + word;
   }
   return trailingSlash ? result + "/" : result;
+}
+
+/**
+ * Whether the path of a request-target percent-decodes to valid UTF-8, where
+ * {@link translatePath} would put U+FFFD for the bytes that are not.
+ *
+ * @example
+ * ```ts
+ * import { isUtf8Path } from "./paths.ts";
+ * isUtf8Path("/caf%C3%A9.txt?q=%ff"); // true: the query is no part of it
+ * isUtf8Path("/caf%E9.txt"); // false
+ * ```
+ */
+export function isUtf8Path(requestPath: string): boolean {
+  const path = targetPath(requestPath);
+  return !path.includes("%") || decodeStrictly(path.split(ASCII_RUNS)) !== null;
+}
+
+/** A request-target's path: no `scheme://authority`, query or fragment. */
+function targetPath(requestPath: string): string {
+  return requestPath.replace(ABSOLUTE_FORM, "").split("?", 1)[0]
+    .split("#", 1)[0];
 }
 
 /**

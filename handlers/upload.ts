@@ -38,7 +38,7 @@ import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "./conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
 import { type HostPolicy, refuseForeignHost } from "./host.ts";
-import { ABSOLUTE_FORM, WINDOWS_SPECIAL } from "./paths.ts";
+import { ABSOLUTE_FORM, isUtf8Path, WINDOWS_SPECIAL } from "./paths.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy {
@@ -74,33 +74,44 @@ const SEP = Deno.build.os === "windows" ? "\\" : "/";
 const WINDOWS = Deno.build.os === "windows";
 /** A form's framing beyond its files' bytes that a Content-Length may carry. */
 const FORM_OVERHEAD = 1024 * 1024;
-// deno-lint-ignore no-control-regex -- control characters, on purpose
-const CONTROL = /[\x00-\x1f\x7f]/;
-// deno-lint-ignore no-control-regex -- control characters, on purpose
-const NOT_A_PLAIN_NAME = /[\x00-\x1f\x7f/\\]/;
+/**
+ * What no name holds: C0 and C1 controls, DEL, and the bidirectional
+ * embedding, override and isolate controls, which make a name show as
+ * another (`rtl\u202Egpj.exe` shows as `rtlexe.jpg`).
+ */
+const UNSHOWABLE = "\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069";
+const CONTROL = new RegExp(`[${UNSHOWABLE}]`);
+const NOT_A_PLAIN_NAME = new RegExp(`[${UNSHOWABLE}/\\\\]`);
+/** The longest name file systems take, in bytes (NAME_MAX). */
+const MAX_NAME_BYTES = 255;
+const encoder = new TextEncoder();
 
 /**
  * `PUT /path`: stores the body as the file the path names. 201 Created for a
  * new file; 204 No Content when `overwrite` let it replace one.
  *
- * @throws {HttpError} 400 (a name with control characters), 403 (a Host
- *   not allowed, hidden name, outside the folder, no write permission), 409
- *   (name taken, a folder, parent folder missing), 412 (`If-Match`,
- *   `If-None-Match` or `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413
- *   (larger than `maxUploadBytes`)
+ * @throws {HttpError} 400 (a path that is not UTF-8, a name with control
+ *   characters or too long), 403 (a Host not allowed, hidden name, outside
+ *   the folder, no write permission), 409 (name taken, a folder, parent
+ *   folder missing), 412 (`If-Match`, `If-None-Match` or
+ *   `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413 (larger than
+ *   `maxUploadBytes`)
  */
 export async function receivePut(h: UploadHandler): Promise<void> {
   refuseForeignHost(h);
+  if (!isUtf8Path(h.path)) {
+    throw badName("A file name is UTF-8, percent-encoded");
+  }
   const path = h.translatePath(h.path);
   const cut = path.lastIndexOf(SEP);
   if (path.endsWith("/") || path === h.directory || cut < 0) {
     throw conflict("Cannot upload to a folder");
   }
-  if (CONTROL.test(path.slice(cut + 1))) {
-    throw new HttpError("bad-path", "Not a plain file name", {
-      explain: "A file name holds no control characters",
-    });
-  }
+  checkName(
+    path.slice(cut + 1),
+    CONTROL,
+    "A file name holds no control characters",
+  );
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
@@ -174,9 +185,10 @@ function checkPreconditions(headers: Headers, path: string): void {
  * answers 303 See Other back to the folder's page.
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
- *   plain name), 403 (a Host not allowed, another site's form, hidden name,
- *   outside the folder, no write permission), 404 (not a folder), 409 (name
- *   taken), 413 (larger than `maxUploadBytes`), 415 (not a form)
+ *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
+ *   site's form, hidden name, outside the folder, no write permission), 404
+ *   (not a folder), 409 (name taken), 413 (larger than `maxUploadBytes`), 415
+ *   (not a form)
  */
 export async function receiveForm(h: UploadHandler): Promise<void> {
   refuseForeignHost(h);
@@ -399,16 +411,28 @@ function formTarget(
   name: string,
   files: Map<string, UploadFile>,
 ): string {
-  if (NOT_A_PLAIN_NAME.test(name) || (WINDOWS && WINDOWS_SPECIAL.test(name))) {
-    throw new HttpError("bad-multipart", "Not a plain file name", {
-      explain: "Upload files by their name alone",
-    });
+  checkName(name, NOT_A_PLAIN_NAME, "Upload files by their name alone");
+  if (WINDOWS && WINDOWS_SPECIAL.test(name)) {
+    throw badName("Upload files by their name alone");
   }
   if (isHiddenName(name)) throw hiddenName();
   const target = `${folder}${folder.endsWith(SEP) ? "" : SEP}${name}`;
   if (files.has(target)) throw conflict("The form has two files of one name");
   checkTarget(h, target);
   return target;
+}
+
+/**
+ * Refuses a file name that holds what `unfit` finds, or one longer than
+ * file systems take: 400.
+ */
+function checkName(name: string, unfit: RegExp, explain: string): void {
+  if (unfit.test(name)) throw badName(explain);
+  if (encoder.encode(name).length > MAX_NAME_BYTES) {
+    throw new HttpError("bad-path", "File name too long", {
+      explain: `A file name has at most ${MAX_NAME_BYTES} bytes of UTF-8`,
+    });
+  }
 }
 
 /** Refuses a form posted from another site's page (a browser sends `Origin`). */
@@ -448,6 +472,10 @@ function nameTaken(target: string): HttpError {
   return new HttpError("conflict", "File exists", {
     explain: `${target.slice(target.lastIndexOf(SEP) + 1)} exists already`,
   });
+}
+
+function badName(explain: string): HttpError {
+  return new HttpError("bad-path", "Not a plain file name", { explain });
 }
 
 function hiddenName(): HttpError {

@@ -64,7 +64,7 @@ export interface MultipartLimits {
 const CR = 13;
 const LF = 10;
 const encoder = new TextEncoder();
-const utf8 = new TextDecoder();
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
 /** Longest rest of a delimiter line (transport padding) before its CRLF. */
 const MAX_DELIMITER_LINE = 256;
@@ -334,7 +334,14 @@ export class MultipartParser {
 function parseHead(block: Uint8Array): PartHead {
   const headers = new Map<string, string>();
   if (block.length > 0) {
-    for (const line of utf8.decode(block).split("\r\n")) {
+    let text: string;
+    try {
+      text = utf8.decode(block);
+    } catch {
+      // Browsers send UTF-8; anything else would reach a file name as U+FFFD.
+      throw badForm("A part's header is not UTF-8");
+    }
+    for (const line of text.split("\r\n")) {
       const colon = line.indexOf(":");
       if (colon <= 0 || /[\r\n]/.test(line)) {
         throw badForm("Malformed part header");

@@ -313,6 +313,18 @@ const hostile: [string, () => HttpError, number, RegExp][] = [
     400,
     /quoted-string/,
   ],
+  [
+    "a header that is not UTF-8 (a file name in Latin-1)",
+    () =>
+      refusal(
+        Uint8Array.from(
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name=f; filename="caf\xe9"\r\n\r\n`,
+          (c) => c.charCodeAt(0),
+        ),
+      ),
+    400,
+    /not UTF-8/,
+  ],
 ];
 for (const [what, run, status, message] of hostile) {
   Deno.test(`multipart: ${what} is refused with ${status}`, () => {

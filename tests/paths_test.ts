@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { HttpError } from "../http/errors.ts";
 import {
   directoryLocation,
+  isUtf8Path,
   translatePath,
   unquote,
 } from "../handlers/paths.ts";
@@ -188,6 +189,25 @@ Deno.test("unquote decodes UTF-8 runs and falls back to U+FFFD as Python", () =>
   ];
   for (const [input, expected] of cases) {
     assert.equal(unquote(input), expected, input);
+  }
+});
+
+Deno.test("isUtf8Path: whether a target's path decodes without U+FFFD", () => {
+  const cases: [string, boolean][] = [
+    ["/plain.txt", true],
+    ["/caf%C3%A9.txt", true],
+    ["/%EF%BF%BD.txt", true], // U+FFFD itself, sent as UTF-8
+    ["/%zz", true], // not an escape: a name of its own
+    ["/caf%E9.txt", false],
+    ["/%C3", false],
+    ["/%ED%A0%80", false], // a surrogate
+    ["/a/%ff/b", false],
+    ["/ok?%ff", true],
+    ["/ok#%ff", true],
+    ["http://host/%ff", false],
+  ];
+  for (const [target, utf8] of cases) {
+    assert.equal(isUtf8Path(target), utf8, target);
   }
 });
 

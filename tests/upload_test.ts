@@ -749,6 +749,82 @@ Deno.test("an upload through an IP address, localhost, a .localhost name or an a
   assert.equal(fx.tree().length, UNTOUCHED.length + 2 * hosts.length);
 });
 
+// --- Names ---
+
+/** Sends `PUT target` with a 1-byte body; resolves to the response. */
+async function rawPut(port: number, target: string) {
+  using client = await RawClient.connect(port);
+  await client.send(
+    `PUT ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx`,
+  );
+  return await client.readResponse();
+}
+
+Deno.test("an upload name of 256 bytes or more is 400; a form with one stores none of its files", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const long = "a".repeat(252) + ".txt";
+  for (const name of [long, "%C3%A9".repeat(128)]) {
+    const res = await rawPut(s.port, `/${name}`);
+    assert.equal(res.status, 400, name);
+    assert.match(res.text, /File name too long/);
+  }
+  const form = await postForm(`${s.url}/`, [
+    { name: "file", filename: "fine.txt", body: "fine" },
+    { name: "file", filename: long, body: "long" },
+  ]);
+  assert.equal(form.status, 400);
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+  // 255 bytes is a name.
+  assert.equal((await rawPut(s.port, `/${long.slice(1)}`)).status, 201);
+});
+
+Deno.test("upload names with C1 or bidirectional controls are 400, as control characters", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const names = [
+    "rtl\u202egpj.exe", // shows as rtlexe.jpg
+    "a\u202ab.txt",
+    "iso\u2066late.txt",
+    "pop\u2069.txt",
+    "next\u0085line.txt",
+    "csi\u009b.txt",
+  ];
+  for (const name of names) {
+    const res = await rawPut(s.port, `/${encodeURIComponent(name)}`);
+    assert.equal(res.status, 400, JSON.stringify(name));
+    assert.match(res.text, /Not a plain file name/);
+    const form = await postForm(`${s.url}/`, [
+      { name: "file", filename: name, body: "x" },
+    ]);
+    assert.equal(form.status, 400, JSON.stringify(name));
+  }
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+});
+
+Deno.test("an upload name that is not UTF-8 is 400, not stored with U+FFFD", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  for (const target of ["/caf%E9.txt", "/sub/%FF.txt", "/%ED%A0%80.txt"]) {
+    assert.equal((await rawPut(s.port, target)).status, 400, target);
+  }
+  const body =
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; ` +
+    `filename="caf\xe9.txt"\r\n\r\nx\r\n--${BOUNDARY}--\r\n`;
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    `POST / HTTP/1.1\r\nHost: localhost\r\n` +
+      `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  const res = await client.readResponse();
+  assert.equal(res.status, 400);
+  assert.match(res.text, /not UTF-8/);
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+  // A query is no part of the name.
+  assert.equal((await rawPut(s.port, "/ok.txt?%FF")).status, 201);
+});
+
 // --- The CLI ---
 
 Deno.test("CLI: --upload without --allow-write names the flag and exits 1", async () => {
