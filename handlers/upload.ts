@@ -95,7 +95,7 @@ const encoder = new TextEncoder();
  *   the folder, no write permission), 409 (name taken, a folder, parent
  *   folder missing), 412 (`If-Match`, `If-None-Match` or
  *   `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413 (larger than
- *   `maxUploadBytes`)
+ *   `maxUploadBytes`), 507 (disk full)
  */
 export async function receivePut(h: UploadHandler): Promise<void> {
   refuseForeignHost(h);
@@ -130,6 +130,31 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   ) {
     throw tooLarge(h.maxUploadBytes);
   }
+  let replaced: boolean;
+  try {
+    replaced = await storeBody(h, folder, path, createOnly);
+  } catch (error) {
+    throw storageError(error);
+  }
+  if (replaced) {
+    h.sendResponse(204);
+  } else {
+    h.sendResponse(201);
+    h.sendHeader("Content-Length", "0");
+  }
+  h.endHeaders();
+}
+
+/**
+ * Streams a PUT's body to `path` and gives it the name; resolves to whether
+ * it replaced a file.
+ */
+async function storeBody(
+  h: UploadHandler,
+  folder: string,
+  path: string,
+  createOnly: boolean,
+): Promise<boolean> {
   await using file = await UploadFile.create(folder, path);
   for (;;) {
     const chunk = await h.rfile.readChunk();
@@ -141,21 +166,13 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   }
   await file.finish();
   checkPreconditions(h.headers, path);
-  let replaced: boolean;
   try {
-    replaced = await file.commit(h.overwrite && !createOnly);
+    return await file.commit(h.overwrite && !createOnly);
   } catch (error) {
     const taken = error instanceof HttpError && error.kind === "conflict";
     if (createOnly && taken) throw new HttpError("precondition-failed");
     throw error;
   }
-  if (replaced) {
-    h.sendResponse(204);
-  } else {
-    h.sendResponse(201);
-    h.sendHeader("Content-Length", "0");
-  }
-  h.endHeaders();
 }
 
 /**
@@ -188,7 +205,7 @@ function checkPreconditions(headers: Headers, path: string): void {
  *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
  *   site's form, hidden name, outside the folder, no write permission), 404
  *   (not a folder), 409 (name taken), 413 (larger than `maxUploadBytes`), 415
- *   (not a form)
+ *   (not a form), 507 (disk full)
  */
 export async function receiveForm(h: UploadHandler): Promise<void> {
   refuseForeignHost(h);
@@ -240,6 +257,8 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
       throw new HttpError("bad-multipart", "The form holds no file");
     }
     for (const file of files.values()) await file.commit(h.overwrite);
+  } catch (error) {
+    throw storageError(error);
   } finally {
     for (const file of files.values()) await file[Symbol.asyncDispose]();
   }
@@ -433,6 +452,24 @@ function checkName(name: string, unfit: RegExp, explain: string): void {
       explain: `A file name has at most ${MAX_NAME_BYTES} bytes of UTF-8`,
     });
   }
+}
+
+/**
+ * A file system error as the answer it calls for: a full disk or quota is
+ * 507 (RFC 4918 §11.5), a name too long for the file system 400; any other
+ * stays as it is (500).
+ */
+function storageError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new HttpError("insufficient-storage", "No space left", {
+      cause: error,
+    });
+  }
+  if (code === "ENAMETOOLONG") {
+    return new HttpError("bad-path", "File name too long", { cause: error });
+  }
+  return error;
 }
 
 /** Refuses a form posted from another site's page (a browser sends `Origin`). */

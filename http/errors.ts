@@ -65,10 +65,12 @@ export const ERROR_STATUS = {
   "bad-gateway": 502,
   "gateway-timeout": 504,
   // Uploads: a malformed form (RFC 7578), a body that is not a form, a name
-  // that is taken or a parent folder that is missing (RFC 9110 §15.5.10).
+  // that is taken or a parent folder that is missing (RFC 9110 §15.5.10), a
+  // full disk or quota (RFC 4918 §11.5).
   "bad-multipart": 400,
   "unsupported-media-type": 415,
   "conflict": 409,
+  "insufficient-storage": 507,
 } as const;
 
 /**

@@ -874,6 +874,89 @@ Deno.test("an upload name that is not UTF-8 is 400, not stored with U+FFFD", asy
   assert.equal((await rawPut(s.port, "/ok.txt?%FF")).status, 201);
 });
 
+// --- A full disk ---
+
+/**
+ * Why a tmpfs cannot be mounted here (the disk-full tests need one), or
+ * null when it can: root on Linux.
+ */
+async function tmpfsRefusal(): Promise<string | null> {
+  if (Deno.build.os !== "linux") return "not Linux";
+  const dir = await Deno.makeTempDir({ prefix: "upload_test_tmpfs_" });
+  try {
+    const mounted = await mount(dir, "64k");
+    if (mounted !== null) return mounted;
+    await umount(dir);
+    return null;
+  } finally {
+    await Deno.remove(dir);
+  }
+}
+
+/** Mounts a tmpfs of `size` on `dir`; resolves to mount's complaint, or null. */
+async function mount(dir: string, size: string): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return out.success ? null : new TextDecoder().decode(out.stderr).trim();
+  } catch (error) {
+    return String(error);
+  }
+}
+
+async function umount(dir: string): Promise<void> {
+  const out = await new Deno.Command("umount", { args: [dir] }).output();
+  assert.ok(out.success, `umount ${dir}`);
+}
+
+const NO_TMPFS = await tmpfsRefusal();
+
+Deno.test({
+  name:
+    "an upload that fills the disk is 507 and leaves nothing; so is a form whose second file does not fit",
+  ignore: NO_TMPFS !== null,
+  fn: async () => {
+    await using fx = await fixture();
+    const sub = `${fx.root}/sub`;
+    assert.equal(await mount(sub, "1m"), null);
+    try {
+      class Large extends Uploads11 {
+        override maxUploadBytes = 8 * 1024 * 1024;
+      }
+      await using s = serve(Large, { directory: fx.root });
+      const big = `${fx.top}/2MB.bin`;
+      await Deno.writeFile(big, new Uint8Array(2_000_000));
+      const part = `${fx.top}/600K.bin`;
+      await Deno.writeFile(part, new Uint8Array(600 * 1024));
+      const cases: [string[], string][] = [
+        [["-T", big, `${s.url}/sub/big.bin`], "507"],
+        [[
+          "-F",
+          `file=@${part};filename=a.bin`,
+          "-F",
+          `file=@${part};filename=b.bin`,
+          `${s.url}/sub/`,
+        ], "507"],
+      ];
+      for (const [args, status] of cases) {
+        const res = await curl(args);
+        assert.deepEqual(res, { status, stderr: "" }, args.join(" "));
+        assert.deepEqual([...Deno.readDirSync(sub)], [], args.join(" "));
+      }
+      // The disk has room again: an upload that fits is taken.
+      assert.equal(
+        (await curl(["-T", part, `${s.url}/sub/c.bin`])).status,
+        "201",
+      );
+    } finally {
+      await umount(sub);
+    }
+  },
+});
+
 // --- The CLI ---
 
 Deno.test("CLI: --upload without --allow-write names the flag and exits 1", async () => {
