@@ -198,8 +198,9 @@ function checkPreconditions(headers: Headers, path: string): void {
 
 /**
  * A `multipart/form-data` POST to a folder: stores every part that carries a
- * file name in that folder, all or (when a name is taken) none, then
- * answers 303 See Other back to the folder's page.
+ * file name in that folder, all or (whatever fails) none, then answers 303
+ * See Other back to the folder's page. Each part's file is closed when the
+ * part ends.
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
  *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
@@ -243,6 +244,8 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
         if (event.kind === "data") {
           await current?.write(event.bytes);
         } else if (event.kind === "end") {
+          // Closed now: a form of many parts holds one file open at a time.
+          await current?.finish();
           current = null;
         } else if (event.head.filename) {
           // A plain field, or a file input left empty (filename=""), is
@@ -256,7 +259,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
     if (files.size === 0) {
       throw new HttpError("bad-multipart", "The form holds no file");
     }
-    for (const file of files.values()) await file.commit(h.overwrite);
+    await commitAll(h, files);
   } catch (error) {
     throw storageError(error);
   } finally {
@@ -266,6 +269,31 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
   h.sendHeader("Location", pageOf(h.path));
   h.sendHeader("Content-Length", "0");
   h.endHeaders();
+}
+
+/**
+ * Gives every file of a form its name, or none: the names taken before a
+ * failure are removed again. Every file is complete by then, so what can
+ * still fail is rare (a name taken meanwhile, a full directory); a file that
+ * `overwrite` already replaced cannot be brought back.
+ */
+async function commitAll(
+  h: UploadHandler,
+  files: Map<string, UploadFile>,
+): Promise<void> {
+  const created: string[] = [];
+  try {
+    for (const [target, file] of files) {
+      if (!(await file.commit(h.overwrite))) created.push(target);
+    }
+  } catch (error) {
+    for (const target of created) {
+      await Deno.remove(target).catch((failure) =>
+        h.logError("form failed, but %s stays: %s", target, String(failure))
+      );
+    }
+    throw error;
+  }
 }
 
 /**

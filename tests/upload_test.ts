@@ -874,6 +874,78 @@ Deno.test("an upload name that is not UTF-8 is 400, not stored with U+FFFD", asy
   assert.equal((await rawPut(s.port, "/ok.txt?%FF")).status, 201);
 });
 
+// --- All or nothing, one open file at a time ---
+
+Deno.test("a form whose second name is taken at the last instant stores neither: 409", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const link = Deno.link;
+  // Another client's file appears as the second file is about to take its name.
+  (Deno as { link: typeof Deno.link }).link = async (from, to) => {
+    if (to.endsWith("/b.txt")) await Deno.writeTextFile(to, "other");
+    await link(from, to);
+  };
+  try {
+    const res = await postForm(`${s.url}/`, [
+      { name: "file", filename: "a.txt", body: "mine" },
+      { name: "file", filename: "b.txt", body: "mine" },
+    ]);
+    assert.equal(res.status, 409);
+  } finally {
+    (Deno as { link: typeof Deno.link }).link = link;
+  }
+  assert.deepEqual(fx.tree(), [...UNTOUCHED, "root/b.txt"].sort());
+  assert.equal(await Deno.readTextFile(`${fx.root}/b.txt`), "other");
+});
+
+/** How many `.part` files this process holds open. */
+function openPartFiles(): number {
+  let open = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`).endsWith(".part")) {
+        open++;
+      }
+    } catch {
+      // Closed since the listing.
+    }
+  }
+  return open;
+}
+
+Deno.test({
+  name: "a form keeps only the part being received open, not every part's file",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using fx = await fixture();
+    await using s = serve(Uploads, { directory: fx.root });
+    const parts = Array.from({ length: 21 }, (_, i) => ({
+      name: "file",
+      filename: `f${i}.txt`,
+      body: `part ${i}`,
+    }));
+    const body = latin1Text(formBody(parts));
+    // Up to the 21st part's body: 20 parts are complete.
+    const cut = body.indexOf("part 20");
+    using client = await RawClient.connect(s.port);
+    await client.send(
+      `POST /sub/ HTTP/1.1\r\nHost: localhost\r\n` +
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, cut)}`,
+    );
+    const partFiles = () =>
+      [...Deno.readDirSync(`${fx.root}/sub`)].filter((e) =>
+        e.name.endsWith(".part")
+      ).length;
+    await eventually(() => partFiles() === 21, "21 parts begun");
+    assert.equal(openPartFiles(), 1);
+    await client.send(body.slice(cut));
+    assert.equal((await client.readResponse()).status, 303);
+    assert.equal(partFiles(), 0);
+    assert.equal(await Deno.readTextFile(`${fx.root}/sub/f20.txt`), "part 20");
+  },
+});
+
 // --- A full disk ---
 
 /**
