@@ -292,6 +292,28 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
+   * Every value of the request header `name`, in the order received (Python's
+   * `headers.get_all(name, [])`), where {@link header} joins them. Once
+   * {@link headers} was changed for `name`, its value there, as one.
+   *
+   * @param name the field name, in any case
+   */
+  headerValues(name: string): string[] {
+    const raw = this.#head?.rawHeaders ?? [];
+    const values: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      if (equalsIgnoringCase(raw[i], name)) values.push(raw[i + 1]);
+    }
+    if (this.#headers !== null) {
+      const value = this.#headers.get(name);
+      if (value !== (values.length === 0 ? null : values.join(", "))) {
+        return value === null ? [] : [value];
+      }
+    }
+    return values;
+  }
+
+  /**
    * Handles requests until the connection is to be closed: one request, or
    * several with keep-alive.
    */

@@ -680,6 +680,32 @@ Deno.test("header() reads the parsed fields as headers.get does, before and afte
   ]);
 });
 
+Deno.test("headerValues() gives each field of a name in order, as Python's get_all, and follows a changed headers", async () => {
+  const seen: string[][][] = [];
+  class Lookup extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    do_GET() {
+      const names = ["accept", "X-Empty", "missing", "host"];
+      seen.push(names.map((name) => this.headerValues(name)));
+      this.headers.set("accept", "changed");
+      this.headers.delete("host");
+      seen.push(names.map((name) => this.headerValues(name)));
+      this.sendResponse(204);
+      this.endHeaders();
+    }
+  }
+  await using s = serve(Lookup);
+  await exchange(
+    s.port,
+    "GET / HTTP/1.0\r\nAccept: a, b\r\nHost: h\r\nX-Empty:\r\n" +
+      "ACCEPT: c\r\nx-empty: e\r\n\r\n",
+  );
+  assert.deepEqual(seen, [
+    [["a, b", "c"], ["", "e"], [], ["h"]],
+    [["changed"], ["", "e"], [], []],
+  ]);
+});
+
 function assertIncludes(text: string, part: string): void {
   assert.ok(
     text.includes(part),
