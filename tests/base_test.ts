@@ -118,6 +118,23 @@ for (const [name, request, status] of statusCases) {
   );
 }
 
+Deno.test("HTTP/1.01 and HTTP/01.1 are 400 and close the connection: one digit each side (RFC 9112 §2.3)", async () => {
+  await using s = serve(TestHandler);
+  for (const version of ["HTTP/1.01", "HTTP/01.1"]) {
+    using client = await RawClient.connect(s.port);
+    await client.send(
+      `KEEP / ${version}\r\n${HOST}\r\nKEEP / HTTP/1.1\r\n${HOST}\r\n`,
+    );
+    const res = await client.readResponse();
+    assert.equal(
+      res.statusLine,
+      `HTTP/1.1 400 Bad request version ('${version}')`,
+    );
+    assert.equal(res.headers.get("connection"), "close");
+    assert.ok(await client.closed(), "the pipelined request is not answered");
+  }
+});
+
 Deno.test("a version-less two-word request with another method is 400", async () => {
   assert.deepEqual(await statusOf("CUSTOM /\r\n"), 400);
 });
