@@ -216,8 +216,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   listing = true;
   /**
    * Serve and list dotfiles, names that begin with `.`, as Python does; false
-   * answers 404 for any path with a hidden component and leaves them out of
-   * listings (the CLI's `--no-hidden`). Uploads never write one.
+   * answers 404 for any path with a hidden component, even with {@link spa},
+   * and leaves them out of listings (the CLI's `--no-hidden`). Uploads never
+   * write one.
    */
   showHidden = true;
   /**
@@ -365,9 +366,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
-    let info = this.showHidden || !hasHiddenComponent(this.directory, path)
-      ? await this.#lookup(path)
-      : null;
+    if (!this.showHidden && hasHiddenComponent(this.directory, path)) {
+      throw notFound();
+    }
+    let info = await this.#lookup(path);
     if (info === null && this.spa) {
       // A route of a single-page app: its page handles it.
       path = this.translatePath("/index.html");
