@@ -273,9 +273,9 @@ export class BaseHTTPRequestHandler {
    * One request header's value, as `headers.get(name)` gives it (repeated
    * fields joined with `, `), or null; a name that is not a valid field name
    * is null here where `headers.get` throws. Until {@link headers} is first
-   * used it reads the parsed fields directly: building a `Headers` costs
-   * about 3% of a small file's request, and the file handler looks up its
-   * validators on every one.
+   * used it reads the parsed fields directly: building a `Headers` is a
+   * noticeable part of a small file's request, and the file handler looks up
+   * its validators on every one.
    *
    * @param name the field name, in any case
    */

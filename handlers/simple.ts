@@ -128,9 +128,9 @@ const SMALL_FILES = new FileCache({
 
 /**
  * The entries of the folders listed in this process: 4 MiB at most (about
- * 40,000 entries). Reading a folder of 2,000 entries allocates about 140 KB
- * that V8 puts straight in its old generation, which only a full collection
- * frees: under listing load that was most of the heap's growth.
+ * 40,000 entries). Reading a folder allocates its entries straight in V8's
+ * old generation, which only a full collection frees: under listing load,
+ * reading each time would be most of the heap's growth.
  */
 const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
   maxTotalBytes: 4 * 1024 * 1024,
@@ -139,10 +139,10 @@ const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
 /**
  * Python's listing pages of folders without symlinks, asked for without a
  * query, by everything a page depends on (the key of {@link LISTINGS}),
- * while the folder's `stat` is unchanged: 8 MiB at most. With the 2 MiB
- * semi-space of `deno task start`, what rendering 2,000 entries allocates
- * outlived two young collections and was promoted: 15-17 full collections in
- * 6 s of listing load.
+ * while the folder's `stat` is unchanged: 8 MiB at most. With the small
+ * semi-space of `deno task start`, what rendering a large folder allocates
+ * outlives two young collections and is promoted, so that rendering each
+ * time would fill the old generation under listing load.
  */
 const PAGES = new StatCache<ListingPage>({ maxTotalBytes: 8 * 1024 * 1024 });
 
@@ -792,8 +792,8 @@ interface ListingInputs {
 
 /**
  * Listing pages being read, by everything a page depends on: a listing
- * flood of one folder reads it once per turn of the event loop (2,000
- * entries, wrk -t1 -c50: 7.4k req/s against 315 with a reading each).
+ * flood of one folder reads it once per turn of the event loop, not once per
+ * request.
  */
 const LISTINGS = new Coalescer<ListingPage | Error>();
 

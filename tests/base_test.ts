@@ -653,7 +653,7 @@ Deno.test("a client that disconnects mid-request does not stop the server", asyn
   );
 });
 
-Deno.test("the example in DESIGN.md answers hello /", async () => {
+Deno.test("the module's example handler answers hello /", async () => {
   class Hello extends BaseHTTPRequestHandler {
     async do_GET() {
       const body = new TextEncoder().encode(`hello ${this.path}\n`);
