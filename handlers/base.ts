@@ -637,6 +637,14 @@ export class BaseHTTPRequestHandler {
       }
       return;
     }
+    await this.#sendErrorPage(error);
+  }
+
+  /**
+   * Sends the error page of `error` (500 for one that is not an
+   * {@link HttpError}) in place of anything buffered for the response.
+   */
+  async #sendErrorPage(error: unknown): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
     this.#takeParsedLine();
@@ -658,10 +666,9 @@ export class BaseHTTPRequestHandler {
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
     if (phase === "head") {
-      this.#status = 0;
-      this.#headersBuffer = "";
-      this.#takeParsedLine();
-      this.sendError(408).then(() => this.wfile.flush()).catch(() => {})
+      // The read that waits for the head cannot be interrupted: answer from
+      // here, then close, which ends that read without another answer.
+      this.#sendErrorPage(new HttpError("head-timeout")).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
     }

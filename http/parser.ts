@@ -146,7 +146,7 @@ function equalsLower(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
 }
 
 /** Whether `buf[start, end)` is exactly `lower`, ignoring ASCII case. */
-function isLower(
+function equalsIgnoringCase(
   buf: Uint8Array,
   start: number,
   end: number,
@@ -503,8 +503,9 @@ export class RequestParser {
         break;
       case 6:
         if (equalsLower(buf, start, EXPECT)) {
-          if (isLower(buf, vs, ve, CONTINUE)) this.#expectContinue = true;
-          else this.#expectOther = true;
+          if (equalsIgnoringCase(buf, vs, ve, CONTINUE)) {
+            this.#expectContinue = true;
+          } else this.#expectOther = true;
         }
         break;
       case 10:
@@ -518,7 +519,7 @@ export class RequestParser {
       case 17:
         if (equalsLower(buf, start, TRANSFER_ENCODING)) {
           this.#transferEncodings++;
-          this.#chunked = isLower(buf, vs, ve, CHUNKED);
+          this.#chunked = equalsIgnoringCase(buf, vs, ve, CHUNKED);
         }
         break;
     }
@@ -539,8 +540,10 @@ export class RequestParser {
       const next = te + 1;
       while (i < te && (buf[i] === SP || buf[i] === HTAB)) i++;
       while (te > i && (buf[te - 1] === SP || buf[te - 1] === HTAB)) te--;
-      if (isLower(buf, i, te, CLOSE)) this.#close = true;
-      else if (isLower(buf, i, te, KEEP_ALIVE)) this.#keepAlive = true;
+      if (equalsIgnoringCase(buf, i, te, CLOSE)) this.#close = true;
+      else if (equalsIgnoringCase(buf, i, te, KEEP_ALIVE)) {
+        this.#keepAlive = true;
+      }
       i = next;
     }
   }
