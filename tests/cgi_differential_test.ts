@@ -7,7 +7,7 @@
  * `urlCollapsePath` against CPython's `_url_collapse_path` on generated
  * paths.
  *
- * Skipped where `python3` cannot be run.
+ * Skipped, as the test names then say, where `python3` is not on PATH.
  *
  * @module
  */
@@ -19,21 +19,20 @@ import { urlCollapsePath } from "../handlers/cgi_path.ts";
 import { makeFixture } from "./cgi_fixture.ts";
 import { captureLogs, latin1, serve } from "./helpers.ts";
 import { runPython } from "./python.ts";
+import { requiring, tool } from "./tools.ts";
+
+const cpython = requiring("python3");
 
 /** The real interpreter: a pyenv shim would add its own variables to the environment. */
-const PYTHON = await findPython();
+const PYTHON = tool("python3") === null ? "" : await findPython();
 
-async function findPython(): Promise<string | null> {
-  try {
-    const { success, stdout } = await new Deno.Command("python3", {
-      args: ["-c", "import sys; print(sys.executable)"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return success ? new TextDecoder().decode(stdout).trim() : null;
-  } catch {
-    return null;
-  }
+async function findPython(): Promise<string> {
+  const { success, stdout, stderr } = await new Deno.Command("python3", {
+    args: ["-c", "import sys; print(sys.executable)"],
+  }).output();
+  const decoder = new TextDecoder();
+  assert.ok(success, `python3 does not run: ${decoder.decode(stderr)}`);
+  return decoder.decode(stdout).trim();
 }
 
 /** A response read to the connection's close, split leniently (Python's CGI headers may end in LF). */
@@ -406,14 +405,13 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`python3 -m http.server did not listen on ${port}`);
 }
 
-Deno.test({
+cpython.test({
   name:
     "python -m http.server --cgi and ours answer alike, but for the named differences",
-  ignore: PYTHON === null,
   async fn() {
     await using fixture = await makeFixture();
     const port = freePort();
-    const python = new Deno.Command(PYTHON!, {
+    const python = new Deno.Command(PYTHON, {
       args: ["-m", "http.server", "--cgi", "--bind", "127.0.0.1", String(port)],
       cwd: fixture.dir,
       stdin: "null",
@@ -461,9 +459,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+cpython.test({
   name: "urlCollapsePath agrees with CPython's _url_collapse_path",
-  ignore: PYTHON === null,
   async fn() {
     const paths = fc.sample(
       fc.oneof(
