@@ -27,7 +27,7 @@ import { idleConnections } from "./idle.ts";
 import { connectWithin } from "./net.ts";
 import { SERVERS, startServer, stopAll } from "./servers.ts";
 
-/** The target of issue 6 for an idle keep-alive connection, in KiB. */
+/** The target for an idle keep-alive connection, in KiB (bench/README.md). */
 const IDLE_TARGET_KIB = 64;
 /** Header fields of the largest head: Python's and our default `maxHeaders`. */
 const MAX_HEADERS = 100;

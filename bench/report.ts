@@ -2,7 +2,7 @@
  * Turns the figures of one benchmark run into markdown: one table per
  * scenario, each figure beside its ratio to Python (HTTP/1.0), to the
  * `Deno.listen` floor and to nginx measured in the same run, and a table of
- * issue 7's targets for each mode of our server.
+ * the targets for each mode of our server.
  *
  * @module
  */
@@ -95,7 +95,7 @@ export function scenarioTable(scenario: ScenarioReport): string {
   }\n`;
 }
 
-/** One of issue 7's targets, checked against a server's figures. */
+/** One of the targets, checked against a server's figures. */
 interface Target {
   label: string;
   /** The measured quantity, or `undefined` when it was not measured. */
@@ -165,7 +165,7 @@ function peakRss(scenarios: string[]): Target["measure"] {
   };
 }
 
-/** Issue 7's targets, each a ratio or a limit within one run. */
+/** The targets of bench/README.md, each a ratio or a limit within one run. */
 const TARGETS: Target[] = [
   ratioTarget(
     "small file, keep-alive: >= 0.5x the Deno.listen floor",

@@ -463,9 +463,9 @@ async function main(): Promise<void> {
   };
   const env = await environment(settings);
 
-  // One start of each server up front: a server that cannot start (ours,
-  // before it lands) is left out once, with its reason, instead of failing in
-  // every scenario; the start also warms Deno's module cache.
+  // One start of each server up front: a server that cannot start is left
+  // out once, with its reason, instead of failing in every scenario; the
+  // start also warms Deno's module cache.
   const notRun: string[] = [];
   const runnable: ServerSpec[] = [];
   for (const spec of servers) {

@@ -277,9 +277,9 @@ export class BaseHTTPRequestHandler {
    * One request header's value, as `headers.get(name)` gives it (repeated
    * fields joined with `, `), or null; a name that is not a valid field name
    * is null here where `headers.get` throws. Until {@link headers} is first
-   * used it reads the parsed fields directly: building a `Headers` costs
-   * about 3% of a small file's request, and the file handler looks up its
-   * validators on every one.
+   * used it reads the parsed fields directly: building a `Headers` is a
+   * noticeable part of a small file's request, and the file handler looks up
+   * its validators on every one.
    *
    * @param name the field name, in any case
    */
@@ -293,6 +293,28 @@ export class BaseHTTPRequestHandler {
       }
     }
     return value;
+  }
+
+  /**
+   * Every value of the request header `name`, in the order received (Python's
+   * `headers.get_all(name, [])`), where {@link header} joins them. Once
+   * {@link headers} was changed for `name`, its value there, as one.
+   *
+   * @param name the field name, in any case
+   */
+  headerValues(name: string): string[] {
+    const raw = this.#head?.rawHeaders ?? [];
+    const values: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      if (equalsIgnoringCase(raw[i], name)) values.push(raw[i + 1]);
+    }
+    if (this.#headers !== null) {
+      const value = this.#headers.get(name);
+      if (value !== (values.length === 0 ? null : values.join(", "))) {
+        return value === null ? [] : [value];
+      }
+    }
+    return values;
   }
 
   /**
@@ -623,6 +645,14 @@ export class BaseHTTPRequestHandler {
       }
       return;
     }
+    await this.#sendErrorPage(error);
+  }
+
+  /**
+   * Sends the error page of `error` (500 for one that is not an
+   * {@link HttpError}) in place of anything buffered for the response.
+   */
+  async #sendErrorPage(error: unknown): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
     this.#takeParsedLine();
@@ -644,10 +674,9 @@ export class BaseHTTPRequestHandler {
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
     if (phase === "head") {
-      this.#status = 0;
-      this.#headersBuffer = "";
-      this.#takeParsedLine();
-      this.sendError(408).then(() => this.wfile.flush()).catch(() => {})
+      // The read that waits for the head cannot be interrupted: answer from
+      // here, then close, which ends that read without another answer.
+      this.#sendErrorPage(new HttpError("head-timeout")).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
     }

@@ -230,6 +230,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       query,
       remoteAddr: this.clientAddress.hostname,
       headers: this.headers,
+      headerValues: (name) => this.headerValues(name),
       contentLength: spool?.size ?? null,
     });
     let child: Deno.ChildProcess;

@@ -20,9 +20,11 @@
  *   query: "a=1",
  *   remoteAddr: "127.0.0.1",
  *   headers: new Headers({ "X-Trace": "abc", Proxy: "http://evil" }),
+ *   headerValues: (name) => name === "accept" ? ["text/html", "text/plain"] : [],
  *   contentLength: null,
  * });
  * env.HTTP_X_TRACE; // "abc"
+ * env.HTTP_ACCEPT; // "text/html,text/plain"
  * env.HTTP_PROXY; // undefined
  * cgiArguments("a+b"); // ["a b"]
  * ```
@@ -54,6 +56,12 @@ export interface CGIRequest {
   remoteAddr: string;
   /** The request's header fields. */
   headers: Headers;
+  /**
+   * Every value of one header, in the order received (Python's
+   * `headers.get_all`): the variables Python sets take its first field or
+   * join the fields its own way.
+   */
+  headerValues: (name: string) => string[];
   /**
    * `CONTENT_LENGTH`: the body's length after transfer codings are removed
    * (RFC 3875 §4.1.2), or null to take the `Content-Length` header.
@@ -97,15 +105,18 @@ const PLAIN_NAME = /^[a-z0-9-]+$/;
  * defaults to `text/plain`; `HTTP_ACCEPT` is always set; `QUERY_STRING`,
  * `REMOTE_HOST`, `CONTENT_LENGTH`, `HTTP_USER_AGENT`, `HTTP_COOKIE` and
  * `HTTP_REFERER` are set to "" when the request has none, so that values
- * of the server's own environment do not leak through), then one `HTTP_*`
- * variable for every other header field (RFC 3875 §4.1.18), repeated fields
- * joined with `, `, except those in {@link NOT_PASSED}, never `HTTP_PROXY`.
+ * of the server's own environment do not leak through; of repeated fields,
+ * Accept's are joined with `,`, Cookie's non-empty ones with `, `, and the
+ * others give their first), then one `HTTP_*` variable for every other
+ * header field (RFC 3875 §4.1.18), repeated fields joined with `, `, except
+ * those in {@link NOT_PASSED}, never `HTTP_PROXY`.
  *
  * @param request the request's parts
  * @returns the variables to set on top of the server's environment
  */
 export function cgiEnvironment(request: CGIRequest): Record<string, string> {
   const headers = request.headers;
+  const first = (name: string) => request.headerValues(name)[0];
   const env: Record<string, string> = {};
   for (const [name, value] of headers) {
     if (NOT_PASSED.has(name) || !PLAIN_NAME.test(name)) continue;
@@ -125,7 +136,7 @@ export function cgiEnvironment(request: CGIRequest): Record<string, string> {
     REMOTE_ADDR: request.remoteAddr,
     REMOTE_HOST: "",
   });
-  const authorization = (headers.get("authorization") ?? "").trim()
+  const authorization = (first("authorization") ?? "").trim()
     .split(/\s+/);
   if (authorization.length === 2) {
     env.AUTH_TYPE = authorization[0];
@@ -135,14 +146,14 @@ export function cgiEnvironment(request: CGIRequest): Record<string, string> {
     if (user !== null) env.REMOTE_USER = user;
   }
   // Python: the header, else `get_content_type()`, whose default is text/plain.
-  env.CONTENT_TYPE = headers.get("content-type") ?? "text/plain";
+  env.CONTENT_TYPE = first("content-type") ?? "text/plain";
   env.CONTENT_LENGTH = request.contentLength === null
-    ? headers.get("content-length") ?? ""
+    ? first("content-length") ?? ""
     : String(request.contentLength);
-  env.HTTP_REFERER = headers.get("referer") ?? "";
-  env.HTTP_ACCEPT = headers.get("accept") ?? "";
-  env.HTTP_USER_AGENT = headers.get("user-agent") ?? "";
-  env.HTTP_COOKIE = headers.get("cookie") ?? "";
+  env.HTTP_REFERER = first("referer") ?? "";
+  env.HTTP_ACCEPT = request.headerValues("accept").join(",");
+  env.HTTP_USER_AGENT = first("user-agent") ?? "";
+  env.HTTP_COOKIE = request.headerValues("cookie").filter(Boolean).join(", ");
   return env;
 }
 

@@ -3,19 +3,17 @@
  * together share, yet never older than any of them: the `stat` of a file a
  * request names, and a folder's listing page.
  *
- * A request is answered from a `stat` taken after it arrived, so a file
- * changed on disk is served fresh on the next request. Taking that `stat`
- * for each request is the largest cost of a small cached file (one
- * `Deno.statSync` is about 3 us here). But under load the requests of many
- * connections are parsed in one turn of the event loop: a {@link Coalescer}
- * defers the work to a microtask, so every request that asks for the same
- * key before that microtask runs shares it, and one that asks after it gets
- * the next run. Each result is still made after every request it serves
- * arrived. (The body is read after the `stat`, as it was before: a file
- * replaced in between goes out under the older headers, at their length.)
- * With 50 keep-alive connections (`wrk -t1 -c50`, 1 KiB file) about 38
- * requests share each `stat`: 56.8-67.7k req/s against 42.6-52.8k with a
- * `stat` each, 14.9-17.7 us of server CPU per request against 19.0-23.6.
+ * A request is answered from a `stat` taken after it arrived, so a file changed
+ * on disk is served fresh on the next request. Taking that `stat` for each
+ * request is the largest cost of a small cached file. But under load the
+ * requests of many connections are parsed in one turn of the event loop: a
+ * {@link Coalescer} defers the work to a microtask, so every request that asks
+ * for the same key before that microtask runs shares it, and one that asks
+ * after it gets the next run. Each result is still made after every request it
+ * serves arrived. (The body is read after the `stat`: a file replaced in
+ * between goes out under the older headers, at their length.) Under keep-alive
+ * load dozens of requests share each `stat`, which serves more requests a
+ * second for less server CPU each (bench/README.md has the figures).
  *
  * @example
  * ```ts

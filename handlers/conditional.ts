@@ -41,7 +41,7 @@ export function weakETag(size: number, mtimeMs: number | undefined): string {
 
 /**
  * `n.toString(16)`. V8 formats a number past its small integers (30 bits)
- * in a slow path (a tag in 300 ns against 120), so a whole number from 2^24
+ * in a slow path (bench/README.md), so a whole number from 2^24
  * on, as a time in milliseconds is, goes in two halves: the high part, and
  * the low 24 bits as 6 hex digits.
  */

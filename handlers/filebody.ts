@@ -5,8 +5,8 @@
  *
  * Why both: an awaited file-system call costs about as much as a whole HTTP
  * exchange, so a small file is best served from memory after one
- * `Deno.statSync`; a large file is best streamed with a large reusable buffer
- * (see PERF-NOTES.md), and must never be read whole.
+ * `Deno.statSync`; a large file is best streamed with a large reusable buffer,
+ * and must never be read whole.
  *
  * @example
  * ```ts
@@ -102,9 +102,9 @@ export const COPY_BUFFERS = new BufferPool(1 << 20, 16, 64 * 1024);
 
 /**
  * Copies up to `length` bytes of `source` to `output` through pooled
- * buffers, reading the next chunk into a second one while the last is sent
- * (100 MiB download, 15 alternating runs: median 2,157-2,360 MB/s against
- * 1,715-1,763 one chunk at a time). Resolves to the number of bytes copied,
+ * buffers, reading the next chunk into a second one while the last is sent,
+ * so that the disk and the socket work at once (bench/README.md has the
+ * figures). Resolves to the number of bytes copied,
  * which is less than `length` only when the file ended early. The caller
  * closes `source`.
  */

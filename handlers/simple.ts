@@ -128,9 +128,9 @@ const SMALL_FILES = new FileCache({
 
 /**
  * The entries of the folders listed in this process: 4 MiB at most (about
- * 40,000 entries). Reading a folder of 2,000 entries allocates about 140 KB
- * that V8 puts straight in its old generation, which only a full collection
- * frees: under listing load that was most of the heap's growth.
+ * 40,000 entries). Reading a folder allocates its entries straight in V8's
+ * old generation, which only a full collection frees: under listing load,
+ * reading each time would be most of the heap's growth.
  */
 const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
   maxTotalBytes: 4 * 1024 * 1024,
@@ -139,10 +139,10 @@ const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
 /**
  * Python's listing pages of folders without symlinks, asked for without a
  * query, by everything a page depends on (the key of {@link LISTINGS}),
- * while the folder's `stat` is unchanged: 8 MiB at most. With the 2 MiB
- * semi-space of `deno task start`, what rendering 2,000 entries allocates
- * outlived two young collections and was promoted: 15-17 full collections in
- * 6 s of listing load.
+ * while the folder's `stat` is unchanged: 8 MiB at most. With the small
+ * semi-space of `deno task start`, what rendering a large folder allocates
+ * outlives two young collections and is promoted, so that rendering each
+ * time would fill the old generation under listing load.
  */
 const PAGES = new StatCache<ListingPage>({ maxTotalBytes: 8 * 1024 * 1024 });
 
@@ -216,8 +216,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   listing = true;
   /**
    * Serve and list dotfiles, names that begin with `.`, as Python does; false
-   * answers 404 for any path with a hidden component and leaves them out of
-   * listings (the CLI's `--no-hidden`). Uploads never write one.
+   * answers 404 for any path with a hidden component, even with {@link spa},
+   * and leaves them out of listings (the CLI's `--no-hidden`). Uploads never
+   * write one.
    */
   showHidden = true;
   /**
@@ -372,9 +373,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
-    let info = this.showHidden || !hasHiddenComponent(this.directory, path)
-      ? await this.#lookup(path)
-      : null;
+    if (!this.showHidden && hasHiddenComponent(this.directory, path)) {
+      throw notFound();
+    }
+    let info = await this.#lookup(path);
     if (info === null && this.spa) {
       // A route of a single-page app: its page handles it.
       path = this.translatePath("/index.html");
@@ -797,8 +799,8 @@ interface ListingInputs {
 
 /**
  * Listing pages being read, by everything a page depends on: a listing
- * flood of one folder reads it once per turn of the event loop (2,000
- * entries, wrk -t1 -c50: 7.4k req/s against 315 with a reading each).
+ * flood of one folder reads it once per turn of the event loop, not once per
+ * request.
  */
 const LISTINGS = new Coalescer<ListingPage | Error>();
 

@@ -22,8 +22,6 @@ export const ERROR_STATUS = {
   // Request line (RFC 9112 §3)
   "request-line-too-long": 414,
   "bad-request-line": 400,
-  "bad-method": 400,
-  "bad-request-target": 400,
   "bad-version": 400,
   "http09-not-get": 400,
   "version-not-supported": 505,
@@ -109,7 +107,11 @@ export class HttpError extends Error {
   readonly kind: HttpErrorKind;
   /** The HTTP status code to answer with. */
   readonly status: number;
-  /** Short message for the error page; the status's default when unset. */
+  /**
+   * The `message` given, for the status line and the error page; unset when
+   * none was given, so that the handler's `responses` supply the default
+   * (where {@link message}, for logs, holds the kind).
+   */
   readonly reason?: string;
   /** Longer explanation for the error page; the status's default when unset. */
   readonly explain?: string;

@@ -17,9 +17,9 @@
 import { Buffer } from "node:buffer";
 
 /**
- * Below this length a plain loop (about 5 ns a byte) beats the native
- * decoder's fixed cost (about 100 ns a call); 12 parsed a 412-byte head
- * fastest of 1, 12, 24, 32 and 64.
+ * Below this length a plain loop beats the native decoder, whose fixed cost
+ * per call is that of many bytes in the loop; bench/README.md has the
+ * lengths tried on a typical head.
  */
 const NATIVE_FROM = 12;
 

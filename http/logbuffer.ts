@@ -1,7 +1,8 @@
 /**
  * Log lines for stderr, written together once per event-loop turn: one
- * `write` for the requests answered in a turn (about 45 under keep-alive
- * load) instead of one each, which took a tenth of the server's CPU.
+ * `write` for the requests answered in a turn (dozens under keep-alive load)
+ * instead of one each, which would take a large share of the server's CPU
+ * (bench/README.md).
  *
  * The lines wait in a microtask queued behind the work of the turn, so they
  * are written before the event loop sends any response of that turn: as in
@@ -13,8 +14,7 @@
  *
  * Each isolate (each worker) has its own lines: a batch past 4 KiB is not
  * one atomic write on a pipe, so the lines of two workers sharing stderr
- * may interleave. A stderr that fails (closed, full disk) drops the batch,
- * as it dropped each line before.
+ * may interleave. A stderr that fails (closed, full disk) drops the batch.
  *
  * @module
  */

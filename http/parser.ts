@@ -146,7 +146,7 @@ function equalsLower(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
 }
 
 /** Whether `buf[start, end)` is exactly `lower`, ignoring ASCII case. */
-function isLower(
+function equalsIgnoringCase(
   buf: Uint8Array,
   start: number,
   end: number,
@@ -202,16 +202,9 @@ function badSyntax(line: string): HttpError {
   );
 }
 
-/** Parses `1*10DIGIT` in `buf[start, end)`, or returns -1. */
-function versionNumber(buf: Uint8Array, start: number, end: number): number {
-  if (end === start || end - start > 10) return -1;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const d = buf[i] - 0x30;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/** The value of the digit at `buf[at]`, or -1. */
+function digitAt(buf: Uint8Array, at: number): number {
+  return buf[at] >= DIGIT_0 && buf[at] <= DIGIT_9 ? buf[at] - DIGIT_0 : -1;
 }
 
 /**
@@ -457,14 +450,14 @@ export class RequestParser {
     }
     if (v === end) throw badSyntax(line);
 
-    // HTTP-version = "HTTP/" 1*10DIGIT "." 1*10DIGIT, as Python reads it.
+    // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT. Python also
+    // reads `HTTP/01.1` and `HTTP/1.01` as 1.1, which a proxy in front may not.
     const version = line.slice(v - start);
-    let dot = v + HTTP_SLASH.length;
-    while (dot < end && buf[dot] !== DOT) dot++;
-    const major = dot < end && equalsAt(buf, v, HTTP_SLASH)
-      ? versionNumber(buf, v + HTTP_SLASH.length, dot)
-      : -1;
-    const minor = major === -1 ? -1 : versionNumber(buf, dot + 1, end);
+    const dot = v + HTTP_SLASH.length + 1;
+    const wellFormed = end === dot + 2 && equalsAt(buf, v, HTTP_SLASH) &&
+      buf[dot] === DOT;
+    const major = wellFormed ? digitAt(buf, dot - 1) : -1;
+    const minor = major === -1 ? -1 : digitAt(buf, dot + 1);
     if (minor === -1) {
       throw new HttpError(
         "bad-version",
@@ -510,8 +503,9 @@ export class RequestParser {
         break;
       case 6:
         if (equalsLower(buf, start, EXPECT)) {
-          if (isLower(buf, vs, ve, CONTINUE)) this.#expectContinue = true;
-          else this.#expectOther = true;
+          if (equalsIgnoringCase(buf, vs, ve, CONTINUE)) {
+            this.#expectContinue = true;
+          } else this.#expectOther = true;
         }
         break;
       case 10:
@@ -525,7 +519,7 @@ export class RequestParser {
       case 17:
         if (equalsLower(buf, start, TRANSFER_ENCODING)) {
           this.#transferEncodings++;
-          this.#chunked = isLower(buf, vs, ve, CHUNKED);
+          this.#chunked = equalsIgnoringCase(buf, vs, ve, CHUNKED);
         }
         break;
     }
@@ -546,8 +540,10 @@ export class RequestParser {
       const next = te + 1;
       while (i < te && (buf[i] === SP || buf[i] === HTAB)) i++;
       while (te > i && (buf[te - 1] === SP || buf[te - 1] === HTAB)) te--;
-      if (isLower(buf, i, te, CLOSE)) this.#close = true;
-      else if (isLower(buf, i, te, KEEP_ALIVE)) this.#keepAlive = true;
+      if (equalsIgnoringCase(buf, i, te, CLOSE)) this.#close = true;
+      else if (equalsIgnoringCase(buf, i, te, KEEP_ALIVE)) {
+        this.#keepAlive = true;
+      }
       i = next;
     }
   }

@@ -2,8 +2,8 @@
  * `PipeReader`: reads a byte stream (a child process's stdout or stderr)
  * into one reused buffer, taken from a small free list and given back when
  * done. The default reader of Deno's pipes allocates a new 64 KiB buffer for
- * every read, freed only by the garbage collector: under 50 concurrent CGI
- * requests the server peaked at 100-110 MiB with it, 88-96 with this reader.
+ * every read, freed only by the garbage collector, which raises the server's
+ * peak memory under concurrent CGI requests (bench/README.md).
  *
  * @example
  * ```ts

@@ -7,8 +7,9 @@
  * and a replaced table that had reached the old generation keeps everything
  * it still names alive through the next young-generation collections, which
  * then move whole connections (handler, buffers' wrappers, promises) to the
- * old generation. With the server's two sets of connections, that was 40 MB
- * promoted in 5 s of `Connection: close` load, against none with rosters.
+ * old generation: under `Connection: close` load, the server's sets of
+ * connections promoted tens of megabytes that way, and rosters none
+ * (bench/README.md).
  *
  * @example
  * ```ts

@@ -118,6 +118,23 @@ for (const [name, request, status] of statusCases) {
   );
 }
 
+Deno.test("HTTP/1.01 and HTTP/01.1 are 400 and close the connection: one digit each side (RFC 9112 §2.3)", async () => {
+  await using s = serve(TestHandler);
+  for (const version of ["HTTP/1.01", "HTTP/01.1"]) {
+    using client = await RawClient.connect(s.port);
+    await client.send(
+      `KEEP / ${version}\r\n${HOST}\r\nKEEP / HTTP/1.1\r\n${HOST}\r\n`,
+    );
+    const res = await client.readResponse();
+    assert.equal(
+      res.statusLine,
+      `HTTP/1.1 400 Bad request version ('${version}')`,
+    );
+    assert.equal(res.headers.get("connection"), "close");
+    assert.ok(await client.closed(), "the pipelined request is not answered");
+  }
+});
+
 Deno.test("a version-less two-word request with another method is 400", async () => {
   assert.deepEqual(await statusOf("CUSTOM /\r\n"), 400);
 });
@@ -675,7 +692,7 @@ Deno.test("a client that disconnects mid-request does not stop the server", asyn
   );
 });
 
-Deno.test("the example in DESIGN.md answers hello /", async () => {
+Deno.test("the module's example handler answers hello /", async () => {
   class Hello extends BaseHTTPRequestHandler {
     async do_GET() {
       const body = new TextEncoder().encode(`hello ${this.path}\n`);
@@ -716,6 +733,32 @@ Deno.test("header() reads the parsed fields as headers.get does, before and afte
     ["one, two", "h", "", null, null],
     ["changed", "h", "", null, null],
     ["changed", "h", "", null, null],
+  ]);
+});
+
+Deno.test("headerValues() gives each field of a name in order, as Python's get_all, and follows a changed headers", async () => {
+  const seen: string[][][] = [];
+  class Lookup extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    do_GET() {
+      const names = ["accept", "X-Empty", "missing", "host"];
+      seen.push(names.map((name) => this.headerValues(name)));
+      this.headers.set("accept", "changed");
+      this.headers.delete("host");
+      seen.push(names.map((name) => this.headerValues(name)));
+      this.sendResponse(204);
+      this.endHeaders();
+    }
+  }
+  await using s = serve(Lookup);
+  await exchange(
+    s.port,
+    "GET / HTTP/1.0\r\nAccept: a, b\r\nHost: h\r\nX-Empty:\r\n" +
+      "ACCEPT: c\r\nx-empty: e\r\n\r\n",
+  );
+  assert.deepEqual(seen, [
+    [["a, b", "c"], ["", "e"], [], ["h"]],
+    [["changed"], ["", "e"], [], []],
   ]);
 });
 

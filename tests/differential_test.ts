@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
 import { exchange, latin1 } from "./helpers.ts";
 import { pythonListingLeaksPath } from "./python.ts";
+import { requiring } from "./tools.ts";
 
 /** A fixed past mtime, so that both servers' caches and Last-Modified agree. */
 const MTIME_S = 1_700_000_000.25;
@@ -68,6 +69,52 @@ const DIFFERENCES = {
     readme: "A request line whose version does not parse",
     python: "<!DOCTYPE HTML>",
     ours: "HTTP/1.0 505 Invalid HTTP version (2.0)",
+  },
+  "one-word": {
+    readme: "a single word (`GET`)",
+    python: "<!DOCTYPE HTML>",
+    ours: "HTTP/1.0 400 Bad request syntax ('GET')",
+  },
+  "two-words-not-get": {
+    readme: "(`HEAD /x`)",
+    python: "<!DOCTYPE HTML>",
+    ours: "HTTP/1.0 400 Bad HTTP/0.9 request type ('HEAD')",
+  },
+  "four-words": {
+    readme: "four words",
+    python: "<!DOCTYPE HTML>",
+    ours: "HTTP/1.0 400 Bad request syntax ('GET / HTTP/1.0 x')",
+  },
+  "extra-space": {
+    readme: "a request line with extra or trailing spaces",
+    python: "HTTP/1.0 200 OK",
+    ours: "HTTP/1.0 400 Bad request syntax ('GET  /plain.txt HTTP/1.0')",
+  },
+  "method-not-token": {
+    readme: "A method with a character outside `tchar`",
+    python: "HTTP/1.0 501 Unsupported method ('<script>alert(1)</script>')",
+    ours:
+      "HTTP/1.0 400 Bad request syntax ('<script>alert(1)</script> / HTTP/1.0')",
+  },
+  "version-two-digits": {
+    readme: "on each side of the dot (RFC 9112 §2.3)",
+    python: "HTTP/1.0 200 OK",
+    ours: "HTTP/1.0 400 Bad request version ('HTTP/1.01')",
+  },
+  "version-leading-zero": {
+    readme: "on each side of the dot (RFC 9112 §2.3)",
+    python: "HTTP/1.0 200 OK",
+    ours: "HTTP/1.0 400 Bad request version ('HTTP/01.1')",
+  },
+  "version-10": {
+    readme: "on each side of the dot (RFC 9112 §2.3)",
+    python: "<!DOCTYPE HTML>", // 505 as HTTP/0.9
+    ours: "HTTP/1.0 400 Bad request version ('HTTP/10.0')",
+  },
+  "empty-lines-first": {
+    readme: "Empty lines before a request line are skipped",
+    python: "",
+    ours: "HTTP/1.0 200 OK",
   },
   "nul-in-path": {
     readme: "A `%00` in the path",
@@ -238,6 +285,47 @@ const CASES: Case[] = [
     request: "GET / HTTP/2.0\r\n\r\n",
     differs: "version-2",
   },
+  { name: "a single word", request: "GET\r\n\r\n", differs: "one-word" },
+  {
+    name: "two words, not GET",
+    request: "HEAD /x\r\n\r\n",
+    differs: "two-words-not-get",
+  },
+  {
+    name: "four words",
+    request: "GET / HTTP/1.0 x\r\n\r\n",
+    differs: "four-words",
+  },
+  {
+    name: "two spaces after the method",
+    request: "GET  /plain.txt HTTP/1.0\r\n\r\n",
+    differs: "extra-space",
+  },
+  {
+    name: "a method that is not a token",
+    request: "<script>alert(1)</script> / HTTP/1.0\r\n\r\n",
+    differs: "method-not-token",
+  },
+  {
+    name: "a two-digit minor version",
+    request: "GET /plain.txt HTTP/1.01\r\nHost: t\r\n\r\n",
+    differs: "version-two-digits",
+  },
+  {
+    name: "a two-digit major version",
+    request: "GET /plain.txt HTTP/01.1\r\nHost: t\r\n\r\n",
+    differs: "version-leading-zero",
+  },
+  {
+    name: "HTTP/10.0",
+    request: "GET / HTTP/10.0\r\n\r\n",
+    differs: "version-10",
+  },
+  {
+    name: "empty lines before the request line",
+    request: "\r\n\r\nGET /plain.txt HTTP/1.0\r\n\r\n",
+    differs: "empty-lines-first",
+  },
   {
     name: "a target without a leading slash, file",
     request: "GET plain.txt HTTP/1.0\r\n\r\n",
@@ -346,11 +434,13 @@ async function startPython(root: string) {
   return { port, stop };
 }
 
+const cpython = requiring("python3");
+
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
 }
 
-Deno.test("ours and python3 -m http.server answer the same requests alike", async (t) => {
+cpython.test("ours and python3 -m http.server answer the same requests alike", async (t) => {
   const leaky = await pythonListingLeaksPath();
   const root = await makeFixture();
   const python = await startPython(root);

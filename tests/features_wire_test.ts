@@ -8,6 +8,7 @@ import { SimpleHTTPRequestHandler } from "../mod.ts";
 import { parseCliArgs } from "../cli.ts";
 import { BANNER, Cli, run } from "./cli_process.ts";
 import { RawClient, type RawResponse, serve } from "./helpers.ts";
+import { requiring } from "./tools.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -125,6 +126,9 @@ function parseMultipart(response: RawResponse) {
   return parts;
 }
 
+/** The tests that run curl. */
+const withCurl = requiring("curl");
+
 async function curl(args: string[]): Promise<Uint8Array> {
   const { code, stdout, stderr } = await new Deno.Command("curl", {
     args: ["-s", "-S", "--max-time", "20", ...args],
@@ -164,7 +168,7 @@ Deno.test("single ranges: first-last, suffix and open, on small and large files"
   }
 });
 
-Deno.test("curl --range and curl -C - resume get the right bytes", async () => {
+withCurl.test("curl --range and curl -C - resume get the right bytes", async () => {
   await using fx = await fixture();
   await using s = serve(Quiet, { directory: fx.root });
   for (
@@ -414,7 +418,7 @@ Deno.test("a precompressed sibling is chosen by Accept-Encoding, typed as the fi
   assert.notEqual(gz.headers.get("etag"), plain.headers.get("etag"));
 });
 
-Deno.test("curl --compressed decodes what --gzip serves back to the original", async () => {
+withCurl.test("curl --compressed decodes what --gzip serves back to the original", async () => {
   await using fx = await fixture();
   await using s = serve(Compressing, { directory: fx.root });
   for (

@@ -248,7 +248,7 @@ const target = fc.string({
 const generatedHead = fc.record({
   method: token,
   target,
-  version: fc.constantFrom("HTTP/1.0", "HTTP/1.1", "HTTP/1.01", "HTTP/1.9"),
+  version: fc.constantFrom("HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/1.9"),
   fields: fc.array(fc.tuple(token, fieldValue), { maxLength: 8 }),
   eol: fc.constantFrom("\r\n", "\n"),
 }).map(({ method, target, version, fields, eol }) =>

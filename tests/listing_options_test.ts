@@ -207,13 +207,18 @@ Deno.test("no hidden: listings, HTML and JSON, leave dotfiles out", async () => 
   assert.deepEqual(names, [ODD, "a.txt", "big.bin", "Z dir"]);
 });
 
-Deno.test("no hidden, spa: a hidden path is a missing one, answered by the app", async () => {
+Deno.test("no hidden, spa: a hidden path is still 404, not the app's page", async () => {
   await using fx = await fixture();
   class Both extends NoHidden {
     override spa = true;
   }
   await using s = serve(Both, { directory: fx.root });
-  assert.equal((await get(`${s.url}/.env`)).text, "<p>app</p>\n");
+  for (const target of ["/.env", "/.hidden", "/sub/.dotdir/x", "/%2egit/"]) {
+    const res = await get(s.url + target);
+    assert.equal(res.status, 404, target);
+    assert.match(res.text, /File not found/, target);
+  }
+  assert.equal((await get(`${s.url}/some/route`)).text, "<p>app</p>\n");
 });
 
 // --- JSON listings ---
@@ -440,7 +445,7 @@ Deno.test("CLI: --spa --no-hidden --pretty-listing serve as documented", async (
     const banner = await cli.waitFor(BANNER);
     const url = `http://127.0.0.1:${banner![2]}`;
     assert.equal((await get(`${url}/deep/route`)).text, "app\n");
-    assert.equal((await get(`${url}/.env`)).text, "app\n");
+    assert.equal((await get(`${url}/.env`)).status, 404);
     assert.match((await get(`${url}/sub/`)).text, /<table>/);
     cli.kill("SIGTERM");
     assert.equal((await cli.finish()).code, 0);

@@ -10,6 +10,10 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type ListingEntry, renderListing } from "../handlers/listing.ts";
 import { pythonListingLeaksPath, runPython } from "./python.ts";
+import { requiring } from "./tools.ts";
+
+/** The tests that compare with CPython. */
+const cpython = requiring("python3");
 
 const FILES = [
   "plain.txt",
@@ -110,7 +114,7 @@ function bytes(base64: string): Uint8Array {
   return new Uint8Array(Buffer.from(base64, "base64"));
 }
 
-Deno.test("the listing is byte for byte CPython's list_directory", async () => {
+cpython.test("the listing is byte for byte CPython's list_directory", async () => {
   const { entries, pages } = await runPython(PY_LIST, {
     files: FILES,
     dirs: DIRS,

@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { BANNER, Cli, run } from "./cli_process.ts";
 import { makeCerts } from "./tls_fixture.ts";
+import { requiring } from "./tools.ts";
 
+/** The tests that make a certificate with openssl. */
+const openssl = requiring("openssl");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CONFIG = `${ROOT}deno.json`;
 const MOD_URL = new URL("../mod.ts", import.meta.url).href;
@@ -471,7 +474,7 @@ console.log(server.serverPort);
 await server.serveForever();
 `;
 
-Deno.test("ThreadingHTTPSServer from code needs only --allow-net, --allow-read for the folder and the PEM files, and --allow-env for the password", async (t) => {
+openssl.test("ThreadingHTTPSServer from code needs only --allow-net, --allow-read for the folder and the PEM files, and --allow-env for the password", async (t) => {
   const command =
     "deno run --allow-net=0.0.0.0:8443 --allow-read=public,/etc/httpserver --allow-env=KEY_PASSWORD app.ts";
   documented(command);
@@ -636,7 +639,7 @@ Deno.test("the CLI with --upload needs --allow-write=. besides --allow-net and -
 const TLS =
   "deno run --allow-net=0.0.0.0:8443 --allow-read=.,/etc/httpserver jsr:@x/httpserver 8443 --tls-cert /etc/httpserver/cert.pem --tls-key /etc/httpserver/key.pem";
 
-Deno.test("the CLI with --tls-cert and --tls-key needs --allow-read for the PEM files besides the folder", async (t) => {
+openssl.test("the CLI with --tls-cert and --tls-key needs --allow-read for the PEM files besides the folder", async (t) => {
   documented(TLS);
   const certs = await makeCerts();
   try {

@@ -12,6 +12,7 @@ import {
   type RawResponse,
   serve,
 } from "./helpers.ts";
+import { requiring } from "./tools.ts";
 
 const DATA = "We are the knights who say Ni!";
 /** A time with a fraction of a second, as mtimes have: 2023-11-14 22:13:20.5 UTC. */
@@ -292,7 +293,7 @@ Deno.test("test_undecodable_parameter: the listing title shows U+FFFD", async ()
   assert.match(bogus.text, /listing for \/tmp\/\?x=\uFFFD/);
 });
 
-Deno.test(
+requiring("python3").test(
   "test_undecodable_filename: listed with U+FFFD, and not servable (see README)",
   { ignore: Deno.build.os !== "linux" },
   async () => {

@@ -11,13 +11,15 @@ import {
 import { Cli, run } from "./cli_process.ts";
 import { captureLogs, RawClient } from "./helpers.ts";
 import { type Certs, curl, fetchWithCa, makeCerts } from "./tls_fixture.ts";
+import { type Requiring, requiring } from "./tools.ts";
 
-/** A test with its own throwaway PKI, removed when it ends. */
+/** A test with its own throwaway PKI (made with openssl), removed when it ends. */
 function tlsTest(
   name: string,
   fn: (certs: Certs) => void | Promise<void>,
+  tools: Requiring = OPENSSL,
 ): void {
-  Deno.test(name, async () => {
+  tools.test(name, async () => {
     const certs = await makeCerts();
     try {
       await fn(certs);
@@ -25,6 +27,17 @@ function tlsTest(
       await Deno.remove(certs.dir, { recursive: true });
     }
   });
+}
+
+const OPENSSL = requiring("openssl");
+const OPENSSL_AND_CURL = requiring("openssl", "curl");
+
+/** {@link tlsTest} for a test that also runs curl. */
+function tlsCurlTest(
+  name: string,
+  fn: (certs: Certs) => void | Promise<void>,
+): void {
+  tlsTest(name, fn, OPENSSL_AND_CURL);
 }
 
 /** A TLS server on 127.0.0.1 port 0, serving until disposed. */
@@ -68,7 +81,7 @@ tlsTest(
   },
 );
 
-tlsTest("HTTPSServer serves curl --cacert", async (certs) => {
+tlsCurlTest("HTTPSServer serves curl --cacert", async (certs) => {
   await using running = serveTls(certs, {}, HTTPSServer, quiet);
   assert.ok(running.server instanceof HTTPSServer);
   const { code, stdout, stderr } = await curl(
@@ -99,7 +112,7 @@ tlsTest(
   },
 );
 
-tlsTest(
+tlsCurlTest(
   "curl over HTTPS keeps a HTTP/1.1 connection alive for two requests",
   async (certs) => {
     class Keep extends quiet {
@@ -260,7 +273,7 @@ tlsTest(
   },
 );
 
-tlsTest(
+tlsCurlTest(
   "a client that does not trust the certificate fails its handshake; the server goes on",
   async (certs) => {
     const { errors, Recording } = recordingServer();
@@ -364,7 +377,7 @@ const cliCases: [string, (certs: Certs) => string[]][] = [
   ],
 ];
 for (const [what, flags] of cliCases) {
-  tlsTest(
+  tlsCurlTest(
     `the CLI serves HTTPS with ${what}; the banner says https://`,
     async (certs) => {
       const args = flags(certs);
