@@ -10,6 +10,7 @@ import { isAllowedHost } from "../handlers/host.ts";
 import { UPLOAD_FORM } from "../handlers/upload.ts";
 import { BANNER, Cli, run, withFolder } from "./cli_process.ts";
 import { captureLogs, RawClient, serve } from "./helpers.ts";
+import { requiring } from "./tools.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -660,6 +661,8 @@ class Uploads11 extends Uploads {
   override maxUploadBytes = 1024 * 1024;
 }
 
+const curlTests = requiring("curl");
+
 /** Runs curl quietly; resolves to the status it read and what it printed on stderr. */
 async function curl(
   args: string[],
@@ -676,7 +679,7 @@ async function curl(
   };
 }
 
-Deno.test("curl's large uploads refused after 100 Continue get their 409, 413 or 400, not an empty reply", async () => {
+curlTests.test("curl's large uploads refused after 100 Continue get their 409, 413 or 400, not an empty reply", async () => {
   await using fx = await fixture();
   const big = `${fx.top}/2MB.bin`;
   await Deno.writeFile(big, new Uint8Array(2_000_000));
@@ -986,7 +989,7 @@ async function umount(dir: string): Promise<void> {
 
 const NO_TMPFS = await tmpfsRefusal();
 
-Deno.test({
+curlTests.test({
   name:
     "an upload that fills the disk is 507 and leaves nothing; so is a form whose second file does not fit",
   ignore: NO_TMPFS !== null,
