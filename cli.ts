@@ -2,7 +2,7 @@
  * The command line of `python -m http.server`: `[port] -b/--bind ADDRESS
  * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
  * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
- * SIGINT/SIGTERM. Permissions are checked up front, so a missing flag is one
+ * SIGINT, SIGTERM or SIGHUP. Permissions are checked up front, so a missing flag is one
  * clear line and never a prompt or a stack trace.
  *
  * @example
@@ -19,6 +19,7 @@ import type { RequestHandlerClass } from "./handlers/base.ts";
 import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { exitCleanups } from "./http/exitcleanup.ts";
 import { printError } from "./http/logbuffer.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -374,8 +375,8 @@ function argparseMessage(message: string): string {
 class StartupError extends Error {}
 
 /**
- * Runs the command line: serves until SIGINT or SIGTERM and resolves to the
- * exit status (0 after a signal, 1 on a runtime error, 2 on a usage error).
+ * Runs the command line: serves until SIGINT, SIGTERM or SIGHUP and resolves
+ * to the exit status (0 after a signal, 1 on a runtime error, 2 on a usage error).
  */
 export async function main(args: string[]): Promise<number> {
   let options: CliOptions | null;
@@ -618,30 +619,57 @@ function describeStartupError(error: unknown, options: CliOptions): string {
     : message;
 }
 
+/** What a signal that stops the server does, besides shutting it down. */
+interface StopSignal {
+  /** The signal. */
+  signal: Deno.Signal;
+  /** The exit status when a second one exits at once: 128 + its number. */
+  status: number;
+  /** Printed on stdout when the first one arrives. */
+  message?: string;
+}
+
 /**
- * Serves until SIGINT (prints Python's message) or SIGTERM, then lets
- * in-flight responses finish. A second signal exits at once. `onReady` runs
- * once the signals are handled, so a signal right after the banner is not lost.
+ * The signals that stop the server: the first shuts it down gracefully, a
+ * second exits at once. SIGHUP, which tells a daemon to reopen its log
+ * file, stops it too: it has no log file. Windows delivers SIGINT alone.
+ */
+const STOP_SIGNALS: readonly StopSignal[] = [
+  {
+    signal: "SIGINT",
+    status: 130,
+    message: "\nKeyboard interrupt received, exiting.",
+  },
+  ...(Deno.build.os === "windows" ? [] : [
+    { signal: "SIGTERM", status: 143 },
+    { signal: "SIGHUP", status: 129 },
+  ] as const),
+];
+
+/**
+ * Serves until a signal of {@link STOP_SIGNALS}, then lets in-flight
+ * responses finish. A second signal exits at once, once it has removed the
+ * uploads' temporary files and killed the CGI scripts still running.
+ * `onReady` runs once the signals are handled, so a signal right after the
+ * banner is not lost.
  */
 async function serveUntilSignal(
   server: ThreadingHTTPServer,
   onReady: () => void,
 ): Promise<void> {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
   let stopping = false;
-  const onSignal = (signal: Deno.Signal) => () => {
-    if (stopping) Deno.exit(signal === "SIGINT" ? 130 : 143);
-    stopping = true;
-    if (signal === "SIGINT") {
-      console.log("\nKeyboard interrupt received, exiting.");
-    }
-    server.shutdown().catch(printError);
-  };
-  const listeners = signals.map((signal) =>
-    [signal, onSignal(signal)] as const
-  );
+  const listeners = STOP_SIGNALS.map(({ signal, status, message }) => {
+    const listener = () => {
+      if (stopping) {
+        exitCleanups.runSync();
+        Deno.exit(status);
+      }
+      stopping = true;
+      if (message !== undefined) console.log(message);
+      server.shutdown().catch(printError);
+    };
+    return [signal, listener] as const;
+  });
   for (const [signal, listener] of listeners) {
     Deno.addSignalListener(signal, listener);
   }

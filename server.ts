@@ -101,7 +101,10 @@ export interface ServerOptions {
   maxHeadSize?: number;
   /** Most open connections (`ThreadingHTTPServer`); default 1,024. Past it, accepting waits. */
   maxConnections?: number;
-  /** How long `shutdown()` lets in-flight requests finish (ms); default 10,000. */
+  /**
+   * How long `shutdown()` lets in-flight requests finish (ms); default 10,000.
+   * Then it closes what is left and kills the CGI scripts still running.
+   */
   shutdownTimeout?: number;
 }
 
@@ -229,7 +232,8 @@ export class HTTPServer {
 
   /**
    * Stops accepting, closes idle keep-alive connections, lets in-flight
-   * requests finish for up to `shutdownTimeout` ms, then closes what is left.
+   * requests finish for up to `shutdownTimeout` ms, then closes what is left
+   * and kills the CGI scripts still running.
    */
   async shutdown(): Promise<void> {
     if (!this.#shuttingDown) {
@@ -243,9 +247,10 @@ export class HTTPServer {
     });
     await Promise.race([Promise.all(this.#handled()), timeout]);
     clearTimeout(timer);
-    // Connections still waiting on their client have had their time: each
-    // is timed out with its log line, then whatever is left is closed.
-    for (const phase of ["head", "body", "write"] as const) {
+    // Connections still waiting on their client or a CGI script have had
+    // their time: each is timed out with its log line (a script is killed),
+    // then whatever is left is closed.
+    for (const phase of ["head", "body", "write", "script"] as const) {
       this.deadlines.expireWaiting(phase);
     }
     for (const { conn } of this.#connections) closeQuietly(conn);

@@ -28,7 +28,9 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
+import { Deadline } from "../http/deadline.ts";
 import { HttpError } from "../http/errors.ts";
+import { exitCleanups } from "../http/exitcleanup.ts";
 import { pyRepr } from "../http/pyformat.ts";
 import { cgiArguments, cgiEnvironment } from "./cgi_env.ts";
 import { splitCGIPath } from "./cgi_path.ts";
@@ -48,6 +50,14 @@ const MAX_LOG_LINE = 8 * 1024;
 
 /** How the body of a script's response is delimited on the connection. */
 type Framing = "none" | "length" | "chunked" | "close";
+
+/** Why a script's output ended early, if it did. */
+interface ScriptRun {
+  /** The script was killed: its output is cut short. */
+  killed: boolean;
+  /** It was killed for taking too long (no progress, or the server's shutdown). */
+  timedOut: boolean;
+}
 
 /**
  * Serves files and folder listings as {@link SimpleHTTPRequestHandler}, and
@@ -315,8 +325,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /**
    * Feeds the body to the script, relays its output, logs its stderr, and
-   * waits for it to exit; kills it (and its process group) when it hangs or
-   * the client goes away.
+   * waits for it to exit; kills it (and its process group) when it hangs,
+   * the client goes away, or the server's shutdown has waited long enough.
+   * Once it has exited and its answer is complete, what it left running in
+   * its process group is killed.
    */
   async #relay(
     child: Deno.ChildProcess,
@@ -325,7 +337,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   ): Promise<void> {
     const stdout = new PipeReader(child.stdout);
     const stderr = new PipeReader(child.stderr);
-    const run = { killed: false };
+    const run: ScriptRun = { killed: false, timedOut: false };
     const stop = () => {
       run.killed = true;
       killScript(child);
@@ -339,35 +351,72 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
         repr,
         this.cgiTimeout,
       );
+      run.timedOut = true;
       stop();
     });
-    let bodyError: unknown = null;
-    const fed = this.#feed(child.stdin, spool, watchdog).catch((error) => {
-      bodyError = error;
+    // Shutdown gives a script in flight its shutdownTimeout, as it gives
+    // the connections, then stops waiting: a hung script is killed then.
+    const shutdown = new Deadline(() => {
+      this.logError("CGI script %s still running at shutdown: killed", repr);
+      run.timedOut = true;
       stop();
     });
-    const logged = this.#logStderr(stderr, watchdog);
-    let failure: unknown = null;
+    shutdown.arm("script", 0);
+    this.server.deadlines.add(shutdown);
+    // A second Ctrl-C exits at once: the group must not live on.
+    const cleanup = exitCleanups.add(() => killScript(child));
+    // A child the script left running that holds its output would keep the
+    // pipes open, and the connection waiting, for as long as it runs: once
+    // the script has exited and its answer is complete, its group goes.
+    let exited = false;
+    let answered = false;
+    const reap = () => {
+      if (exited && answered) killScript(child);
+    };
+    const exit = child.status.then(() => {
+      exited = true;
+      reap();
+    });
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      reap();
+    };
     try {
-      await this.#sendOutput(stdout, watchdog, run);
-    } catch (error) {
-      failure = error;
-      stop();
+      let bodyError: unknown = null;
+      const fed = this.#feed(child.stdin, spool, watchdog).catch((error) => {
+        bodyError = error;
+        stop();
+      });
+      const logged = this.#logStderr(stderr, watchdog);
+      let failure: unknown = null;
+      try {
+        await this.#sendOutput(stdout, watchdog, run, answer);
+      } catch (error) {
+        failure = error;
+        stop();
+      }
+      // Its output has ended: nothing more of it is to be sent.
+      answer();
+      // The watchdog still runs: a script that closed stdout but does not
+      // exit, or a child that keeps stderr open, is killed in time too.
+      await fed;
+      await exit;
+      const status = await child.status;
+      await logged;
+      // Both reads have ended: the buffers can serve other scripts.
+      stdout.release();
+      stderr.release();
+      watchdog.stop();
+      const code = exitCode(status);
+      if (code !== 0) this.logError("CGI script exit code %d", code);
+      // A body cut short by the client explains whatever the script did then.
+      if (bodyError !== null) throw bodyError;
+      if (failure !== null) throw failure;
+    } finally {
+      this.server.deadlines.delete(shutdown);
+      exitCleanups.delete(cleanup);
     }
-    // The watchdog still runs: a script that closed stdout but does not
-    // exit, or a child that keeps stderr open, is killed in time too.
-    await fed;
-    const status = await child.status;
-    await logged;
-    // Both reads have ended: the buffers can serve other scripts.
-    stdout.release();
-    stderr.release();
-    watchdog.stop();
-    const code = exitCode(status);
-    if (code !== 0) this.logError("CGI script exit code %d", code);
-    // A body cut short by the client explains whatever the script did then.
-    if (bodyError !== null) throw bodyError;
-    if (failure !== null) throw failure;
   }
 
   /**
@@ -444,19 +493,26 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /**
    * Reads the script's header block, sends the status line and headers,
    * then relays the rest of its output as the body, delimited as the
-   * connection needs. Output that ends because the script was killed is
-   * not ended as a complete body.
+   * connection needs; calls `answered` once the rest is not to be sent
+   * (the script's Content-Length is in, or the response has no body).
+   * Output that ends because the script was killed is not ended as a
+   * complete body.
    */
   async #sendOutput(
     stdout: PipeReader,
     watchdog: Watchdog,
-    run: { killed: boolean },
+    run: ScriptRun,
+    answered: () => void,
   ): Promise<void> {
     const parser = new ScriptHeadParser();
     let framing: Framing | null = null;
     let remaining = 0;
     let excess = 0;
     for (;;) {
+      // The rest of the output is read only to be dropped.
+      if (framing === "none" || (framing === "length" && remaining === 0)) {
+        answered();
+      }
       const value = await stdout.read();
       if (value === null) break;
       watchdog.touch();
@@ -491,7 +547,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       }
     }
     if (framing === null) {
-      if (watchdog.expired) {
+      if (run.timedOut) {
         throw new HttpError("gateway-timeout", "CGI script timed out");
       }
       parser.finish();

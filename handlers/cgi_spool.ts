@@ -20,6 +20,7 @@
 
 import type { RequestBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
+import { type ExitCleanupEntry, exitCleanups } from "../http/exitcleanup.ts";
 
 /** Bodies up to this size are held in memory; larger ones in a temporary file. */
 export const SPOOL_MEMORY_LIMIT = 64 * 1024;
@@ -34,17 +35,20 @@ export class BodySpool implements AsyncDisposable {
   #memory: Uint8Array[];
   #file: Deno.FsFile | null;
   #path: string | null;
+  #cleanup: ExitCleanupEntry | null;
 
   private constructor(
     size: number,
     memory: Uint8Array[],
     file: Deno.FsFile | null,
     path: string | null,
+    cleanup: ExitCleanupEntry | null,
   ) {
     this.size = size;
     this.#memory = memory;
     this.#file = file;
     this.#path = path;
+    this.#cleanup = cleanup;
   }
 
   /**
@@ -62,6 +66,7 @@ export class BodySpool implements AsyncDisposable {
     let size = 0;
     let file: Deno.FsFile | null = null;
     let path: string | null = null;
+    let cleanup: ExitCleanupEntry | null = null;
     try {
       for (;;) {
         const chunk = await body.readChunk();
@@ -77,16 +82,20 @@ export class BodySpool implements AsyncDisposable {
           continue;
         }
         if (file === null) {
-          path = await Deno.makeTempFile({ prefix: "httpserver-cgi-body-" });
-          file = await Deno.open(path, { read: true, write: true });
+          const temp = await Deno.makeTempFile({
+            prefix: "httpserver-cgi-body-",
+          });
+          path = temp;
+          cleanup = exitCleanups.add(() => Deno.removeSync(temp));
+          file = await Deno.open(temp, { read: true, write: true });
           for (const held of memory.splice(0)) await writeAll(file, held);
         }
         await writeAll(file, chunk);
       }
       await file?.seek(0, Deno.SeekMode.Start);
-      return new BodySpool(size, memory, file, path);
+      return new BodySpool(size, memory, file, path, cleanup);
     } catch (error) {
-      await discard(file, path);
+      await discard(file, path, cleanup);
       throw error;
     }
   }
@@ -108,9 +117,10 @@ export class BodySpool implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     const file = this.#file;
     const path = this.#path;
-    this.#file = this.#path = null;
+    const cleanup = this.#cleanup;
+    this.#file = this.#path = this.#cleanup = null;
     this.#memory = [];
-    await discard(file, path);
+    await discard(file, path, cleanup);
   }
 }
 
@@ -124,6 +134,7 @@ async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
 async function discard(
   file: Deno.FsFile | null,
   path: string | null,
+  cleanup: ExitCleanupEntry | null,
 ): Promise<void> {
   try {
     file?.close();
@@ -131,4 +142,5 @@ async function discard(
     // Already closed.
   }
   if (path !== null) await Deno.remove(path).catch(() => {});
+  exitCleanups.delete(cleanup);
 }

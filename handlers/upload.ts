@@ -34,6 +34,7 @@
 
 import type { RequestBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
+import { type ExitCleanupEntry, exitCleanups } from "../http/exitcleanup.ts";
 import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "./conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
@@ -307,11 +308,19 @@ class UploadFile implements AsyncDisposable {
   #temp: string;
   #target: string;
   #tempExists = true;
+  /** Removes the temporary file if the process exits at once. */
+  #cleanup: ExitCleanupEntry | null;
 
-  private constructor(file: Deno.FsFile, temp: string, target: string) {
+  private constructor(
+    file: Deno.FsFile,
+    temp: string,
+    target: string,
+    cleanup: ExitCleanupEntry | null,
+  ) {
     this.#file = file;
     this.#temp = temp;
     this.#target = target;
+    this.#cleanup = cleanup;
   }
 
   /** Creates the temporary file (hidden, unique) in `folder`. */
@@ -319,13 +328,19 @@ class UploadFile implements AsyncDisposable {
     const temp = `${folder}${
       folder.endsWith(SEP) ? "" : SEP
     }.upload-${crypto.randomUUID()}.part`;
+    // Held before the file exists: an exit while it is being created
+    // removes it too.
+    const cleanup = exitCleanups.add(() => Deno.removeSync(temp));
     // Mode 0666 less the umask, as any new file: not makeTempFile's 0600.
     const file = await Deno.open(temp, {
       write: true,
       createNew: true,
       mode: 0o666,
+    }).catch((error) => {
+      exitCleanups.delete(cleanup);
+      throw error;
     });
-    return new UploadFile(file, temp, target);
+    return new UploadFile(file, temp, target, cleanup);
   }
 
   /** Appends `bytes`. */
@@ -386,6 +401,8 @@ class UploadFile implements AsyncDisposable {
     } catch (error) {
       // Renamed into place.
       if (!(error instanceof Deno.errors.NotFound)) throw error;
+    } finally {
+      exitCleanups.delete(this.#cleanup);
     }
   }
 }

@@ -9,8 +9,11 @@
 
 import { Roster, type RosterEntry } from "./roster.ts";
 
-/** What a connection was waiting for when its deadline passed. */
-export type WaitPhase = "idle" | "head" | "body" | "write";
+/**
+ * What a connection was waiting for when its deadline passed: its peer, or
+ * a CGI script (which only the server's shutdown times out this way).
+ */
+export type WaitPhase = "idle" | "head" | "body" | "write" | "script";
 
 /**
  * One connection's deadline. `onExpire` runs once, from the watch, when the

@@ -102,7 +102,14 @@ print(json.dumps({
   // Hangs, with a child of its own that must die with it.
   [
     "cgi-bin/hang.sh",
-    '#!/bin/sh\nsleep 60 &\necho "child $!" >&2\nwait\n',
+    '#!/bin/sh\necho "script $$" >&2\nsleep 60 &\necho "child $!" >&2\nwait\n',
+    0o755,
+  ],
+  // Answers in full and exits, leaving a child that holds its output open.
+  [
+    "cgi-bin/background.sh",
+    "#!/bin/sh\nprintf 'Content-Type: text/plain\\nContent-Length: 5\\n\\nhello'\n" +
+    'sleep 30 &\necho "child $!" >&2\n',
     0o755,
   ],
   [

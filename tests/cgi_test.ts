@@ -20,9 +20,12 @@ import { makeFixture } from "./cgi_fixture.ts";
 import {
   captureLogs,
   latin1,
+  processGone,
   RawClient,
   type RawResponse,
   serve,
+  until,
+  within,
 } from "./helpers.ts";
 import { requiring } from "./tools.ts";
 
@@ -1013,24 +1016,6 @@ Deno.test("CGI: a chunked body past maxUploadBytes after 100 Continue still gets
   }, Small);
 });
 
-/**
- * Whether process `pid` is gone (or a zombie waiting for its parent) within
- * 5 s: a SIGKILL is delivered asynchronously, so a loaded machine may still
- * show the process for a moment.
- */
-async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 250; i++) {
-    try {
-      const status = await Deno.readTextFile(`/proc/${pid}/status`);
-      if (/^State:\s+Z/m.test(status)) return true;
-    } catch {
-      return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
-
 class QuickTimeout extends Handler11 {
   override cgiTimeout = 300;
 }
@@ -1103,6 +1088,70 @@ Deno.test("CGI: a script that hangs mid-body is killed and the connection closed
     assert.match(raw, /^HTTP\/1.1 200 /);
     assert.match(raw, /Transfer-Encoding: chunked\r\n\r\n8\r\npartial\n\r\n$/);
   }, QuickTimeout));
+
+Deno.test("CGI: a script that exits after its Content-Length, leaving a child that holds its output, does not hold the keep-alive connection", () =>
+  withServer(async (port, logs) => {
+    using client = await RawClient.connect(port);
+    try {
+      await client.send(head("/cgi-bin/background.sh"));
+      const first = await within(client.readResponse(), 5_000, "the response");
+      assert.equal(first.text, "hello");
+      await client.send(head("/cgi-bin/length.sh"));
+      const next = client.readResponse();
+      next.catch(() => {});
+      const second = await within(next, 5_000, "the next response");
+      assert.equal(second.text, "hello");
+      // What the script left in its process group went with it.
+      assert.ok(await processGone(pidLogged(logs, "child")), "sleep lives on");
+    } finally {
+      killLogged(logs, ["child"]);
+    }
+  }, Handler11));
+
+Deno.test("CGI: shutdown kills a hung script with its process group once shutdownTimeout has passed", async () => {
+  await using fixture = await makeFixture();
+  const { Handler, lines: logs } = captureLogs(Handler11);
+  await using s = serve(Handler, {
+    directory: fixture.dir,
+    shutdownTimeout: 200,
+  });
+  using client = await RawClient.connect(s.port);
+  await client.send(head("/cgi-bin/hang.sh"));
+  await until(() => logs.find((l) => l.startsWith("child ")), "the child");
+  try {
+    await within(s.server.shutdown(), 5_000, "shutdown");
+    assert.ok(await processGone(pidLogged(logs, "script")), "script lives on");
+    assert.ok(await processGone(pidLogged(logs, "child")), "sleep lives on");
+    assert.ok(
+      logs.includes(
+        "CGI script '/cgi-bin/hang.sh' still running at shutdown: killed",
+      ),
+      logs.join("\n"),
+    );
+    assert.ok(await client.closed());
+  } finally {
+    killLogged(logs, ["script", "child"]);
+  }
+});
+
+/** The pid a fixture script logged as `<name> <pid>`. */
+function pidLogged(logs: string[], name: string): number {
+  const line = logs.find((l) => l.startsWith(`${name} `));
+  assert.ok(line, logs.join("\n"));
+  return Number(line.slice(name.length + 1));
+}
+
+/** Kills what a failed test left running: the processes that `logs` name. */
+function killLogged(logs: string[], names: string[]): void {
+  for (const name of names) {
+    const line = logs.find((l) => l.startsWith(`${name} `));
+    try {
+      if (line) Deno.kill(Number(line.slice(name.length + 1)), "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+}
 
 Deno.test("CGI: a client that vanishes mid-body does not leave the script running", () =>
   withServer(async (port, logs) => {

@@ -2,6 +2,7 @@
 // with the narrowest permissions, talked to over 127.0.0.1.
 import assert from "node:assert/strict";
 import { BANNER, Cli, run, withFolder } from "./cli_process.ts";
+import { processGone, RawClient, until } from "./helpers.ts";
 
 const decoder = new TextDecoder();
 
@@ -49,6 +50,101 @@ Deno.test("SIGTERM stops the CLI with exit 0 and no message", async () => {
     assert.ok(!stdout.includes("Keyboard interrupt"));
   });
 });
+
+/** The upload temporary files in `dir`. */
+function partFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((entry) => entry.name)
+    .filter((name) => /^\.upload-.*\.part$/.test(name));
+}
+
+/** Whether nothing listens on `port` any more: the server is shutting down. */
+async function refused(port: number): Promise<true | undefined> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return true;
+    throw error;
+  }
+}
+
+/** Starts a PUT of 10 bytes, sends 5, and waits for its `.part` file. */
+async function startUpload(port: number, dir: string): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  await client.send(
+    "PUT /up.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello",
+  );
+  await until(() => partFiles(dir)[0], "the upload's .part file");
+  return client;
+}
+
+Deno.test("SIGHUP shuts the CLI down as SIGTERM does: the upload in flight finishes, no .part file is left", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
+      ["0", "-b", "127.0.0.1", "-d", dir, "--upload"],
+    );
+    const port = Number((await cli.waitFor(BANNER))![2]);
+    using upload = await startUpload(port, dir);
+    cli.kill("SIGHUP");
+    await until(() => refused(port), "the listener closed");
+    await upload.send("world");
+    assert.equal((await upload.readResponse()).status, 201);
+    const { code, stdout } = await cli.finish();
+    assert.equal(code, 0);
+    assert.ok(!stdout.includes("Keyboard interrupt"));
+    assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
+    assert.deepEqual(partFiles(dir), []);
+  });
+});
+
+for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
+  Deno.test(`a second ${signal} exits at once with ${status}, leaving no upload's .part file and no CGI process`, async () => {
+    await withFolder(async (dir) => {
+      await Deno.mkdir(`${dir}/cgi-bin`);
+      await Deno.writeTextFile(
+        `${dir}/cgi-bin/hang.sh`,
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho $$\nsleep 60 &\necho $!\nwait\n",
+      );
+      await Deno.chmod(`${dir}/cgi-bin/hang.sh`, 0o755);
+      // As root the script runs as nobody, who must reach it.
+      await Deno.chmod(dir, 0o755);
+      await using cli = new Cli(
+        [
+          "--allow-net=127.0.0.1",
+          `--allow-read=${dir}`,
+          `--allow-write=${dir}`,
+          "--allow-run",
+        ],
+        ["0", "-b", "127.0.0.1", "-d", dir, "--cgi", "--upload"],
+      );
+      const port = Number((await cli.waitFor(BANNER))![2]);
+      using _upload = await startUpload(port, dir);
+      using script = await RawClient.connect(port);
+      await script.send("GET /cgi-bin/hang.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+      const [, ...pids] = await script.readUntil(/\r\n\r\n(\d+)\n(\d+)\n/);
+      try {
+        cli.kill(signal);
+        await until(() => refused(port), "the listener closed");
+        cli.kill(signal);
+        const { code } = await cli.finish();
+        assert.equal(code, status);
+        assert.deepEqual(partFiles(dir), []);
+        for (const pid of pids) {
+          assert.ok(await processGone(Number(pid)), `process ${pid} lives on`);
+        }
+      } finally {
+        for (const pid of pids) {
+          try {
+            Deno.kill(Number(pid), "SIGKILL");
+          } catch {
+            // Gone, as it should be.
+          }
+        }
+      }
+    });
+  });
+}
 
 Deno.test("--protocol HTTP/1.1 answers with HTTP/1.1 and keeps connections alive", async () => {
   await withFolder(async (dir) => {

@@ -135,6 +135,20 @@ export class RawClient implements Disposable {
     };
   }
 
+  /**
+   * Reads until what came so far matches `pattern` (a response still being
+   * streamed), and returns the match; the bytes stay to be read.
+   */
+  async readUntil(pattern: RegExp): Promise<RegExpMatchArray> {
+    for (;;) {
+      const match = latin1Decode(this.#buf).match(pattern);
+      if (match) return match;
+      if (!(await this.#more())) {
+        throw new Error(`connection closed before ${pattern}`);
+      }
+    }
+  }
+
   /** Closes the sending side: the server reads end of stream. */
   async closeWrite(): Promise<void> {
     await this.#conn.closeWrite();
@@ -327,4 +341,61 @@ export function captureLogs<T extends RequestHandlerClass>(
     }
   }
   return { Handler: Captured as unknown as T, lines };
+}
+
+/**
+ * Whether process `pid` is gone (or a zombie waiting for its parent) within
+ * 5 s: a SIGKILL is delivered asynchronously, so a loaded machine may still
+ * show the process for a moment.
+ */
+export async function processGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 250; i++) {
+    try {
+      const status = await Deno.readTextFile(`/proc/${pid}/status`);
+      if (/^State:\s+Z/m.test(status)) return true;
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+/**
+ * `promise`, or an error once `ms` milliseconds pass first: the bound on a
+ * wait that a bug would make long, so that the test fails instead of hanging.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not within ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits until `check()` gives something other than undefined (a log line, a
+ * file) and returns it; checks every 20 ms for at most 5 s, then throws.
+ */
+export async function until<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+): Promise<T> {
+  for (let i = 0; i < 250; i++) {
+    const found = await check();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${what}: not within 5 s`);
 }
