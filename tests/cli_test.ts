@@ -72,7 +72,7 @@ async function refused(port: number): Promise<true | undefined> {
 async function startUpload(port: number, dir: string): Promise<RawClient> {
   const client = await RawClient.connect(port);
   await client.send(
-    "PUT /up.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello",
+    "PUT /up.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhello",
   );
   await until(() => partFiles(dir)[0], "the upload's .part file");
   return client;
