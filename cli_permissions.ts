@@ -189,7 +189,7 @@ export function permissionFlags(needs: readonly Need[]): string[] {
 /**
  * The command that runs this program again with exactly `needs` and `args`:
  * `deno run <flags> <module> <args>`, the module as it was started (a path,
- * or `jsr:@scope/name@version`); for a compiled program, the `deno compile`
+ * or `jsr:@x/httpserver`); for a compiled program, the `deno compile`
  * command that builds it with them. Words are quoted for a POSIX shell.
  */
 export function commandLine(
@@ -210,15 +210,11 @@ function programName(): string {
 }
 
 /**
- * How a user names the main module: a file as its path, a module from a JSR
- * registry (`<registry>/@scope/name/version/mod.ts`) as `jsr:@scope/name@version`.
+ * How a user names the main module: a file as its path; anything else
+ * (`jsr:@x/httpserver`, a URL) as Deno has it, which is as it was typed.
  */
 export function moduleSpecifier(url: string): string {
-  if (url.startsWith("file:")) return fileURLToPath(url);
-  const jsr = url.match(
-    /^https?:\/\/[^/]+\/(@[^/]+\/[^/]+)\/([^/]+)\/mod\.ts$/,
-  );
-  return jsr ? `jsr:${jsr[1]}@${jsr[2]}` : url;
+  return url.startsWith("file:") ? fileURLToPath(url) : url;
 }
 
 /** `word` as a POSIX shell reads it back: quoted unless it is plain. */
