@@ -196,3 +196,18 @@ Deno.test("shell quoting leaves plain words alone and quotes the rest so sh read
   }).output();
   assert.equal(new TextDecoder().decode(stdout), words.join("\n") + "\n");
 });
+
+Deno.test("README.md's example of the message is what the CLI prints", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../README.md", import.meta.url),
+  );
+  const example = readme.match(
+    /Run with no flags at all, `httpserver --upload` says:\n\n```text\n([^`]*)```/,
+  );
+  assert.ok(example, "README.md has the example");
+  await withFolder(async (dir) => {
+    const { code, stderr } = await run([], ["--upload"], { cwd: dir });
+    assert.equal(code, 1);
+    assert.equal(stderr, example[1].replace("jsr:@x/httpserver", MOD));
+  });
+});

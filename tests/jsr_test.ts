@@ -253,3 +253,139 @@ Deno.test(`${PACKAGE} published with deno publish and fetched from a registry wo
     await Deno.remove(home, { recursive: true });
   }
 });
+
+const README = await Deno.readTextFile(`${ROOT}README.md`);
+
+/**
+ * A command of README.md, checked to be there verbatim, made runnable here:
+ * `npx -y deno@2.9.6` is this Deno, `~/httpserver/` and
+ * `/home/you/httpserver/` are this clone. Returns its words after `deno`.
+ */
+function fromReadme(command: string): string[] {
+  assert.ok(README.includes(command), `README.md has: ${command}`);
+  return command.replace(/^(npx -y deno@[\d.]+|deno) /, "")
+    .replaceAll("~/httpserver/", ROOT)
+    .replaceAll("/home/you/httpserver/", ROOT)
+    .split(" ");
+}
+
+Deno.test("from a clone, README's forms of the same ways in work from another folder", async (t) => {
+  const env = {
+    PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH")}`,
+    NO_COLOR: "1",
+  };
+
+  await t.step("the quick start serves the folder it runs in", async () => {
+    const words = fromReadme(
+      "npx -y deno@2.9.6 run --allow-net --allow-read ~/httpserver/mod.ts",
+    );
+    await withFolder(async (dir) => {
+      await using cli = Cli.binary(
+        Deno.execPath(),
+        [...words, "0", "-b", "127.0.0.1"],
+        { cwd: dir, env },
+      );
+      await servesFolder(cli);
+    });
+  });
+
+  await t.step(
+    "--print-permissions prints the command README shows",
+    async () => {
+      const words = fromReadme(
+        "deno run ~/httpserver/mod.ts --upload --print-permissions",
+      );
+      const printed = README.match(
+        /^# (deno run .*\/home\/you\/httpserver\/mod\.ts --upload)$/m,
+      );
+      assert.ok(printed, "README.md shows what it prints");
+      await withFolder(async (dir) => {
+        const out = await deno(words, dir, env);
+        assert.equal(
+          out,
+          `${["deno", ...fromReadme(printed[1])].join(" ")}\n`,
+        );
+      });
+    },
+  );
+
+  await t.step(
+    "a script importing mod.ts runs with --config <clone>/deno.json",
+    async () => {
+      assert.ok(
+        README.includes(
+          "`deno run --config ~/httpserver/deno.json ... app.ts`",
+        ),
+      );
+      await withFolder(async (dir) => {
+        await Deno.writeTextFile(`${dir}/app.ts`, helloApp(`${ROOT}mod.ts`));
+        const out = await deno(
+          [
+            "run",
+            "--config",
+            `${ROOT}deno.json`,
+            "--allow-net=127.0.0.1",
+            "app.ts",
+          ],
+          dir,
+          env,
+        );
+        assert.equal(out, "hello /world\n");
+      });
+    },
+  );
+
+  await t.step(
+    `"${PACKAGE}" mapped to mod.ts in a project's deno.json, with the clone's mime and mime-db`,
+    async () => {
+      assert.ok(
+        README.includes(
+          `\`"${PACKAGE}": "/home/you/httpserver/mod.ts"\` and the clone's \`mime\` and \`mime-db\` entries`,
+        ),
+      );
+      await withFolder(async (dir) => {
+        const imports = {
+          [PACKAGE]: `${ROOT}mod.ts`,
+          mime: CONFIG.imports.mime,
+          "mime-db": CONFIG.imports["mime-db"],
+        };
+        await Deno.writeTextFile(
+          `${dir}/deno.json`,
+          JSON.stringify({ imports }),
+        );
+        await Deno.writeTextFile(`${dir}/main.ts`, helloApp(PACKAGE));
+        const out = await deno(
+          ["run", "--allow-net=127.0.0.1", "main.ts"],
+          dir,
+          env,
+        );
+        assert.equal(out, "hello /world\n");
+      });
+    },
+  );
+
+  await t.step(
+    "deno install -g with --config gives an httpserver command",
+    async () => {
+      const words = fromReadme(
+        "deno install -g --allow-net --allow-read -n httpserver --config ~/httpserver/deno.json ~/httpserver/mod.ts",
+      );
+      await withFolder(async (dir) => {
+        const root = `${dir}/install`;
+        await deno(
+          [...words.slice(0, 2), "--root", root, ...words.slice(2)],
+          dir,
+          env,
+        );
+        await using cli = Cli.binary(`${root}/bin/httpserver`, [
+          "0",
+          "-b",
+          "127.0.0.1",
+          "-d",
+          dir,
+        ], { env });
+        await servesFolder(cli);
+      });
+    },
+  );
+});
