@@ -2,8 +2,8 @@
  * The command line of `python -m http.server`: `[port] -b/--bind ADDRESS
  * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
  * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
- * SIGINT/SIGTERM. Permissions are checked up front, so a missing flag is one
- * clear line and never a prompt or a stack trace.
+ * SIGINT/SIGTERM. Permissions are checked up front (cli_permissions.ts), so
+ * the missing flags are named at once, never a prompt or a stack trace.
  *
  * @example
  * ```ts ignore

@@ -12,13 +12,12 @@
  * here.
  *
  * Usage: `deno run --allow-env=DENORT_BIN --allow-read --allow-write
- * --allow-run compile.ts [--cgi] [--output PATH]`.
+ * --allow-run compile.ts [--cgi]`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +26,7 @@ const TARGET = Deno.build.target;
 const RELEASE = `https://dl.deno.land/release/v${VERSION}/denort-${TARGET}.zip`;
 
 /** What `denort` is and where it comes from, for every message that needs it. */
-export const DENORT_HELP =
+const DENORT_HELP =
   `denort is the Deno runtime without the deno command's tools; deno compile
 copies it and appends the program. It must be version ${VERSION}, for ${TARGET}.
 Deno publishes it beside each release: ${RELEASE}
@@ -45,7 +44,7 @@ function permissionsFor(cgi: boolean): string[] {
  * `denort`. The full `deno` answers `--version` with `deno X.Y.Z`; `denort`
  * holds no program of its own and fails.
  */
-export async function denortProblem(
+async function denortProblem(
   bin: string | undefined,
 ): Promise<string | null> {
   if (bin === undefined || bin === "") return null;
@@ -91,15 +90,9 @@ async function existingAncestor(path: string): Promise<string> {
 }
 
 /** Builds the binary; resolves to the exit status. */
-export async function compile(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { cgi: { type: "boolean" }, output: { type: "string" } },
-  });
-  const cgi = values.cgi ?? false;
-  const output = resolve(
-    values.output ?? `${ROOT}/dist/httpserver${cgi ? "-cgi" : ""}`,
-  );
+async function compile(args: string[]): Promise<number> {
+  const cgi = args.includes("--cgi");
+  const output = `${ROOT}/dist/httpserver${cgi ? "-cgi" : ""}`;
   const bin = Deno.env.get("DENORT_BIN");
   const problem = await denortProblem(bin);
   if (problem !== null) {

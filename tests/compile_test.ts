@@ -146,27 +146,31 @@ Deno.test({
 });
 
 /**
- * Runs `deno task compile --output <dir>/dist/httpserver` with DENORT_BIN set
- * to `denort`: its exit status and stderr, and whether `<dir>/dist` is there.
+ * Runs `deno task compile` with DENORT_BIN set to `denort` in a fresh folder
+ * holding the repository's deno.json, deno.lock and compile.ts, and a
+ * one-line mod.ts (quick to build), then removes the folder: the exit status,
+ * stderr, and whether a `dist/` was left.
  */
-async function compileInto(dir: string, denort: string) {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "compile", "--output", `${dir}/dist/httpserver`],
-    cwd: ROOT,
-    env: { DENORT_BIN: denort, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const dist = await Deno.stat(`${dir}/dist`).catch(() => null);
-  return { code, stderr: decoder.decode(stderr), dist: dist !== null };
-}
-
-/** Runs `fn` with a fresh temporary folder, then removes it. */
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+async function compileCopy(
+  denort: string | ((dir: string) => Promise<string>),
+) {
   const dir = await Deno.makeTempDir({ prefix: "httpserver-compile-" });
   try {
-    await fn(dir);
+    for (const file of ["deno.json", "deno.lock", "compile.ts"]) {
+      await Deno.copyFile(`${ROOT}${file}`, `${dir}/${file}`);
+    }
+    await Deno.writeTextFile(`${dir}/mod.ts`, 'console.log("hello");\n');
+    const bin = typeof denort === "string" ? denort : await denort(dir);
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "compile"],
+      cwd: dir,
+      env: { DENORT_BIN: bin, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const dist = await Deno.stat(`${dir}/dist`).catch(() => null);
+    return { code, stderr: decoder.decode(stderr), dist: dist !== null };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -187,32 +191,29 @@ Deno.test("deno task compile refuses DENORT_BIN set to the deno command or to no
   ];
   for (const [what, denort, message] of cases) {
     await t.step(what, async () => {
-      await withTempDir(async (dir) => {
-        const { code, stderr, dist } = await compileInto(dir, denort);
-        assert.equal(code, 1, stderr);
-        assert.match(stderr, /^compile: error: DENORT_BIN=/m);
-        assert.match(stderr, message);
-        assert.match(
-          stderr,
-          /denort is the Deno runtime without the deno command's tools/,
-        );
-        assert.ok(stderr.includes(`denort-${Deno.build.target}.zip`), stderr);
-        assert.ok(!dist, "no dist/ made");
-      });
+      const { code, stderr, dist } = await compileCopy(denort);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /^compile: error: DENORT_BIN=/m);
+      assert.match(stderr, message);
+      assert.match(
+        stderr,
+        /denort is the Deno runtime without the deno command's tools/,
+      );
+      assert.ok(stderr.includes(`denort-${Deno.build.target}.zip`), stderr);
+      assert.ok(!dist, "no dist/ made");
     });
   }
 });
 
 Deno.test("a deno compile that fails leaves no dist/ behind", async () => {
-  await withTempDir(async (dir) => {
-    // Not a runtime deno compile can build on; it answers --version as
-    // denort does, with an error, so only deno compile finds out.
-    const denort = `${dir}/denort`;
-    await Deno.writeTextFile(denort, "#!/bin/sh\nexit 1\n");
-    await Deno.chmod(denort, 0o755);
-    const { code, stderr, dist } = await compileInto(dir, denort);
-    assert.notEqual(code, 0, stderr);
-    assert.match(stderr, /Compile .*mod\.ts to .*dist\/httpserver\n/);
-    assert.ok(!dist, `no dist/ left:\n${stderr}`);
+  // Not a runtime deno compile can build on; it answers --version as denort
+  // does, with an error, so only deno compile finds out.
+  const { code, stderr, dist } = await compileCopy(async (dir) => {
+    await Deno.writeTextFile(`${dir}/denort`, "#!/bin/sh\nexit 1\n");
+    await Deno.chmod(`${dir}/denort`, 0o755);
+    return `${dir}/denort`;
   });
+  assert.notEqual(code, 0, stderr);
+  assert.match(stderr, /Compile .*mod\.ts to .*dist\/httpserver\n/);
+  assert.ok(!dist, `no dist/ left:\n${stderr}`);
 });
