@@ -164,7 +164,7 @@ export function granted(name: Need["name"], value?: string): boolean {
 }
 
 /** The flag for one need: `--allow-read=site`, `--allow-run`. */
-export function needFlag(need: Need): string {
+function needFlag(need: Need): string {
   return `--allow-${need.name}${
     need.value === undefined ? "" : `=${need.value}`
   }`;
@@ -190,17 +190,17 @@ export function permissionFlags(needs: readonly Need[]): string[] {
  * The command that runs this program again with exactly `needs` and `args`:
  * `deno run <flags> <module> <args>`, the module as it was started (a path,
  * or `jsr:@x/httpserver`); for a compiled program, the `deno compile`
- * command that builds it with them. Words are quoted for a POSIX shell.
+ * command that builds it with them from a clone. Words are quoted for a
+ * POSIX shell.
  */
 export function commandLine(
   needs: readonly Need[],
   args: readonly string[],
 ): string {
   const flags = permissionFlags(needs);
-  const module = moduleSpecifier(Deno.mainModule);
   const words = Deno.build.standalone
-    ? ["deno", "compile", ...flags, "--output", programName(), module]
-    : ["deno", "run", ...flags, module, ...args];
+    ? ["deno", "compile", ...flags, "--output", programName(), "mod.ts"]
+    : ["deno", "run", ...flags, moduleSpecifier(Deno.mainModule), ...args];
   return words.map(shellQuote).join(" ");
 }
 
@@ -242,7 +242,7 @@ export function missingMessage(
     `  ${flags[i].padEnd(width)}  to ${need.purpose}`
   );
   const again = Deno.build.standalone
-    ? "this program was compiled without them; build it with all it needs:"
+    ? "this program was compiled without them; in a clone, build it with all it needs:"
     : "run it with all it needs:";
   return `missing permissions:\n${lines.join("\n")}\n${again}\n  ${
     commandLine(needs, args)

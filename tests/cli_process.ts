@@ -166,7 +166,7 @@ export interface MissingPermissions {
  */
 export function missingPermissions(stderr: string): MissingPermissions {
   const match = stderr.match(
-    /^httpserver: error: missing permissions:\n((?: {2}--allow-.* {2}to .*\n)+)(?:run it with all it needs|this program was compiled without them; build it with all it needs):\n {2}(.*)\n$/,
+    /^httpserver: error: missing permissions:\n((?: {2}--allow-.* {2}to .*\n)+)(?:run it with all it needs|this program was compiled without them; in a clone, build it with all it needs):\n {2}(.*)\n$/,
   );
   if (match === null) {
     throw new Error(`not the missing-permissions message:\n${stderr}`);

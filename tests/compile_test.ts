@@ -126,7 +126,7 @@ Deno.test({
           assert.deepEqual(missing.flags, [`--allow-write=${dir}`]);
           assert.match(
             missing.command,
-            /^deno compile --allow-net=127\.0\.0\.1:0 --allow-read=\S+ --allow-write=\S+ --output httpserver /,
+            /^deno compile --allow-net=127\.0\.0\.1:0 --allow-read=\S+ --allow-write=\S+ --output httpserver mod\.ts$/,
           );
         });
       },
