@@ -2,8 +2,9 @@
  * The command line of `python -m http.server`: `[port] -b/--bind ADDRESS
  * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
  * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
- * SIGINT, SIGTERM or SIGHUP. Permissions are checked up front, so a missing flag is one
- * clear line and never a prompt or a stack trace.
+ * SIGINT, SIGTERM or SIGHUP. Permissions are checked up front
+ * (cli_permissions.ts), so the missing flags are named at once, never a prompt
+ * or a stack trace.
  *
  * @example
  * ```ts ignore
@@ -23,6 +24,14 @@ import { exitCleanups } from "./http/exitcleanup.ts";
 import { printError } from "./http/logbuffer.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
+import {
+  commandLine,
+  granted,
+  missingMessage,
+  missingPermissions,
+  neededPermissions,
+  netHost,
+} from "./cli_permissions.ts";
 
 const PROG = "httpserver";
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
@@ -35,6 +44,7 @@ const USAGE =
                   [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
+                  [--print-permissions]
                   [port]`;
 
 const HELP = `${USAGE}
@@ -44,6 +54,8 @@ positional arguments:
 
 options:
   -h, --help            show this help message and exit
+  --print-permissions   print the deno run command with the narrowest
+                        permissions for the other flags given, and exit
   --cgi                 run as CGI server
   -b ADDRESS, --bind ADDRESS
                         bind to this address (default: all interfaces)
@@ -131,6 +143,8 @@ export interface CliOptions {
    * (`--allowed-host`, repeatable).
    */
   allowedHosts: string[];
+  /** Print the command with the permissions it needs, and exit (`--print-permissions`). */
+  printPermissions: boolean;
 }
 
 /** A command line that cannot be run: argparse's usage error (exit status 2). */
@@ -172,6 +186,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
+        "print-permissions": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -209,6 +224,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     gzip: values.gzip ?? false,
     ...parseCaching(values.cache, values["no-cache"] ?? false),
     ...parseServing(values, parsed.tokens),
+    printPermissions: values["print-permissions"] ?? false,
   };
 }
 
@@ -306,10 +322,15 @@ function parseCaching(
       "argument --no-cache: not allowed with argument --cache",
     );
   }
-  // RFC 9111 §1.2.2: caches read delta-seconds up to 2^31, no further.
-  if (!/^\d+$/.test(cache) || Number(cache) > 2 ** 31) {
+  if (!/^\d+$/.test(cache)) {
     throw new UsageError(
-      `argument --cache: invalid seconds: '${cache}' (use 0 to 2147483648)`,
+      `argument --cache: invalid seconds: '${cache}' (use a whole number of seconds, such as 3600 for an hour)`,
+    );
+  }
+  // RFC 9111 §1.2.2: caches read delta-seconds up to 2^31, no further.
+  if (Number(cache) > 2 ** 31) {
+    throw new UsageError(
+      `argument --cache: too many seconds: '${cache}' (caches read at most 2147483648, about 68 years)`,
     );
   }
   return { cacheMaxAge: Number(cache), noCache };
@@ -391,10 +412,19 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP.trimEnd());
     return 0;
   }
+  const needs = neededPermissions(options);
+  const commandArgs = args.filter((arg) => arg !== "--print-permissions");
+  if (options.printPermissions) {
+    console.log(commandLine(needs, commandArgs));
+    return 0;
+  }
   let server: ThreadingHTTPServer;
   try {
     checkDirectory(options.directory);
-    if (options.upload) checkWritable(options.directory);
+    const missing = missingPermissions(needs);
+    if (missing.length > 0) {
+      throw new StartupError(missingMessage(missing, needs, commandArgs));
+    }
     server = listen(options, handlerFor(options), tlsOptions(options));
   } catch (error) {
     if (error instanceof UsageError) {
@@ -423,12 +453,6 @@ function printBanner(server: ThreadingHTTPServer): void {
 
 /** The handler class for the options: files, or files and CGI, at the chosen protocol. */
 function handlerFor(options: CliOptions): RequestHandlerClass {
-  if (options.cgi) {
-    requirePermission(
-      { name: "run" },
-      "--cgi runs the scripts in cgi-bin and htbin: run again with --allow-run",
-    );
-  }
   const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
@@ -453,20 +477,13 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
   };
 }
 
-/** `--upload` writes into the folder: say so now rather than refuse each upload. */
-function checkWritable(directory: string): void {
-  requirePermission(
-    { name: "write", path: directory },
-    `write access to '${directory}' is not permitted (--upload): run again with --allow-write=${directory}`,
-  );
-}
-
-/** The folder must exist and be readable before the banner promises to serve it. */
+/**
+ * The folder must exist before the banner promises to serve it. Checked only
+ * when it may be read: a usage error comes before the missing permissions
+ * when it can be known, and without read access the permissions are missing.
+ */
 function checkDirectory(directory: string): void {
-  requirePermission(
-    { name: "read", path: directory },
-    `read access to '${directory}' is not permitted: run again with --allow-read=${directory}`,
-  );
+  if (!granted("read", directory)) return;
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(directory);
@@ -486,25 +503,12 @@ function checkDirectory(directory: string): void {
 type TlsOptions = Pick<HTTPSServerOptions, "certfile" | "keyfile" | "password">;
 
 /**
- * Checks read permission for the `--tls-*` files (the message names every
- * path the server reads, so one run again is enough), then reads the
- * password file as Python does: stripped, and a usage error when it cannot be
- * read. The server reads the certificate and key.
+ * Reads the password file as Python does: stripped, and a usage error when it
+ * cannot be read. The server reads the certificate and key.
  */
 function tlsOptions(options: CliOptions): TlsOptions | undefined {
   const { tlsCert, tlsKey, tlsPasswordFile } = options;
   if (tlsCert === undefined) return undefined;
-  const files = [tlsCert, tlsKey, tlsPasswordFile].filter((path) =>
-    path !== undefined
-  );
-  for (const path of files) {
-    requirePermission(
-      { name: "read", path },
-      `read access to '${path}' is not permitted: run again with --allow-read=${
-        [options.directory, ...files].join(",")
-      }`,
-    );
-  }
   let password: string | undefined;
   if (tlsPasswordFile !== undefined) {
     try {
@@ -541,7 +545,8 @@ function isInside(path: string, folder: string): boolean {
 
 /**
  * Binds the server. Without `--bind` it listens on all interfaces: IPv6
- * dual-stack `::` when that is possible and permitted, else `0.0.0.0`.
+ * dual-stack `::` when that is possible and permitted, else `0.0.0.0` (the
+ * permission check has made sure that one of them is permitted).
  */
 function listen(
   options: CliOptions,
@@ -552,16 +557,9 @@ function listen(
   const candidates = options.bind !== undefined
     ? [options.bind]
     : ["::", "0.0.0.0"];
-  const permitted = candidates.filter((host) => netGranted(host, options.port));
-  if (permitted.length === 0) {
-    const host = candidates.at(-1)!;
-    throw new StartupError(
-      `network access to ${netHost(host, options.port)} is not permitted: ` +
-        `run again with --allow-net=${
-          netHost(host, options.port)
-        } (or --allow-net)`,
-    );
-  }
+  const permitted = candidates.filter((host) =>
+    granted("net", netHost(host, options.port))
+  );
   for (const [i, hostname] of permitted.entries()) {
     try {
       const address = { hostname, port: options.port };
@@ -572,31 +570,20 @@ function listen(
           ...tls,
         });
     } catch (error) {
+      const message = error instanceof Error ? error.message : "";
+      // Deno reports a name that does not resolve as a plain Error; the -b
+      // argument is what is wrong, as a port that is not a number.
+      if (options.bind !== undefined && message.includes("lookup address")) {
+        throw new UsageError(
+          `argument -b/--bind: cannot listen on '${options.bind}': ${message}`,
+        );
+      }
       const last = i === permitted.length - 1;
       // No IPv6 on this machine: fall back to IPv4, as Python's CLI does.
       if (last || error instanceof Deno.errors.AddrInUse) throw error;
     }
   }
   throw new StartupError("no address to listen on");
-}
-
-function netHost(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
-function netGranted(host: string, port: number): boolean {
-  return Deno.permissions.querySync({ name: "net", host: netHost(host, port) })
-    .state ===
-    "granted";
-}
-
-function requirePermission(
-  descriptor: Deno.PermissionDescriptor,
-  message: string,
-): void {
-  if (Deno.permissions.querySync(descriptor).state !== "granted") {
-    throw new StartupError(message);
-  }
 }
 
 function describeStartupError(error: unknown, options: CliOptions): string {
@@ -612,10 +599,10 @@ function describeStartupError(error: unknown, options: CliOptions): string {
     return `cannot bind to ${where}: address not available`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  // Deno reports a name that does not resolve as a plain Error: say which
-  // argument it came from.
-  return options.bind !== undefined && message.includes("lookup address")
-    ? `argument -b/--bind: cannot listen on '${options.bind}': ${message}`
+  // The key is read from the certificate file when no key file is given.
+  return options.tlsCert !== undefined && options.tlsKey === undefined &&
+      message.startsWith("no PEM private key in ")
+    ? `${message}: give the key's file with --tls-key PATH`
     : message;
 }
 

@@ -151,3 +151,30 @@ export async function withFolder(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** The CLI's missing-permissions message, read back. */
+export interface MissingPermissions {
+  /** The flags it names, one a line, as printed: `--allow-read=site`. */
+  flags: string[];
+  /** The command it says would work, as printed (quoted for a shell). */
+  command: string;
+}
+
+/**
+ * Reads the CLI's message for missing permissions from its stderr; throws
+ * when stderr is anything else, so a test sees the message it got.
+ */
+export function missingPermissions(stderr: string): MissingPermissions {
+  const match = stderr.match(
+    /^httpserver: error: missing permissions:\n((?: {2}--allow-.* {2}to .*\n)+)(?:run it with all it needs|this program was compiled without them; in a clone, build it with all it needs):\n {2}(.*)\n$/,
+  );
+  if (match === null) {
+    throw new Error(`not the missing-permissions message:\n${stderr}`);
+  }
+  return {
+    flags: match[1].trimEnd().split("\n").map((line) =>
+      line.match(/^ {2}(\S.*?) {2,}to /)![1]
+    ),
+    command: match[2],
+  };
+}

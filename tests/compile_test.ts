@@ -5,7 +5,7 @@
 // had (an offline machine), the test is skipped, and its name says why.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BANNER, Cli, withFolder } from "./cli_process.ts";
+import { BANNER, Cli, missingPermissions, withFolder } from "./cli_process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const VERSION = Deno.version.deno;
@@ -109,6 +109,30 @@ Deno.test({
     );
 
     await t.step(
+      "--upload, which needs --allow-write, names the flag and the deno compile command that has it",
+      async () => {
+        await withFolder(async (dir) => {
+          await using cli = Cli.binary(binary, [
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-d",
+            dir,
+            "--upload",
+          ]);
+          const { code, stderr } = await cli.finish();
+          assert.equal(code, 1, stderr);
+          const missing = missingPermissions(stderr);
+          assert.deepEqual(missing.flags, [`--allow-write=${dir}`]);
+          assert.match(
+            missing.command,
+            /^deno compile --allow-net=127\.0\.0\.1:0 --allow-read=\S+ --allow-write=\S+ --output httpserver mod\.ts$/,
+          );
+        });
+      },
+    );
+
+    await t.step(
       "deno task compile:cgi builds dist/httpserver-cgi",
       async () => {
         await task("compile:cgi");
@@ -119,4 +143,77 @@ Deno.test({
       },
     );
   },
+});
+
+/**
+ * Runs `deno task compile` with DENORT_BIN set to `denort` in a fresh folder
+ * holding the repository's deno.json, deno.lock and compile.ts, and a
+ * one-line mod.ts (quick to build), then removes the folder: the exit status,
+ * stderr, and whether a `dist/` was left.
+ */
+async function compileCopy(
+  denort: string | ((dir: string) => Promise<string>),
+) {
+  const dir = await Deno.makeTempDir({ prefix: "httpserver-compile-" });
+  try {
+    for (const file of ["deno.json", "deno.lock", "compile.ts"]) {
+      await Deno.copyFile(`${ROOT}${file}`, `${dir}/${file}`);
+    }
+    await Deno.writeTextFile(`${dir}/mod.ts`, 'console.log("hello");\n');
+    const bin = typeof denort === "string" ? denort : await denort(dir);
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "compile"],
+      cwd: dir,
+      env: { DENORT_BIN: bin, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const dist = await Deno.stat(`${dir}/dist`).catch(() => null);
+    return { code, stderr: decoder.decode(stderr), dist: dist !== null };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("deno task compile refuses DENORT_BIN set to the deno command or to no file, says what denort is, and builds nothing", async (t) => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "the deno command",
+      Deno.execPath(),
+      /is the deno command itself \('deno \d+\.\d+\.\d+ .*'\), not denort:\ndeno compile would build a program that runs as plain Deno\n/,
+    ],
+    [
+      "no file",
+      "/nonexistent/denort",
+      /DENORT_BIN=\/nonexistent\/denort is not a file\n/,
+    ],
+  ];
+  for (const [what, denort, message] of cases) {
+    await t.step(what, async () => {
+      const { code, stderr, dist } = await compileCopy(denort);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /^compile: error: DENORT_BIN=/m);
+      assert.match(stderr, message);
+      assert.match(
+        stderr,
+        /denort is the Deno runtime without the deno command's tools/,
+      );
+      assert.ok(stderr.includes(`denort-${Deno.build.target}.zip`), stderr);
+      assert.ok(!dist, "no dist/ made");
+    });
+  }
+});
+
+Deno.test("a deno compile that fails leaves no dist/ behind", async () => {
+  // Not a runtime deno compile can build on; it answers --version as denort
+  // does, with an error, so only deno compile finds out.
+  const { code, stderr, dist } = await compileCopy(async (dir) => {
+    await Deno.writeTextFile(`${dir}/denort`, "#!/bin/sh\nexit 1\n");
+    await Deno.chmod(`${dir}/denort`, 0o755);
+    return `${dir}/denort`;
+  });
+  assert.notEqual(code, 0, stderr);
+  assert.match(stderr, /Compile .*mod\.ts to .*dist\/httpserver\n/);
+  assert.ok(!dist, `no dist/ left:\n${stderr}`);
 });

@@ -556,13 +556,18 @@ Deno.test("--gzip, --cache and --no-cache parse; default off; --cache and --no-c
     () => parseCliArgs(["--cache", "60", "--no-cache"]),
     /argument --no-cache: not allowed with argument --cache/,
   );
-  for (const bad of ["abc", "1.5", "", "2147483649"]) {
+  for (const bad of ["abc", "1.5", "", "1h", "-1"]) {
     assert.throws(
       () => parseCliArgs([`--cache=${bad}`]),
-      /argument --cache: invalid seconds/,
+      /argument --cache: invalid seconds: '.*' \(use a whole number of seconds, such as 3600 for an hour\)$/,
       bad,
     );
   }
+  assert.equal(parseCliArgs(["--cache", "2147483648"])!.cacheMaxAge, 2 ** 31);
+  assert.throws(
+    () => parseCliArgs(["--cache", "2147483649"]),
+    /argument --cache: too many seconds: '2147483649' \(caches read at most 2147483648, about 68 years\)$/,
+  );
   assert.throws(
     () => parseCliArgs(["--cache"]),
     /argument --cache: expected one argument/,

@@ -8,7 +8,7 @@ import {
   SimpleHTTPRequestHandler,
   ThreadingHTTPSServer,
 } from "../mod.ts";
-import { Cli, run } from "./cli_process.ts";
+import { Cli, missingPermissions, run } from "./cli_process.ts";
 import { captureLogs, RawClient } from "./helpers.ts";
 import { type Certs, curl, fetchWithCa, makeCerts } from "./tls_fixture.ts";
 import { type Requiring, requiring } from "./tools.ts";
@@ -453,6 +453,11 @@ const cliStartupErrors: [string, (certs: Certs) => string[], RegExp][] = [
     /^httpserver: error: the private key in '.*\/server\.enc\.key' is encrypted: its password is needed\n$/,
   ],
   [
+    "a certificate file without a key, and no --tls-key",
+    (c) => ["--tls-cert", c.cert],
+    /^httpserver: error: no PEM private key in '.*\/server\.pem': give the key's file with --tls-key PATH\n$/,
+  ],
+  [
     "a wrong password",
     (c) => [
       "--tls-cert",
@@ -491,10 +496,13 @@ tlsTest(
       certs.key,
     ]);
     assert.equal(code, 1);
-    assert.equal(
-      stderr,
-      `httpserver: error: read access to '${certs.key}' is not permitted: ` +
-        `run again with --allow-read=${certs.root},${certs.cert},${certs.key}\n`,
+    const missing = missingPermissions(stderr);
+    assert.deepEqual(missing.flags, [`--allow-read=${certs.key}`]);
+    assert.ok(
+      missing.command.includes(
+        ` --allow-read=${certs.root},${certs.cert},${certs.key} `,
+      ),
+      missing.command,
     );
   },
 );
@@ -592,10 +600,16 @@ tlsTest(
     );
     const { code, stderr } = await run(narrowed, args, { cwd: certs.root });
     assert.equal(code, 1);
-    assert.equal(
-      stderr,
-      `httpserver: error: read access to '${certs.dir}/cert.pem' is not permitted: ` +
-        `run again with --allow-read=.,${certs.dir}/cert.pem,${certs.dir}/key.pem\n`,
+    const missing = missingPermissions(stderr);
+    assert.deepEqual(missing.flags, [
+      `--allow-read=${certs.dir}/cert.pem`,
+      `--allow-read=${certs.dir}/key.pem`,
+    ]);
+    assert.ok(
+      missing.command.includes(
+        ` --allow-read=.,${certs.dir}/cert.pem,${certs.dir}/key.pem `,
+      ),
+      missing.command,
     );
   },
 );
