@@ -15,7 +15,6 @@ import {
   run,
   withFolder,
 } from "./cli_process.ts";
-import { RawClient, serve } from "./helpers.ts";
 import { captureLogs, RawClient, serve } from "./helpers.ts";
 import { requiring } from "./tools.ts";
 
