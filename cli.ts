@@ -3,7 +3,7 @@
  * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
  * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
  * SIGINT, SIGTERM or SIGHUP. Permissions are checked up front
- * (cli_permissions.ts), so the missing flags are named at once, never a prompt
+ * (cli/permissions.ts), so the missing flags are named at once, never a prompt
  * or a stack trace.
  *
  * @example
@@ -17,12 +17,12 @@
 
 import { parseArgs } from "node:util";
 import type { RequestHandlerClass } from "./handlers/base.ts";
-import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
+import { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
-import { exitCleanups } from "./http/exitcleanup.ts";
-import { printError } from "./http/logbuffer.ts";
-import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
+import { exitCleanups } from "./util/exitcleanup.ts";
+import { printError } from "./util/logbuffer.ts";
+import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
 import {
   commandLine,
@@ -31,7 +31,7 @@ import {
   missingPermissions,
   neededPermissions,
   netHost,
-} from "./cli_permissions.ts";
+} from "./cli/permissions.ts";
 
 const PROG = "httpserver";
 const SEP = Deno.build.os === "windows" ? "\\" : "/";

@@ -64,7 +64,7 @@ export {
   HTTPSServer,
   type HTTPSServerOptions,
   ThreadingHTTPSServer,
-} from "./http/tls.ts";
+} from "./server/tls.ts";
 export {
   BaseHTTPRequestHandler,
   DEFAULT_ERROR_CONTENT_TYPE,
@@ -77,9 +77,9 @@ export {
   type HeadBody,
   SimpleHTTPRequestHandler,
 } from "./handlers/simple.ts";
-export { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
-export { flushLog } from "./http/logbuffer.ts";
-export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
+export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
+export { flushLog } from "./util/logbuffer.ts";
+export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./util/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";
 export type { BufferedWriter } from "./http/writer.ts";

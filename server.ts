@@ -22,11 +22,11 @@
  * @module
  */
 
-import { DeadlineWatch } from "./http/deadline.ts";
+import { DeadlineWatch } from "./server/deadline.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
-import { closeQuietly, isConnectionError } from "./http/conn.ts";
-import { printError } from "./http/logbuffer.ts";
-import { Roster } from "./http/roster.ts";
+import { closeQuietly, isConnectionError } from "./server/conn.ts";
+import { printError } from "./util/logbuffer.ts";
+import { Roster } from "./util/roster.ts";
 
 /** An open connection, and its handling, which settles once it is closed. */
 interface Connection {

@@ -23,15 +23,15 @@
 
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
-import { Deadline, type WaitPhase } from "../http/deadline.ts";
-import { HttpError } from "../http/errors.ts";
-import { writeLog } from "../http/logbuffer.ts";
+import { Deadline, type WaitPhase } from "../server/deadline.ts";
+import { HttpError } from "../util/errors.ts";
+import { writeLog } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
-import { closeQuietly, isConnectionError } from "../http/conn.ts";
+import { closeQuietly, isConnectionError } from "../server/conn.ts";
 import { BufferedReader } from "../http/reader.ts";
 import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
-import { pyFormat, pyRepr } from "../http/pyformat.ts";
+import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 
 /**
@@ -497,7 +497,7 @@ export class BaseHTTPRequestHandler {
    * Writes `format % args` to stderr after the client address and time, with
    * control characters escaped as `\xNN` so a client cannot forge log lines.
    * The lines of one event-loop turn are written together at its end (see
-   * `http/logbuffer.ts`).
+   * `util/logbuffer.ts`).
    */
   logMessage(format: string, ...args: unknown[]): void {
     const line = `${this.addressString()} - - [${this.logDateTimeString()}] ${

@@ -19,30 +19,34 @@
  */
 
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../util/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import {
   chooseEncoding,
   type Encoding,
   gzipBytes,
   writeGzip,
-} from "./compression.ts";
-import { ifRangeHolds, notModified, weakETag } from "./conditional.ts";
-import { type CachedFile, copyBytes, FileCache } from "./filebody.ts";
+} from "../files/compression.ts";
+import { ifRangeHolds, notModified, weakETag } from "../files/conditional.ts";
+import { type CachedFile, copyBytes, FileCache } from "../files/filebody.ts";
 import { handlerMethods, sendPreflight } from "./headers.ts";
-import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
-import type { ListingEntry } from "./listing.ts";
+import { hasHiddenComponent, isHiddenName } from "../files/hidden.ts";
+import type { ListingEntry } from "../files/listing/python.ts";
 import {
   type ListingFormat,
   listingFormat,
   type ListingPage,
   renderListingPage,
-} from "./listing_format.ts";
-import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.ts";
-import { directoryLocation, translatePath } from "./paths.ts";
-import { Coalescer, sharedStat, statOrNull } from "./coalesce.ts";
-import { StatCache } from "./statcache.ts";
-import { receiveForm, receivePut, UPLOAD_FORM } from "./upload.ts";
+} from "../files/listing/format.ts";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
+import { directoryLocation, translatePath } from "../files/paths.ts";
+import { Coalescer, sharedStat, statOrNull } from "../files/coalesce.ts";
+import { StatCache } from "../files/statcache.ts";
+import {
+  receiveForm,
+  receivePut,
+  UPLOAD_FORM,
+} from "../files/upload/upload.ts";
 import {
   contentRange,
   multipartByteranges,
@@ -51,7 +55,7 @@ import {
   rangeLength,
   unsatisfiedRange,
   writeMultipart,
-} from "./ranges.ts";
+} from "../files/ranges.ts";
 
 /**
  * An open file left for `do_GET` to copy after

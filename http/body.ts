@@ -7,7 +7,7 @@
  */
 
 import { ChunkedDecoder } from "./chunked.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../util/errors.ts";
 import type { BufferedReader } from "./reader.ts";
 
 const EMPTY = new Uint8Array(0);

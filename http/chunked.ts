@@ -28,7 +28,7 @@
  * @module
  */
 
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../util/errors.ts";
 import { checkFieldLine } from "./parser.ts";
 
 /** Limits of a {@link ChunkedDecoder}. */

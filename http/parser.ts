@@ -22,9 +22,9 @@
  * @module
  */
 
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../util/errors.ts";
 import { latin1 } from "./latin1.ts";
-import { pyRepr } from "./pyformat.ts";
+import { pyRepr } from "../util/pyformat.ts";
 
 /** Limits and Python-compatible leniencies of a {@link RequestParser}. */
 export interface ParserOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Deadline, WaitPhase } from "./deadline.ts";
+import type { PeerWait, WaitDeadline } from "./wait.ts";
 import { BufferPool } from "./pool.ts";
 
 /** Anything bytes can be read from: a `Deno.Conn`, or a test double. */
@@ -47,7 +47,7 @@ export class BufferedReader {
    */
   constructor(
     readonly conn: ByteSource,
-    readonly deadline: Deadline,
+    readonly deadline: WaitDeadline,
     readonly maxSize: number,
   ) {}
 
@@ -68,7 +68,7 @@ export class BufferedReader {
    * to the front, grows the buffer up to `maxSize` when it is full of unread
    * bytes, and shrinks it back once a long head has been used.
    */
-  async fill(phase: WaitPhase, timeoutMs: number): Promise<boolean> {
+  async fill(phase: PeerWait, timeoutMs: number): Promise<boolean> {
     if (this.eof) return false;
     if (this.start === this.end) {
       this.start = this.end = 0;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deadline } from "./deadline.ts";
+import type { WaitDeadline } from "./wait.ts";
 import { BufferPool } from "./pool.ts";
 
 /** Anything bytes can be written to: a `Deno.Conn`, or a test double. */
@@ -79,7 +79,7 @@ export class BufferedWriter {
      * Armed around each write to the connection.
      * @ignore
      */
-    readonly deadline: Deadline,
+    readonly deadline: WaitDeadline,
     /** How long one write may stall, in milliseconds (0: no limit). */
     readonly timeoutMs: number,
   ) {}

@@ -1,0 +1,251 @@
+/**
+ * The permissions the command line needs: one table with a row for every
+ * flag, saying which Deno permission that flag needs for the values given.
+ * The check before the server starts and `--print-permissions` both read it,
+ * so a new flag adds its row here and nowhere else.
+ *
+ * @example
+ * ```ts
+ * import { parseCliArgs } from "../cli.ts";
+ * import { neededPermissions, permissionFlags } from "./permissions.ts";
+ * const options = parseCliArgs(["--upload", "-d", "site"])!;
+ * console.log(permissionFlags(neededPermissions(options)));
+ * // ["--allow-net=0.0.0.0:8000", "--allow-read=site", "--allow-write=site"]
+ * ```
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import type { CliOptions } from "../cli.ts";
+
+/** A permission one flag needs, and for what. */
+export interface Need {
+  /** The permission: `--allow-<name>`. */
+  name: "net" | "read" | "write" | "run";
+  /**
+   * What it is needed for: `HOST:PORT` for net, a path for read and write;
+   * undefined for the whole permission (`--allow-run`).
+   */
+  value?: string;
+  /** Other values that would do as well (`[::]:8000` for `0.0.0.0:8000`). */
+  alternatives?: string[];
+  /** Why, for the message: "listen on port 8000 on all interfaces". */
+  purpose: string;
+}
+
+/** One row of the table: a flag (as `--help` names it) and what it needs. */
+export interface FlagPermission {
+  /** The flag: `--upload`, `-d/--directory`, or `port` for the positional. */
+  flag: string;
+  /** The permissions it needs with these options; none for most flags. */
+  needs(options: CliOptions): Need[];
+}
+
+const NOTHING = (): Need[] => [];
+
+/** `HOST:PORT`, with an IPv6 address in brackets, as `--allow-net` takes it. */
+export function netHost(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Reading a `--tls-*` file, when it is given. */
+function readTlsFile(path: string | undefined, what: string): Need[] {
+  return path === undefined
+    ? []
+    : [{ name: "read", value: path, purpose: `read the ${what} '${path}'` }];
+}
+
+/** Every flag of the command line and the permission it needs. */
+export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
+  {
+    flag: "port",
+    needs: ({ bind, port }) => [
+      bind === undefined
+        ? {
+          // The server listens on `::` when that is permitted, else 0.0.0.0.
+          name: "net",
+          value: netHost("0.0.0.0", port),
+          alternatives: [netHost("::", port)],
+          purpose: `listen on port ${port} on all interfaces (${
+            netHost("::", port)
+          } adds IPv6)`,
+        }
+        : {
+          name: "net",
+          value: netHost(bind, port),
+          purpose: `listen on ${bind} port ${port}`,
+        },
+    ],
+  },
+  { flag: "-b/--bind", needs: NOTHING }, // in the row of `port`
+  {
+    flag: "-d/--directory",
+    needs: ({ directory }) => [{
+      name: "read",
+      value: directory,
+      purpose: `serve the folder '${directory}'`,
+    }],
+  },
+  {
+    flag: "--upload",
+    needs: ({ upload, directory }) =>
+      upload
+        ? [{
+          name: "write",
+          value: directory,
+          purpose: `store uploads in '${directory}' (--upload)`,
+        }]
+        : [],
+  },
+  {
+    flag: "--cgi",
+    // Scripts are any file under cgi-bin or htbin: no narrower flag fits.
+    needs: ({ cgi }) =>
+      cgi
+        ? [{
+          name: "run",
+          purpose: "run the scripts in cgi-bin and htbin (--cgi)",
+        }]
+        : [],
+  },
+  {
+    flag: "--tls-cert",
+    needs: ({ tlsCert }) => readTlsFile(tlsCert, "TLS certificate"),
+  },
+  {
+    flag: "--tls-key",
+    needs: ({ tlsKey }) => readTlsFile(tlsKey, "TLS key"),
+  },
+  {
+    flag: "--tls-password-file",
+    needs: ({ tlsPasswordFile }) =>
+      readTlsFile(tlsPasswordFile, "TLS key's password in"),
+  },
+  { flag: "-p/--protocol", needs: NOTHING },
+  { flag: "-H/--header", needs: NOTHING },
+  { flag: "--cors", needs: NOTHING },
+  { flag: "--gzip", needs: NOTHING },
+  { flag: "--cache", needs: NOTHING },
+  { flag: "--no-cache", needs: NOTHING },
+  { flag: "--spa", needs: NOTHING },
+  { flag: "--no-listing", needs: NOTHING },
+  { flag: "--hidden", needs: NOTHING },
+  { flag: "--no-hidden", needs: NOTHING },
+  { flag: "--pretty-listing", needs: NOTHING },
+  { flag: "--overwrite", needs: NOTHING },
+  { flag: "--max-upload", needs: NOTHING },
+  { flag: "--allowed-host", needs: NOTHING },
+  { flag: "--print-permissions", needs: NOTHING },
+  { flag: "-h/--help", needs: NOTHING },
+];
+
+/** Everything the command line needs with these options, row by row. */
+export function neededPermissions(options: CliOptions): Need[] {
+  return FLAG_PERMISSIONS.flatMap((row) => row.needs(options));
+}
+
+/** The needs that this process has not been granted. */
+export function missingPermissions(needs: readonly Need[]): Need[] {
+  return needs.filter((need) =>
+    ![need.value, ...need.alternatives ?? []].some((value) =>
+      granted(need.name, value)
+    )
+  );
+}
+
+/** Whether `--allow-<name>` covers `value` (the whole permission without one). */
+export function granted(name: Need["name"], value?: string): boolean {
+  const descriptor: Deno.PermissionDescriptor = name === "net"
+    ? { name, host: value }
+    : name === "run"
+    ? { name, command: value }
+    : { name, path: value };
+  return Deno.permissions.querySync(descriptor).state === "granted";
+}
+
+/** The flag for one need: `--allow-read=site`, `--allow-run`. */
+function needFlag(need: Need): string {
+  return `--allow-${need.name}${
+    need.value === undefined ? "" : `=${need.value}`
+  }`;
+}
+
+const ORDER: readonly Need["name"][] = ["net", "read", "write", "run"];
+
+/**
+ * The `--allow-*` flags that grant all of `needs` and nothing more: one flag
+ * per permission, its values joined with commas, in Deno's order.
+ */
+export function permissionFlags(needs: readonly Need[]): string[] {
+  return ORDER.flatMap((name) => {
+    const of = needs.filter((need) => need.name === name);
+    if (of.length === 0) return [];
+    if (of.some((need) => need.value === undefined)) return [`--allow-${name}`];
+    const values = [...new Set(of.map((need) => need.value!))];
+    return [`--allow-${name}=${values.join(",")}`];
+  });
+}
+
+/**
+ * The command that runs this program again with exactly `needs` and `args`:
+ * `deno run <flags> <module> <args>`, the module as it was started (a path,
+ * or `jsr:@x/httpserver`); for a compiled program, the `deno compile`
+ * command that builds it with them from a clone. Words are quoted for a
+ * POSIX shell.
+ */
+export function commandLine(
+  needs: readonly Need[],
+  args: readonly string[],
+): string {
+  const flags = permissionFlags(needs);
+  const words = Deno.build.standalone
+    ? ["deno", "compile", ...flags, "--output", programName(), "mod.ts"]
+    : ["deno", "run", ...flags, moduleSpecifier(Deno.mainModule), ...args];
+  return words.map(shellQuote).join(" ");
+}
+
+/** The name this program was run as, for `deno compile --output`. */
+function programName(): string {
+  return Deno.execPath().split(/[\\/]/).at(-1)!.replace(/\.exe$/, "");
+}
+
+/**
+ * How a user names the main module: a file as its path; anything else
+ * (`jsr:@x/httpserver`, a URL) as Deno has it, which is as it was typed.
+ */
+export function moduleSpecifier(url: string): string {
+  return url.startsWith("file:") ? fileURLToPath(url) : url;
+}
+
+/** `word` as a POSIX shell reads it back: quoted unless it is plain. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The message for missing permissions: one line per flag to add, with what
+ * it is for, then the command that has everything.
+ */
+export function missingMessage(
+  missing: readonly Need[],
+  needs: readonly Need[],
+  args: readonly string[],
+): string {
+  const sorted = missing.toSorted((a, b) =>
+    ORDER.indexOf(a.name) - ORDER.indexOf(b.name)
+  );
+  const flags = sorted.map(needFlag);
+  const width = Math.max(...flags.map((flag) => flag.length));
+  const lines = sorted.map((need, i) =>
+    `  ${flags[i].padEnd(width)}  to ${need.purpose}`
+  );
+  const again = Deno.build.standalone
+    ? "this program was compiled without them; in a clone, build it with all it needs:"
+    : "run it with all it needs:";
+  return `missing permissions:\n${lines.join("\n")}\n${again}\n  ${
+    commandLine(needs, args)
+  }`;
+}

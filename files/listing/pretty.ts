@@ -1,0 +1,174 @@
+/**
+ * The optional pretty listing page (`--pretty-listing`): a table of names,
+ * sizes and modification dates, sorted by the column the `sort` and `order`
+ * query parameters name, with a link to the parent folder and a stylesheet
+ * that follows the browser's dark mode. No JavaScript: sorting is links.
+ * Every name is HTML-escaped in text and percent-encoded in links. Pure: the
+ * caller reads the folder.
+ *
+ * @example
+ * ```ts
+ * import { renderPrettyListing } from "./pretty.ts";
+ *
+ * const page = new TextDecoder().decode(renderPrettyListing("/docs/?sort=size", [
+ *   { name: "a&b.txt", isDirectory: false, isSymlink: false, info: null },
+ * ]));
+ * console.log(page.includes('<a href="a%26b.txt">a&amp;b.txt</a>')); // true
+ * ```
+ *
+ * @module
+ */
+
+import { compareNames, type ListingEntry } from "./python.ts";
+import { unquote } from "../paths.ts";
+
+/** The columns a listing can be sorted by. */
+export type SortKey = "name" | "size" | "modified";
+
+const encoder = new TextEncoder();
+
+const STYLE = `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff;
+  --muted: #59636e; --line: #d1d9e0; --link: #0969da; --hover: #f6f8fa; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d;
+    --link: #4493f8; --hover: #151b23; }
+}
+body { font: 15px/1.5 system-ui, sans-serif; color: var(--fg);
+  background: var(--bg); margin: 2em auto; max-width: 60em; padding: 0 1em; }
+h1 { font-size: 1.4em; font-weight: 600; word-break: break-all; }
+a { color: var(--link); text-decoration: none; }
+a:hover { text-decoration: underline; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: .35em .6em; border-bottom: 1px solid var(--line);
+  text-align: left; }
+th { color: var(--muted); font-weight: 600; white-space: nowrap; }
+tbody tr:hover { background: var(--hover); }
+td.name { word-break: break-all; }
+td.size, td.modified { color: var(--muted); white-space: nowrap;
+  font-variant-numeric: tabular-nums; }
+th.size, td.size { text-align: right; }
+form { margin-top: 1.5em; }`;
+
+/**
+ * Renders the page for a folder.
+ *
+ * @param requestPath the request-target (Python's `self.path`): its path is
+ *   the heading, its `sort` (`name`, `size`, `modified`) and `order` (`asc`,
+ *   `desc`) parameters the order; folders come first in every order
+ * @param entries the folder's entries, each with its `info`
+ * @param footer HTML added after the table (the upload form)
+ * @returns the page, UTF-8
+ */
+export function renderPrettyListing(
+  requestPath: string,
+  entries: readonly ListingEntry[],
+  footer = "",
+): Uint8Array {
+  const target = requestPath.split("#", 1)[0];
+  const mark = target.indexOf("?");
+  const path = unquote(mark < 0 ? target : target.slice(0, mark));
+  const query = new URLSearchParams(mark < 0 ? "" : target.slice(mark + 1));
+  const key = sortKey(query.get("sort"));
+  const descending = query.get("order") === "desc";
+  const sorted = [...entries].sort((a, b) => {
+    if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
+    const order = compareBy(key, a, b) || compareNames(a.name, b.name);
+    return descending ? -order : order;
+  });
+  const title = `Directory listing for ${escapeHtml(path)}`;
+  const rows = sorted.map(row);
+  if (path !== "/") {
+    rows.unshift(
+      '<tr><td class="name"><a href="../">../</a></td>' +
+        '<td class="size"></td><td class="modified"></td></tr>',
+    );
+  }
+  const header = (column: SortKey, label: string) => {
+    const next = column === key && !descending ? "desc" : "asc";
+    const arrow = column === key ? (descending ? " ▼" : " ▲") : "";
+    return `<th class="${column}"><a href="?sort=${column}&amp;order=${next}">${label}</a>${arrow}</th>`;
+  };
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+${STYLE}
+</style>
+</head>
+<body>
+<h1>${title}</h1>
+<table>
+<thead><tr>${header("name", "Name")}${header("size", "Size")}${
+    header("modified", "Modified")
+  }</tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>
+${footer}</body>
+</html>
+`;
+  return encoder.encode(html);
+}
+
+function sortKey(value: string | null): SortKey {
+  return value === "size" || value === "modified" ? value : "name";
+}
+
+function compareBy(key: SortKey, a: ListingEntry, b: ListingEntry): number {
+  if (key === "size") return sizeOf(a) - sizeOf(b);
+  if (key === "modified") {
+    return (a.info?.mtime?.getTime() ?? 0) - (b.info?.mtime?.getTime() ?? 0);
+  }
+  return 0;
+}
+
+function sizeOf(entry: ListingEntry): number {
+  return entry.info?.isFile ? entry.info.size : -1;
+}
+
+/** One table row: the link (a folder's with `/`, a symlink marked `@`), size, date. */
+function row(entry: ListingEntry): string {
+  const slash = entry.isDirectory ? "/" : "";
+  const href = encodeURIComponent(entry.name) + slash;
+  const shown = escapeHtml(entry.name) + slash + (entry.isSymlink ? "@" : "");
+  const info = entry.info;
+  const size = info?.isFile ? formatSize(info.size) : "";
+  const mtime = info?.mtime;
+  const modified = mtime
+    ? `<time datetime="${mtime.toISOString()}">${formatDate(mtime)}</time>`
+    : "";
+  return `<tr><td class="name"><a href="${href}">${shown}</a></td>` +
+    `<td class="size">${size}</td><td class="modified">${modified}</td></tr>`;
+}
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** `512 B`, `1.5 KiB`, `12 MiB`: three significant digits at most. */
+function formatSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/** `2024-01-31 13:05` in UTC, as the `datetime` attribute says. */
+function formatDate(date: Date): string {
+  return date.toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** `html.escape(s)`, quotes included: names are text, never markup. */
+function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll(
+      "'",
+      "&#x27;",
+    );
+}

@@ -1,0 +1,183 @@
+/**
+ * Tests of `copyBytes`, the body copy of file downloads: exact lengths, a
+ * file that ends early, and that its two pooled buffers go back to the pool
+ * whichever side fails, with the read that runs ahead never left unhandled.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Deadline } from "../../server/deadline.ts";
+import { BufferPool } from "../../http/pool.ts";
+import { BufferedWriter, type ByteSink } from "../../http/writer.ts";
+import { copyBytes } from "../../files/filebody.ts";
+
+const CHUNK = 32 * 1024;
+const FALLBACK = 512;
+
+/**
+ * A pool of two chunk-sized buffers, as COPY_BUFFERS is at a smaller scale,
+ * that counts the buffers handed out.
+ */
+class SmallPool extends BufferPool {
+  acquired = 0;
+  constructor() {
+    super(CHUNK, 2, FALLBACK);
+  }
+  override acquire(): Uint8Array {
+    this.acquired++;
+    return super.acquire();
+  }
+}
+
+function smallPool(): SmallPool {
+  return new SmallPool();
+}
+
+/** Whether both pooled buffers are back: two more acquires get pooled ones. */
+function bothReleased(pool: BufferPool): boolean {
+  const a = pool.acquire();
+  const b = pool.acquire();
+  return a.length === CHUNK && b.length === CHUNK && a !== b;
+}
+
+/**
+ * A connection that keeps what it is sent, or fails on its `failAt`th write.
+ * Each write takes a turn of the event loop and checks that its bytes did
+ * not change meanwhile: a buffer reused before its write resolved shows.
+ */
+class Sink implements ByteSink {
+  chunks: Uint8Array[] = [];
+  constructor(readonly failAt = Infinity) {}
+  async write(p: Uint8Array): Promise<number> {
+    if (this.chunks.length + 1 >= this.failAt) {
+      throw new Error("connection reset");
+    }
+    const sent = p.slice();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(p, sent, "the bytes changed while being written");
+    this.chunks.push(sent);
+    return p.length;
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+/** A file whose reads `read` answers. */
+function fakeFile(
+  read: (into: Uint8Array) => Promise<number | null>,
+): Deno.FsFile {
+  return { read } as unknown as Deno.FsFile;
+}
+
+function writer(sink: Sink): BufferedWriter {
+  return new BufferedWriter(sink, new Deadline(() => {}), 0);
+}
+
+/**
+ * A file of `size` bytes, and its bytes: a pattern whose period (251) divides
+ * no chunk size, so chunks out of order or repeated differ from it.
+ */
+async function patternFile(size: number): Promise<[string, Uint8Array]> {
+  const bytes = new Uint8Array(size).map((_, i) => i % 251);
+  const path = await Deno.makeTempFile();
+  await Deno.writeFile(path, bytes);
+  return [path, bytes];
+}
+
+Deno.test("copyBytes copies exactly the length asked, in chunks, and returns both buffers", async () => {
+  const [path, bytes] = await patternFile(5 * CHUNK + 123);
+  try {
+    for (const length of [bytes.length, 3 * CHUNK, CHUNK - 1, 1]) {
+      using file = await Deno.open(path);
+      const sink = new Sink();
+      const out = writer(sink);
+      const pool = smallPool();
+      assert.equal(await copyBytes(file, out, length, pool), length);
+      await out.flush();
+      assert.deepEqual(sink.bytes(), bytes.subarray(0, length));
+      // A second buffer only when there is more than one chunk.
+      assert.equal(pool.acquired, length > CHUNK ? 2 : 1, `length ${length}`);
+      assert.ok(bothReleased(pool), `length ${length}`);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("copyBytes stops where a file ends early and says how much it sent", async () => {
+  const [path, bytes] = await patternFile(2 * CHUNK + 5);
+  try {
+    using file = await Deno.open(path);
+    const sink = new Sink();
+    const out = writer(sink);
+    const pool = smallPool();
+    assert.equal(await copyBytes(file, out, 10 * CHUNK, pool), bytes.length);
+    await out.flush();
+    assert.deepEqual(sink.bytes(), bytes);
+    assert.ok(bothReleased(pool));
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("copyBytes with length 0 reads nothing", async () => {
+  const source = fakeFile(() => Promise.reject(new Error("must not read")));
+  const pool = smallPool();
+  assert.equal(await copyBytes(source, writer(new Sink()), 0, pool), 0);
+  assert.ok(bothReleased(pool));
+});
+
+Deno.test("copyBytes: a failed write rejects after the read ahead settles, and frees both buffers", async () => {
+  let inFlight = 0;
+  const source = fakeFile((into) => {
+    inFlight++;
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        into.fill(7);
+        inFlight--;
+        resolve(into.length);
+      }, 5)
+    );
+  });
+  const pool = smallPool();
+  await assert.rejects(
+    copyBytes(source, writer(new Sink(2)), 6 * CHUNK, pool),
+    /connection reset/,
+  );
+  // The read ahead into the spare buffer had finished before it went back.
+  assert.equal(inFlight, 0);
+  assert.ok(bothReleased(pool));
+});
+
+Deno.test("copyBytes: a read that fails while a write is pending rejects with its error, unhandled never", async () => {
+  let reads = 0;
+  const source = fakeFile((into) => {
+    reads++;
+    if (reads === 1) return Promise.resolve(into.length);
+    return Promise.reject(new Error("disk error"));
+  });
+  /** A connection whose writes take a few event-loop turns. */
+  const slow: ByteSink = {
+    write: (p) => new Promise((done) => setTimeout(() => done(p.length), 5)),
+  };
+  const pool = smallPool();
+  await assert.rejects(
+    copyBytes(
+      source,
+      new BufferedWriter(slow, new Deadline(() => {}), 0),
+      4 * CHUNK,
+      pool,
+    ),
+    /disk error/,
+  );
+  assert.equal(reads, 2);
+  assert.ok(bothReleased(pool));
+});
