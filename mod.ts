@@ -59,6 +59,7 @@ export {
   type ServerAddress,
   type ServerOptions,
   ThreadingHTTPServer,
+  type UnixServerAddress,
 } from "./server.ts";
 export {
   HTTPSServer,
@@ -79,6 +80,8 @@ export {
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 export { flushLog } from "./http/logbuffer.ts";
+export { LogFile } from "./http/logfile.ts";
+export { type AccessLogEntry, type LogFormat } from "./http/accesslog.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./http/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

@@ -88,6 +88,22 @@ export function formatLogDate(ms?: number): string {
   return cachedLogDate;
 }
 
+/**
+ * Formats a time as the Common Log Format does (Apache's `%t`), local time
+ * with its offset from UTC: `25/Nov/2026:03:17:08 +0100`.
+ *
+ * @param ms milliseconds since the epoch
+ * @returns the local date, time and offset
+ */
+export function formatClfDate(ms: number): string {
+  const d = new Date(ms);
+  const offset = -d.getTimezoneOffset();
+  const hours = Math.floor(Math.abs(offset) / 60);
+  return `${formatLocal(d).replace(" ", ":")} ${offset < 0 ? "-" : "+"}${
+    pad(hours, 2)
+  }${pad(Math.abs(offset) % 60, 2)}`;
+}
+
 function formatLocal(d: Date): string {
   return `${pad(d.getDate(), 2)}/${MONTHS[d.getMonth()]}/${
     pad(d.getFullYear(), 4)
