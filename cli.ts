@@ -541,15 +541,9 @@ export async function main(args: string[]): Promise<number> {
     console.error(`${PROG}: error: ${describeStartupError(error, options)}`);
     return 1;
   }
-  // An immediate exit does not close the socket, which would remove its file.
-  const socketPath = options.socketPath;
-  const socketFile = socketPath === undefined
-    ? null
-    : exitCleanups.add(() => Deno.removeSync(socketPath));
   try {
     await serveUntilSignal(server, () => printBanner(server, options), log);
   } finally {
-    exitCleanups.delete(socketFile);
     log?.close();
   }
   return 0;
