@@ -37,6 +37,16 @@ import { formatClfDate } from "./date.ts";
 /**
  * A format of the access log: Python's line (`python`, the default), the
  * Common and Combined Log Formats, or JSON lines.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, type LogFormat } from "jsr:@x/httpserver";
+ *
+ * const format: LogFormat = "combined";
+ * class Logged extends SimpleHTTPRequestHandler {
+ *   override logFormat = format;
+ * }
+ * ```
  */
 export type LogFormat = "python" | "common" | "combined" | "json";
 
