@@ -698,13 +698,13 @@ openssl.test("the CLI with --tls-cert and --tls-key needs --allow-read for the P
 });
 
 const LOG_FILE =
-  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=/var/log/httpserver/access.log jsr:@x/httpserver --log-file /var/log/httpserver/access.log";
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=/var/log/www.log jsr:@x/httpserver --log-file /var/log/www.log";
 
 Deno.test("the CLI with --log-file needs --allow-write for the file besides --allow-net and --allow-read", async (t) => {
   documented(LOG_FILE);
   await withSite(async (dir) => {
-    const log = `${dir}/access.log`;
-    const command = LOG_FILE.replaceAll("/var/log/httpserver", dir);
+    const log = `${dir}/www.log`;
+    const command = LOG_FILE.replaceAll("/var/log", dir);
     await t.step("it appends the log to the file", async () => {
       await serves(command, dir, async (port) => {
         assert.equal((await get(port, "/hello.txt")).body, "hello\n");
@@ -723,13 +723,13 @@ Deno.test("the CLI with --log-file needs --allow-write for the file besides --al
 });
 
 const UNIX_SOCKET =
-  "deno run --allow-net=unix:/run/httpserver/www.sock --allow-read=/run/httpserver/www.sock,/srv/www --allow-write=/run/httpserver/www.sock jsr:@x/httpserver -b unix:/run/httpserver/www.sock -d /srv/www";
+  "deno run --allow-net=unix:/run/www.sock --allow-read=/run/www.sock,/srv/www --allow-write=/run/www.sock jsr:@x/httpserver -b unix:/run/www.sock -d /srv/www";
 
 Deno.test("the CLI on a Unix socket needs --allow-net=unix:PATH, and --allow-read and --allow-write for the socket", async (t) => {
   documented(UNIX_SOCKET);
   await withSite(async (dir) => {
     const socket = `${dir}/www.sock`;
-    const words = UNIX_SOCKET.replaceAll("/run/httpserver/www.sock", socket)
+    const words = UNIX_SOCKET.replaceAll("/run/www.sock", socket)
       .replaceAll("/srv/www", dir).split(" ");
     const module = words.indexOf("jsr:@x/httpserver");
     const permissions = words.slice(2, module);
