@@ -306,3 +306,27 @@ Deno.test("logAccess gets each ended request's entry, to send elsewhere", async 
   );
   assert.ok(entries.every((entry) => entry.duration >= 0));
 });
+
+Deno.test("the Common Log Format's time is local, with the zone's offset in hours and minutes", async () => {
+  const date = new URL("../http/date.ts", import.meta.url).href;
+  const cases = [
+    ["UTC", "06/Nov/1994:08:49:37 +0000"],
+    ["Asia/Kolkata", "06/Nov/1994:14:19:37 +0530"],
+    ["America/New_York", "06/Nov/1994:03:49:37 -0500"],
+  ];
+  for (const [zone, expected] of cases) {
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { formatClfDate } from "${date}";
+console.log(formatClfDate(784111777000), formatClfDate(784111777999));`,
+      ],
+      env: { TZ: zone },
+    }).output();
+    assert.equal(
+      new TextDecoder().decode(stdout),
+      `${expected} ${expected}\n`,
+      zone,
+    );
+  }
+});
