@@ -290,13 +290,15 @@ export class HTTPServer {
 
   /**
    * Opens the listening socket, from the constructor (Python's `server_bind`
-   * and `server_activate`). `options` are the constructor's, as given.
-   * `HTTPSServer` overrides it to listen with TLS.
+   * and `server_activate`), on an address or a Unix socket. `options` are
+   * the constructor's, as given. `HTTPSServer` overrides it to listen with
+   * TLS (`Deno.listenTls` refuses a Unix socket with a TypeError).
    */
   protected listen(
     address: Required<ServerAddress> | UnixServerAddress,
     _options: ServerOptions,
   ): Deno.Listener {
+    // One call each: an overload of Deno.listen takes one kind of address.
     return "path" in address ? Deno.listen(address) : Deno.listen(address);
   }
 
