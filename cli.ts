@@ -2,7 +2,8 @@
  * The command line of `python -m http.server`: `[port] -b/--bind ADDRESS
  * -d/--directory DIR -p/--protocol VERSION --cgi`. It turns arguments into a
  * `ThreadingHTTPServer`, prints the banner, and shuts down gracefully on
- * SIGINT, SIGTERM or SIGHUP. Permissions are checked up front
+ * SIGINT, SIGTERM or SIGHUP (which reopens the log file instead, with
+ * `--log-file`). Permissions are checked up front
  * (cli/permissions.ts), so the missing flags are named at once, never a prompt
  * or a stack trace.
  *
@@ -20,8 +21,12 @@ import type { RequestHandlerClass } from "./handlers/base.ts";
 import { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { LOG_FORMATS, type LogFormat } from "./util/accesslog.ts";
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
+import { LogFile } from "./util/logfile.ts";
+import { removeStaleSocket } from "./server/unixsocket.ts";
+import { TrustedProxies } from "./handlers/forwarded.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
 import {
@@ -44,7 +49,8 @@ const USAGE =
                   [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
-                  [--print-permissions]
+                  [-q | --log-format FORMAT] [--log-file PATH]
+                  [--trusted-proxy ADDR] [--print-permissions]
                   [port]`;
 
 const HELP = `${USAGE}
@@ -58,7 +64,8 @@ options:
                         permissions for the other flags given, and exit
   --cgi                 run as CGI server
   -b ADDRESS, --bind ADDRESS
-                        bind to this address (default: all interfaces)
+                        bind to this address (default: all interfaces), or
+                        to a Unix socket with unix:PATH
   -d DIRECTORY, --directory DIRECTORY
                         serve this directory (default: current directory)
   -p VERSION, --protocol VERSION
@@ -91,6 +98,14 @@ options:
                         body, stores; K, M, G suffixes (default: 1G)
   --allowed-host NAME   take uploads through this host name too, not only
                         IP addresses and localhost (repeatable)
+  -q, --quiet           log nothing: no request lines, no messages
+  --log-format FORMAT   the access log's format: python (default), common,
+                        combined, or json (one object per request)
+  --log-file PATH       append the log to this file instead of stderr, and
+                        reopen it on SIGHUP (needs --allow-write=PATH)
+  --trusted-proxy ADDR  take the client's address from Forwarded or
+                        X-Forwarded-For of this peer: an IP address, a CIDR
+                        range, or unix for Unix socket peers (repeatable)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -145,6 +160,16 @@ export interface CliOptions {
   allowedHosts: string[];
   /** Print the command with the permissions it needs, and exit (`--print-permissions`). */
   printPermissions: boolean;
+  /** The Unix socket to listen on (`--bind unix:PATH`), in place of a port. */
+  socketPath?: string;
+  /** Log nothing (`-q`, `--quiet`). */
+  quiet: boolean;
+  /** The access log's format (`--log-format`); default `python`. */
+  logFormat: LogFormat;
+  /** The file the log is appended to (`--log-file`); default stderr. */
+  logFile?: string;
+  /** Peers whose `Forwarded`/`X-Forwarded-For` is believed (`--trusted-proxy`). */
+  trustedProxies: string[];
 }
 
 /** A command line that cannot be run: argparse's usage error (exit status 2). */
@@ -186,6 +211,10 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
+        quiet: { type: "boolean", short: "q" },
+        "log-format": { type: "string" },
+        "log-file": { type: "string" },
+        "trusted-proxy": { type: "string", multiple: true },
         "print-permissions": { type: "boolean" },
       },
     });
@@ -212,9 +241,10 @@ export function parseCliArgs(args: string[]): CliOptions | null {
       `argument -p/--protocol: invalid version: '${protocol}' (use HTTP/1.0 or HTTP/1.1)`,
     );
   }
+  const operating = parseOperating(values, positionals.length > 0);
   return {
     port,
-    bind: values.bind,
+    bind: operating.socketPath === undefined ? values.bind : undefined,
     directory: values.directory ?? ".",
     protocol,
     cgi: values.cgi ?? false,
@@ -225,6 +255,77 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     ...parseCaching(values.cache, values["no-cache"] ?? false),
     ...parseServing(values, parsed.tokens),
     printPermissions: values["print-permissions"] ?? false,
+    ...operating,
+  };
+}
+
+/**
+ * `--bind unix:PATH` (no port, no TLS), `-q` (not with `--log-format` or
+ * `--log-file`), `--log-format` and `--trusted-proxy`.
+ */
+function parseOperating(
+  values: {
+    bind?: string;
+    "tls-cert"?: string;
+    quiet?: boolean;
+    "log-format"?: string;
+    "log-file"?: string;
+    "trusted-proxy"?: string[];
+  },
+  portGiven: boolean,
+): Pick<
+  CliOptions,
+  "socketPath" | "quiet" | "logFormat" | "logFile" | "trustedProxies"
+> {
+  let socketPath: string | undefined;
+  if (values.bind?.startsWith("unix:")) {
+    socketPath = values.bind.slice("unix:".length);
+    if (socketPath === "") {
+      throw new UsageError(
+        "argument -b/--bind: unix: needs the socket's path, as unix:/run/httpserver.sock",
+      );
+    }
+    if (portGiven) {
+      throw new UsageError(
+        "argument port: not allowed with a Unix socket (--bind unix:PATH)",
+      );
+    }
+    if (values["tls-cert"]) {
+      throw new UsageError(
+        "argument --tls-cert: not allowed with a Unix socket (--bind unix:PATH): TLS ends at the proxy in front",
+      );
+    }
+  }
+  const quiet = values.quiet ?? false;
+  for (const flag of ["log-format", "log-file"] as const) {
+    if (quiet && values[flag] !== undefined) {
+      throw new UsageError(
+        `argument -q/--quiet: not allowed with argument --${flag}`,
+      );
+    }
+  }
+  const logFormat = values["log-format"] ?? "python";
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(
+      `argument --log-format: invalid choice: '${logFormat}' (choose from ${
+        LOG_FORMATS.map((name) => `'${name}'`).join(", ")
+      })`,
+    );
+  }
+  const trustedProxies = values["trusted-proxy"] ?? [];
+  try {
+    new TrustedProxies(trustedProxies);
+  } catch (error) {
+    throw new UsageError(
+      `argument --trusted-proxy: ${(error as Error).message}`,
+    );
+  }
+  return {
+    socketPath,
+    quiet,
+    logFormat: logFormat as LogFormat,
+    logFile: values["log-file"] || undefined,
+    trustedProxies,
   };
 }
 
@@ -419,14 +520,20 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   let server: ThreadingHTTPServer;
+  let log: LogFile | undefined;
   try {
     checkDirectory(options.directory);
     const missing = missingPermissions(needs);
     if (missing.length > 0) {
       throw new StartupError(missingMessage(missing, needs, commandArgs));
     }
+    if (options.socketPath !== undefined) {
+      await removeStaleSocket(options.socketPath);
+    }
+    log = openLogFile(options.logFile);
     server = listen(options, handlerFor(options), tlsOptions(options));
   } catch (error) {
+    log?.close();
     if (error instanceof UsageError) {
       console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
       return 2;
@@ -434,21 +541,78 @@ export async function main(args: string[]): Promise<number> {
     console.error(`${PROG}: error: ${describeStartupError(error, options)}`);
     return 1;
   }
-  await serveUntilSignal(server, () => printBanner(server));
+  try {
+    await serveUntilSignal(server, () => printBanner(server, options), log);
+  } finally {
+    log?.close();
+  }
   return 0;
+}
+
+/** The `--log-file`, opened; a startup error when it cannot be. */
+function openLogFile(path: string | undefined): LogFile | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return new LogFile(path);
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the log file '${path}': ${osMessage(error)}`,
+    );
+  }
+}
+
+/** An error's message without Deno's `(os error N)` and what follows. */
+function osMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error))
+    .replace(/ \(os error \d+\).*$/, "");
 }
 
 /**
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
- * with `HTTPS` and `https://` over TLS.
+ * with `HTTPS` and `https://` over TLS; on a Unix socket, its path and how
+ * to reach it. Then a line for each mode that is not Python's.
  */
-function printBanner(server: ThreadingHTTPServer): void {
+function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
   const host = server.serverName;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = server instanceof ThreadingHTTPSServer ? "HTTPS" : "HTTP";
   console.log(
-    `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
+    options.socketPath !== undefined
+      ? `Serving HTTP on unix:${host} (curl --unix-socket ${host} http://localhost/) ...`
+      : `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
   );
+  for (const line of modeLines(options)) console.log(line);
+}
+
+const FORMAT_NAMES: Record<LogFormat, string> = {
+  python: "Python's format",
+  common: "Common Log Format",
+  combined: "Combined Log Format",
+  json: "JSON lines",
+};
+
+/** The banner's lines for the logging and proxy modes, when not the defaults. */
+function modeLines(options: CliOptions): string[] {
+  const lines: string[] = [];
+  const { quiet, logFormat, logFile, trustedProxies } = options;
+  if (quiet) lines.push("Logging nothing (--quiet)");
+  else if (logFile !== undefined) {
+    lines.push(
+      `Access log: ${
+        FORMAT_NAMES[logFormat]
+      }, appended to ${logFile} (SIGHUP reopens it)`,
+    );
+  } else if (logFormat !== "python") {
+    lines.push(`Access log: ${FORMAT_NAMES[logFormat]}, on stderr`);
+  }
+  if (trustedProxies.length > 0) {
+    lines.push(
+      `Client addresses from Forwarded or X-Forwarded-For of trusted proxies: ${
+        trustedProxies.join(", ")
+      }`,
+    );
+  }
+  return lines;
 }
 
 /** The handler class for the options: files, or files and CGI, at the chosen protocol. */
@@ -458,6 +622,7 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
   const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing } = options;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
+  const { logFormat, quiet, trustedProxies } = options;
   return class extends Base {
     override protocolVersion = protocol;
     override extraHeaders = headers;
@@ -474,6 +639,9 @@ function handlerFor(options: CliOptions): RequestHandlerClass {
     override overwrite = overwrite;
     override maxUploadBytes = maxUploadBytes;
     override allowedHosts = allowedHosts;
+    override logFormat = logFormat;
+    override quiet = quiet;
+    override trustedProxies = trustedProxies;
   };
 }
 
@@ -516,7 +684,7 @@ function tlsOptions(options: CliOptions): TlsOptions | undefined {
     } catch (error) {
       throw new UsageError(
         `Failed to read TLS password file: ${
-          (error as Error).message.replace(/ \(os error \d+\).*$/, "")
+          osMessage(error)
         }: '${tlsPasswordFile}'`,
       );
     }
@@ -554,6 +722,10 @@ function listen(
   tls: TlsOptions | undefined,
 ): ThreadingHTTPServer {
   const serverOptions = { directory: options.directory };
+  if (options.socketPath !== undefined) {
+    const address = { transport: "unix", path: options.socketPath } as const;
+    return new ThreadingHTTPServer(address, Handler, serverOptions);
+  }
   const candidates = options.bind !== undefined
     ? [options.bind]
     : ["::", "0.0.0.0"];
@@ -589,6 +761,13 @@ function listen(
 function describeStartupError(error: unknown, options: CliOptions): string {
   const where = options.bind ?? "all interfaces";
   if (error instanceof StartupError) return error.message;
+  if (options.socketPath !== undefined) {
+    return error instanceof Deno.errors.AddrInUse
+      ? `the Unix socket '${options.socketPath}' is in use by another server`
+      : `cannot listen on the Unix socket '${options.socketPath}': ${
+        osMessage(error)
+      }`;
+  }
   if (error instanceof Deno.errors.AddrInUse) {
     return `port ${options.port} on ${where} is already in use`;
   }
@@ -619,7 +798,8 @@ interface StopSignal {
 /**
  * The signals that stop the server: the first shuts it down gracefully, a
  * second exits at once. SIGHUP, which tells a daemon to reopen its log
- * file, stops it too: it has no log file. Windows delivers SIGINT alone.
+ * file, does that with `--log-file`, and stops it too without one.
+ * Windows delivers SIGINT alone.
  */
 const STOP_SIGNALS: readonly StopSignal[] = [
   {
@@ -638,14 +818,18 @@ const STOP_SIGNALS: readonly StopSignal[] = [
  * responses finish. A second signal exits at once, once it has removed the
  * uploads' temporary files and killed the CGI scripts still running.
  * `onReady` runs once the signals are handled, so a signal right after the
- * banner is not lost.
+ * banner is not lost. With a `log` file, SIGHUP reopens it.
  */
 async function serveUntilSignal(
   server: ThreadingHTTPServer,
   onReady: () => void,
+  log?: LogFile,
 ): Promise<void> {
   let stopping = false;
-  const listeners = STOP_SIGNALS.map(({ signal, status, message }) => {
+  const stops = log === undefined
+    ? STOP_SIGNALS
+    : STOP_SIGNALS.filter(({ signal }) => signal !== "SIGHUP");
+  const listeners = stops.map(({ signal, status, message }) => {
     const listener = () => {
       if (stopping) {
         exitCleanups.runSync();
@@ -657,6 +841,9 @@ async function serveUntilSignal(
     };
     return [signal, listener] as const;
   });
+  if (log !== undefined && Deno.build.os !== "windows") {
+    listeners.push(["SIGHUP", () => reopen(log)]);
+  }
   for (const [signal, listener] of listeners) {
     Deno.addSignalListener(signal, listener);
   }
@@ -669,5 +856,18 @@ async function serveUntilSignal(
       Deno.removeSignalListener(signal, listener);
     }
     server.serverClose();
+  }
+}
+
+/** Reopens the log file; when that fails, says why and logs on to the old one. */
+function reopen(log: LogFile): void {
+  try {
+    log.reopen();
+  } catch (error) {
+    printError(
+      `${PROG}: error: cannot reopen the log file '${log.path}': ${
+        osMessage(error)
+      }`,
+    );
   }
 }

@@ -59,6 +59,7 @@ export {
   type ServerAddress,
   type ServerOptions,
   ThreadingHTTPServer,
+  type UnixServerAddress,
 } from "./server.ts";
 export {
   HTTPSServer,
@@ -79,6 +80,8 @@ export {
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
 export { flushLog } from "./util/logbuffer.ts";
+export { LogFile } from "./util/logfile.ts";
+export { type AccessLogEntry, type LogFormat } from "./util/accesslog.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./util/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

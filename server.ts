@@ -55,6 +55,32 @@ export interface ServerAddress {
 }
 
 /**
+ * A Unix socket to listen on, as `Deno.listen` takes it: for a reverse
+ * proxy on the same machine (nginx, Caddy, HAProxy). Needs
+ * `--allow-net=unix:<absolute path>` and `--allow-read` and
+ * `--allow-write` for the path. The file must not exist (`AddrInUse`);
+ * closing the server removes it. Not with TLS: `HTTPSServer` throws a
+ * TypeError.
+ *
+ * @example
+ * ```ts ignore
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "jsr:@x/httpserver";
+ *
+ * await using server = new ThreadingHTTPServer(
+ *   { transport: "unix", path: "/run/httpserver/www.sock" },
+ *   SimpleHTTPRequestHandler,
+ * );
+ * await server.serveForever();
+ * ```
+ */
+export interface UnixServerAddress {
+  /** Always `unix`. */
+  transport: "unix";
+  /** The socket file's path. */
+  path: string;
+}
+
+/**
  * Limits and settings of a server; every field has a safe default.
  *
  * @example
@@ -166,11 +192,11 @@ export class HTTPServer {
   readonly options: ResolvedServerOptions;
   /** The listening socket. */
   readonly socket: Deno.Listener;
-  /** The bound address. */
-  readonly serverAddress: Deno.NetAddr;
-  /** The bound host name or address. */
+  /** The bound address: a `Deno.UnixAddr` on a Unix socket. */
+  readonly serverAddress: Deno.NetAddr | Deno.UnixAddr;
+  /** The bound host name or address; a Unix socket's path. */
   readonly serverName: string;
-  /** The bound port (the real one when 0 was asked for). */
+  /** The bound port (the real one when 0 was asked for); 0 on a Unix socket. */
   readonly serverPort: number;
   /**
    * The deadlines of this server's connections (internal: the handlers'
@@ -188,19 +214,23 @@ export class HTTPServer {
    * `--allow-net`), ... as `Deno.listen` does.
    */
   constructor(
-    address: ServerAddress,
+    address: ServerAddress | UnixServerAddress,
     RequestHandlerClass: RequestHandlerClass,
     options: ServerOptions = {},
   ) {
     this.RequestHandlerClass = RequestHandlerClass;
     this.options = { ...DEFAULTS, ...withoutUndefined(options) };
-    this.socket = this.listen({
-      hostname: address.hostname ?? "0.0.0.0",
-      port: address.port ?? 8000,
-    }, options);
-    this.serverAddress = this.socket.addr as Deno.NetAddr;
-    this.serverName = this.serverAddress.hostname;
-    this.serverPort = this.serverAddress.port;
+    this.socket = this.listen(
+      "path" in address ? address : {
+        hostname: address.hostname ?? "0.0.0.0",
+        port: address.port ?? 8000,
+      },
+      options,
+    );
+    const bound = this.socket.addr as Deno.NetAddr | Deno.UnixAddr;
+    this.serverAddress = bound;
+    this.serverName = "path" in bound ? bound.path ?? "" : bound.hostname;
+    this.serverPort = "path" in bound ? 0 : bound.port;
     const shortest = Math.min(
       ...[this.options.idleTimeout, this.options.headTimeout]
         .concat(this.options.bodyTimeout, this.options.writeTimeout)
@@ -260,14 +290,16 @@ export class HTTPServer {
 
   /**
    * Opens the listening socket, from the constructor (Python's `server_bind`
-   * and `server_activate`). `options` are the constructor's, as given.
-   * `HTTPSServer` overrides it to listen with TLS.
+   * and `server_activate`), on an address or a Unix socket. `options` are
+   * the constructor's, as given. `HTTPSServer` overrides it to listen with
+   * TLS (`Deno.listenTls` refuses a Unix socket with a TypeError).
    */
   protected listen(
-    address: Required<ServerAddress>,
+    address: Required<ServerAddress> | UnixServerAddress,
     _options: ServerOptions,
   ): Deno.Listener {
-    return Deno.listen(address);
+    // One call each: an overload of Deno.listen takes one kind of address.
+    return "path" in address ? Deno.listen(address) : Deno.listen(address);
   }
 
   /**
@@ -427,7 +459,12 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
   ) as Partial<T>;
 }
 
-/** `('127.0.0.1', 8000)`, as Python prints a client address. */
+/**
+ * `('127.0.0.1', 8000)`, as Python prints a client address; `-` for a peer
+ * on a Unix socket.
+ */
 function formatAddress(address: Deno.NetAddr): string {
-  return `('${address.hostname}', ${address.port})`;
+  return address.hostname === undefined
+    ? "-"
+    : `('${address.hostname}', ${address.port})`;
 }

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliOptions } from "../cli.ts";
 
@@ -60,25 +61,41 @@ function readTlsFile(path: string | undefined, what: string): Need[] {
 export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   {
     flag: "port",
-    needs: ({ bind, port }) => [
-      bind === undefined
-        ? {
-          // The server listens on `::` when that is permitted, else 0.0.0.0.
-          name: "net",
-          value: netHost("0.0.0.0", port),
-          alternatives: [netHost("::", port)],
-          purpose: `listen on port ${port} on all interfaces (${
-            netHost("::", port)
-          } adds IPv6)`,
-        }
-        : {
-          name: "net",
-          value: netHost(bind, port),
-          purpose: `listen on ${bind} port ${port}`,
-        },
-    ],
+    needs: ({ bind, port, socketPath }) =>
+      socketPath !== undefined
+        ? [] // a Unix socket has no port: see -b/--bind
+        : [
+          bind === undefined
+            ? {
+              // The server listens on `::` when that is permitted, else 0.0.0.0.
+              name: "net",
+              value: netHost("0.0.0.0", port),
+              alternatives: [netHost("::", port)],
+              purpose: `listen on port ${port} on all interfaces (${
+                netHost("::", port)
+              } adds IPv6)`,
+            }
+            : {
+              name: "net",
+              value: netHost(bind, port),
+              purpose: `listen on ${bind} port ${port}`,
+            },
+        ],
   },
-  { flag: "-b/--bind", needs: NOTHING }, // in the row of `port`
+  {
+    flag: "-b/--bind",
+    // An address is in the row of `port`. A Unix socket is a file, whose
+    // net permission Deno takes only with an absolute path.
+    needs: ({ socketPath }) => {
+      if (socketPath === undefined) return [];
+      const purpose = `listen on the Unix socket '${socketPath}'`;
+      return [
+        { name: "net", value: `unix:${resolve(socketPath)}`, purpose },
+        { name: "read", value: socketPath, purpose },
+        { name: "write", value: socketPath, purpose },
+      ];
+    },
+  },
   {
     flag: "-d/--directory",
     needs: ({ directory }) => [{
@@ -136,6 +153,18 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--overwrite", needs: NOTHING },
   { flag: "--max-upload", needs: NOTHING },
   { flag: "--allowed-host", needs: NOTHING },
+  { flag: "-q/--quiet", needs: NOTHING },
+  { flag: "--log-format", needs: NOTHING },
+  {
+    flag: "--log-file",
+    needs: ({ logFile }) =>
+      logFile === undefined ? [] : [{
+        name: "write",
+        value: logFile,
+        purpose: `append the log to '${logFile}' (--log-file)`,
+      }],
+  },
+  { flag: "--trusted-proxy", needs: NOTHING },
   { flag: "--print-permissions", needs: NOTHING },
   { flag: "-h/--help", needs: NOTHING },
 ];

@@ -21,11 +21,18 @@
  * @module
  */
 
+import {
+  type AccessLogEntry,
+  escapeControl,
+  formatAccessLine,
+  formatJsonMessage,
+  type LogFormat,
+} from "../util/accesslog.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError } from "../util/errors.ts";
-import { writeLog } from "../util/logbuffer.ts";
+import { writeLog, writeStderr } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../server/conn.ts";
 import { BufferedReader } from "../http/reader.ts";
@@ -33,6 +40,7 @@ import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
+import { forwardedClient, TrustedProxies } from "./forwarded.ts";
 
 /**
  * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
@@ -163,7 +171,11 @@ const encoder = new TextEncoder();
 export class BaseHTTPRequestHandler {
   /** The connection (Python's `request` socket). */
   readonly request: Deno.Conn;
-  /** The client's address. */
+  /**
+   * The connection's peer address. On a Unix socket it is Deno's
+   * `UnixAddr` (`transport: "unix"`, no host): read the client's address
+   * from {@link addressString}.
+   */
   readonly clientAddress: Deno.NetAddr;
   /** The server this handler belongs to. */
   readonly server: HTTPServer;
@@ -197,6 +209,24 @@ export class BaseHTTPRequestHandler {
   defaultRequestVersion = "HTTP/0.9";
   /** `{ code: [shortMessage, longMessage] }` used by status lines and error pages. */
   responses: Readonly<Record<number, StatusMessages>> = STATUS_MESSAGES;
+  /**
+   * The access log's format: Python's line (`python`, the default, written
+   * by {@link logRequest} when the response starts), or `common`,
+   * `combined` or `json`, one line per request written by
+   * {@link logAccess} when its response has ended, while the handler's
+   * other messages go to stderr (as JSON objects in `json`).
+   */
+  logFormat: LogFormat = "python";
+  /** Log nothing: no request lines and no messages (the CLI's `-q`). */
+  quiet = false;
+  /**
+   * The proxies whose word on the client's address is taken: IP
+   * addresses, CIDR ranges (`10.0.0.0/8`) and `unix` for every peer on a
+   * Unix socket. From those peers {@link addressString} reads `Forwarded`
+   * or, without it, `X-Forwarded-For`; from others it ignores them. An
+   * entry that is none of these makes requests fail with a TypeError.
+   */
+  trustedProxies: readonly string[] = [];
 
   #reader: BufferedReader;
   #parser: RequestParser;
@@ -219,6 +249,16 @@ export class BaseHTTPRequestHandler {
    * (1xx) response, which is no part of it (RFC 9110 §15.2).
    */
   #finalStart = 0;
+  /** The bytes of the final response's status line and headers. */
+  #finalHead = 0;
+  /** The status {@link logRequest} took for {@link logAccess}; null: none. */
+  #accessStatus: number | string | null = null;
+  /** When the head was read: `Date.now()` and `performance.now()`; 0 before. */
+  #headTime = 0;
+  #headAt = 0;
+  /** The request's client address, once its headers are known. */
+  #client: string | null = null;
+  #proxies: TrustedProxies | null = null;
 
   /**
    * Python's handlers start handling in their constructor; here the server
@@ -364,6 +404,8 @@ export class BaseHTTPRequestHandler {
       await this.#finishRequest();
     } catch (error) {
       await this.#answerError(error);
+    } finally {
+      if (this.#accessStatus !== null) this.#endAccess(this.#accessStatus);
     }
   }
 
@@ -477,15 +519,41 @@ export class BaseHTTPRequestHandler {
   flushHeaders(): void {
     if (this.#headersBuffer === "") return;
     this.wfile.bufferLatin1(this.#headersBuffer);
-    this.#headersBuffer = "";
     if (this.#status < 200) {
       this.#finalStart = this.wfile.sent + this.wfile.buffered;
-    }
+    } else this.#finalHead += this.#headersBuffer.length;
+    this.#headersBuffer = "";
   }
 
-  /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
+  /**
+   * Logs an accepted request: `"GET / HTTP/1.1" 200 -` in Python's format.
+   * In the other formats it marks the request for {@link logAccess}, with
+   * this status, once its response has ended: a subclass that does not
+   * call it leaves the request out of the access log in every format.
+   */
   logRequest(code: number | string = "-", size: number | string = "-"): void {
-    this.logMessage('"%s" %s %s', this.requestline, String(code), String(size));
+    if (this.logFormat === "python") {
+      this.logMessage(
+        '"%s" %s %s',
+        this.requestline,
+        String(code),
+        String(size),
+      );
+      return;
+    }
+    this.#accessStatus = code;
+    // A refused head was never read whole: its time is its answer's.
+    if (this.#headTime === 0) this.#startClock();
+  }
+
+  /**
+   * Writes one request's line to the access log in {@link logFormat} (not
+   * `python`, whose line {@link logRequest} writes), unless {@link quiet}.
+   * Override it to send the entries elsewhere.
+   */
+  logAccess(entry: AccessLogEntry): void {
+    if (this.quiet || this.logFormat === "python") return;
+    writeLog(formatAccessLine(this.logFormat, entry));
   }
 
   /** Logs an error; by default the same as {@link logMessage}. */
@@ -497,13 +565,22 @@ export class BaseHTTPRequestHandler {
    * Writes `format % args` to stderr after the client address and time, with
    * control characters escaped as `\xNN` so a client cannot forge log lines.
    * The lines of one event-loop turn are written together at its end (see
-   * `util/logbuffer.ts`).
+   * `util/logbuffer.ts`). In Python's format they go to the log, wherever
+   * it is (a `LogFile`); in the others, whose log holds one line per
+   * request, they go to stderr, as `{"time", "client", "message"}` in
+   * `json`. Nothing with {@link quiet}.
    */
   logMessage(format: string, ...args: unknown[]): void {
-    const line = `${this.addressString()} - - [${this.logDateTimeString()}] ${
-      escapeControl(pyFormat(format, args))
-    }\n`;
-    writeLog(line);
+    if (this.quiet) return;
+    const message = escapeControl(pyFormat(format, args));
+    if (this.logFormat === "json") {
+      writeStderr(formatJsonMessage(this.addressString(), message));
+      return;
+    }
+    const line =
+      `${this.addressString()} - - [${this.logDateTimeString()}] ${message}\n`;
+    if (this.logFormat === "python") writeLog(line);
+    else writeStderr(line);
   }
 
   /** The `Server` header value: `serverVersion sysVersion`. */
@@ -521,9 +598,26 @@ export class BaseHTTPRequestHandler {
     return formatLogDate();
   }
 
-  /** The client's IP address. */
+  /**
+   * The client's address, as everything reads it: log lines, CGI's
+   * `REMOTE_ADDR`. The peer's IP address, `-` for a peer on a Unix socket;
+   * from a peer of {@link trustedProxies}, the client it forwarded for.
+   */
   addressString(): string {
-    return this.clientAddress.hostname;
+    const peer = this.clientAddress.hostname ?? null;
+    // Headers name the client only once they are read.
+    if (this.trustedProxies.length === 0 || this.#head === null) {
+      return peer ?? "-";
+    }
+    if (this.#client !== null) return this.#client;
+    this.#proxies ??= new TrustedProxies(this.trustedProxies);
+    this.#client = forwardedClient(
+      peer,
+      this.#proxies,
+      this.header("forwarded"),
+      this.header("x-forwarded-for"),
+    ) ?? "-";
+    return this.#client;
   }
 
   #beginRequest(): void {
@@ -536,7 +630,37 @@ export class BaseHTTPRequestHandler {
     this.#status = 0;
     this.#headersBuffer = "";
     this.#finalStart = this.wfile.sent;
+    this.#finalHead = 0;
+    this.#accessStatus = null;
+    this.#headTime = 0;
+    this.#client = null;
     this.#parser.reset();
+  }
+
+  #startClock(): void {
+    this.#headTime = Date.now();
+    this.#headAt = performance.now();
+  }
+
+  /** Hands the request that has ended to {@link logAccess}. */
+  #endAccess(status: number | string): void {
+    this.#accessStatus = null;
+    const head = this.#head;
+    // A refused head has its request line as far as it was read.
+    const words = head === null ? this.requestline.split(" ") : [];
+    this.logAccess({
+      time: this.#headTime,
+      client: this.addressString(),
+      requestLine: this.requestline,
+      method: head?.method ?? (words[0] || null),
+      target: head?.target ?? words[1] ?? null,
+      protocol: head === null ? words[2] ?? null : this.requestVersion,
+      status,
+      bytes: Math.max(0, this.wfile.sent - this.#finalStart - this.#finalHead),
+      duration: performance.now() - this.#headAt,
+      userAgent: this.header("user-agent"),
+      referrer: this.header("referer"),
+    });
   }
 
   /** Reads a request head; null when the connection closes before one starts. */
@@ -584,6 +708,7 @@ export class BaseHTTPRequestHandler {
   /** Takes the parsed head into the handler's fields; false to stop here. */
   async #acceptHead(head: RequestHead): Promise<boolean> {
     this.#head = head;
+    if (this.logFormat !== "python") this.#startClock();
     this.requestline = head.requestLine;
     this.command = head.method;
     // A two-word request names no version: Python takes its default.
@@ -655,6 +780,7 @@ export class BaseHTTPRequestHandler {
   async #sendErrorPage(error: unknown): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
+    this.#finalHead = 0;
     this.#takeParsedLine();
     const http = error instanceof HttpError ? error : null;
     try {
@@ -690,27 +816,6 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
     ">",
     "&gt;",
-  );
-}
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
-
-/** Escapes control characters as `\xNN` and `\` as `\\` (Python 3.12's log scrubbing). */
-function escapeControl(text: string): string {
-  // Most lines have nothing to escape: scan before reaching for the regex.
-  let i = 0;
-  for (; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x5c) break;
-  }
-  if (i === text.length) return text;
-  return text.replace(
-    CONTROL,
-    (ch) =>
-      ch === "\\"
-        ? "\\\\"
-        : "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"),
   );
 }
 

@@ -42,6 +42,9 @@ let lastDate = "";
 /** The second that {@link cachedLogDate} formats; every log line repeats it. */
 let cachedLogSecond = NaN;
 let cachedLogDate = "";
+/** The second that {@link clfDate} formats, for the Common Log Format. */
+let clfSecond = NaN;
+let clfDate = "";
 
 /**
  * Formats a time as an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, as
@@ -86,6 +89,28 @@ export function formatLogDate(ms?: number): string {
     cachedLogSecond = second;
   }
   return cachedLogDate;
+}
+
+/**
+ * Formats a time as the Common Log Format does (Apache's `%t`), local time
+ * with its offset from UTC: `25/Nov/2026:03:17:08 +0100`. The last second
+ * formatted is remembered: the requests of a second share it.
+ *
+ * @param ms milliseconds since the epoch
+ * @returns the local date, time and offset
+ */
+export function formatClfDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== clfSecond) {
+    const d = new Date(second * 1000);
+    const offset = -d.getTimezoneOffset();
+    const hours = Math.floor(Math.abs(offset) / 60);
+    clfDate = `${formatLocal(d).replace(" ", ":")} ${offset < 0 ? "-" : "+"}${
+      pad(hours, 2)
+    }${pad(Math.abs(offset) % 60, 2)}`;
+    clfSecond = second;
+  }
+  return clfDate;
 }
 
 function formatLocal(d: Date): string {

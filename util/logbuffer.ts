@@ -16,6 +16,10 @@
  * one atomic write on a pipe, so the lines of two workers sharing stderr
  * may interleave. A stderr that fails (closed, full disk) drops the batch.
  *
+ * The log may go to a file instead ({@link setLogSink}, which `logfile.ts`
+ * calls): its lines then leave in one write a turn to the file, and those
+ * queued for stderr alone ({@link writeStderr}) in one to stderr.
+ *
  * @module
  */
 
@@ -26,22 +30,68 @@ const encoder = new TextEncoder();
 /** Reused for writes that surely fit (UTF-8: 3 bytes a character at most). */
 const BUFFER = new Uint8Array(16 * 1024);
 
+/** Where the log's lines go instead of stderr. */
+export interface LogSink {
+  /** Writes some of `p`, as `Deno.FsFile.writeSync`; returns how many bytes. */
+  writeSync(p: Uint8Array): number;
+}
+
+/** The lines for the log: stderr, or the sink. */
 let pending = "";
+/** The lines for stderr while the log goes to a sink. */
+let pendingStderr = "";
+let sink: LogSink | null = null;
+let flushQueued = false;
 let exitHooked = false;
 
 /**
- * Queues `text` (whole lines, each ending in LF) for stderr, to be written
- * with the others of this event-loop turn, before its responses are sent.
+ * Queues `text` (whole lines, each ending in LF) for the log (stderr, or
+ * the file of {@link setLogSink}), to be written with the others of this
+ * event-loop turn, before its responses are sent.
  *
  * @param text the lines to write
  */
 export function writeLog(text: string): void {
-  if (pending === "") {
-    queueMicrotask(flushLog);
-    if (!exitHooked) hookExit();
-  }
+  queueFlush();
   pending += text;
   if (pending.length > MAX_PENDING) flushLog();
+}
+
+/**
+ * Queues `text` (whole lines) for stderr, whatever the log's destination,
+ * in the same batches: messages that are no part of an access log. While
+ * the log is stderr, it is {@link writeLog}, and keeps its order.
+ *
+ * @param text the lines to write
+ */
+export function writeStderr(text: string): void {
+  if (sink === null) return writeLog(text);
+  queueFlush();
+  pendingStderr += text;
+  if (pendingStderr.length > MAX_PENDING) flushLog();
+}
+
+/**
+ * Sends the log's lines to `next` from now on (null: back to stderr),
+ * after writing those waiting to where they were meant to go.
+ *
+ * @param next the new destination
+ */
+export function setLogSink(next: LogSink | null): void {
+  flushLog();
+  sink = next;
+}
+
+/** Where the log's lines go now: null for stderr. */
+export function logSink(): LogSink | null {
+  return sink;
+}
+
+function queueFlush(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  queueMicrotask(flushLog);
+  if (!exitHooked) hookExit();
 }
 
 /**
@@ -62,18 +112,29 @@ export function writeLog(text: string): void {
  * ```
  */
 export function flushLog(): void {
-  if (pending === "") return;
-  const text = pending;
-  pending = "";
+  flushQueued = false;
+  if (pending !== "") {
+    const text = pending;
+    pending = "";
+    writeAll(sink ?? Deno.stderr, text);
+  }
+  if (pendingStderr !== "") {
+    const text = pendingStderr;
+    pendingStderr = "";
+    writeAll(Deno.stderr, text);
+  }
+}
+
+function writeAll(to: LogSink, text: string): void {
   const bytes = text.length * 3 <= BUFFER.length
     ? BUFFER.subarray(0, encoder.encodeInto(text, BUFFER).written)
     : encoder.encode(text);
   try {
     for (let sent = 0; sent < bytes.length;) {
-      sent += Deno.stderr.writeSync(bytes.subarray(sent));
+      sent += to.writeSync(bytes.subarray(sent));
     }
   } catch {
-    // A closed stderr must not take the server down.
+    // A closed stderr or a full disk must not take the server down.
   }
 }
 

@@ -238,7 +238,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       pathTranslated: absolute(this.translatePath(pathInfo)),
       scriptName,
       query,
-      remoteAddr: this.clientAddress.hostname,
+      remoteAddr: this.addressString(),
       headers: this.headers,
       headerValues: (name) => this.headerValues(name),
       contentLength: spool?.size ?? null,

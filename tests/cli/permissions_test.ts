@@ -12,6 +12,7 @@ import {
   missingPermissions,
   run,
 } from "../support/cli_process.ts";
+import { RawClient } from "../support/helpers.ts";
 import { makeCerts } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -699,4 +700,68 @@ openssl.test("the CLI with --tls-cert and --tls-key needs --allow-read for the P
   } finally {
     await Deno.remove(certs.dir, { recursive: true });
   }
+});
+
+const LOG_FILE =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=/var/log/www.log jsr:@x/httpserver --log-file /var/log/www.log";
+
+Deno.test("the CLI with --log-file needs --allow-write for the file besides --allow-net and --allow-read", async (t) => {
+  documented(LOG_FILE);
+  await withSite(async (dir) => {
+    const log = `${dir}/www.log`;
+    const command = LOG_FILE.replaceAll("/var/log", dir);
+    await t.step("it appends the log to the file", async () => {
+      await serves(command, dir, async (port) => {
+        assert.equal((await get(port, "/hello.txt")).body, "hello\n");
+      });
+      assert.match(
+        await Deno.readTextFile(log),
+        /"GET \/hello\.txt HTTP\/1\.1" 200 -\n$/,
+      );
+    });
+    await refusesEach(t, command, dir, [
+      ["--allow-write", () => `--allow-write=${log}`],
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
+const UNIX_SOCKET =
+  "deno run --allow-net=unix:/run/www.sock --allow-read=/run/www.sock,/srv/www --allow-write=/run/www.sock jsr:@x/httpserver -b unix:/run/www.sock -d /srv/www";
+
+Deno.test("the CLI on a Unix socket needs --allow-net=unix:PATH, and --allow-read and --allow-write for the socket", async (t) => {
+  documented(UNIX_SOCKET);
+  await withSite(async (dir) => {
+    const socket = `${dir}/www.sock`;
+    const words = UNIX_SOCKET.replaceAll("/run/www.sock", socket)
+      .replaceAll("/srv/www", dir).split(" ");
+    const module = words.indexOf("jsr:@x/httpserver");
+    const permissions = words.slice(2, module);
+    const args = words.slice(module + 1);
+    await t.step("it serves on the socket", async () => {
+      await using cli = new Cli(permissions, args, { cwd: dir });
+      assert.ok(await cli.waitFor(/^Serving HTTP on unix:/), cli.out);
+      using client = await RawClient.connectUnix(socket);
+      await client.send("GET /hello.txt HTTP/1.0\r\n\r\n");
+      assert.equal((await client.readResponse()).text, "hello\n");
+      cli.kill("SIGINT");
+      const { code, stderr } = await cli.finish();
+      assert.equal(code, 0, stderr);
+    });
+    for (
+      const [flag, expected] of [
+        ["--allow-net", [`--allow-net=unix:${socket}`]],
+        ["--allow-read", [`--allow-read=${socket}`, `--allow-read=${dir}`]],
+        ["--allow-write", [`--allow-write=${socket}`]],
+      ] as const
+    ) {
+      await t.step(`without ${flag} the message names it`, async () => {
+        const left = permissions.filter((p) => !p.startsWith(flag));
+        const { code, stderr } = await run(left, args, { cwd: dir });
+        assert.equal(code, 1, stderr);
+        assert.deepEqual(missingPermissions(stderr).flags, expected);
+      });
+    }
+  });
 });

@@ -309,8 +309,9 @@ Deno.test("log lines escape control characters and backslashes as Python 3.12 do
     const handler = Object.create(
       BaseHTTPRequestHandler.prototype,
     ) as BaseHTTPRequestHandler;
-    Object.defineProperty(handler, "clientAddress", {
-      value: { hostname: "127.0.0.1", port: 1337 },
+    Object.defineProperties(handler, {
+      clientAddress: { value: { hostname: "127.0.0.1", port: 1337 } },
+      trustedProxies: { value: [] },
     });
     handler.logMessage("/foo");
     handler.logMessage("/\x1bbar\x00\x1b");

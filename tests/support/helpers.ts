@@ -67,6 +67,11 @@ export class RawClient implements Disposable {
     return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
   }
 
+  /** Connects to the Unix socket at `path`. */
+  static async connectUnix(path: string): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ transport: "unix", path }));
+  }
+
   /** Sends a string (as Latin-1 bytes) or bytes. */
   async send(data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === "string" ? latin1(data) : data;
