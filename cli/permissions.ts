@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseCliArgs } from "../cli.ts";
+ * import { parseCliArgs } from "./args.ts";
  * import { neededPermissions, permissionFlags } from "./permissions.ts";
  * const options = parseCliArgs(["--upload", "-d", "site"])!;
  * console.log(permissionFlags(neededPermissions(options)));
@@ -18,7 +18,7 @@
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CliOptions } from "../cli.ts";
+import type { CliOptions } from "./args.ts";
 
 /** A permission one flag needs, and for what. */
 export interface Need {

@@ -3,7 +3,7 @@
 // default (Python's behaviour) checked unchanged, and the CLI flags.
 import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
-import { parseCliArgs } from "../../cli.ts";
+import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { BANNER, Cli, run, withFolder } from "../support/cli_process.ts";
 import { serve } from "../support/helpers.ts";

@@ -4,7 +4,7 @@
 // nothing on disk, and the CLI's --upload with and without --allow-write.
 import assert from "node:assert/strict";
 import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
-import { parseCliArgs } from "../../cli.ts";
+import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_FORM } from "../../files/upload/upload.ts";

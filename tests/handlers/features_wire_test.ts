@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
-import { parseCliArgs } from "../../cli.ts";
+import { parseCliArgs } from "../../cli/args.ts";
 import { BANNER, Cli, run } from "../support/cli_process.ts";
 import { RawClient, type RawResponse, serve } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
