@@ -24,7 +24,7 @@
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../http/deadline.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError, outOfDescriptors } from "../http/errors.ts";
 import { writeLog } from "../http/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../http/conn.ts";
@@ -356,12 +356,14 @@ export class BaseHTTPRequestHandler {
    * {@link errorMessageFormat}, `Content-Length`, `Connection: close`; no body
    * for HEAD, 1xx, 204, 205 and 304. In the status line, what `message` has
    * beyond Latin-1 or of control characters is percent-encoded as UTF-8; the
-   * page and the log show it as it is.
+   * page and the log show it as it is. `headers` are added to the response
+   * (an {@link HttpError}'s, such as a 503's `Retry-After`).
    */
   async sendError(
     code: number,
     message?: string,
     explain?: string,
+    headers: readonly (readonly [string, string])[] = [],
   ): Promise<void> {
     const [short, long] = this.responses[code] ?? ["???", "???"];
     message ??= short;
@@ -369,6 +371,7 @@ export class BaseHTTPRequestHandler {
     this.logError("code %d, message %s", code, message);
     this.sendResponse(code, reasonPhrase(message));
     this.sendHeader("Connection", "close");
+    for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
       const fields: Record<string, string | number> = {
@@ -601,16 +604,18 @@ export class BaseHTTPRequestHandler {
       }
       return;
     }
-    if (!(error instanceof HttpError)) {
+    // Out of descriptors is a passing state, not a bug: a 503, no stack.
+    const http = error instanceof HttpError ? error : outOfDescriptors(error);
+    if (http === null) {
       this.server.handleError(this.request, this.clientAddress, error);
     }
     // Once part of the response is on the wire, all we can do is close.
     if (this.wfile.sent > this.#sentBefore) {
-      if (error instanceof HttpError) {
+      if (http !== null) {
         this.logError(
           "code %d, message %s, after the response began: connection closed",
-          error.status,
-          error.message,
+          http.status,
+          http.message,
         );
       }
       return;
@@ -618,9 +623,13 @@ export class BaseHTTPRequestHandler {
     this.#headersBuffer = "";
     this.wfile.discard();
     this.#takeParsedLine();
-    const http = error instanceof HttpError ? error : null;
     try {
-      await this.sendError(http?.status ?? 500, http?.reason, http?.explain);
+      await this.sendError(
+        http?.status ?? 500,
+        http?.reason,
+        http?.explain,
+        http?.headers,
+      );
       await this.wfile.flush();
     } catch (sendFailure) {
       if (!isConnectionError(sendFailure)) throw sendFailure;
