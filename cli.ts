@@ -19,6 +19,11 @@ import type { RequestHandlerClass } from "./handlers/base.ts";
 import { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 import { parseHeaderArgument } from "./handlers/headers.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import {
+  defaultMaxConnections,
+  descriptorLimit,
+  FULL_DESCRIPTOR_LIMIT,
+} from "./http/limits.ts";
 import { printError } from "./http/logbuffer.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -386,7 +391,8 @@ export async function main(args: string[]): Promise<number> {
 
 /**
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
- * with `HTTPS` and `https://` over TLS.
+ * with `HTTPS` and `https://` over TLS; then the open-file limit, when it
+ * holds connections below their most or could not be read.
  */
 function printBanner(server: ThreadingHTTPServer): void {
   const host = server.serverName;
@@ -395,6 +401,17 @@ function printBanner(server: ThreadingHTTPServer): void {
   console.log(
     `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
   );
+  const { soft, assumed } = descriptorLimit();
+  const most = `at most ${server.options.maxConnections} connections at once`;
+  if (assumed !== null) {
+    console.log(`Open-file limit taken to be ${soft} (${assumed}): ${most}`);
+  } else if (soft < FULL_DESCRIPTOR_LIMIT) {
+    console.log(
+      `Open-file limit ${soft}: ${most} (raise it to ${FULL_DESCRIPTOR_LIMIT} with ulimit -n for ${
+        defaultMaxConnections(FULL_DESCRIPTOR_LIMIT)
+      })`,
+    );
+  }
 }
 
 /** The handler class for the options: files, or files and CGI, at the chosen protocol. */
