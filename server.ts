@@ -103,7 +103,7 @@ export interface ServerOptions {
   /**
    * Most open connections (`ThreadingHTTPServer`), TLS handshakes included.
    * Past it, accepting waits. Default: as many as the open-file limit
-   * leaves room for, each with a file open, and at most 1,024 (480 at
+   * leaves room for, each with a file open, and at most 1,024 (320 at
    * Linux's usual limit of 1,024; README, Security).
    */
   maxConnections?: number;

@@ -10,7 +10,7 @@
  *
  * const limit = descriptorLimit();
  * console.log(limit.soft, limit.assumed); // 1024 "..." without --allow-all
- * console.log(defaultMaxConnections(1_024)); // 480
+ * console.log(defaultMaxConnections(1_024)); // 320
  * ```
  *
  * @module
@@ -31,11 +31,12 @@ const ASSUMED_DESCRIPTOR_LIMIT = 1_024;
 const RESERVED_DESCRIPTORS = 64;
 
 /**
- * What one connection may hold at a time: its socket, and the one file it
- * is sending (a download past the small-file cache) or receiving (an
- * upload's temporary file).
+ * What one connection may hold at a time: its socket, the one file it is
+ * sending (a download past the small-file cache) or receiving (an upload's
+ * temporary file), and the copy of that file's descriptor that Deno makes
+ * for each read or write in flight (its file I/O runs on another thread).
  */
-const DESCRIPTORS_PER_CONNECTION = 2;
+const DESCRIPTORS_PER_CONNECTION = 3;
 
 /** The default past which no limit raises it: what memory allows (README). */
 const MOST_CONNECTIONS = 1_024;
@@ -107,8 +108,8 @@ function readLimit(): DescriptorLimit {
 
 /**
  * The most connections that fit in `limit` descriptors with room for the
- * file each may have open: `(limit - 64) / 2`, at least 1 and at most
- * 1,024 (480 for Linux's usual 1,024; 1,024 from 2,112 on).
+ * file each may have open: `(limit - 64) / 3`, at least 1 and at most
+ * 1,024 (320 for Linux's usual 1,024; 1,024 from 3,136 on).
  */
 export function defaultMaxConnections(limit: number): number {
   const fit = Math.floor(
@@ -118,7 +119,7 @@ export function defaultMaxConnections(limit: number): number {
 }
 
 /**
- * The soft limit at which the default reaches its most, 2,112: what to
+ * The soft limit at which the default reaches its most, 3,136: what to
  * raise `ulimit -n` to.
  */
 export const FULL_DESCRIPTOR_LIMIT: number = RESERVED_DESCRIPTORS +
