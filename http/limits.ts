@@ -67,8 +67,8 @@ let cached: DescriptorLimit | undefined;
 /**
  * The soft limit on this process's open descriptors, read once from
  * `/proc/self/limits`. Deno lets only `--allow-all` read it: with less, or
- * on a system without that file (macOS), it is assumed to be 1,024, with
- * the reason. The permission is queried first, so there is never a prompt.
+ * on a system without that file (macOS), it is taken to be 1,024, with the
+ * reason. The permission is queried first, so there is never a prompt.
  */
 export function descriptorLimit(): DescriptorLimit {
   return cached ??= readLimit();
@@ -80,6 +80,9 @@ function readLimit(): DescriptorLimit {
     soft: ASSUMED_DESCRIPTOR_LIMIT,
     assumed,
   });
+  if (Deno.build.os !== "linux") {
+    return assume(`no ${LIMITS_FILE} on ${Deno.build.os}`);
+  }
   const needs = `reading ${LIMITS_FILE} needs --allow-all`;
   try {
     const state = Deno.permissions.querySync({
