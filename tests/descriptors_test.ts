@@ -2,8 +2,9 @@
  * A server out of file descriptors: run in a process of its own under a low
  * `ulimit -n`, filled with downloads whose clients never read (each holds
  * its socket and its file open), it answers 503 with `Retry-After` for what
- * needs a descriptor (never a 404), logs its failing accepts once, and
- * serves everything again once those clients go. The command line sizes
+ * needs a descriptor (never a 404), logs its failed accepts in one line and
+ * their count in another, and serves everything again once those clients
+ * go. The command line sizes
  * `maxConnections` from the limit so that downloads never get there.
  *
  * @module
