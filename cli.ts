@@ -28,6 +28,11 @@ import {
   USAGE,
   UsageError,
 } from "./cli/args.ts";
+import {
+  defaultMaxConnections,
+  descriptorLimit,
+  FULL_DESCRIPTOR_LIMIT,
+} from "./server/limits.ts";
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
@@ -122,7 +127,8 @@ function osMessage(error: unknown): string {
 /**
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
  * with `HTTPS` and `https://` over TLS; on a Unix socket, its path and how
- * to reach it. Then a line for each mode that is not Python's.
+ * to reach it. Then a line for each mode that is not Python's.; then the open-file limit, when it holds
+ * connections below their most or could not be read.
  */
 function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
   const host = server.serverName;
@@ -133,6 +139,17 @@ function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
       ? `Serving HTTP on unix:${host} (curl --unix-socket ${host} http://localhost/) ...`
       : `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
   );
+  const { soft, assumed } = descriptorLimit();
+  const most = `at most ${server.options.maxConnections} connections at once`;
+  if (assumed !== null) {
+    console.log(`Open-file limit taken to be ${soft} (${assumed}): ${most}`);
+  } else if (soft < FULL_DESCRIPTOR_LIMIT) {
+    console.log(
+      `Open-file limit ${soft}: ${most} (raise it to ${FULL_DESCRIPTOR_LIMIT} with ulimit -n for ${
+        defaultMaxConnections(FULL_DESCRIPTOR_LIMIT)
+      })`,
+    );
+  }
   for (const line of modeLines(options)) console.log(line);
 }
 

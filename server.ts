@@ -25,6 +25,7 @@
 import { DeadlineWatch } from "./server/deadline.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { closeQuietly, isConnectionError } from "./server/conn.ts";
+import { defaultMaxConnections, descriptorLimit } from "./server/limits.ts";
 import { printError } from "./util/logbuffer.ts";
 import { Roster } from "./util/roster.ts";
 
@@ -125,7 +126,12 @@ export interface ServerOptions {
    * can make the server hold while a head arrives.
    */
   maxHeadSize?: number;
-  /** Most open connections (`ThreadingHTTPServer`); default 1,024. Past it, accepting waits. */
+  /**
+   * Most open connections (`ThreadingHTTPServer`), TLS handshakes included.
+   * Past it, accepting waits. Default: as many as the open-file limit
+   * leaves room for, each with a file open, and at most 1,024 (320 at
+   * Linux's usual limit of 1,024; README, Security).
+   */
   maxConnections?: number;
   /**
    * How long `shutdown()` lets in-flight requests finish (ms); default 10,000.
@@ -156,7 +162,8 @@ export type ResolvedServerOptions =
     directory?: string;
   };
 
-const DEFAULTS: ResolvedServerOptions = {
+/** The defaults, but `maxConnections`: sized from the open-file limit. */
+const DEFAULTS: Omit<ResolvedServerOptions, "maxConnections"> = {
   idleTimeout: 5_000,
   headTimeout: 10_000,
   bodyTimeout: 30_000,
@@ -164,7 +171,6 @@ const DEFAULTS: ResolvedServerOptions = {
   maxLineLength: 65_536,
   maxHeaders: 100,
   maxHeadSize: 1024 * 1024,
-  maxConnections: 1_024,
   shutdownTimeout: 10_000,
 };
 
@@ -219,7 +225,11 @@ export class HTTPServer {
     options: ServerOptions = {},
   ) {
     this.RequestHandlerClass = RequestHandlerClass;
-    this.options = { ...DEFAULTS, ...withoutUndefined(options) };
+    this.options = {
+      ...DEFAULTS,
+      maxConnections: defaultMaxConnections(descriptorLimit().soft),
+      ...withoutUndefined(options),
+    };
     this.socket = this.listen(
       "path" in address ? address : {
         hostname: address.hostname ?? "0.0.0.0",
@@ -375,6 +385,7 @@ export class HTTPServer {
   }
 
   async #acceptLoop(): Promise<void> {
+    const failures = new AcceptFailures();
     while (!this.#shuttingDown) {
       let conn: Deno.Conn;
       try {
@@ -383,12 +394,15 @@ export class HTTPServer {
         if (this.#shuttingDown || error instanceof Deno.errors.BadResource) {
           break;
         }
-        printError(`accept failed: ${(error as Error).message}`);
+        // Out of descriptors, the connection stays in the kernel's backlog
+        // and the next accept fails alike: retried, not spun on.
+        failures.failed((error as Error).message);
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
       await this.processRequest(conn);
     }
+    failures.flush();
   }
 
   async #finishRequest(conn: Deno.Conn): Promise<void> {
@@ -452,6 +466,54 @@ export class ThreadingHTTPServer extends HTTPServer {
     }
   }
 }
+
+/**
+ * The log of failed accepts, which repeat every 100 ms while the process is
+ * out of descriptors: the first is logged at once, the ones after it within
+ * {@link ACCEPT_LOG_INTERVAL} are counted, and the count is logged once that
+ * interval is over (or the server stops), so at most one line per interval.
+ */
+class AcceptFailures {
+  #loggedAt = -Infinity;
+  #unlogged = 0;
+  #reason = "";
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Logs a failed accept, or counts it. */
+  failed(reason: string): void {
+    this.#reason = reason;
+    const now = Date.now();
+    if (now - this.#loggedAt >= ACCEPT_LOG_INTERVAL) {
+      printError(`accept failed: ${reason}`);
+      this.#loggedAt = now;
+      return;
+    }
+    this.#unlogged++;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(
+        () => this.flush(),
+        this.#loggedAt + ACCEPT_LOG_INTERVAL - now,
+      );
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  /** Logs how many failed accepts were counted, if any. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const n = this.#unlogged;
+    if (n === 0) return;
+    printError(
+      `accept failed ${n} more time${n === 1 ? "" : "s"}: ${this.#reason}`,
+    );
+    this.#loggedAt = Date.now();
+    this.#unlogged = 0;
+  }
+}
+
+/** The most often a failing accept is logged: once per 10 s. */
+const ACCEPT_LOG_INTERVAL = 10_000;
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(

@@ -31,7 +31,7 @@ import {
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
-import { HttpError } from "../util/errors.ts";
+import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../server/conn.ts";
@@ -424,12 +424,14 @@ export class BaseHTTPRequestHandler {
    * {@link errorMessageFormat}, `Content-Length`, `Connection: close`; no body
    * for HEAD, 1xx, 204, 205 and 304. In the status line, what `message` has
    * beyond Latin-1 or of control characters is percent-encoded as UTF-8; the
-   * page and the log show it as it is.
+   * page and the log show it as it is. `headers` are added to the response
+   * (an {@link HttpError}'s, such as a 503's `Retry-After`).
    */
   async sendError(
     code: number,
     message?: string,
     explain?: string,
+    headers: readonly (readonly [string, string])[] = [],
   ): Promise<void> {
     const [short, long] = this.responses[code] ?? ["???", "???"];
     message ??= short;
@@ -437,6 +439,7 @@ export class BaseHTTPRequestHandler {
     this.logError("code %d, message %s", code, message);
     this.sendResponse(code, reasonPhrase(message));
     this.sendHeader("Connection", "close");
+    for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
       const fields: Record<string, string | number> = {
@@ -755,36 +758,42 @@ export class BaseHTTPRequestHandler {
       }
       return;
     }
-    if (!(error instanceof HttpError)) {
+    // Out of descriptors is a passing state, not a bug: a 503, no stack.
+    const http = error instanceof HttpError ? error : outOfDescriptors(error);
+    if (http === null) {
       this.server.handleError(this.request, this.clientAddress, error);
     }
     // Once part of the final response is on the wire, all we can do is
     // close; after an interim `100 Continue` the final one is still owed.
     if (this.wfile.sent > this.#finalStart) {
-      if (error instanceof HttpError) {
+      if (http !== null) {
         this.logError(
           "code %d, message %s, after the response began: connection closed",
-          error.status,
-          error.message,
+          http.status,
+          http.message,
         );
       }
       return;
     }
-    await this.#sendErrorPage(error);
+    await this.#sendErrorPage(http);
   }
 
   /**
-   * Sends the error page of `error` (500 for one that is not an
+   * Sends the error page of `http` (500 for null, an error that is not an
    * {@link HttpError}) in place of anything buffered for the response.
    */
-  async #sendErrorPage(error: unknown): Promise<void> {
+  async #sendErrorPage(http: HttpError | null): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
     this.#finalHead = 0;
     this.#takeParsedLine();
-    const http = error instanceof HttpError ? error : null;
     try {
-      await this.sendError(http?.status ?? 500, http?.reason, http?.explain);
+      await this.sendError(
+        http?.status ?? 500,
+        http?.reason,
+        http?.explain,
+        http?.headers,
+      );
       await this.wfile.flush();
     } catch (sendFailure) {
       if (!isConnectionError(sendFailure)) throw sendFailure;

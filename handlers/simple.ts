@@ -19,7 +19,7 @@
  */
 
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
-import { HttpError } from "../util/errors.ts";
+import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import {
   chooseEncoding,
@@ -165,7 +165,9 @@ const INDEX_PAGES: readonly string[] = Object.freeze([
  * `SimpleHTTPRequestHandler`: files with `Content-type`, `Content-Length` and
  * `Last-Modified`, 304 for a fresh `If-Modified-Since`, a 301 that adds a
  * folder's trailing slash, a folder's `index.html`, else its listing page,
- * and 404 "File not found" for anything missing or unreadable.
+ * and 404 "File not found" for anything missing or unreadable (but 503 with
+ * `Retry-After` when the process is out of file descriptors: that file may
+ * well be there).
  *
  * The folder is the server's `directory` option (Python's `directory=`
  * argument), else the current folder; subclasses may set the field.
@@ -373,7 +375,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * Sends the status line and headers common to GET and HEAD, and returns
    * what the body would be: bytes, an open file (the caller closes it), or
    * null when the response is complete (301, 304). Throws an
-   * {@link HttpError} for 404 (and 400 for a NUL in the path).
+   * {@link HttpError} for 404 (400 for a NUL in the path, 503 with
+   * `Retry-After` when the process has no file descriptor left).
    */
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
@@ -647,7 +650,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * for a client that asks ({@link jsonListing}), with the upload form when
    * {@link upload} is on; dotfiles left out unless {@link showHidden}. An
    * unreadable folder is 404 "No permission to list directory", as in
-   * Python; with {@link listing} off every folder is 404 "File not found".
+   * Python (but 503 when the process has no descriptor left to read it);
+   * with {@link listing} off every folder is 404 "File not found".
    * Requests for the same page that arrive together share one reading of
    * the folder, made after all of them arrived (see `coalesce.ts`), and so
    * share the bytes returned: never change them in place.
@@ -668,9 +672,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const key = JSON.stringify(Object.values(inputs));
     const page = await LISTINGS.run(key, () => this.#readListing(inputs, key));
     if (page instanceof Error) {
-      throw new HttpError("not-found", "No permission to list directory", {
-        cause: page,
-      });
+      throw outOfDescriptors(page) ??
+        new HttpError("not-found", "No permission to list directory", {
+          cause: page,
+        });
     }
     const { body, headers } = page;
     this.sendResponse(200);
@@ -832,21 +837,22 @@ function readFolder(
 
 /**
  * Reads a small file through the cache; null when it has grown past the
- * cache's size meanwhile; unreadable -> 404.
+ * cache's size meanwhile; unreadable -> 404, no descriptor left -> 503.
  */
 function loadSmall(path: string, info: Deno.FileInfo): CachedFile | null {
   try {
     return SMALL_FILES.load(path, info);
   } catch (error) {
-    throw notFound(error);
+    throw outOfDescriptors(error) ?? notFound(error);
   }
 }
 
+/** Opens a file to send; unreadable -> 404, no descriptor left -> 503. */
 async function openFile(path: string): Promise<Deno.FsFile> {
   try {
     return await Deno.open(path);
   } catch (error) {
-    throw notFound(error);
+    throw outOfDescriptors(error) ?? notFound(error);
   }
 }
 

@@ -167,23 +167,33 @@ function listenTls(
 }
 
 /**
- * Completes the TLS handshake of an accepted connection within the server's
+ * Completes the TLS handshake of an accepted connection. False when it fails
+ * (a client that does not trust the certificate, speaks plain HTTP, or goes
+ * away: Python drops these silently too) or takes longer than the server's
  * `headTimeout` (0: no limit); `shutdown()` ends it at once, as it ends idle
- * connections. False when it fails: a client that does not trust the
- * certificate, speaks plain HTTP, or goes away. Python drops these silently
- * too.
+ * connections.
+ *
+ * Deno keeps the socket of a handshake open until the client sends or goes
+ * away, whether or not the connection is closed. So where connections are
+ * counted (`holdSlot`), the handshake is awaited to its end, and the
+ * connection keeps its place among `maxConnections` as long as it keeps a
+ * descriptor; a server of one connection at a time lets it go at
+ * `headTimeout` to serve the next.
  */
 async function completeHandshake(
   conn: Deno.Conn,
   server: HTTPServer,
+  holdSlot: boolean,
 ): Promise<boolean> {
   if (server.shuttingDown) return false;
+  const limit = server.options.headTimeout;
+  const started = Date.now();
   const deadline = new Deadline(() => closeQuietly(conn));
-  deadline.arm("idle", server.options.headTimeout);
+  deadline.arm("idle", holdSlot ? 0 : limit);
   server.deadlines.add(deadline);
   try {
     await (conn as Deno.TlsConn).handshake();
-    return !deadline.expired;
+    return !deadline.expired && (limit <= 0 || Date.now() - started <= limit);
   } catch {
     return false;
   } finally {
@@ -239,7 +249,7 @@ export class HTTPSServer extends HTTPServer {
 
   /** Completes the TLS handshake; false when it fails or takes too long. */
   override verifyRequest(request: Deno.Conn): Promise<boolean> {
-    return completeHandshake(request, this);
+    return completeHandshake(request, this, false);
   }
 }
 
@@ -287,8 +297,12 @@ export class ThreadingHTTPSServer extends ThreadingHTTPServer {
     return listenTls(address, options);
   }
 
-  /** Completes the TLS handshake; false when it fails or takes too long. */
+  /**
+   * Completes the TLS handshake; false when it fails or takes too long. The
+   * connection counts among `maxConnections` until the handshake ends, even
+   * past `headTimeout`: Deno holds its socket until then.
+   */
   override verifyRequest(request: Deno.Conn): Promise<boolean> {
-    return completeHandshake(request, this);
+    return completeHandshake(request, this, true);
   }
 }

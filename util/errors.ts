@@ -69,6 +69,9 @@ export const ERROR_STATUS = {
   "unsupported-media-type": 415,
   "conflict": 409,
   "insufficient-storage": 507,
+  // The process or the system is out of file descriptors (EMFILE, ENFILE):
+  // a passing state (RFC 9110 §15.6.4), never a 404 that caches would keep.
+  "out-of-descriptors": 503,
 } as const;
 
 /**
@@ -115,18 +118,25 @@ export class HttpError extends Error {
   readonly reason?: string;
   /** Longer explanation for the error page; the status's default when unset. */
   readonly explain?: string;
+  /** Header fields the error response adds (a 503's `Retry-After`). */
+  readonly headers: readonly (readonly [string, string])[];
 
   /**
    * An error of `kind`, answered with that kind's status.
    *
    * @param kind which rule failed; it decides the status
    * @param message the short message of the error page (Python's `message`)
-   * @param options `explain` for the error page, `cause` for the log
+   * @param options `explain` for the error page, `cause` for the log,
+   *   `headers` for the response
    */
   constructor(
     kind: HttpErrorKind,
     message?: string,
-    options?: { explain?: string; cause?: unknown },
+    options?: {
+      explain?: string;
+      cause?: unknown;
+      headers?: readonly (readonly [string, string])[];
+    },
   ) {
     super(message ?? kind, { cause: options?.cause });
     this.name = "HttpError";
@@ -134,5 +144,36 @@ export class HttpError extends Error {
     this.status = ERROR_STATUS[kind];
     this.reason = message;
     this.explain = options?.explain;
+    this.headers = options?.headers ?? [];
   }
+}
+
+/**
+ * Seconds a client is asked to wait when the process is out of descriptors:
+ * they come back as soon as connections or files close.
+ */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 (with `Retry-After`) for an error that says the process (EMFILE)
+ * or the system (ENFILE) has no file descriptor left; null for any other
+ * error, which the caller answers as before.
+ *
+ * @example
+ * ```ts
+ * import { outOfDescriptors } from "./errors.ts";
+ *
+ * const emfile = Object.assign(new Error("Too many open files"), { code: "EMFILE" });
+ * console.log(outOfDescriptors(emfile)?.status); // 503
+ * console.log(outOfDescriptors(new Deno.errors.NotFound())); // null
+ * ```
+ */
+export function outOfDescriptors(error: unknown): HttpError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== "EMFILE" && code !== "ENFILE") return null;
+  return new HttpError("out-of-descriptors", "Too many open files", {
+    explain: "The server is busy: try again in a moment",
+    cause: error,
+    headers: [["Retry-After", String(RETRY_AFTER_SECONDS)]],
+  });
 }

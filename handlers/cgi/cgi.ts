@@ -29,7 +29,7 @@
 
 import { dirname, isAbsolute, join } from "node:path";
 import { Deadline } from "../../server/deadline.ts";
-import { HttpError } from "../../util/errors.ts";
+import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import { pyRepr } from "../../util/pyformat.ts";
 import { cgiArguments, cgiEnvironment } from "./env.ts";
@@ -178,8 +178,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    *
    * @throws {HttpError} 404 no such script, 403 not a file or not
    *   executable or no run permission, 411 a large chunked body that cannot
-   *   be held, 500 the script could not start, 502 a malformed header block,
-   *   504 no header block in time
+   *   be held, 500 the script could not start (503 for want of descriptors),
+   *   502 a malformed header block, 504 no header block in time
    */
   async runCGI(): Promise<void> {
     const { scriptName, scriptFile, pathInfo, query } = this.#locate();
@@ -263,9 +263,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
         );
       }
       this.logError("CGI script %s could not start: %s", repr, String(error));
-      throw new HttpError("internal", "CGI script could not start", {
-        cause: error,
-      });
+      throw outOfDescriptors(error) ??
+        new HttpError("internal", "CGI script could not start", {
+          cause: error,
+        });
     }
     await this.#relay(child, repr, spool);
   }

@@ -299,9 +299,12 @@ tlsCurlTest(
 );
 
 /** A TLS server that records when and how each handshake ended. */
-function handshakeRecorder() {
+function handshakeRecorder(
+  Base: typeof HTTPSServer | typeof ThreadingHTTPSServer = ThreadingHTTPSServer,
+) {
   const ended: { ok: boolean; at: number }[] = [];
-  class Recording extends ThreadingHTTPSServer {
+  // Both classes take the same arguments and verify alike.
+  class Recording extends (Base as typeof ThreadingHTTPSServer) {
     override async verifyRequest(request: Deno.Conn): Promise<boolean> {
       const ok = await super.verifyRequest(request);
       ended.push({ ok, at: Date.now() });
@@ -322,9 +325,9 @@ async function until(condition: () => boolean): Promise<void> {
 // handshake open until the client sends or closes (README, Security): these
 // tests check that the server lets go of the connection, then close it.
 tlsTest(
-  "a handshake that never starts is given up at headTimeout",
+  "HTTPSServer, one connection at a time, gives up a handshake that never starts at headTimeout",
   async (certs) => {
-    const { ended, Recording } = handshakeRecorder();
+    const { ended, Recording } = handshakeRecorder(HTTPSServer);
     await using running = serveTls(certs, { headTimeout: 200 }, Recording);
     const started = Date.now();
     using _client = await RawClient.connect(running.server.serverPort);
@@ -332,6 +335,52 @@ tlsTest(
     assert.equal(ended[0].ok, false);
     const waited = ended[0].at - started;
     assert.ok(waited >= 150 && waited < 5_000, `gave up after ${waited} ms`);
+  },
+);
+
+tlsTest(
+  "ThreadingHTTPSServer counts a handshake among maxConnections until the client sends or goes, and closes one that ends past headTimeout unanswered",
+  async (certs) => {
+    await using running = serveTls(
+      certs,
+      { headTimeout: 200, maxConnections: 1 },
+      ThreadingHTTPSServer,
+      quiet,
+    );
+    const port = running.server.serverPort;
+    const errors: string[] = [];
+    const consoleError = console.error;
+    console.error = (message: string) => errors.push(message);
+    try {
+      const late = await Deno.connect({ hostname: "127.0.0.1", port });
+      let served = false;
+      const next = fetchWithCa(certs, `${running.url}/hello.txt`).finally(() =>
+        served = true
+      );
+      // Deno holds the socket of the stalled handshake: it keeps the only
+      // place, past headTimeout, and the next client waits.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(served, false, "served while the handshake held the place");
+      const tls = await Deno.startTls(late, {
+        caCerts: [certs.caPem],
+        hostname: "127.0.0.1",
+      });
+      try {
+        await tls.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+        const answer = await tls.read(new Uint8Array(1024)).catch(() => null);
+        assert.equal(answer, null, "no answer after headTimeout");
+      } finally {
+        tls.close();
+      }
+      const { status, text } = await next;
+      assert.equal(status, 200);
+      assert.equal(text, "hello\n");
+    } finally {
+      console.error = consoleError;
+    }
+    assert.deepEqual(errors, [
+      "1 connections open (maxConnections): accepting waits until one closes",
+    ]);
   },
 );
 

@@ -3,7 +3,8 @@
  * generated bodies without holding them, and files of that pattern for
  * SimpleHTTPRequestHandler. Run as a program it is a server whose
  * descriptors and stderr a test can read, in a process of its own; with a
- * `directory` option it serves that folder with SimpleHTTPRequestHandler:
+ * `directory` option it serves that folder with SimpleHTTPRequestHandler
+ * (with `"cgi": true`, CGIHTTPRequestHandler with uploads on):
  *
  * ```sh
  * deno run -A tests/support/fault_server.ts '{"headTimeout": 300}'
@@ -18,6 +19,7 @@
 
 import {
   BaseHTTPRequestHandler,
+  CGIHTTPRequestHandler,
   SimpleHTTPRequestHandler,
   ThreadingHTTPServer,
 } from "../../mod.ts";
@@ -115,10 +117,21 @@ export async function patternFiles(
 }
 
 if (import.meta.main) {
+  // Deno sets up its signal handling when first asked, and panics if the
+  // process is out of descriptors then: ask now, as the command line does.
+  const ignore = () => {};
+  Deno.addSignalListener("SIGUSR2", ignore);
+  Deno.removeSignalListener("SIGUSR2", ignore);
   const options = JSON.parse(Deno.args[0] ?? "{}");
   const server = new WatchedServer(
     { hostname: "127.0.0.1", port: 0 },
-    options.directory ? SimpleHTTPRequestHandler : Generated,
+    !options.directory
+      ? Generated
+      : options.cgi
+      ? class extends CGIHTTPRequestHandler {
+        override upload = true;
+      }
+      : SimpleHTTPRequestHandler,
     options,
   );
   const loop = server.serveForever();
