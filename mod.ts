@@ -76,6 +76,7 @@ export {
   type FileBody,
   type HeadBody,
   SimpleHTTPRequestHandler,
+  type StreamBody,
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi.ts";
 export { flushLog } from "./http/logbuffer.ts";
