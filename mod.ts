@@ -77,6 +77,7 @@ export {
   type FileBody,
   type HeadBody,
   SimpleHTTPRequestHandler,
+  type StreamBody,
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
 export { flushLog } from "./util/logbuffer.ts";

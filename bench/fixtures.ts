@@ -6,7 +6,10 @@
  *   non-sparse bytes, written in 1 MiB blocks);
  * - `many/`, a folder of 2,000 entries (1,900 files and 100 folders) for the
  *   directory listing;
- * - `cgi-bin/hello.sh`, an executable CGI script that answers `hello`.
+ * - `cgi-bin/hello.sh`, an executable CGI script that answers `hello`;
+ * - `huge/`, a folder of 50,000 empty files with 54-character names (a
+ *   listing page of about 6.7 MB), built only by {@link ensureHugeFolder}
+ *   for `bench/listing_flood.ts`.
  *
  * ```sh
  * deno run --allow-read --allow-write bench/fixtures.ts
@@ -32,6 +35,9 @@ export const FILE_SIZES: Readonly<Record<string, number>> = {
 /** How many entries `many/` holds, and how often one of them is a folder. */
 export const MANY_ENTRIES = 2000;
 const FOLDER_EVERY = 20;
+
+/** How many files `huge/` holds. */
+export const HUGE_ENTRIES = 50_000;
 
 const CGI_SCRIPT = "#!/bin/sh\n" +
   "printf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'\n";
@@ -62,18 +68,46 @@ async function writeFileOfSize(path: string, size: number): Promise<void> {
   }
 }
 
-async function fillMany(dir: string): Promise<void> {
+/**
+ * Fills `dir` with `count` entries made by `make(path of entry i, i)`, unless
+ * it already holds `count`.
+ */
+async function fillFolder(
+  dir: string,
+  count: number,
+  make: (dir: string, i: number) => Promise<void>,
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  let count = 0;
-  for await (const _ of Deno.readDir(dir)) count++;
-  if (count === MANY_ENTRIES) return;
+  let found = 0;
+  for await (const _ of Deno.readDir(dir)) found++;
+  if (found === count) return;
   await Deno.remove(dir, { recursive: true });
   await Deno.mkdir(dir);
-  for (let i = 0; i < MANY_ENTRIES; i++) {
+  for (let i = 0; i < count; i++) await make(dir, i);
+}
+
+function fillMany(dir: string): Promise<void> {
+  return fillFolder(dir, MANY_ENTRIES, async (dir, i) => {
     const name = `entry-${String(i).padStart(4, "0")}`;
     if (i % FOLDER_EVERY === 0) await Deno.mkdir(`${dir}/${name}`);
     else await Deno.writeTextFile(`${dir}/${name}.txt`, `${name}\n`);
-  }
+  });
+}
+
+/**
+ * Creates `huge/` under `dir` (see the module documentation) if it does not
+ * hold {@link HUGE_ENTRIES} entries, and returns its path. Takes a few
+ * seconds the first time.
+ */
+export async function ensureHugeFolder(
+  dir: string = FIXTURES_DIR,
+): Promise<string> {
+  const huge = `${dir}/huge`;
+  await fillFolder(huge, HUGE_ENTRIES, async (dir, i) => {
+    const name = `listing-entry-${String(i).padStart(5, "0")}-`.padEnd(50, "x");
+    (await Deno.create(`${dir}/${name}.txt`)).close();
+  });
+  return huge;
 }
 
 /**

@@ -56,6 +56,8 @@ export class StatCache<T> {
   /** In insertion order, the order eviction passes them in. */
   #entries = new Map<string, Entry<T>>();
   #bytes = 0;
+  /** Reads in progress, by path, with the version each reads: see {@link share}. */
+  #reading = new Map<string, { info: Deno.FileInfo; value: Promise<T> }>();
 
   /** @param options the size limits */
   constructor(options: StatCacheOptions) {
@@ -86,6 +88,50 @@ export class StatCache<T> {
   }
 
   /**
+   * The value for `path` at the version `info` describes: the one kept, else
+   * the one an earlier call is reading for the same version when that
+   * version is {@link settled} (a read started before this call then reads
+   * what this call would), else the one `read` makes, which is kept. So
+   * requests that arrive while a large folder is being read share one read.
+   *
+   * @param read reads the value; a rejection goes to every caller sharing it
+   * @param bytes what a value holds, in bytes
+   */
+  async share(
+    path: string,
+    info: Deno.FileInfo,
+    read: () => Promise<T>,
+    bytes: (value: T) => number,
+  ): Promise<T> {
+    const kept = this.lookup(path, info);
+    if (kept !== null) return kept;
+    const settled = this.settled(info);
+    const reading = this.#reading.get(path);
+    if (settled && reading !== undefined && sameVersion(reading.info, info)) {
+      return await reading.value;
+    }
+    const value = read();
+    if (settled) this.#reading.set(path, { info, value });
+    try {
+      const result = await value;
+      this.keep(path, info, result, bytes(result));
+      return result;
+    } finally {
+      if (this.#reading.get(path)?.value === value) this.#reading.delete(path);
+    }
+  }
+
+  /**
+   * Whether a value read after the `stat` `info` may be kept: the path last
+   * changed long enough ago to tell its versions apart (see `racyMs`).
+   */
+  settled(info: Deno.FileInfo): boolean {
+    const { mtime, ctime } = info;
+    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
+    return Date.now() - changed >= (this.options.racyMs ?? 2_000);
+  }
+
+  /**
    * Keeps `value`, read from `path` after the `stat` `info`, unless the path
    * changed too recently to tell versions apart or `bytes` alone exceed the
    * bound.
@@ -93,9 +139,7 @@ export class StatCache<T> {
    * @param bytes what `value` holds, in bytes
    */
   keep(path: string, info: Deno.FileInfo, value: T, bytes: number): void {
-    const { mtime, ctime } = info;
-    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
-    if (!(Date.now() - changed >= (this.options.racyMs ?? 2_000))) return;
+    if (!this.settled(info)) return;
     const old = this.#entries.get(path);
     if (old !== undefined) {
       this.#entries.delete(path);

@@ -30,14 +30,22 @@ import {
 import { ifRangeHolds, notModified, weakETag } from "../files/conditional.ts";
 import { type CachedFile, copyBytes, FileCache } from "../files/filebody.ts";
 import { handlerMethods, sendPreflight } from "./headers.ts";
-import { hasHiddenComponent, isHiddenName } from "../files/hidden.ts";
-import type { ListingEntry } from "../files/listing/python.ts";
+import { hasHiddenComponent } from "../files/hidden.ts";
+import {
+  type FolderEntries,
+  readFolderEntries,
+} from "../files/listing/folder.ts";
 import {
   type ListingFormat,
   listingFormat,
-  type ListingPage,
-  renderListingPage,
+  prepareListing,
 } from "../files/listing/format.ts";
+import {
+  pageBytes,
+  type PageText,
+  WHOLE_PAGE_BYTES,
+  writePage,
+} from "../files/listing/page.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { directoryLocation, translatePath } from "../files/paths.ts";
 import { Coalescer, sharedStat, statOrNull } from "../files/coalesce.ts";
@@ -70,7 +78,7 @@ import {
  *   static served = 0;
  *   override async sendHead() {
  *     const body = await super.sendHead();
- *     if (body !== null && !(body instanceof Uint8Array)) {
+ *     if (body !== null && !(body instanceof Uint8Array) && "file" in body) {
  *       Counting.served += body.length; // a FileBody: body.file, body.length
  *     }
  *     return body;
@@ -95,10 +103,50 @@ export interface FileBody {
 }
 
 /**
+ * A body that `do_GET` sends by calling {@link StreamBody.send}: a large
+ * listing, made as it is sent.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // Numbers, one a line, written as the client reads them.
+ * class Numbers extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     if (this.path !== "/numbers") return await super.sendHead();
+ *     const lines = Array.from({ length: 100_000 }, (_, i) => `${i}\n`);
+ *     const length = lines.reduce((sum, line) => sum + line.length, 0);
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-type", "text/plain");
+ *     this.sendHeader("Content-Length", String(length));
+ *     this.endHeaders();
+ *     return {
+ *       length,
+ *       async send(out) {
+ *         for (const line of lines) await out.write(line);
+ *         return length;
+ *       },
+ *     };
+ *   }
+ * }
+ * ```
+ */
+export interface StreamBody {
+  /** The `Content-Length` sent. */
+  length: number;
+  /**
+   * Writes the body, at the pace the client reads it. Resolves to the bytes
+   * written: `length`, unless the body could not be made as announced.
+   */
+  send: (out: BufferedWriter) => Promise<number>;
+}
+
+/**
  * What {@link SimpleHTTPRequestHandler.sendHead} leaves to send after the
- * headers: bytes (a small file or a listing), an open file, or nothing. The
- * bytes may be shared with other requests (the cache of small files,
- * listings asked for together): never change them in place.
+ * headers: bytes (a small file or a listing), an open file, a body written
+ * as it is made (a large listing), or nothing. The bytes may be shared with
+ * other requests (the cache of small files, listings asked for together):
+ * never change them in place.
  *
  * @example
  * ```ts
@@ -112,14 +160,16 @@ export interface FileBody {
  *       ? "nothing"
  *       : body instanceof Uint8Array
  *       ? `${body.length} bytes`
- *       : `a file of ${body.length} bytes`;
+ *       : "file" in body
+ *       ? `a file of ${body.length} bytes`
+ *       : `${body.length} bytes made as they are sent`;
  *     this.logMessage("%s: %s", this.path, kind);
  *     return body;
  *   }
  * }
  * ```
  */
-export type HeadBody = Uint8Array | FileBody | null;
+export type HeadBody = Uint8Array | FileBody | StreamBody | null;
 
 /** Files up to this size are served from {@link SMALL_FILES}. */
 const MAX_CACHED_FILE = 64 * 1024;
@@ -131,27 +181,38 @@ const SMALL_FILES = new FileCache({
 });
 
 /**
- * The entries of the folders listed in this process: 4 MiB at most (about
- * 40,000 entries). Reading a folder allocates its entries straight in V8's
- * old generation, which only a full collection frees: under listing load,
- * reading each time would be most of the heap's growth.
+ * The entries of the folders listed in this process, with Python's order of
+ * them: 16 MiB at most (about 100,000 entries of 50 characters). Reading a
+ * folder again for each listing was most of the heap's growth under listing
+ * load; a large listing is made from them as it is sent. A folder too large
+ * for the bound is read again by each listing, which holds it until sent.
  */
-const FOLDERS = new StatCache<readonly Deno.DirEntry[]>({
-  maxTotalBytes: 4 * 1024 * 1024,
+const FOLDERS = new StatCache<FolderEntries>({
+  maxTotalBytes: 16 * 1024 * 1024,
 });
+
+/** A listing page kept whole, with its header fields. */
+interface KeptPage {
+  body: Uint8Array;
+  headers: [string, string][];
+}
 
 /**
  * Python's listing pages of folders without symlinks, asked for without a
  * query, by everything a page depends on (the key of {@link LISTINGS}),
- * while the folder's `stat` is unchanged: 8 MiB at most. With the small
- * semi-space of `deno task start`, what rendering a large folder allocates
- * outlives two young collections and is promoted, so that rendering each
- * time would fill the old generation under listing load.
+ * while the folder's `stat` is unchanged: 8 MiB at most, pages up to
+ * {@link MAX_KEPT_PAGE}. With the small semi-space of `deno task start`,
+ * what rendering a large folder allocates outlives two young collections
+ * and is promoted, so that rendering each time would fill the old
+ * generation under listing load.
  */
-const PAGES = new StatCache<ListingPage>({ maxTotalBytes: 8 * 1024 * 1024 });
+const PAGES = new StatCache<KeptPage>({ maxTotalBytes: 8 * 1024 * 1024 });
 
-/** About what a `Deno.DirEntry` holds besides its name's characters. */
-const DIR_ENTRY_BYTES = 80;
+/**
+ * The largest page {@link PAGES} keeps, made whole in one go: about 8,000
+ * entries. Larger pages are streamed to each client.
+ */
+const MAX_KEPT_PAGE = 1024 * 1024;
 
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
@@ -334,6 +395,20 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.wfile.write(body);
       return;
     }
+    if (!("file" in body)) {
+      const sent = await body.send(this.wfile);
+      // As for a file that shrank: only closing tells the client.
+      if (sent !== body.length) {
+        this.logError(
+          "%s: sent %d bytes of a body of %d",
+          this.path,
+          sent,
+          body.length,
+        );
+        this.closeConnection = true;
+      }
+      return;
+    }
     try {
       const copied = body.send
         ? await body.send(this.wfile)
@@ -352,7 +427,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Serves a HEAD request: the headers of the GET, without a body. */
   async do_HEAD(): Promise<void> {
     const body = await this.sendHead();
-    if (body !== null && !(body instanceof Uint8Array)) body.file.close();
+    if (body !== null && !(body instanceof Uint8Array) && "file" in body) {
+      body.file.close();
+    }
   }
 
   /** Stores the body as the file the path names when {@link upload} is on. */
@@ -373,10 +450,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * Sends the status line and headers common to GET and HEAD, and returns
-   * what the body would be: bytes, an open file (the caller closes it), or
-   * null when the response is complete (301, 304). Throws an
-   * {@link HttpError} for 404 (400 for a NUL in the path, 503 with
-   * `Retry-After` when the process has no file descriptor left).
+   * what the body would be: bytes, an open file (the caller closes it), a
+   * large listing to write as it is made, or null when the response is
+   * complete (301, 304). A folder without an index page is answered by
+   * {@link listDirectory} when a subclass overrides it. Throws an
+   * {@link HttpError} for 404 (and 400 for a NUL in the path).
    */
   async sendHead(): Promise<HeadBody> {
     let path = this.translatePath(this.path);
@@ -409,7 +487,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         }
         index = null;
       }
-      if (index === null) return await this.listDirectory(path);
+      if (index === null) return await this.#listing(path);
       info = index;
     }
     // A trailing slash names a folder: on a file it is 404 (CPython
@@ -586,54 +664,52 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * The listing page that `inputs` describe, or the error that kept the
-   * folder from being read. Symlinks are followed as this handler's
+   * folder from being read: whole when kept in {@link PAGES} or small, else
+   * text to stream. Symlinks are followed as this handler's
    * {@link directory} allows, which is `inputs.directory`. `key` stands for
    * `inputs` in {@link PAGES}.
    */
-  #readListing(inputs: ListingInputs, key: string): ListingPage | Error {
+  async #readListing(
+    inputs: ListingInputs,
+    key: string,
+  ): Promise<ReadListing | Error> {
     const { path, format } = inputs;
-    const entries: ListingEntry[] = [];
-    let folder: Deno.FileInfo;
-    let followed = false;
+    let info: Deno.FileInfo;
+    let folder: FolderEntries;
     try {
-      folder = Deno.statSync(path);
-      const kept = format === "python" ? PAGES.lookup(key, folder) : null;
+      info = Deno.statSync(path);
+      const kept = format === "python" ? PAGES.lookup(key, info) : null;
       if (kept !== null) return kept;
-      // In one call: Deno.readDir awaits an op per entry, which doubled the
-      // time of a listing of 2,000 entries.
-      for (const entry of readFolder(path, folder)) {
-        if (!inputs.showHidden && isHiddenName(entry.name)) continue;
-        // Python's page needs a stat for symlinks only: DirEntry.isDirectory
-        // does not follow them; Python's isdir does.
-        followed ||= entry.isSymlink;
-        const info = entry.isSymlink || format !== "python"
-          ? this.#stat(path + SEP + entry.name, false)
-          : null;
-        entries.push({
-          name: entry.name,
-          isDirectory: entry.isSymlink
-            ? info?.isDirectory ?? false
-            : entry.isDirectory,
-          isSymlink: entry.isSymlink,
-          info,
-        });
-      }
+      folder = await readFolder(path, info);
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
-    const page = renderListingPage(
+    const { text, headers } = await prepareListing(
       format,
       inputs.requestPath,
-      entries,
-      inputs.footer,
+      folder,
+      {
+        footer: inputs.footer,
+        showHidden: inputs.showHidden,
+        stat: (name) => this.#stat(path + SEP + name, false),
+      },
     );
     // Without symlinks, whose targets may change apart from the folder,
     // Python's page depends on the folder alone. Not with a query, which the
     // page shows: a client could fill the cache with one page per query.
-    if (format === "python" && !followed && !inputs.requestPath.includes("?")) {
-      PAGES.keep(key, folder, page, page.body.length);
+    if (
+      format === "python" && folder.symlinks === 0 &&
+      !inputs.requestPath.includes("?") && text.length <= MAX_KEPT_PAGE &&
+      PAGES.settled(info)
+    ) {
+      const page = { body: pageBytes(text), headers };
+      PAGES.keep(key, info, page, text.length);
+      return page;
     }
-    return page;
+    if (text.length <= WHOLE_PAGE_BYTES) {
+      return { body: pageBytes(text), headers };
+    }
+    return { body: text, headers };
   }
 
   /** `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; none by default. */
@@ -645,18 +721,44 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Sends the headers of a folder's listing page and returns the page:
-   * Python's markup, else the pretty page ({@link prettyListing}) or JSON
-   * for a client that asks ({@link jsonListing}), with the upload form when
-   * {@link upload} is on; dotfiles left out unless {@link showHidden}. An
-   * unreadable folder is 404 "No permission to list directory", as in
-   * Python (but 503 when the process has no descriptor left to read it);
-   * with {@link listing} off every folder is 404 "File not found".
-   * Requests for the same page that arrive together share one reading of
-   * the folder, made after all of them arrived (see `coalesce.ts`), and so
-   * share the bytes returned: never change them in place.
+   * Sends the headers of a folder's listing page and returns the page, made
+   * whole: see {@link sendHead}, which streams a large page unless a
+   * subclass overrides this method.
+   *
+   * The page is Python's markup, else the pretty page
+   * ({@link prettyListing}) or JSON for a client that asks
+   * ({@link jsonListing}), with the upload form when {@link upload} is on;
+   * dotfiles left out unless {@link showHidden}. An unreadable folder is 404
+   * "No permission to list directory", as in Python; with {@link listing}
+   * off every folder is 404 "File not found". Requests for the same page
+   * that arrive together share one reading of the folder, made after all of
+   * them arrived (see `coalesce.ts`), and so may share the bytes returned:
+   * never change them in place.
    */
   async listDirectory(path: string): Promise<Uint8Array> {
+    const body = await this.#sendListing(path);
+    return body instanceof Uint8Array ? body : pageBytes(body);
+  }
+
+  /**
+   * The body of a folder's listing for {@link sendHead}: the page of
+   * {@link listDirectory} when a subclass overrides it; else the page
+   * itself when small or kept, or a body that writes a large page a chunk
+   * at a time as the client reads it.
+   */
+  async #listing(path: string): Promise<HeadBody> {
+    const own = SimpleHTTPRequestHandler.prototype.listDirectory;
+    if (this.listDirectory !== own) return await this.listDirectory(path);
+    const body = await this.#sendListing(path);
+    if (body instanceof Uint8Array) return body;
+    return { length: body.length, send: (out) => writePage(body, out) };
+  }
+
+  /**
+   * Sends the headers of a folder's listing page (see {@link listDirectory})
+   * and returns its body, whole or to stream.
+   */
+  async #sendListing(path: string): Promise<Uint8Array | PageText> {
     if (!this.listing) throw notFound();
     const format = listingFormat(this.path, this.header("accept"), this);
     // Everything the page depends on, and its key: the served folder too,
@@ -806,12 +908,18 @@ interface ListingInputs {
   directory: string;
 }
 
+/** A listing made ready: its body, whole or to stream, and header fields. */
+interface ReadListing {
+  body: Uint8Array | PageText;
+  headers: [string, string][];
+}
+
 /**
  * Listing pages being read, by everything a page depends on: a listing
  * flood of one folder reads it once per turn of the event loop, not once per
  * request.
  */
-const LISTINGS = new Coalescer<ListingPage | Error>();
+const LISTINGS = new Coalescer<Promise<ReadListing | Error>>();
 
 function notFound(cause?: unknown): HttpError {
   return new HttpError("not-found", "File not found", { cause });
@@ -820,19 +928,15 @@ function notFound(cause?: unknown): HttpError {
 /**
  * The entries of the folder at `path`, read once per version of the folder
  * (`info`, its `stat` taken before): entries are only added, removed or
- * renamed by changing the folder. Throws what `Deno.readDirSync` throws.
+ * renamed by changing the folder. Throws what `Deno.readDir` throws.
  */
-function readFolder(
-  path: string,
-  info: Deno.FileInfo,
-): readonly Deno.DirEntry[] {
-  const kept = FOLDERS.lookup(path, info);
-  if (kept !== null) return kept;
-  const entries = [...Deno.readDirSync(path)];
-  let bytes = 0;
-  for (const { name } of entries) bytes += DIR_ENTRY_BYTES + 2 * name.length;
-  FOLDERS.keep(path, info, entries, bytes);
-  return entries;
+function readFolder(path: string, info: Deno.FileInfo): Promise<FolderEntries> {
+  return FOLDERS.share(
+    path,
+    info,
+    () => readFolderEntries(path),
+    (folder) => folder.bytes,
+  );
 }
 
 /**

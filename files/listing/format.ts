@@ -2,25 +2,35 @@
  * Which page a folder listing request gets, and that page with its header
  * fields: Python's page (the default, byte for byte), the pretty page
  * (`--pretty-listing`), or JSON for a client that asks for it (see
- * `listing_json.ts`). Pure.
+ * `listing_json.ts`). The page is text to send in pieces, its length known
+ * beforehand (see `listing_page.ts`).
  *
  * @example
  * ```ts
- * import { listingFormat, renderListingPage } from "./format.ts";
+ * import { listingFormat, prepareListing } from "./format.ts";
+ * import { FolderEntries } from "./folder.ts";
+ * import { pageBytes } from "./page.ts";
  *
  * const options = { jsonListing: true, prettyListing: false };
  * const format = listingFormat("/docs/", "application/json", options);
  * console.log(format); // "json"
- * const page = renderListingPage(format, "/docs/", []);
+ * const page = await prepareListing(format, "/docs/", new FolderEntries([]), {
+ *   footer: "",
+ *   showHidden: true,
+ *   stat: () => null,
+ * });
  * console.log(page.headers); // [["Content-type", "application/json"], ["Vary", "Accept"]]
+ * console.log(new TextDecoder().decode(pageBytes(page.text))); // "[]\n"
  * ```
  *
  * @module
  */
 
-import { type ListingEntry, renderListing } from "./python.ts";
-import { renderJsonListing, wantsJson } from "./json.ts";
-import { renderPrettyListing } from "./pretty.ts";
+import { CHARSET, pythonListing } from "./python.ts";
+import { type FolderEntries, statEntries } from "./folder.ts";
+import { jsonListing, wantsJson } from "./json.ts";
+import { atOnce, measureText, type PageText, workUnit } from "./page.ts";
+import { prettyListing } from "./pretty.ts";
 
 /** The listing pages. */
 export type ListingFormat = "python" | "pretty" | "json";
@@ -33,12 +43,26 @@ export interface ListingFormatOptions {
   prettyListing: boolean;
 }
 
-/** A rendered listing and the header fields that describe it, in order. */
+/** A listing and the header fields that describe it, in order. */
 export interface ListingPage {
-  /** The body. */
-  body: Uint8Array;
+  /** The body, to send in pieces. */
+  text: PageText;
   /** `Content-type`, then any others; `Content-Length` is the caller's. */
   headers: [string, string][];
+}
+
+/** What a listing needs besides the folder's entries. */
+export interface PrepareOptions {
+  /** HTML after the list (the upload form), for the HTML pages; or "". */
+  footer: string;
+  /** Whether dotfiles are listed. */
+  showHidden: boolean;
+  /**
+   * The `stat` of a name in the folder, symlinks followed, or null when it
+   * cannot be read: of every listed entry for JSON and the pretty page, of
+   * symlinks only for Python's.
+   */
+  stat: (name: string) => Deno.FileInfo | null;
 }
 
 /**
@@ -59,39 +83,68 @@ export function listingFormat(
 }
 
 /**
- * Renders a listing in `format`. JSON and the pretty page say `Vary: Accept`
- * (the same URL can be the other page); the pretty page forbids scripts with
- * its `Content-Security-Policy`. Python's page has Python's header alone.
+ * Folders of more entries than this are made ready a unit of listing work
+ * at a time (see `workUnit`); smaller ones at once, as any request's work.
+ */
+const LARGE_FOLDER = 4096;
+
+/**
+ * Makes ready a listing in `format`: the `stat`s it needs and its length,
+ * not its bytes. JSON and the pretty page say `Vary: Accept` (the same URL
+ * can be the other page); the pretty page forbids scripts with its
+ * `Content-Security-Policy`. Python's page has Python's header alone.
  *
  * @param format the page
  * @param requestPath the request-target (Python's `self.path`)
- * @param entries the folder's entries; with `info` for JSON and pretty
- * @param footer HTML after the list (the upload form), for the HTML pages
+ * @param folder the folder's entries
  */
-export function renderListingPage(
+export async function prepareListing(
   format: ListingFormat,
   requestPath: string,
-  entries: readonly ListingEntry[],
-  footer = "",
-): ListingPage {
+  folder: FolderEntries,
+  options: PrepareOptions,
+): Promise<ListingPage> {
+  const { footer, showHidden, stat } = options;
+  const pace = folder.count > LARGE_FOLDER ? workUnit : atOnce;
+  if (format === "python") {
+    const links = folder.symlinks === 0 ? null : await statEntries(folder, {
+      showHidden,
+      stat,
+      sizes: false,
+      pace,
+      which: (i) => folder.isSymlink(i),
+    });
+    return {
+      text: pythonListing(requestPath, folder, { footer, showHidden, links }),
+      headers: [["Content-type", `text/html; charset=${CHARSET}`]],
+    };
+  }
+  const infos = await statEntries(folder, {
+    showHidden,
+    stat,
+    sizes: true,
+    pace,
+  });
+  const text = await measureText(
+    format === "json"
+      ? jsonListing(folder, infos, showHidden)
+      : prettyListing(requestPath, folder, infos, { footer, showHidden }),
+    pace,
+  );
   if (format === "json") {
     return {
-      body: renderJsonListing(entries),
+      text,
       headers: [["Content-type", "application/json"], ["Vary", "Accept"]],
     };
   }
-  if (format === "pretty") {
-    return {
-      body: renderPrettyListing(requestPath, entries, footer),
-      headers: [
-        ["Content-type", "text/html; charset=utf-8"],
-        ["Vary", "Accept"],
-        ["Content-Security-Policy", PRETTY_CSP],
-      ],
-    };
-  }
-  const { body, charset } = renderListing(requestPath, entries, footer);
-  return { body, headers: [["Content-type", `text/html; charset=${charset}`]] };
+  return {
+    text,
+    headers: [
+      ["Content-type", `text/html; charset=${CHARSET}`],
+      ["Vary", "Accept"],
+      ["Content-Security-Policy", PRETTY_CSP],
+    ],
+  };
 }
 
 /** The pretty page's own styles and form, nothing else: no script runs. */

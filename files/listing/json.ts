@@ -23,7 +23,9 @@
  * @module
  */
 
-import { compareNames, type ListingEntry } from "./python.ts";
+import type { ListingEntry } from "./python.ts";
+import { EntryInfos, FolderEntries } from "./folder.ts";
+import { pageBytes, wholeText } from "./page.ts";
 
 /** One entry of the JSON listing. */
 export interface JsonListingEntry {
@@ -39,8 +41,6 @@ export interface JsonListingEntry {
   /** The modification time, ISO 8601 in UTC; null when unknown. */
   modified: string | null;
 }
-
-const encoder = new TextEncoder();
 
 /**
  * Whether a listing request asks for JSON: a `format` query parameter
@@ -81,13 +81,44 @@ export function wantsJson(requestPath: string, accept: string | null): boolean {
 export function renderJsonListing(
   entries: readonly ListingEntry[],
 ): Uint8Array {
-  const out: JsonListingEntry[] = [...entries]
-    .sort((a, b) => compareNames(a.name, b.name))
-    .map(({ name, info }) => ({
-      name,
-      type: info?.isDirectory ? "directory" : info?.isFile ? "file" : "other",
-      size: info?.isFile ? info.size : null,
-      modified: info?.mtime?.toISOString() ?? null,
-    }));
-  return encoder.encode(JSON.stringify(out) + "\n");
+  const infos = new EntryInfos(entries.length, true);
+  entries.forEach(({ info }, i) => infos.set(i, info));
+  return pageBytes(wholeText(jsonListing(new FolderEntries(entries), infos)));
+}
+
+/**
+ * The JSON listing (see {@link renderJsonListing}) of the entries of
+ * `folder` as text in pieces, one per entry; each iteration starts anew.
+ *
+ * @param infos the `stat` of each listed entry
+ * @param showHidden whether dotfiles are listed
+ */
+export function jsonListing(
+  folder: FolderEntries,
+  infos: EntryInfos,
+  showHidden = true,
+): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      yield "[";
+      let first = true;
+      for (const i of folder.order) {
+        if (!folder.isListed(i, showHidden)) continue;
+        const mtime = infos.mtime(i);
+        const entry: JsonListingEntry = {
+          name: folder.names[i],
+          type: infos.isDirectory(i)
+            ? "directory"
+            : infos.isFile(i)
+            ? "file"
+            : "other",
+          size: infos.isFile(i) ? infos.size(i) : null,
+          modified: Number.isNaN(mtime) ? null : new Date(mtime).toISOString(),
+        };
+        yield (first ? "" : ",") + JSON.stringify(entry);
+        first = false;
+      }
+      yield "]\n";
+    },
+  };
 }

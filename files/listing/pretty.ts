@@ -19,13 +19,13 @@
  * @module
  */
 
-import { compareNames, type ListingEntry } from "./python.ts";
+import type { ListingEntry } from "./python.ts";
+import { EntryInfos, FolderEntries } from "./folder.ts";
+import { pageBytes, wholeText } from "./page.ts";
 import { unquote } from "../paths.ts";
 
 /** The columns a listing can be sorted by. */
 export type SortKey = "name" | "size" | "modified";
-
-const encoder = new TextEncoder();
 
 const STYLE = `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff;
   --muted: #59636e; --line: #d1d9e0; --link: #0969da; --hover: #f6f8fa; }
@@ -64,31 +64,52 @@ export function renderPrettyListing(
   entries: readonly ListingEntry[],
   footer = "",
 ): Uint8Array {
+  const infos = new EntryInfos(entries.length, true);
+  entries.forEach(({ info }, i) => infos.set(i, info));
+  const text = prettyListing(
+    requestPath,
+    new FolderEntries(entries),
+    infos,
+    { footer, showHidden: true },
+  );
+  return pageBytes(wholeText(text));
+}
+
+/**
+ * The pretty page (see {@link renderPrettyListing}) of the entries of
+ * `folder` as text in pieces, one per row; each iteration starts anew. The
+ * order is made here, once.
+ *
+ * @param infos the `stat` of each listed entry
+ */
+export function prettyListing(
+  requestPath: string,
+  folder: FolderEntries,
+  infos: EntryInfos,
+  { footer, showHidden }: { footer: string; showHidden: boolean },
+): Iterable<string> {
   const target = requestPath.split("#", 1)[0];
   const mark = target.indexOf("?");
   const path = unquote(mark < 0 ? target : target.slice(0, mark));
   const query = new URLSearchParams(mark < 0 ? "" : target.slice(mark + 1));
   const key = sortKey(query.get("sort"));
   const descending = query.get("order") === "desc";
-  const sorted = [...entries].sort((a, b) => {
-    if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
-    const order = compareBy(key, a, b) || compareNames(a.name, b.name);
-    return descending ? -order : order;
+  // A symlink read from disk says it is no folder; its `stat` tells.
+  const isDirectory = (i: number) =>
+    folder.isDirectory(i) || (folder.isSymlink(i) && infos.isDirectory(i));
+  const order = sortEntries(folder, infos, {
+    key,
+    descending,
+    showHidden,
+    isDirectory,
   });
   const title = `Directory listing for ${escapeHtml(path)}`;
-  const rows = sorted.map(row);
-  if (path !== "/") {
-    rows.unshift(
-      '<tr><td class="name"><a href="../">../</a></td>' +
-        '<td class="size"></td><td class="modified"></td></tr>',
-    );
-  }
   const header = (column: SortKey, label: string) => {
     const next = column === key && !descending ? "desc" : "asc";
     const arrow = column === key ? (descending ? " ▼" : " ▲") : "";
     return `<th class="${column}"><a href="?sort=${column}&amp;order=${next}">${label}</a>${arrow}</th>`;
   };
-  const html = `<!DOCTYPE html>
+  const head = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -105,42 +126,103 @@ ${STYLE}
     header("modified", "Modified")
   }</tr></thead>
 <tbody>
-${rows.join("\n")}
+`;
+  const tail = `
 </tbody>
 </table>
 ${footer}</body>
 </html>
 `;
-  return encoder.encode(html);
+  return {
+    *[Symbol.iterator]() {
+      yield head;
+      let first = true;
+      if (path !== "/") {
+        yield '<tr><td class="name"><a href="../">../</a></td>' +
+          '<td class="size"></td><td class="modified"></td></tr>';
+        first = false;
+      }
+      for (const i of order) {
+        yield (first ? "" : "\n") +
+          row(folder.names[i], isDirectory(i), folder.isSymlink(i), infos, i);
+        first = false;
+      }
+      yield tail;
+    },
+  };
 }
 
 function sortKey(value: string | null): SortKey {
   return value === "size" || value === "modified" ? value : "name";
 }
 
-function compareBy(key: SortKey, a: ListingEntry, b: ListingEntry): number {
-  if (key === "size") return sizeOf(a) - sizeOf(b);
-  if (key === "modified") {
-    return (a.info?.mtime?.getTime() ?? 0) - (b.info?.mtime?.getTime() ?? 0);
+/**
+ * The listed entries in the page's order: folders first, then by `key`
+ * (ties by name, as Python's page orders names), either way; entries that
+ * compare equal keep the folder's order.
+ */
+function sortEntries(
+  folder: FolderEntries,
+  infos: EntryInfos,
+  { key, descending, showHidden, isDirectory }: {
+    key: SortKey;
+    descending: boolean;
+    showHidden: boolean;
+    isDirectory: (i: number) => boolean;
+  },
+): Uint32Array {
+  const { order, rank } = folder;
+  let sorted: number[] = [];
+  if (key === "name") {
+    // Python's order is this one's, or its groups of equal names reversed:
+    // no sort needed, only folders moved first.
+    if (!descending) sorted = [...order];
+    else {
+      for (let end = order.length, k = end - 1; k >= 0; k--) {
+        if (k > 0 && rank[order[k]] === rank[order[k - 1]]) continue;
+        for (let j = k; j < end; j++) sorted.push(order[j]);
+        end = k;
+      }
+    }
+    sorted = sorted.filter((i) => folder.isListed(i, showHidden));
+    return Uint32Array.from([
+      ...sorted.filter(isDirectory),
+      ...sorted.filter((i) => !isDirectory(i)),
+    ]);
   }
-  return 0;
-}
-
-function sizeOf(entry: ListingEntry): number {
-  return entry.info?.isFile ? entry.info.size : -1;
+  for (let i = 0; i < folder.count; i++) {
+    if (folder.isListed(i, showHidden)) sorted.push(i);
+  }
+  const value = key === "size"
+    ? (i: number) => infos.isFile(i) ? infos.size(i) : -1
+    : (i: number) => infos.mtime(i) || 0;
+  sorted.sort((a, b) => {
+    const folderA = isDirectory(a);
+    if (folderA !== isDirectory(b)) return folderA ? -1 : 1;
+    const by = value(a) - value(b) || rank[a] - rank[b];
+    return (descending ? -by : by) || a - b;
+  });
+  return Uint32Array.from(sorted);
 }
 
 /** One table row: the link (a folder's with `/`, a symlink marked `@`), size, date. */
-function row(entry: ListingEntry): string {
-  const slash = entry.isDirectory ? "/" : "";
-  const href = encodeURIComponent(entry.name) + slash;
-  const shown = escapeHtml(entry.name) + slash + (entry.isSymlink ? "@" : "");
-  const info = entry.info;
-  const size = info?.isFile ? formatSize(info.size) : "";
-  const mtime = info?.mtime;
-  const modified = mtime
-    ? `<time datetime="${mtime.toISOString()}">${formatDate(mtime)}</time>`
-    : "";
+function row(
+  name: string,
+  isDirectory: boolean,
+  isSymlink: boolean,
+  infos: EntryInfos,
+  i: number,
+): string {
+  const slash = isDirectory ? "/" : "";
+  const href = encodeURIComponent(name) + slash;
+  const shown = escapeHtml(name) + slash + (isSymlink ? "@" : "");
+  const size = infos.isFile(i) ? formatSize(infos.size(i)) : "";
+  const mtime = infos.mtime(i);
+  const modified = Number.isNaN(mtime)
+    ? ""
+    : `<time datetime="${new Date(mtime).toISOString()}">${
+      formatDate(new Date(mtime))
+    }</time>`;
   return `<tr><td class="name"><a href="${href}">${shown}</a></td>` +
     `<td class="size">${size}</td><td class="modified">${modified}</td></tr>`;
 }

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { type EntryInfos, FolderEntries } from "./folder.ts";
+import { pageBytes, type PageText, utf8Length } from "./page.ts";
 import { unquote } from "../paths.ts";
 
 /** One name in a folder, as the listing needs it. */
@@ -52,7 +54,8 @@ export interface Listing {
   charset: string;
 }
 
-const CHARSET = "utf-8";
+/** The encoding of the HTML listings: see {@link Listing.charset}. */
+export const CHARSET = "utf-8";
 const encoder = new TextEncoder();
 
 /**
@@ -86,67 +89,125 @@ export function renderListing(
   entries: readonly ListingEntry[],
   footer = "",
 ): Listing {
-  const sorted = entries
-    .map((entry) => ({ entry, key: entry.name.toLowerCase() }));
-  // Without surrogates or U+E000-U+FFFF, code unit order (the native string
-  // comparison) is code point order.
-  if (sorted.every(({ key }) => !HIGH_UNITS.test(key))) {
-    sorted.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  } else sorted.sort((a, b) => compareCodePoints(a.key, b.key));
+  const page = pythonListing(requestPath, new FolderEntries(entries), {
+    footer,
+    showHidden: true,
+    links: null,
+  });
+  return { body: pageBytes(page), charset: CHARSET };
+}
+
+/** What Python's page of a folder shows besides its entries. */
+export interface PythonListingOptions {
+  /** HTML added after the list's closing `<hr>` (the upload form), or "". */
+  footer: string;
+  /** Whether dotfiles are listed. */
+  showHidden: boolean;
+  /**
+   * Whether each symlink leads to a folder (a `stat` that follows it);
+   * null to take the folder's entries as they say.
+   */
+  links: EntryInfos | null;
+}
+
+/**
+ * Python's page (see {@link renderListing}) for the entries of `folder`, as
+ * text to send in pieces. Its length comes from the rows' lengths, measured
+ * once per version of the folder.
+ */
+export function pythonListing(
+  requestPath: string,
+  folder: FolderEntries,
+  { footer, showHidden, links }: PythonListingOptions,
+): PageText {
   const title = `Directory listing for ${escapeHtml(unquote(requestPath))}`;
-  const lines = [
+  const head = [
     "<!DOCTYPE HTML>",
     '<html lang="en">',
     "<head>",
     `<meta charset="${CHARSET}">`,
     `<title>${title}</title>\n</head>`,
     `<body>\n<h1>${title}</h1>`,
-    "<hr>\n<ul>",
-  ];
-  for (const { entry } of sorted) {
-    const linkName = entry.isDirectory ? entry.name + "/" : entry.name;
-    const displayName = entry.isSymlink ? entry.name + "@" : linkName;
-    lines.push(
-      `<li><a href="${quote(linkName)}">${escapeHtml(displayName)}</a></li>`,
-    );
+    "<hr>\n<ul>\n",
+  ].join("\n");
+  const tail = `</ul>\n<hr>\n${footer}</body>\n</html>\n`;
+  const isDirectory = (i: number) =>
+    links !== null && folder.isSymlink(i)
+      ? links.isDirectory(i)
+      : folder.isDirectory(i);
+  const sizes = pythonSizes(folder);
+  let length = utf8Length(head) + utf8Length(tail) +
+    (showHidden ? sizes.all : sizes.visible);
+  // A symlink's row is measured as a file's: one more byte, the link's `/`,
+  // for one that leads to a folder.
+  for (let i = 0; folder.symlinks > 0 && i < folder.count; i++) {
+    if (
+      folder.isSymlink(i) && folder.isListed(i, showHidden) && isDirectory(i)
+    ) {
+      length++;
+    }
   }
-  lines.push(`</ul>\n<hr>\n${footer}</body>\n</html>\n`);
-  return { body: encoder.encode(lines.join("\n")), charset: CHARSET };
+  return {
+    length,
+    *pieces() {
+      yield head;
+      for (const i of folder.order) {
+        if (!folder.isListed(i, showHidden)) continue;
+        yield pythonRow(folder.names[i], isDirectory(i), folder.isSymlink(i));
+      }
+      yield tail;
+    },
+  };
 }
 
-/**
- * The order of this page's names, for the other listings: lower-cased, then
- * by code point. A stable sort with it keeps the folder's order for ties.
- */
-export function compareNames(a: string, b: string): number {
-  return compareCodePoints(a.toLowerCase(), b.toLowerCase());
+/** One line of Python's list, with its newline. */
+function pythonRow(
+  name: string,
+  isDirectory: boolean,
+  isSymlink: boolean,
+): string {
+  const linkName = isDirectory ? name + "/" : name;
+  const displayName = isSymlink ? name + "@" : linkName;
+  return `<li><a href="${quote(linkName)}">${
+    escapeHtml(displayName)
+  }</a></li>\n`;
 }
 
-/**
- * Compares as Python compares `str`: by code point. Plain `<` compares UTF-16
- * code units, which puts astral characters (surrogate pairs) before
- * U+E000-U+FFFF; shifting the units as below restores code point order.
- */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
+/** The bytes of a folder's rows on Python's page. */
+interface PythonSizes {
+  /** Of every row. */
+  all: number;
+  /** Of the rows of names that are not dotfiles. */
+  visible: number;
+}
+
+/** Python's rows of each folder measured, while its entries are kept. */
+const PYTHON_SIZES = new WeakMap<FolderEntries, PythonSizes>();
+
+/** The bytes of the rows of `folder`, symlinks' measured as files'. */
+function pythonSizes(folder: FolderEntries): PythonSizes {
+  let sizes = PYTHON_SIZES.get(folder);
+  if (sizes === undefined) {
+    sizes = { all: 0, visible: 0 };
+    for (let i = 0; i < folder.count; i++) {
+      const isSymlink = folder.isSymlink(i);
+      const bytes = utf8Length(
+        pythonRow(
+          folder.names[i],
+          !isSymlink && folder.isDirectory(i),
+          isSymlink,
+        ),
+      );
+      sizes.all += bytes;
+      if (folder.isListed(i, false)) sizes.visible += bytes;
+    }
+    PYTHON_SIZES.set(folder, sizes);
   }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit < 0xd800) return unit;
-  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+  return sizes;
 }
 
 /** Names that `quote` and `escapeHtml` leave as they are. */
 const PLAIN_NAME = /^[A-Za-z0-9_.\-~/]*$/;
-
-/** Code units at which code unit and code point order part. */
-const HIGH_UNITS = /[\ud800-\uffff]/;
 
 /** `urllib.parse.quote(s)`: UTF-8 bytes, each unsafe byte as `%XX`. */
 function quote(s: string): string {
