@@ -34,6 +34,14 @@ import type { RequestBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { multipartBoundary, MultipartParser } from "../http/multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "./conditional.ts";
+import {
+  isWithin,
+  lstatUnder,
+  sameFile,
+  statOpen,
+  statsOpenFiles,
+  stillReaches,
+} from "./confine.ts";
 import { hasHiddenComponent, isHiddenName } from "./hidden.ts";
 import { ABSOLUTE_FORM, WINDOWS_SPECIAL } from "./paths.ts";
 
@@ -75,6 +83,13 @@ export const UPLOAD_FORM =
 
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
 const WINDOWS = Deno.build.os === "windows";
+/**
+ * Attempts in a row, and the longest pause between them in ms, to remove a
+ * file of an upload that a swap of its folder put out of reach: see
+ * `removeUnique`.
+ */
+const REMOVE_BURST = 16;
+const MAX_REMOVE_PAUSE = 1024;
 /** A form's framing beyond its files' bytes that a Content-Length may carry. */
 const FORM_OVERHEAD = 1024 * 1024;
 // deno-lint-ignore no-control-regex -- control characters, on purpose
@@ -121,7 +136,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   ) {
     throw tooLarge(h.maxUploadBytes);
   }
-  await using file = await UploadFile.create(folder, path);
+  await using file = await UploadFile.create(h, folder, path);
   for (;;) {
     const chunk = await h.rfile.readChunk();
     if (chunk.length === 0) break;
@@ -220,7 +235,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           // A plain field, or a file input left empty (filename=""), is
           // skipped; the parser still counts its bytes.
           const target = formTarget(h, folder, event.head.filename, files);
-          current = await UploadFile.create(folder, target);
+          current = await UploadFile.create(h, folder, target);
           files.set(target, current);
         }
       }
@@ -241,23 +256,52 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
 /**
  * A file being uploaded: a temporary file beside its target, renamed or
  * linked into place by {@link commit}; disposing of it before then removes it.
+ *
+ * The folder is checked by path before the upload (`checkFolder`), and can
+ * be swapped for a symlink to the outside afterwards by anyone who may write
+ * in the served folder. So what the paths reached is checked too: the
+ * temporary file once created, before a byte is written, and the file once
+ * it has its name. A temporary file created outside, or a file that took its
+ * name outside, is removed and the upload refused.
  */
 class UploadFile implements AsyncDisposable {
   /** Bytes written so far. */
   bytes = 0;
-  #file: Deno.FsFile | null;
+  #h: UploadHandler;
+  #file: Deno.FsFile;
   #temp: string;
   #target: string;
+  /** The temporary file's `stat`: the file its target must be once placed. */
+  #created: Deno.FileInfo;
+  #synced = false;
+  #closed = false;
   #tempExists = true;
 
-  private constructor(file: Deno.FsFile, temp: string, target: string) {
+  private constructor(
+    h: UploadHandler,
+    file: Deno.FsFile,
+    temp: string,
+    target: string,
+    created: Deno.FileInfo,
+  ) {
+    this.#h = h;
     this.#file = file;
     this.#temp = temp;
     this.#target = target;
+    this.#created = created;
   }
 
-  /** Creates the temporary file (hidden, unique) in `folder`. */
-  static async create(folder: string, target: string): Promise<UploadFile> {
+  /**
+   * Creates the temporary file (hidden, unique) in `folder`, and checks that
+   * it lies in the served folder.
+   *
+   * @throws {HttpError} 403 when it was created outside (and removed)
+   */
+  static async create(
+    h: UploadHandler,
+    folder: string,
+    target: string,
+  ): Promise<UploadFile> {
     const temp = `${folder}${
       folder.endsWith(SEP) ? "" : SEP
     }.upload-${crypto.randomUUID()}.part`;
@@ -267,25 +311,33 @@ class UploadFile implements AsyncDisposable {
       createNew: true,
       mode: 0o666,
     });
-    return new UploadFile(file, temp, target);
+    const created = checkCreated(h, temp, file);
+    if (created !== null) return new UploadFile(h, file, temp, target, created);
+    file.close();
+    // Empty: nothing was written to it.
+    const removed = await removeUnique(temp);
+    h.logError(
+      "refused upload to %s: its folder was swapped for a symlink meanwhile%s",
+      folder,
+      removed ? "" : `; could not remove the empty ${temp} it created there`,
+    );
+    throw notPermitted();
   }
 
   /** Appends `bytes`. */
   async write(bytes: Uint8Array): Promise<void> {
-    const file = this.#file!;
+    const file = this.#file;
     for (let done = 0; done < bytes.length;) {
       done += await file.write(bytes.subarray(done));
     }
     this.bytes += bytes.length;
   }
 
-  /** Writes the bytes through to the disk and closes the file. */
+  /** Writes the bytes through to the disk. */
   async finish(): Promise<void> {
-    const file = this.#file;
-    if (file === null) return;
-    await file.syncData();
-    file.close();
-    this.#file = null;
+    if (this.#synced) return;
+    await this.#file.syncData();
+    this.#synced = true;
   }
 
   /**
@@ -294,42 +346,132 @@ class UploadFile implements AsyncDisposable {
    * atomically; otherwise a hard link, which fails if the name was taken
    * meanwhile. Resolves to whether a file was replaced.
    *
-   * @throws {HttpError} 409 when the name is taken and not `overwrite`
+   * @throws {HttpError} 409 when the name is taken and not `overwrite`, or
+   *   the folder changed meanwhile; 403 when the file took its name outside
+   *   the served folder (and was removed)
    */
   async commit(overwrite: boolean): Promise<boolean> {
     await this.finish();
     const target = this.#target;
     const taken = exists(target);
     if (taken && !overwrite) throw nameTaken(target);
-    if (overwrite) {
-      await Deno.rename(this.#temp, target);
-    } else {
-      try {
-        await Deno.link(this.#temp, target);
-      } catch (error) {
-        if (error instanceof Deno.errors.AlreadyExists) throw nameTaken(target);
-        // A file system without hard links (FAT): a rename, which could
-        // replace a file created in the instant since `exists` above.
-        await Deno.rename(this.#temp, target);
+    try {
+      if (overwrite) {
+        await this.#rename();
+      } else {
+        try {
+          await Deno.link(this.#temp, target);
+        } catch (error) {
+          if (error instanceof Deno.errors.AlreadyExists) {
+            throw nameTaken(target);
+          }
+          if (error instanceof Deno.errors.NotFound) throw error;
+          // A file system without hard links (FAT): a rename, which could
+          // replace a file created in the instant since `exists` above.
+          await this.#rename();
+        }
       }
+    } catch (error) {
+      // The temporary file is not where its path leads now.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw conflict("The folder changed during the upload");
     }
+    await this.#checkPlaced();
     await this[Symbol.asyncDispose]();
     return taken;
   }
 
+  async #rename(): Promise<void> {
+    await Deno.rename(this.#temp, this.#target);
+    this.#tempExists = false;
+  }
+
+  /**
+   * Checks that the file took its name in the served folder: a rename or a
+   * link resolves its two paths one after the other, and the folder can be
+   * swapped in between. If not, the file is emptied through its handle,
+   * wherever it is, its name removed, and the upload refused.
+   */
+  async #checkPlaced(): Promise<void> {
+    const target = this.#target;
+    if (stillReaches(target, this.#created, inFolder(this.#h))) return;
+    // Replaced at once by another upload of the name: the file has no name
+    // left but the temporary one.
+    if (statOpen(this.#file)?.nlink === (this.#tempExists ? 1 : 0)) return;
+    await this.#file.truncate(0);
+    const removed = await removeUnique(target, this.#created);
+    this.#h.logError(
+      "refused upload to %s: its folder was swapped for a symlink meanwhile%s",
+      target,
+      removed ? "" : "; could not remove the file, emptied, where it landed",
+    );
+    throw notPermitted();
+  }
+
   /** Closes and removes the temporary file, if still there. */
   async [Symbol.asyncDispose](): Promise<void> {
-    this.#file?.close();
-    this.#file = null;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#file.close();
+    }
     if (!this.#tempExists) return;
     this.#tempExists = false;
-    try {
-      await Deno.remove(this.#temp);
-    } catch (error) {
-      // Renamed into place.
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await removeUnique(this.#temp);
+  }
+}
+
+/**
+ * The `stat` of the file just created at `path`, a name no other file has,
+ * when it lies in the served folder: the real path of `path` resolved after
+ * the creation must be in the folder, and be the file created. Null when it
+ * is not (the folder was swapped for a symlink to the outside).
+ */
+function checkCreated(
+  h: UploadHandler,
+  path: string,
+  file: Deno.FsFile,
+): Deno.FileInfo | null {
+  const look = inFolder(h);
+  if (statsOpenFiles(servedRoot(h))) {
+    const created = statOpen(file);
+    return created !== null && stillReaches(path, created, look)
+      ? created
+      : null;
+  }
+  // Deno cannot stat the open file: the name is unique, so the file at its
+  // real path is this one.
+  try {
+    return look(Deno.realPathSync(path));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes `path`, which names a file of this upload only (`file`, when
+ * given, is that file's `stat`), trying again while it is not there, in
+ * bursts with growing pauses between (about 2 s in all): its folder may be
+ * swapped back and forth with a symlink, and the file is reachable only
+ * while the path leads to where it is. Resolves to whether it was removed.
+ */
+async function removeUnique(
+  path: string,
+  file?: Deno.FileInfo,
+): Promise<boolean> {
+  for (let pause = 0; pause <= MAX_REMOVE_PAUSE; pause = 2 * pause || 1) {
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    for (let attempt = 0; attempt < REMOVE_BURST; attempt++) {
+      try {
+        if (file === undefined || sameFile(Deno.lstatSync(path), file)) {
+          Deno.removeSync(path);
+          return true;
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
     }
   }
+  return false;
 }
 
 /**
@@ -353,15 +495,13 @@ function checkFolder(
       { cause: error },
     );
   }
-  const root = Deno.realPathSync(h.directory);
-  const under = root.endsWith(SEP) ? root : root + SEP;
-  if (real !== root && !real.startsWith(under)) {
+  if (!isWithin(real, servedRoot(h))) {
     h.logError(
       "refused upload to %s: its real path %s is outside",
       folder,
       real,
     );
-    throw new HttpError("forbidden", "Uploads are not permitted here");
+    throw notPermitted();
   }
   if (
     Deno.permissions.querySync({ name: "write", path: folder }).state !==
@@ -372,7 +512,7 @@ function checkFolder(
       folder,
       h.directory,
     );
-    throw new HttpError("forbidden", "Uploads are not permitted here");
+    throw notPermitted();
   }
 }
 
@@ -432,6 +572,17 @@ function pageOf(requestPath: string): string {
   return ABSOLUTE_FORM.test(path) ? path : "/" + path.replace(/^[/\\]+/, "");
 }
 
+/** The real path of the served folder. */
+function servedRoot(h: UploadHandler): string {
+  return Deno.realPathSync(h.directory);
+}
+
+/** The `lstat` of a real path in the served folder: see `lstatUnder`. */
+function inFolder(h: UploadHandler): (real: string) => Deno.FileInfo | null {
+  const root = servedRoot(h);
+  return (real) => lstatUnder(real, root, h.directory);
+}
+
 function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
@@ -449,6 +600,10 @@ function nameTaken(target: string): HttpError {
   return new HttpError("conflict", "File exists", {
     explain: `${target.slice(target.lastIndexOf(SEP) + 1)} exists already`,
   });
+}
+
+function notPermitted(): HttpError {
+  return new HttpError("forbidden", "Uploads are not permitted here");
 }
 
 function hiddenName(): HttpError {

@@ -5,7 +5,8 @@
 // RENAME_EXCHANGE), and clients asking all along: not one byte from outside
 // may be sent. Then swap_fixture.ts, run with permission for the folder only,
 // swapping a file or folder at the very instant between a check and its use,
-// for reads and listings: nothing from outside is sent. (A folder on the way swapped back and forth as fast as the
+// for reads, listings and uploads: nothing from outside is sent, nothing is
+// left outside. (A folder on the way swapped back and forth as fast as the
 // swapper goes can still slip between the steps of a check: see README,
 // Security.)
 import assert from "node:assert/strict";
@@ -266,7 +267,7 @@ for (const through of [false, true]) {
   Deno.test({
     name: `with permission for the folder alone${
       through ? ", granted through a symlink to it" : ""
-    }, a name swapped for a symlink out between its check and its use sends nothing from outside`,
+    }, a name swapped for a symlink out between its check and its use sends nothing from outside and leaves nothing outside`,
     ignore: Deno.build.os === "windows",
     fn: (t) => swapsBetweenCheckAndUse(t, through),
   });
@@ -288,7 +289,9 @@ async function swapsBetweenCheckAndUse(
   await Deno.writeTextFile(`${root}/small.txt`, "public\n");
   await Deno.writeTextFile(`${root}/big.txt`, big("public! "));
   await Deno.writeTextFile(`${root}/sub/small.txt`, "public\n");
-  for (const name of ["list", "up"]) await Deno.mkdir(`${root}/${name}`);
+  for (const name of ["list", "up", "form"]) {
+    await Deno.mkdir(`${root}/${name}`);
+  }
   await Deno.writeTextFile(`${outside}/small.txt`, "SECRET\n");
   await Deno.writeTextFile(`${outside}/big.txt`, big("SECRET! "));
   await Deno.writeTextFile(`${outside}/dir/small.txt`, "SECRET\n");
@@ -298,6 +301,8 @@ async function swapsBetweenCheckAndUse(
     ["big.txt", `${outside}/big.txt`],
     ["sub", `${outside}/dir`],
     ["list", `${outside}/dir`],
+    ["up", `${outside}/drop`],
+    ["form", `${outside}/drop`],
   ];
   for (const [name, target] of swaps) {
     await Deno.symlink(target, `${root}/.swap/${name}`);
@@ -351,6 +356,29 @@ async function swapsBetweenCheckAndUse(
       assert.doesNotMatch(body, /SECRET/);
     },
   );
+  await t.step(
+    "an upload whose folder is swapped after its check is refused",
+    async () => {
+      const put = await fetch(`${url}/up/new.txt`, {
+        method: "PUT",
+        headers: { "x-swap": "up" },
+        body: "uploaded\n",
+      });
+      await put.body?.cancel();
+      assert.equal(put.status, 403);
+      const form = new FormData();
+      form.append("file", new Blob(["uploaded\n"]), "new.txt");
+      const post = await fetch(`${url}/form/`, {
+        method: "POST",
+        headers: { "x-swap": "form" },
+        body: form,
+        redirect: "manual",
+      });
+      await post.body?.cancel();
+      assert.equal(post.status, 403);
+      assert.deepEqual([...Deno.readDirSync(`${outside}/drop`)], []);
+    },
+  );
   const log = await server.stop();
   for (
     const refusal of [
@@ -358,6 +386,8 @@ async function swapsBetweenCheckAndUse(
       /refused \S+\/big\.txt: the file opened is not/,
       /refused \S+\/sub\/small\.txt: the file opened is not/,
       /refused \S+\/list\/: the folder read is not the folder its real path names/,
+      /refused upload to \S+\/up: its folder was swapped for a symlink meanwhile\n/,
+      /refused upload to \S+\/form: its folder was swapped for a symlink meanwhile\n/,
     ]
   ) {
     assert.match(log, refusal);

@@ -5,7 +5,8 @@
  * request with `X-Swap: <name>`, it swaps `<name>` in the folder for
  * `.swap/<name>` (a symlink the test made) at the instant between the check
  * of a path and its use: after a file's `stat`, before its open; before a
- * folder is listed. Prints the port it listens on.
+ * folder is listed; after an upload's folder is checked, before its file is
+ * created. Prints the port it listens on.
  *
  * @module
  */
@@ -16,6 +17,17 @@ const [directory] = Deno.args;
 
 class Swapping extends SimpleHTTPRequestHandler {
   override upload = true;
+
+  constructor(
+    ...args: ConstructorParameters<typeof SimpleHTTPRequestHandler>
+  ) {
+    super(...args);
+    // Uploads read it after the folder's check, before creating the file.
+    const limit = this.maxUploadBytes;
+    Object.defineProperty(this, "maxUploadBytes", {
+      get: () => (this.#swap(), limit),
+    });
+  }
 
   override guessType(path: string): string {
     this.#swap();
