@@ -63,19 +63,32 @@ export class FileCache extends StatCache<CachedFile> {
    * Reads `path`, whose fresh `stat` is `info`, and keeps it unless it was
    * changed too recently to tell versions apart. Null when the file holds
    * more than `maxEntryBytes` (it grew since `info`): stream it instead.
-   * Throws what `Deno.openSync` throws.
+   * Throws what `Deno.openSync` throws, and what `check` throws.
    *
    * The size comes from `info`, not from the open file: Deno checks an open
    * file's `stat` against its real path, which a read grant given through a
    * symlinked folder does not cover.
+   *
+   * @param check called with the file once open, before it is read; throws
+   *   to refuse it. Returns the open file's own `stat`, which then stands
+   *   for `info`, or null to read the file without keeping it.
    */
-  load(path: string, info: Deno.FileInfo): CachedFile | null {
+  load(
+    path: string,
+    info: Deno.FileInfo,
+    check?: (file: Deno.FsFile) => Deno.FileInfo | null,
+  ): CachedFile | null {
     if (info.size > this.options.maxEntryBytes) return null;
-    // One byte more than expected tells that the file grew.
-    const body = new Uint8Array(info.size + 1);
+    let version: Deno.FileInfo | null = info;
+    let body: Uint8Array;
     let n = 0;
     const file = Deno.openSync(path);
     try {
+      if (check !== undefined) version = check(file);
+      const size = (version ?? info).size;
+      if (size > this.options.maxEntryBytes) return null;
+      // One byte more than expected tells that the file grew.
+      body = new Uint8Array(size + 1);
       while (n < body.length) {
         const read = file.readSync(body.subarray(n));
         if (read === null) break;
@@ -84,12 +97,15 @@ export class FileCache extends StatCache<CachedFile> {
     } finally {
       file.close();
     }
-    if (n > info.size) return null;
-    const entry = { body: body.subarray(0, n), info };
+    const described = version ?? info;
+    if (n > described.size) return null;
+    const entry = { body: body.subarray(0, n), info: described };
     // A file that shrank meanwhile is served as read, but not kept. A file
     // rewritten meanwhile at the same size is kept under its older `info`:
     // the next lookup sees the newer times and reads it again.
-    if (n === info.size) this.keep(path, info, entry, n);
+    if (n === described.size && version !== null) {
+      this.keep(path, version, entry, n);
+    }
     return entry;
   }
 }

@@ -49,6 +49,12 @@ import {
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { directoryLocation, translatePath } from "../files/paths.ts";
 import { Coalescer, sharedStat, statOrNull } from "../files/coalesce.ts";
+import {
+  lstatUnder,
+  statOpen,
+  statsOpenFiles,
+  stillReaches,
+} from "../files/sandbox.ts";
 import { StatCache } from "../files/statcache.ts";
 import {
   receiveForm,
@@ -503,13 +509,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       : null;
     if (encoding?.sibling) ({ path, info } = encoding.sibling);
     // The size and times come from the stat above, not from the open
-    // file as in Python: see FileCache.load.
+    // file as in Python (see FileCache.load), except in the sandbox, where
+    // they come from the file opened.
     const cached = info.size <= MAX_CACHED_FILE
-      ? SMALL_FILES.lookup(path, info) ?? loadSmall(path, info)
+      ? SMALL_FILES.lookup(path, info) ?? this.#loadSmall(path, info)
       : null;
-    let body: Uint8Array | FileBody = cached !== null
-      ? cached.body
-      : { file: await openFile(path), length: info.size };
+    let body: Uint8Array | FileBody;
+    if (cached !== null) ({ body, info } = cached);
+    else {
+      const opened = await this.#openFile(path, info);
+      info = opened.info;
+      body = { file: opened.file, length: info.size };
+    }
     const mtime = info.mtime?.getTime();
     const etag = weakETag(info.size, mtime);
     if (this.#notModified(etag, mtime)) {
@@ -680,7 +691,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       info = Deno.statSync(path);
       const kept = format === "python" ? PAGES.lookup(key, info) : null;
       if (kept !== null) return kept;
-      folder = await readFolder(path, info);
+      folder = await readFolder(path, info, this.#checkRead(path, info));
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
@@ -710,6 +721,25 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return { body: pageBytes(text), headers };
     }
     return { body: text, headers };
+  }
+
+  /**
+   * In the sandbox (see {@link #mayRead}), the check of a folder read through
+   * `path`, before and after the reading: it must be the folder `info`
+   * describes, at the real path of `path` resolved then, in bounds, so that
+   * a folder swapped for a symlink to the outside meanwhile is refused
+   * (logged). Undefined with full read permission.
+   */
+  #checkRead(path: string, info: Deno.FileInfo): (() => void) | undefined {
+    if (hasFullRead()) return undefined;
+    return () => {
+      if (stillReaches(path, info, (real) => this.#look(real))) return;
+      this.logError(
+        "refused %s: the folder read is not the folder its real path names",
+        path,
+      );
+      throw new Error(`${path} changed while being read`);
+    };
   }
 
   /** `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; none by default. */
@@ -838,51 +868,46 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * The stat of a path the request names (symlinks followed), shared with
    * the requests for it that arrived alongside (see `coalesce.ts`), or null
    * when it is missing, unreadable, or outside the read permission (logged).
+   * In the sandbox (see {@link #mayRead}) the stat is of the real path
+   * checked, so it never describes a file outside.
    */
   async #lookup(path: string): Promise<Deno.FileInfo | null> {
-    return this.#readable(path, true) ? await sharedStat(path) : null;
+    return hasFullRead() ? await sharedStat(path) : this.#stat(path, true);
   }
 
   /**
    * `Deno.statSync(path)` (symlinks followed), or null when it is missing,
-   * unreadable, or outside the read permission (logged when `log`).
+   * unreadable, or outside the read permission (logged when `log`); in the
+   * sandbox, the `lstat` of the real path checked, as the grant covers it.
    */
   #stat(path: string, log: boolean): Deno.FileInfo | null {
-    return this.#readable(path, log) ? statOrNull(path) : null;
-  }
-
-  /** Whether the read permission covers `path`: see {@link #mayRead}. */
-  #readable(path: string, log: boolean): boolean {
+    if (hasFullRead()) return statOrNull(path);
     try {
-      return hasFullRead() || this.#mayRead(path, log);
+      return this.#mayRead(path, log);
     } catch {
       // Python's isdir and open map every OSError to "not there".
-      return false;
+      return null;
     }
   }
 
   /**
-   * Whether the read grant covers `path` and its real path: the real path
-   * must be granted too, or lie under the served folder's real path (for a
-   * grant that names the folder through a symlink; Deno checks the path as
-   * given, so `path` is what gets opened). Permissions are queried, never
-   * requested: no prompt. `log` says whether a refusal is logged (not for
-   * the symlinks of a listing).
+   * The sandbox that read permission for the served folder alone sets up:
+   * the `lstat` of the real path of `path` when the read grant covers `path`
+   * and that real path is in bounds (see {@link #look}), else null (logged
+   * when `log`: not for the symlinks of a listing). Deno's grant does not
+   * stop a symlink inside the folder from reaching outside it: it checks the
+   * path as given, which is what gets opened. Permissions are queried, never
+   * requested: no prompt. With full read permission, symlinks are followed
+   * anywhere, as in Python, and nothing here is called.
    */
-  #mayRead(path: string, log: boolean): boolean {
+  #mayRead(path: string, log: boolean): Deno.FileInfo | null {
     if (!isGranted(path)) {
       if (log) this.logError("refused %s: no read permission", path);
-      return false;
+      return null;
     }
     const real = Deno.realPathSync(path);
-    if (isGranted(real)) return true;
-    const root = realDirectory(this.directory);
-    if (
-      root !== null &&
-      (real === root || real.startsWith(root.endsWith(SEP) ? root : root + SEP))
-    ) {
-      return true;
-    }
+    const info = this.#look(real);
+    if (info !== null) return info;
     if (log) {
       this.logError(
         "refused %s: its real path %s is outside the read permission",
@@ -890,7 +915,92 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         real,
       );
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * The `lstat` of the real path `real` when the sandbox serves what lies
+   * there: the read grant covers it, or it lies under the served folder's
+   * real path (for a grant that names the folder through a symlink: see
+   * `lstatUnder`); else null.
+   */
+  #look(real: string): Deno.FileInfo | null {
+    if (isGranted(real)) return Deno.lstatSync(real);
+    const root = realDirectory(this.directory);
+    return root === null ? null : lstatUnder(real, root, this.directory);
+  }
+
+  /**
+   * In the sandbox, checks a file just opened through `path`: a name can be
+   * swapped for a symlink to the outside between {@link #mayRead} and the
+   * open, so the file opened must be the one at the real path of `path`
+   * resolved after the open, in bounds. Returns the open file's own `stat`,
+   * or null where Deno cannot stat an open file (a grant that names the
+   * folder through a symlink: see `statOpen`), the file then being checked
+   * by path against `info`, the `stat` taken before the open. Throws 404
+   * (logged) for anything else.
+   */
+  #checkOpened(
+    path: string,
+    file: Deno.FsFile,
+    info: Deno.FileInfo,
+  ): Deno.FileInfo | null {
+    const root = realDirectory(this.directory);
+    const statable = root !== null && statsOpenFiles(root);
+    const opened = statable ? statOpen(file) : null;
+    const reached = statable ? opened : info;
+    if (
+      reached === null || !reached.isFile ||
+      !stillReaches(path, reached, (real) => this.#look(real))
+    ) {
+      this.logError(
+        "refused %s: the file opened is not the file its real path names",
+        path,
+      );
+      throw notFound();
+    }
+    return opened;
+  }
+
+  /**
+   * Reads a small file through the cache (see {@link FileCache.load}),
+   * checked in the sandbox once open; null when it has grown past the
+   * cache's size meanwhile; unreadable -> 404.
+   */
+  #loadSmall(path: string, info: Deno.FileInfo): CachedFile | null {
+    const check = hasFullRead()
+      ? undefined
+      : (file: Deno.FsFile) => this.#checkOpened(path, file, info);
+    try {
+      return SMALL_FILES.load(path, info, check);
+    } catch (error) {
+      throw error instanceof HttpError
+        ? error
+        : outOfDescriptors(error) ?? notFound(error);
+    }
+  }
+
+  /**
+   * Opens a file to stream, checked in the sandbox, with the `stat` that
+   * describes it: the open file's own there, else `info`. Unreadable -> 404.
+   */
+  async #openFile(
+    path: string,
+    info: Deno.FileInfo,
+  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path);
+    } catch (error) {
+      throw outOfDescriptors(error) ?? notFound(error);
+    }
+    if (hasFullRead()) return { file, info };
+    try {
+      return { file, info: this.#checkOpened(path, file, info) ?? info };
+    } catch (error) {
+      file.close();
+      throw error;
+    }
   }
 }
 
@@ -928,36 +1038,25 @@ function notFound(cause?: unknown): HttpError {
 /**
  * The entries of the folder at `path`, read once per version of the folder
  * (`info`, its `stat` taken before): entries are only added, removed or
- * renamed by changing the folder. Throws what `Deno.readDir` throws.
+ * renamed by changing the folder. `check`, when given, runs before and after
+ * a reading and throws to refuse it. Throws what `Deno.readDir` throws.
  */
-function readFolder(path: string, info: Deno.FileInfo): Promise<FolderEntries> {
+function readFolder(
+  path: string,
+  info: Deno.FileInfo,
+  check?: () => void,
+): Promise<FolderEntries> {
   return FOLDERS.share(
     path,
     info,
-    () => readFolderEntries(path),
+    async () => {
+      check?.();
+      const folder = await readFolderEntries(path);
+      check?.();
+      return folder;
+    },
     (folder) => folder.bytes,
   );
-}
-
-/**
- * Reads a small file through the cache; null when it has grown past the
- * cache's size meanwhile; unreadable -> 404, no descriptor left -> 503.
- */
-function loadSmall(path: string, info: Deno.FileInfo): CachedFile | null {
-  try {
-    return SMALL_FILES.load(path, info);
-  } catch (error) {
-    throw outOfDescriptors(error) ?? notFound(error);
-  }
-}
-
-/** Opens a file to send; unreadable -> 404, no descriptor left -> 503. */
-async function openFile(path: string): Promise<Deno.FsFile> {
-  try {
-    return await Deno.open(path);
-  } catch (error) {
-    throw outOfDescriptors(error) ?? notFound(error);
-  }
 }
 
 /** Queried once: with full read permission no path needs checking. */

@@ -37,6 +37,14 @@ import { HttpError } from "../../util/errors.ts";
 import { type ExitCleanupEntry, exitCleanups } from "../../util/exitcleanup.ts";
 import { multipartBoundary, MultipartParser } from "./multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "../conditional.ts";
+import {
+  isWithin,
+  lstatUnder,
+  sameFile,
+  statOpen,
+  statsOpenFiles,
+  stillReaches,
+} from "../sandbox.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { type HostPolicy, refuseForeignHost } from "./host.ts";
 import { ABSOLUTE_FORM, isUtf8Path, WINDOWS_SPECIAL } from "../paths.ts";
@@ -60,6 +68,14 @@ export interface UploadHandler extends HostPolicy {
   /** Ends the header block. */
   endHeaders(): void;
 }
+
+/**
+ * Attempts in a row, and the longest pause between them in ms, to remove a
+ * file of an upload that a swap of its folder put out of reach: see
+ * `removeUnique`.
+ */
+const REMOVE_BURST = 16;
+const MAX_REMOVE_PAUSE = 1024;
 
 /**
  * The upload form for a listing page: file inputs named `file`, posted to
@@ -156,7 +172,7 @@ async function storeBody(
   path: string,
   createOnly: boolean,
 ): Promise<boolean> {
-  await using file = await UploadFile.create(folder, path);
+  await using file = await UploadFile.create(h, folder, path);
   for (;;) {
     const chunk = await h.rfile.readChunk();
     if (chunk.length === 0) break;
@@ -252,7 +268,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           // A plain field, or a file input left empty (filename=""), is
           // skipped; the parser still counts its bytes.
           const target = formTarget(h, folder, event.head.filename, files);
-          current = await UploadFile.create(folder, target);
+          current = await UploadFile.create(h, folder, target);
           files.set(target, current);
         }
       }
@@ -300,31 +316,55 @@ async function commitAll(
 /**
  * A file being uploaded: a temporary file beside its target, renamed or
  * linked into place by {@link commit}; disposing of it before then removes it.
+ *
+ * The folder is checked by path before the upload (`checkFolder`), and can
+ * be swapped for a symlink to the outside afterwards by anyone who may write
+ * in the served folder. So what the paths reached is checked too: the
+ * temporary file once created, before a byte is written, and the file once
+ * it has its name. A temporary file created outside, or a file that took its
+ * name outside, is removed and the upload refused.
  */
 class UploadFile implements AsyncDisposable {
   /** Bytes written so far. */
   bytes = 0;
+  #h: UploadHandler;
+  /** Open while the file is written, and again while it takes its name. */
   #file: Deno.FsFile | null;
   #temp: string;
   #target: string;
+  /** The temporary file's `stat`: the file its target must be once placed. */
+  #created: Deno.FileInfo;
   #tempExists = true;
   /** Removes the temporary file if the process exits at once. */
   #cleanup: ExitCleanupEntry | null;
 
   private constructor(
+    h: UploadHandler,
     file: Deno.FsFile,
     temp: string,
     target: string,
+    created: Deno.FileInfo,
     cleanup: ExitCleanupEntry | null,
   ) {
+    this.#h = h;
     this.#file = file;
     this.#temp = temp;
     this.#target = target;
+    this.#created = created;
     this.#cleanup = cleanup;
   }
 
-  /** Creates the temporary file (hidden, unique) in `folder`. */
-  static async create(folder: string, target: string): Promise<UploadFile> {
+  /**
+   * Creates the temporary file (hidden, unique) in `folder`, and checks that
+   * it lies in the served folder.
+   *
+   * @throws {HttpError} 403 when it was created outside (and removed)
+   */
+  static async create(
+    h: UploadHandler,
+    folder: string,
+    target: string,
+  ): Promise<UploadFile> {
     const temp = `${folder}${
       folder.endsWith(SEP) ? "" : SEP
     }.upload-${crypto.randomUUID()}.part`;
@@ -340,7 +380,20 @@ class UploadFile implements AsyncDisposable {
       exitCleanups.delete(cleanup);
       throw error;
     });
-    return new UploadFile(file, temp, target, cleanup);
+    const created = checkCreated(h, temp, file);
+    if (created !== null) {
+      return new UploadFile(h, file, temp, target, created, cleanup);
+    }
+    file.close();
+    // Empty: nothing was written to it.
+    const removed = await removeUnique(temp);
+    exitCleanups.delete(cleanup);
+    h.logError(
+      "refused upload to %s: its folder was swapped for a symlink meanwhile%s",
+      folder,
+      removed ? "" : `; could not remove the empty ${temp} it created there`,
+    );
+    throw notPermitted();
   }
 
   /** Appends `bytes`. */
@@ -352,7 +405,10 @@ class UploadFile implements AsyncDisposable {
     this.bytes += bytes.length;
   }
 
-  /** Writes the bytes through to the disk and closes the file. */
+  /**
+   * Writes the bytes through to the disk and closes the file, so that a form
+   * of many files holds one open at a time.
+   */
   async finish(): Promise<void> {
     const file = this.#file;
     if (file === null) return;
@@ -367,27 +423,88 @@ class UploadFile implements AsyncDisposable {
    * atomically; otherwise a hard link, which fails if the name was taken
    * meanwhile. Resolves to whether a file was replaced.
    *
-   * @throws {HttpError} 409 when the name is taken and not `overwrite`
+   * @throws {HttpError} 409 when the name is taken and not `overwrite`, or
+   *   the folder changed meanwhile; 403 when the file took its name outside
+   *   the served folder (and was removed)
    */
   async commit(overwrite: boolean): Promise<boolean> {
     await this.finish();
+    await this.#reopen();
     const target = this.#target;
     const taken = exists(target);
     if (taken && !overwrite) throw nameTaken(target);
-    if (overwrite) {
-      await Deno.rename(this.#temp, target);
-    } else {
-      try {
-        await Deno.link(this.#temp, target);
-      } catch (error) {
-        if (error instanceof Deno.errors.AlreadyExists) throw nameTaken(target);
-        // A file system without hard links (FAT): a rename, which could
-        // replace a file created in the instant since `exists` above.
-        await Deno.rename(this.#temp, target);
+    try {
+      if (overwrite) {
+        await this.#rename();
+      } else {
+        try {
+          await Deno.link(this.#temp, target);
+        } catch (error) {
+          if (error instanceof Deno.errors.AlreadyExists) {
+            throw nameTaken(target);
+          }
+          if (error instanceof Deno.errors.NotFound) throw error;
+          // A file system without hard links (FAT): a rename, which could
+          // replace a file created in the instant since `exists` above.
+          await this.#rename();
+        }
       }
+    } catch (error) {
+      // The temporary file is not where its path leads now.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw conflict("The folder changed during the upload");
     }
+    await this.#checkPlaced();
     await this[Symbol.asyncDispose]();
     return taken;
+  }
+
+  /**
+   * Opens the finished file again, to empty it wherever it lands should its
+   * folder be swapped while it takes its name: it must still be the file
+   * created, or the folder changed meanwhile.
+   */
+  async #reopen(): Promise<void> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.#temp, { write: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw conflict("The folder changed during the upload");
+    }
+    this.#file = file;
+    const opened = statOpen(file);
+    if (opened !== null && !sameFile(opened, this.#created)) {
+      throw conflict("The folder changed during the upload");
+    }
+  }
+
+  async #rename(): Promise<void> {
+    await Deno.rename(this.#temp, this.#target);
+    this.#tempExists = false;
+  }
+
+  /**
+   * Checks that the file took its name in the served folder: a rename or a
+   * link resolves its two paths one after the other, and the folder can be
+   * swapped in between. If not, the file is emptied through its handle,
+   * wherever it is, its name removed, and the upload refused.
+   */
+  async #checkPlaced(): Promise<void> {
+    const target = this.#target;
+    if (stillReaches(target, this.#created, inFolder(this.#h))) return;
+    const file = this.#file!;
+    // Replaced at once by another upload of the name: the file has no name
+    // left but the temporary one.
+    if (statOpen(file)?.nlink === (this.#tempExists ? 1 : 0)) return;
+    await file.truncate(0);
+    const removed = await removeUnique(target, this.#created);
+    this.#h.logError(
+      "refused upload to %s: its folder was swapped for a symlink meanwhile%s",
+      target,
+      removed ? "" : "; could not remove the file, emptied, where it landed",
+    );
+    throw notPermitted();
   }
 
   /** Closes and removes the temporary file, if still there. */
@@ -397,14 +514,65 @@ class UploadFile implements AsyncDisposable {
     if (!this.#tempExists) return;
     this.#tempExists = false;
     try {
-      await Deno.remove(this.#temp);
-    } catch (error) {
-      // Renamed into place.
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await removeUnique(this.#temp);
     } finally {
       exitCleanups.delete(this.#cleanup);
     }
   }
+}
+
+/**
+ * The `stat` of the file just created at `path`, a name no other file has,
+ * when it lies in the served folder: the real path of `path` resolved after
+ * the creation must be in the folder, and be the file created. Null when it
+ * is not (the folder was swapped for a symlink to the outside).
+ */
+function checkCreated(
+  h: UploadHandler,
+  path: string,
+  file: Deno.FsFile,
+): Deno.FileInfo | null {
+  const look = inFolder(h);
+  if (statsOpenFiles(servedRoot(h))) {
+    const created = statOpen(file);
+    return created !== null && stillReaches(path, created, look)
+      ? created
+      : null;
+  }
+  // Deno cannot stat the open file: the name is unique, so the file at its
+  // real path is this one.
+  try {
+    return look(Deno.realPathSync(path));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes `path`, which names a file of this upload only (`file`, when
+ * given, is that file's `stat`), trying again while it is not there, in
+ * bursts with growing pauses between (about 2 s in all): its folder may be
+ * swapped back and forth with a symlink, and the file is reachable only
+ * while the path leads to where it is. Resolves to whether it was removed.
+ */
+async function removeUnique(
+  path: string,
+  file?: Deno.FileInfo,
+): Promise<boolean> {
+  for (let pause = 0; pause <= MAX_REMOVE_PAUSE; pause = 2 * pause || 1) {
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    for (let attempt = 0; attempt < REMOVE_BURST; attempt++) {
+      try {
+        if (file === undefined || sameFile(Deno.lstatSync(path), file)) {
+          Deno.removeSync(path);
+          return true;
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -428,15 +596,13 @@ function checkFolder(
       { cause: error },
     );
   }
-  const root = Deno.realPathSync(h.directory);
-  const under = root.endsWith(SEP) ? root : root + SEP;
-  if (real !== root && !real.startsWith(under)) {
+  if (!isWithin(real, servedRoot(h))) {
     h.logError(
       "refused upload to %s: its real path %s is outside",
       folder,
       real,
     );
-    throw new HttpError("forbidden", "Uploads are not permitted here");
+    throw notPermitted();
   }
   if (
     Deno.permissions.querySync({ name: "write", path: folder }).state !==
@@ -447,7 +613,7 @@ function checkFolder(
       folder,
       h.directory,
     );
-    throw new HttpError("forbidden", "Uploads are not permitted here");
+    throw notPermitted();
   }
 }
 
@@ -531,6 +697,17 @@ function refuseCrossSite(headers: Headers): void {
   if (!same) throw new HttpError("forbidden", "Cross-site upload refused");
 }
 
+/** The real path of the served folder. */
+function servedRoot(h: UploadHandler): string {
+  return Deno.realPathSync(h.directory);
+}
+
+/** The `lstat` of a real path in the served folder: see `lstatUnder`. */
+function inFolder(h: UploadHandler): (real: string) => Deno.FileInfo | null {
+  const root = servedRoot(h);
+  return (real) => lstatUnder(real, root, h.directory);
+}
+
 /** The page a form came from, as a `Location` that never names another host. */
 function pageOf(requestPath: string): string {
   const path = requestPath.split("#", 1)[0];
@@ -568,4 +745,8 @@ function tooLarge(limit: number): HttpError {
   return new HttpError("body-too-large", "Upload too large", {
     explain: `The upload limit is ${limit} bytes`,
   });
+}
+
+function notPermitted(): HttpError {
+  return new HttpError("forbidden", "Uploads are not permitted here");
 }
