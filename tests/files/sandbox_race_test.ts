@@ -202,6 +202,45 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "with --allow-write=<folder> --upload, a subfolder swapped for a symlink out while uploads go into it leaves no file outside",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using fx = await fixture();
+    const { root, outside, spare } = fx;
+    await Deno.symlink(`${outside}/drop`, `${spare}/sub`);
+    await using cli = new Cli(
+      [
+        "--allow-net=127.0.0.1",
+        `--allow-read=${root}`,
+        `--allow-write=${root}`,
+      ],
+      ["0", "-b", "127.0.0.1", "-d", root, "--upload"],
+    );
+    const url = await started(cli);
+    await using swapper = new Swapper([[`${root}/sub`, `${spare}/sub`]]);
+    const statuses = new Map<number, number>();
+    const { requests, swaps } = await race(swapper, async (round) => {
+      const res = await fetch(`${url}/sub/up-${round}.txt`, {
+        method: "PUT",
+        body: `upload ${round}\n`,
+      });
+      await res.body?.cancel();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    });
+    const landed = [...Deno.readDirSync(`${outside}/drop`)].map((e) => e.name);
+    assert.deepEqual(
+      landed,
+      [],
+      `${landed.length} of ${requests} landed outside`,
+    );
+    // The race ran: uploads were both taken and refused.
+    assert.ok(swaps > 100, `${swaps} swaps`);
+    assert.ok(statuses.get(201), JSON.stringify([...statuses]));
+  },
+});
+
 const FIXTURE = fileURLToPath(
   new URL("../support/swap_fixture.ts", import.meta.url),
 );
