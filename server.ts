@@ -106,6 +106,12 @@ export interface ServerOptions {
    * Then it closes what is left and kills the CGI scripts still running.
    */
   shutdownTimeout?: number;
+  /**
+   * Python's `allow_reuse_port`: listen with `SO_REUSEPORT`, so that several
+   * servers share the port (the workers of `--workers`); Linux spreads the
+   * connections among them. Needs Deno's `--unstable-net`. Default false.
+   */
+  allowReusePort?: boolean;
 }
 
 /**
@@ -140,6 +146,7 @@ const DEFAULTS: ResolvedServerOptions = {
   maxHeadSize: 1024 * 1024,
   maxConnections: 1_024,
   shutdownTimeout: 10_000,
+  allowReusePort: false,
 };
 
 /**
@@ -265,9 +272,12 @@ export class HTTPServer {
    */
   protected listen(
     address: Required<ServerAddress>,
-    _options: ServerOptions,
+    options: ServerOptions,
   ): Deno.Listener {
-    return Deno.listen(address);
+    return Deno.listen({
+      ...address,
+      reusePort: options.allowReusePort ?? false,
+    });
   }
 
   /**
