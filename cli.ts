@@ -23,7 +23,7 @@ import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { exitCleanups } from "./http/exitcleanup.ts";
 import { printError } from "./http/logbuffer.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./http/tls.ts";
-import { ThreadingHTTPServer } from "./server.ts";
+import { type ServerAddress, ThreadingHTTPServer } from "./server.ts";
 import {
   commandLine,
   granted,
@@ -31,7 +31,9 @@ import {
   missingPermissions,
   neededPermissions,
   netHost,
+  unstableMessage,
 } from "./cli_permissions.ts";
+import { WorkerPool } from "./workers.ts";
 
 const PROG = "httpserver";
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
@@ -44,7 +46,7 @@ const USAGE =
                   [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
-                  [--print-permissions]
+                  [--workers N] [--print-permissions]
                   [port]`;
 
 const HELP = `${USAGE}
@@ -91,6 +93,9 @@ options:
                         body, stores; K, M, G suffixes (default: 1G)
   --allowed-host NAME   take uploads through this host name too, not only
                         IP addresses and localhost (repeatable)
+  --workers N           serve with N threads that share the port, or auto
+                        for one per core (default: 1; Linux only, and
+                        needs deno run --unstable-net)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -143,6 +148,11 @@ export interface CliOptions {
    * (`--allowed-host`, repeatable).
    */
   allowedHosts: string[];
+  /**
+   * How many workers serve (`--workers`, `auto` for one per core); default
+   * 1, the main thread alone.
+   */
+  workers: number;
   /** Print the command with the permissions it needs, and exit (`--print-permissions`). */
   printPermissions: boolean;
 }
@@ -186,6 +196,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
+        workers: { type: "string" },
         "print-permissions": { type: "boolean" },
       },
     });
@@ -224,8 +235,24 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     gzip: values.gzip ?? false,
     ...parseCaching(values.cache, values["no-cache"] ?? false),
     ...parseServing(values, parsed.tokens),
+    workers: parseWorkers(values.workers ?? "1"),
     printPermissions: values["print-permissions"] ?? false,
   };
+}
+
+/** The most workers `--workers` takes. */
+const MAX_WORKERS = 256;
+
+/** `--workers`: a count, or `auto` for the cores this process may use. */
+function parseWorkers(text: string): number {
+  if (text === "auto") return navigator.hardwareConcurrency;
+  const count = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= MAX_WORKERS)) {
+    throw new UsageError(
+      `argument --workers: invalid count: '${text}' (use 1 to ${MAX_WORKERS}, or auto for one per core)`,
+    );
+  }
+  return count;
 }
 
 /**
@@ -398,8 +425,15 @@ class StartupError extends Error {}
 /**
  * Runs the command line: serves until SIGINT, SIGTERM or SIGHUP and resolves
  * to the exit status (0 after a signal, 1 on a runtime error, 2 on a usage error).
+ *
+ * @param args the arguments, as `Deno.args`
+ * @param workerModule what each worker of `--workers` runs (tests give
+ * their own)
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  workerModule?: URL,
+): Promise<number> {
   let options: CliOptions | null;
   try {
     options = parseCliArgs(args);
@@ -419,13 +453,22 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   let server: ThreadingHTTPServer;
+  let serving: Serving;
   try {
     checkDirectory(options.directory);
+    checkWorkers(options.workers);
     const missing = missingPermissions(needs);
+    if (missing.some((need) => need.name === "unstable-net")) {
+      throw new StartupError(unstableMessage(needs, commandArgs));
+    }
     if (missing.length > 0) {
       throw new StartupError(missingMessage(missing, needs, commandArgs));
     }
-    server = listen(options, handlerFor(options), tlsOptions(options));
+    const tls = tlsOptions(options);
+    server = listen(options, handlerFor(options), tls);
+    serving = options.workers > 1
+      ? await startWorkers(server, options, tls, workerModule)
+      : server;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
@@ -434,25 +477,71 @@ export async function main(args: string[]): Promise<number> {
     console.error(`${PROG}: error: ${describeStartupError(error, options)}`);
     return 1;
   }
-  await serveUntilSignal(server, () => printBanner(server));
+  await serveUntilSignal(
+    serving,
+    () => printBanner(server, options.workers),
+  );
   return 0;
 }
 
 /**
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
- * with `HTTPS` and `https://` over TLS.
+ * with `HTTPS` and `https://` over TLS, and `with 4 workers` before the dots
+ * when there are several.
  */
-function printBanner(server: ThreadingHTTPServer): void {
+function printBanner(server: ThreadingHTTPServer, workers: number): void {
   const host = server.serverName;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = server instanceof ThreadingHTTPSServer ? "HTTPS" : "HTTP";
   console.log(
-    `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
+    `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/)${
+      workers > 1 ? ` with ${workers} workers` : ""
+    } ...`,
   );
 }
 
-/** The handler class for the options: files, or files and CGI, at the chosen protocol. */
-function handlerFor(options: CliOptions): RequestHandlerClass {
+/**
+ * `--workers` shares a port with `SO_REUSEPORT`, which only Linux balances:
+ * elsewhere the last worker to listen would get every connection.
+ */
+export function checkWorkers(
+  workers: number,
+  os: typeof Deno.build.os = Deno.build.os,
+): void {
+  if (workers <= 1 || os === "linux" || os === "android") return;
+  throw new StartupError(
+    `--workers needs Linux, which spreads a shared port's connections among the workers (${os} does not): run several instances behind a load balancer instead (README.md, "Scaling out")`,
+  );
+}
+
+/**
+ * Hands the port over to `options.workers` workers: closes the main thread's
+ * listener, bound by {@link listen} (which found any error with the address,
+ * the port or the TLS files, and which no other program could share: see
+ * README.md, "Scaling out"), and starts the workers on the same address.
+ */
+async function startWorkers(
+  server: ThreadingHTTPServer,
+  options: CliOptions,
+  tls: TlsOptions | undefined,
+  module: URL | undefined,
+): Promise<WorkerPool> {
+  server.serverClose();
+  const pool = new WorkerPool(options.workers, {
+    options,
+    tls,
+    hostname: server.serverName,
+    port: server.serverPort,
+  }, module);
+  await pool.start();
+  return pool;
+}
+
+/**
+ * The handler class for the options: files, or files and CGI, at the chosen
+ * protocol.
+ */
+export function handlerFor(options: CliOptions): RequestHandlerClass {
   const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
@@ -500,7 +589,10 @@ function checkDirectory(directory: string): void {
 }
 
 /** The server's TLS settings from `--tls-*`; undefined without `--tls-cert`. */
-type TlsOptions = Pick<HTTPSServerOptions, "certfile" | "keyfile" | "password">;
+export type TlsOptions = Pick<
+  HTTPSServerOptions,
+  "certfile" | "keyfile" | "password"
+>;
 
 /**
  * Reads the password file as Python does: stripped, and a usage error when it
@@ -553,7 +645,6 @@ function listen(
   Handler: RequestHandlerClass,
   tls: TlsOptions | undefined,
 ): ThreadingHTTPServer {
-  const serverOptions = { directory: options.directory };
   const candidates = options.bind !== undefined
     ? [options.bind]
     : ["::", "0.0.0.0"];
@@ -562,13 +653,7 @@ function listen(
   );
   for (const [i, hostname] of permitted.entries()) {
     try {
-      const address = { hostname, port: options.port };
-      return tls === undefined
-        ? new ThreadingHTTPServer(address, Handler, serverOptions)
-        : new ThreadingHTTPSServer(address, Handler, {
-          ...serverOptions,
-          ...tls,
-        });
+      return newServer(options, { hostname, port: options.port }, tls, Handler);
     } catch (error) {
       const message = error instanceof Error ? error.message : "";
       // Deno reports a name that does not resolve as a plain Error; the -b
@@ -584,6 +669,23 @@ function listen(
     }
   }
   throw new StartupError("no address to listen on");
+}
+
+/**
+ * The command line's server, bound to `address`: HTTPS with `tls`.
+ * `allowReusePort` lets the workers of `--workers` share the port.
+ */
+export function newServer(
+  options: CliOptions,
+  address: Required<ServerAddress>,
+  tls: TlsOptions | undefined,
+  Handler: RequestHandlerClass,
+  allowReusePort = false,
+): ThreadingHTTPServer {
+  const serverOptions = { directory: options.directory, allowReusePort };
+  return tls === undefined
+    ? new ThreadingHTTPServer(address, Handler, serverOptions)
+    : new ThreadingHTTPSServer(address, Handler, { ...serverOptions, ...tls });
 }
 
 function describeStartupError(error: unknown, options: CliOptions): string {
@@ -633,6 +735,12 @@ const STOP_SIGNALS: readonly StopSignal[] = [
   ] as const),
 ];
 
+/** What the command line serves with: a server, or the workers' pool. */
+type Serving = Pick<
+  ThreadingHTTPServer,
+  "serveForever" | "shutdown" | "serverClose"
+>;
+
 /**
  * Serves until a signal of {@link STOP_SIGNALS}, then lets in-flight
  * responses finish. A second signal exits at once, once it has removed the
@@ -641,7 +749,7 @@ const STOP_SIGNALS: readonly StopSignal[] = [
  * banner is not lost.
  */
 async function serveUntilSignal(
-  server: ThreadingHTTPServer,
+  server: Serving,
   onReady: () => void,
 ): Promise<void> {
   let stopping = false;

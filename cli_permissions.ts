@@ -16,13 +16,18 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliOptions } from "./cli.ts";
 
 /** A permission one flag needs, and for what. */
 export interface Need {
-  /** The permission: `--allow-<name>`. */
-  name: "net" | "read" | "write" | "run";
+  /**
+   * The permission: `--allow-<name>`; or `unstable-net`, Deno's
+   * `--unstable-net`, which no permission grants: it enables the unstable
+   * network APIs (a port shared by several listeners).
+   */
+  name: "net" | "read" | "write" | "run" | "unstable-net";
   /**
    * What it is needed for: `HOST:PORT` for net, a path for read and write;
    * undefined for the whole permission (`--allow-run`).
@@ -48,6 +53,15 @@ const NOTHING = (): Need[] => [];
 export function netHost(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
+
+/**
+ * The folder of this program's modules when they are local files (a clone):
+ * each worker loads them again, which needs read access to them. Modules
+ * from JSR, or compiled in, need none.
+ */
+const MODULES = import.meta.url.startsWith("file:") && !Deno.build.standalone
+  ? dirname(fileURLToPath(import.meta.url))
+  : undefined;
 
 /** Reading a `--tls-*` file, when it is given. */
 function readTlsFile(path: string | undefined, what: string): Need[] {
@@ -122,6 +136,25 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
     needs: ({ tlsPasswordFile }) =>
       readTlsFile(tlsPasswordFile, "TLS key's password in"),
   },
+  {
+    flag: "--workers",
+    // Workers are threads of this process, with its permissions: they need
+    // no --allow-run.
+    needs: ({ workers }) =>
+      workers > 1
+        ? [
+          {
+            name: "unstable-net",
+            purpose: "let the workers share the port (--workers)",
+          },
+          ...MODULES === undefined ? [] : [{
+            name: "read" as const,
+            value: MODULES,
+            purpose: `load the server's modules in each worker (--workers)`,
+          }],
+        ]
+        : [],
+  },
   { flag: "-p/--protocol", needs: NOTHING },
   { flag: "-H/--header", needs: NOTHING },
   { flag: "--cors", needs: NOTHING },
@@ -156,6 +189,8 @@ export function missingPermissions(needs: readonly Need[]): Need[] {
 
 /** Whether `--allow-<name>` covers `value` (the whole permission without one). */
 export function granted(name: Need["name"], value?: string): boolean {
+  // One of the APIs that only --unstable-net defines.
+  if (name === "unstable-net") return "listenDatagram" in Deno;
   const descriptor: Deno.PermissionDescriptor = name === "net"
     ? { name, host: value }
     : name === "run"
@@ -166,12 +201,23 @@ export function granted(name: Need["name"], value?: string): boolean {
 
 /** The flag for one need: `--allow-read=site`, `--allow-run`. */
 function needFlag(need: Need): string {
-  return `--allow-${need.name}${
+  return `${flagName(need.name)}${
     need.value === undefined ? "" : `=${need.value}`
   }`;
 }
 
-const ORDER: readonly Need["name"][] = ["net", "read", "write", "run"];
+/** `--allow-read` for `read`; `--unstable-net` for `unstable-net`. */
+function flagName(name: Need["name"]): string {
+  return name === "unstable-net" ? "--unstable-net" : `--allow-${name}`;
+}
+
+const ORDER: readonly Need["name"][] = [
+  "unstable-net",
+  "net",
+  "read",
+  "write",
+  "run",
+];
 
 /**
  * The `--allow-*` flags that grant all of `needs` and nothing more: one flag
@@ -181,9 +227,9 @@ export function permissionFlags(needs: readonly Need[]): string[] {
   return ORDER.flatMap((name) => {
     const of = needs.filter((need) => need.name === name);
     if (of.length === 0) return [];
-    if (of.some((need) => need.value === undefined)) return [`--allow-${name}`];
+    if (of.some((need) => need.value === undefined)) return [flagName(name)];
     const values = [...new Set(of.map((need) => need.value!))];
-    return [`--allow-${name}=${values.join(",")}`];
+    return [`${flagName(name)}=${values.join(",")}`];
   });
 }
 
@@ -246,6 +292,22 @@ export function missingMessage(
     ? "this program was compiled without them; in a clone, build it with all it needs:"
     : "run it with all it needs:";
   return `missing permissions:\n${lines.join("\n")}\n${again}\n  ${
+    commandLine(needs, args)
+  }`;
+}
+
+/**
+ * The message for a missing `--unstable-net`, on one line: what needs it,
+ * and the command that has everything.
+ */
+export function unstableMessage(
+  needs: readonly Need[],
+  args: readonly string[],
+): string {
+  const again = Deno.build.standalone
+    ? "this program was compiled without it; in a clone, build it with"
+    : "run it as";
+  return `--workers needs Deno's --unstable-net flag, which lets the workers share the port: ${again} ${
     commandLine(needs, args)
   }`;
 }
