@@ -17,8 +17,10 @@ import { ensureFixtures, FILE_SIZES } from "./fixtures.ts";
 import { type Figures, interleave, median, pairsTable } from "./pairs.ts";
 import { format } from "./report.ts";
 import {
+  oursCli,
+  pythonServer,
   type RunningServer,
-  SERVERS,
+  START_V8_FLAGS,
   startServer,
   stopAll,
 } from "./servers.ts";
@@ -84,17 +86,16 @@ async function once(server: RunningServer): Promise<Figures> {
 
 /**
  * The 100 MiB download of `python3 -m http.server` and of our command line
- * (`ours-start-1.1`), in `pairs` interleaved pairs (`bench/pairs.ts`), after
- * one unmeasured download each (which fills the page cache); as markdown,
- * with the target.
+ * as `ours-start-1.1` runs it, in `pairs` interleaved pairs
+ * (`bench/pairs.ts`), after one unmeasured download each (which fills the
+ * page cache); as markdown, with the target.
  */
 export async function compareDownloads(
   pairs: number,
   root: string,
 ): Promise<string> {
-  const [python, ours] = ["python", "ours-start-1.1"].map((name) =>
-    SERVERS.find((spec) => spec.name === name)!
-  );
+  const python = pythonServer("python", "python3 -m http.server", 18113, []);
+  const ours = oursCli("ours-start-1.1", 18114, "HTTP/1.1", START_V8_FLAGS);
   const a = await startServer(python, root);
   try {
     const b = await startServer(ours, root);

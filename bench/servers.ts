@@ -87,7 +87,8 @@ function python(): Promise<string | undefined> {
   return pythonPath;
 }
 
-function pythonServer(
+/** `python3 -m http.server` with `extra` arguments, on `port`. */
+export function pythonServer(
   name: string,
   description: string,
   port: number,
@@ -565,6 +566,13 @@ export async function startServer(
   root: string,
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  // A server already there (another benchmark run's) would answer the
+  // probe and be measured in place of this one.
+  if (await answersGet(spec.port, 1000) !== undefined) {
+    throw new Error(
+      `${spec.name}: port ${spec.port} is taken by another server (another benchmark run?)`,
+    );
+  }
   const launch = options.cgi
     ? await spec.launchCgi!(root)
     : await spec.launch(root);

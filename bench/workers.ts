@@ -43,9 +43,14 @@ export interface WorkersOptions {
 /** The targets: at least 1.3x the requests, at most 1.1x the CPU each. */
 const TARGETS = { rps: 1.3, cpu: 1.1 };
 
-/** One wrk run: req/s, and the server's CPU microseconds per request. */
+/**
+ * One wrk run: req/s, the server's CPU microseconds per request, and the
+ * cores it kept busy (CPU seconds per second): a server that gets no more
+ * CPU with two workers than with one found no free core.
+ */
 async function load(server: RunningServer, seconds: number): Promise<Figures> {
   const cpu = server.cpuSeconds();
+  const started = performance.now();
   const result = await runWrk({
     url: `http://127.0.0.1:${server.spec.port}/small.bin`,
     threads: 2,
@@ -53,9 +58,11 @@ async function load(server: RunningServer, seconds: number): Promise<Figures> {
     seconds,
   });
   if (result.requests === 0) throw new Error(`${server.spec.name}: no answer`);
+  const used = server.cpuSeconds() - cpu;
   return {
     rps: result.rps,
-    cpu: (server.cpuSeconds() - cpu) * 1e6 / result.requests,
+    cpu: used * 1e6 / result.requests,
+    cores: used * 1000 / (performance.now() - started),
   };
 }
 
@@ -96,6 +103,7 @@ export async function compareWorkers(options: WorkersOptions): Promise<string> {
         pairsTable(["1 worker", `${workers} workers`], [
           ["rps", "req/s"],
           ["cpu", "server CPU us per request"],
+          ["cores", "server cores busy"],
         ], pairs),
         "",
         `Peak RSS: ${mib(one)} MiB with 1 worker, ${
