@@ -245,7 +245,9 @@ const MAX_WORKERS = 256;
 
 /** `--workers`: a count, or `auto` for the cores this process may use. */
 function parseWorkers(text: string): number {
-  if (text === "auto") return navigator.hardwareConcurrency;
+  if (text === "auto") {
+    return Math.min(navigator.hardwareConcurrency, MAX_WORKERS);
+  }
   const count = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
   if (!(count >= 1 && count <= MAX_WORKERS)) {
     throw new UsageError(
