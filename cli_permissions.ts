@@ -49,9 +49,13 @@ export interface FlagPermission {
 
 const NOTHING = (): Need[] => [];
 
-/** `HOST:PORT`, with an IPv6 address in brackets, as `--allow-net` takes it. */
-export function netHost(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+/**
+ * `HOST:PORT`, with an IPv6 address in brackets, as `--allow-net` takes it;
+ * `HOST` alone, for every port, without `port`.
+ */
+export function netHost(host: string, port?: number): string {
+  const name = host.includes(":") ? `[${host}]` : host;
+  return port === undefined ? name : `${name}:${port}`;
 }
 
 /**
@@ -140,17 +144,26 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
     flag: "--workers",
     // Workers are threads of this process, with its permissions: they need
     // no --allow-run.
-    needs: ({ workers }) =>
+    needs: ({ workers, bind, port }): Need[] =>
       workers > 1
         ? [
           {
             name: "unstable-net",
             purpose: "let the workers share the port (--workers)",
           },
+          // Port 0 is the main thread's: the workers listen on the port it
+          // got, which a grant of port 0 does not cover.
+          ...port !== 0 ? [] : [{
+            name: "net" as const,
+            value: netHost(bind ?? "0.0.0.0"),
+            alternatives: bind === undefined ? [netHost("::")] : undefined,
+            purpose:
+              "let the workers listen on the port that port 0 gets (--workers)",
+          }],
           ...MODULES === undefined ? [] : [{
             name: "read" as const,
             value: MODULES,
-            purpose: `load the server's modules in each worker (--workers)`,
+            purpose: "load the server's modules in each worker (--workers)",
           }],
         ]
         : [],
@@ -187,7 +200,10 @@ export function missingPermissions(needs: readonly Need[]): Need[] {
   );
 }
 
-/** Whether `--allow-<name>` covers `value` (the whole permission without one). */
+/**
+ * Whether `--allow-<name>` covers `value` (the whole permission without
+ * one); for `unstable-net`, whether Deno runs with `--unstable-net`.
+ */
 export function granted(name: Need["name"], value?: string): boolean {
   // One of the APIs that only --unstable-net defines.
   if (name === "unstable-net") return "listenDatagram" in Deno;
@@ -221,15 +237,20 @@ const ORDER: readonly Need["name"][] = [
 
 /**
  * The `--allow-*` flags that grant all of `needs` and nothing more: one flag
- * per permission, its values joined with commas, in Deno's order.
+ * per permission, its values joined with commas, in Deno's order; a host's
+ * ports are left out when the host is there alone (every port).
  */
 export function permissionFlags(needs: readonly Need[]): string[] {
   return ORDER.flatMap((name) => {
     const of = needs.filter((need) => need.name === name);
     if (of.length === 0) return [];
     if (of.some((need) => need.value === undefined)) return [flagName(name)];
-    const values = [...new Set(of.map((need) => need.value!))];
-    return [`${flagName(name)}=${values.join(",")}`];
+    const values = new Set(of.map((need) => need.value!));
+    const kept = [...values].filter((value) => {
+      const host = value.replace(/:\d+$/, "");
+      return name !== "net" || host === value || !values.has(host);
+    });
+    return [`${flagName(name)}=${kept.join(",")}`];
   });
 }
 
