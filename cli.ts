@@ -437,7 +437,10 @@ async function serveUntilSignal(
     return [signal, listener] as const;
   });
   if (log !== undefined && Deno.build.os !== "windows") {
-    listeners.push(["SIGHUP", () => reopen(log)]);
+    listeners.push(["SIGHUP", () => {
+      reopen(log);
+      if (server instanceof WorkerPool) server.reopenLogs();
+    }]);
   }
   for (const [signal, listener] of listeners) {
     Deno.addSignalListener(signal, listener);

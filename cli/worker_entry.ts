@@ -21,7 +21,8 @@ import type { RequestHandlerClass } from "../handlers/base.ts";
 import type { CliOptions } from "./args.ts";
 import { handlerFor, newServer } from "./serve.ts";
 import { exitCleanups } from "../util/exitcleanup.ts";
-import { flushLog } from "../util/logbuffer.ts";
+import { flushLog, printError } from "../util/logbuffer.ts";
+import { LogFile } from "../util/logfile.ts";
 import type { ThreadingHTTPServer } from "../server.ts";
 import type { FromWorker, ToWorker } from "./workers.ts";
 
@@ -43,6 +44,8 @@ export function runWorker(
 ): void {
   const scope = self as unknown as WorkerScope;
   let server: ThreadingHTTPServer | null = null;
+  // Each worker writes its own lines to the log file, opened to append.
+  let log: LogFile | null = null;
   let exitAcks: Int32Array | null = null;
   const die = (error: unknown) => {
     exitCleanups.runSync();
@@ -64,6 +67,7 @@ export function runWorker(
       case "start": {
         const { options, tls, hostname, port } = data.setup;
         try {
+          if (options.logFile !== undefined) log = new LogFile(options.logFile);
           server = newServer(
             options,
             { hostname, port },
@@ -88,8 +92,20 @@ export function runWorker(
           server.serverClose();
         }
         flushLog();
+        log?.close();
         scope.postMessage({ type: "stopped" });
         scope.close();
+        break;
+      case "reopen-log":
+        try {
+          log?.reopen();
+        } catch (error) {
+          printError(
+            `httpserver: error: cannot reopen the log file '${log?.path}': ${
+              error instanceof Error ? error.message : error
+            }`,
+          );
+        }
         break;
       case "exit":
         exitCleanups.runSync();

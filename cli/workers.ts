@@ -55,6 +55,7 @@ export type ToWorker =
   }
   /** Shut down gracefully, then answer "stopped". */
   | { type: "stop" }
+  | { type: "reopen-log" }
   /** Run the exit clean-ups now, then count one in `exitAcks`. */
   | { type: "exit" };
 
@@ -122,6 +123,12 @@ export class WorkerPool {
     }));
   }
 
+  /** Has every worker open its `--log-file` again (SIGHUP, after logrotate). */
+  reopenLogs(): void {
+    for (const slot of this.#slots) {
+      slot.worker?.postMessage({ type: "reopen-log" } satisfies ToWorker);
+    }
+  }
   /**
    * Starts every worker; resolves once all listen. When one cannot, stops
    * them all and rejects with its error.

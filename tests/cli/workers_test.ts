@@ -41,6 +41,18 @@ function workerWrites(pid: number): Map<string, number> {
   return writes;
 }
 
+/** Whether process `pid` has `path` open. */
+function openOn(pid: number, path: string): boolean {
+  for (const { name } of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (Deno.readLinkSync(`/proc/${pid}/fd/${name}`) === path) return true;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return false;
+}
+
 /** The port of the banner. */
 async function portOf(cli: Cli): Promise<number> {
   const banner = await cli.waitFor(BANNER);
@@ -180,6 +192,71 @@ Deno.test("a worker that dies is replaced, with its error in the log, and the ne
       stderr,
       /\nworker [12] died; starting another in its place:\nError: crash requested\n {4}at /,
     );
+  });
+});
+
+Deno.test("with --log-file, the workers' lines go to the file, and SIGHUP has every worker open it again", async () => {
+  await withFolder(async (dir) => {
+    const log = `${dir}.log`;
+    try {
+      await using cli = new Cli(
+        [
+          "--unstable-net",
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          `--allow-write=${log}`,
+        ],
+        [
+          "0",
+          "-b",
+          "127.0.0.1",
+          "-d",
+          dir,
+          "--workers",
+          "2",
+          "--log-file",
+          log,
+        ],
+      );
+      const port = await portOf(cli);
+      // New connections, so that both workers are likely to answer some.
+      const fetchAll = async (n: number, tag: string) => {
+        for (let i = 0; i < n; i++) {
+          const res = await fetch(
+            `http://127.0.0.1:${port}/hello.txt?${tag}${i}`,
+            {
+              headers: { connection: "close" },
+            },
+          );
+          await res.body?.cancel();
+        }
+      };
+      await fetchAll(20, "before");
+      await until(
+        () => Deno.readTextFileSync(log).split("\n").length > 20 || undefined,
+        "20 lines in the log file",
+      );
+      await Deno.rename(log, `${log}.1`);
+      cli.kill("SIGHUP");
+      // Reopened everywhere once no thread holds the moved file open.
+      await until(
+        () => openOn(cli.pid, `${log}.1`) ? undefined : true,
+        "every thread lets the moved log file go",
+      );
+      await fetchAll(20, "after");
+      await until(
+        () => Deno.readTextFileSync(log).split("\n").length > 20 || undefined,
+        "20 lines in the new log file",
+      );
+      assert.ok(!Deno.readTextFileSync(`${log}.1`).includes("?after"));
+      assert.ok(!Deno.readTextFileSync(log).includes("?before"));
+      cli.kill("SIGTERM");
+      assert.equal((await cli.finish()).code, 0);
+    } finally {
+      for (const path of [log, `${log}.1`]) {
+        await Deno.remove(path).catch(() => {});
+      }
+    }
   });
 });
 
