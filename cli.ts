@@ -31,6 +31,7 @@ import {
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
+import { SEP, WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -42,8 +43,6 @@ import {
   neededPermissions,
   netHost,
 } from "./cli/permissions.ts";
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -359,7 +358,7 @@ const STOP_SIGNALS: readonly StopSignal[] = [
     status: 130,
     message: "\nKeyboard interrupt received, exiting.",
   },
-  ...(Deno.build.os === "windows" ? [] : [
+  ...(WINDOWS ? [] : [
     { signal: "SIGTERM", status: 143 },
     { signal: "SIGHUP", status: 129 },
   ] as const),
@@ -393,7 +392,7 @@ async function serveUntilSignal(
     };
     return [signal, listener] as const;
   });
-  if (log !== undefined && Deno.build.os !== "windows") {
+  if (log !== undefined && !WINDOWS) {
     listeners.push(["SIGHUP", () => reopen(log)]);
   }
   for (const [signal, listener] of listeners) {

@@ -42,6 +42,7 @@ import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { directoryLocation, translatePath } from "../files/paths.ts";
 import { Coalescer, sharedStat, statOrNull } from "../files/coalesce.ts";
 import { StatCache } from "../files/statcache.ts";
+import { SEP } from "../util/platform.ts";
 import {
   receiveForm,
   receivePut,
@@ -152,8 +153,6 @@ const PAGES = new StatCache<ListingPage>({ maxTotalBytes: 8 * 1024 * 1024 });
 
 /** About what a `Deno.DirEntry` holds besides its name's characters. */
 const DIR_ENTRY_BYTES = 80;
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 const INDEX_PAGES: readonly string[] = Object.freeze([
   "index.html",

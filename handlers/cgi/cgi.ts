@@ -32,6 +32,7 @@ import { Deadline } from "../../server/deadline.ts";
 import { HttpError } from "../../util/errors.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import { pyRepr } from "../../util/pyformat.ts";
+import { WINDOWS } from "../../util/platform.ts";
 import { cgiArguments, cgiEnvironment } from "./env.ts";
 import { splitCGIPath } from "./path.ts";
 import { exitCode, killScript, spawnScript, Watchdog } from "./process.ts";
@@ -41,7 +42,6 @@ import { BodySpool, SPOOL_MEMORY_LIMIT } from "./spool.ts";
 import { unquote } from "../../files/paths.ts";
 import { type HeadBody, SimpleHTTPRequestHandler } from "../simple.ts";
 
-const WINDOWS = Deno.build.os === "windows";
 const encoder = new TextEncoder();
 const CHUNKED_END = encoder.encode("0\r\n\r\n");
 const CRLF = encoder.encode("\r\n");

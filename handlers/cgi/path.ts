@@ -21,6 +21,7 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
+import { CASE_INSENSITIVE_FILES } from "../../util/platform.ts";
 import { ABSOLUTE_FORM, unquote } from "../../files/paths.ts";
 
 /** How {@link splitCGIPath} compares a path with the CGI folders. */
@@ -98,8 +99,7 @@ export function splitCGIPath(
   cgiDirectories: readonly string[],
   options: SplitOptions = {},
 ): [string, string] | null {
-  const fold = options.caseInsensitive ??
-    (Deno.build.os === "windows" || Deno.build.os === "darwin");
+  const fold = options.caseInsensitive ?? CASE_INSENSITIVE_FILES;
   let target = requestPath.replace(ABSOLUTE_FORM, "");
   const hash = target.indexOf("#");
   const mark = target.indexOf("?");

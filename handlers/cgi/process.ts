@@ -17,6 +17,8 @@
  * @module
  */
 
+import { WINDOWS } from "../../util/platform.ts";
+
 /** A user and group to run scripts as. */
 export interface Identity {
   /** The user id. */
@@ -24,8 +26,6 @@ export interface Identity {
   /** The group id. */
   gid: number;
 }
-
-const WINDOWS = Deno.build.os === "windows";
 
 /**
  * `nobody`'s user and group from the text of `/etc/passwd`, as Python's
