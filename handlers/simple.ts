@@ -21,6 +21,7 @@
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
 import { HttpError } from "../util/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
+import { contentFraming, framingField } from "../http/framing.ts";
 import {
   chooseEncoding,
   type Encoding,
@@ -528,10 +529,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * the body ends with the connection. Returns the body that writes it.
    */
   #gzipStream({ file, length }: FileBody): FileBody {
-    const chunked = this.protocolVersion >= "HTTP/1.1" &&
-      this.requestVersion >= "HTTP/1.1";
-    if (chunked) this.sendHeader("Transfer-Encoding", "chunked");
-    else if (!this.closeConnection) this.sendHeader("Connection", "close");
+    const framing = contentFraming(
+      null,
+      this.requestVersion,
+      this.protocolVersion,
+    );
+    const field = framingField(framing, !this.closeConnection);
+    if (field !== null) this.sendHeader(...field);
+    const chunked = framing === "chunked";
     return {
       file,
       length,
