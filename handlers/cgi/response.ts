@@ -120,12 +120,13 @@ export class ScriptHeadParser {
   }
 
   /**
-   * Call at the end of the output: throws unless the block was complete.
+   * Call at the end of the output: the parsed head, if the block was
+   * complete.
    *
    * @throws {HttpError} `bad-gateway` (502) when the output ended first
    */
-  finish(): void {
-    if (this.head !== null) return;
+  finish(): ScriptHead {
+    if (this.head !== null) return this.head;
     throw badResponse(
       this.#len === 0
         ? "CGI script sent no output"
