@@ -20,76 +20,41 @@ import type { Framing } from "../../http/framing.ts";
 Deno.test("the script is the name after the deepest folder; the rest is PATH_INFO, decoded", () => {
   const folders = new Set(["/cgi-bin/sub", "/cgi-bin/sub/deeper"]);
   const isDirectory = (path: string) => folders.has(path);
-  const rows: [[string, string], ScriptPath][] = [
-    [
-      ["/cgi-bin", "s.py"],
-      { scriptName: "/cgi-bin/s.py", pathInfo: "", query: "" },
-    ],
-    [
-      ["/cgi-bin", "s.py/extra/path?a=1&b"],
-      { scriptName: "/cgi-bin/s.py", pathInfo: "/extra/path", query: "a=1&b" },
-    ],
-    [
-      ["/cgi-bin", "sub/s.py/a%20b?q"],
-      { scriptName: "/cgi-bin/sub/s.py", pathInfo: "/a b", query: "q" },
-    ],
-    [
-      ["/cgi-bin", "sub/deeper/s.py"],
-      { scriptName: "/cgi-bin/sub/deeper/s.py", pathInfo: "", query: "" },
-    ],
+  // After /cgi-bin: SCRIPT_NAME, PATH_INFO, QUERY_STRING.
+  const rows: [string, string, string, string][] = [
+    ["s.py", "/cgi-bin/s.py", "", ""],
+    ["s.py/extra/path?a=1&b", "/cgi-bin/s.py", "/extra/path", "a=1&b"],
+    ["sub/s.py/a%20b?q", "/cgi-bin/sub/s.py", "/a b", "q"],
+    ["sub/deeper/s.py", "/cgi-bin/sub/deeper/s.py", "", ""],
     // A name that is no folder is the script, whatever follows.
-    [
-      ["/cgi-bin", "s.py/sub/x"],
-      { scriptName: "/cgi-bin/s.py", pathInfo: "/sub/x", query: "" },
-    ],
-    // The query starts at the first `?`, even one inside what looks like a path.
-    [
-      ["/cgi-bin", "s.py?x=/y?z"],
-      { scriptName: "/cgi-bin/s.py", pathInfo: "", query: "x=/y?z" },
-    ],
-    [
-      ["/cgi-bin", ""],
-      { scriptName: "/cgi-bin/", pathInfo: "", query: "" },
-    ],
+    ["s.py/sub/x", "/cgi-bin/s.py", "/sub/x", ""],
+    // The query starts at the first `?`, even one that looks like a path's.
+    ["s.py?x=/y?z", "/cgi-bin/s.py", "", "x=/y?z"],
+    ["", "/cgi-bin/", "", ""],
   ];
-  for (const [cgiInfo, expected] of rows) {
+  for (const [rest, scriptName, pathInfo, query] of rows) {
+    const expected: ScriptPath = { scriptName, pathInfo, query };
     assert.deepEqual(
-      locateScript(cgiInfo, isDirectory),
+      locateScript(["/cgi-bin", rest], isDirectory),
       expected,
-      cgiInfo.join(" + "),
+      rest,
     );
   }
 });
 
 Deno.test("a script runs as itself, or as python -u on Windows; an indexed query is its argument", () => {
-  const rows: [string, string, boolean, ScriptCommand][] = [
-    ["/srv/cgi-bin/s.sh", "", false, {
-      command: "/srv/cgi-bin/s.sh",
-      args: [""],
-    }],
-    ["/srv/cgi-bin/s.sh", "a+b", false, {
-      command: "/srv/cgi-bin/s.sh",
-      args: ["a b"],
-    }],
-    ["/srv/cgi-bin/s.sh", "a=1", false, {
-      command: "/srv/cgi-bin/s.sh",
-      args: [],
-    }],
-    ["C:\\srv\\s.py", "x", true, {
-      command: "python",
-      args: ["-u", "C:\\srv\\s.py", "x"],
-    }],
-    ["C:\\srv\\s.py", "a=1", true, {
-      command: "python",
-      args: ["-u", "C:\\srv\\s.py"],
-    }],
+  const sh = "/srv/cgi-bin/s.sh";
+  const py = "C:\\srv\\s.py";
+  const rows: [string, string, boolean, string, string[]][] = [
+    [sh, "", false, sh, [""]],
+    [sh, "a+b", false, sh, ["a b"]],
+    [sh, "a=1", false, sh, []],
+    [py, "x", true, "python", ["-u", py, "x"]],
+    [py, "a=1", true, "python", ["-u", py]],
   ];
-  for (const [file, query, python, expected] of rows) {
-    assert.deepEqual(
-      scriptCommand(file, query, python),
-      expected,
-      `${file} ${query}`,
-    );
+  for (const [file, query, python, command, args] of rows) {
+    const expected: ScriptCommand = { command, args };
+    assert.deepEqual(scriptCommand(file, query, python), expected, query);
   }
 });
 

@@ -84,99 +84,49 @@ Deno.test("chunked needs HTTP/1.1 on both sides", () => {
 });
 
 Deno.test("a response is framed by none, its length, chunked or the close, as RFC 9112 §6.3 orders", () => {
-  const v11 = { requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.1" };
-  const v10 = { requestVersion: "HTTP/1.0", protocolVersion: "HTTP/1.1" };
-  const old = { requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.0" };
+  const versions = {
+    "both 1.1": { requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.1" },
+    "1.0 request": { requestVersion: "HTTP/1.0", protocolVersion: "HTTP/1.1" },
+    "1.0 handler": { requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.0" },
+  };
+  // method, status, the Content-Length known, versions; the framing and the
+  // Content-Length sent.
   const rows: [
     string,
-    ResponseFacts,
+    number,
+    number | null,
+    keyof typeof versions,
     Framing,
     number | null,
   ][] = [
-    [
-      "a length known up front",
-      { ...v11, method: "GET", status: 200, contentLength: 5 },
-      "length",
-      5,
-    ],
-    [
-      "a length on HTTP/1.0",
-      { ...v10, method: "GET", status: 200, contentLength: 0 },
-      "length",
-      0,
-    ],
-    [
-      "no length, both HTTP/1.1",
-      { ...v11, method: "GET", status: 200, contentLength: null },
-      "chunked",
-      null,
-    ],
-    [
-      "no length, an HTTP/1.0 request",
-      { ...v10, method: "POST", status: 201, contentLength: null },
-      "close",
-      null,
-    ],
-    [
-      "no length, an HTTP/1.0 handler",
-      { ...old, method: "GET", status: 200, contentLength: null },
-      "close",
-      null,
-    ],
-    [
-      "HEAD keeps the length a GET would get",
-      { ...v11, method: "HEAD", status: 200, contentLength: 5 },
-      "none",
-      5,
-    ],
-    [
-      "HEAD without a length",
-      { ...v11, method: "HEAD", status: 200, contentLength: null },
-      "none",
-      null,
-    ],
-    [
-      "304 keeps the length a GET would get",
-      { ...v11, method: "GET", status: 304, contentLength: 5 },
-      "none",
-      5,
-    ],
-    [
-      "204 carries no Content-Length (RFC 9110 §8.6)",
-      { ...v11, method: "GET", status: 204, contentLength: 5 },
-      "none",
-      null,
-    ],
-    [
-      "a 1xx carries no Content-Length",
-      { ...v11, method: "GET", status: 103, contentLength: 5 },
-      "none",
-      null,
-    ],
-    [
-      "205 says its empty content with Content-Length: 0",
-      { ...v11, method: "GET", status: 205, contentLength: null },
-      "none",
-      0,
-    ],
-    [
-      "205 over a length given",
-      { ...v10, method: "POST", status: 205, contentLength: 12 },
-      "none",
-      0,
-    ],
-    [
-      "205 to HEAD",
-      { ...v11, method: "HEAD", status: 205, contentLength: 12 },
-      "none",
-      0,
-    ],
+    ["GET", 200, 5, "both 1.1", "length", 5],
+    ["GET", 200, 0, "1.0 request", "length", 0],
+    ["GET", 200, null, "both 1.1", "chunked", null],
+    ["POST", 201, null, "1.0 request", "close", null],
+    ["GET", 200, null, "1.0 handler", "close", null],
+    // HEAD and 304: no body, and the length a GET would get.
+    ["HEAD", 200, 5, "both 1.1", "none", 5],
+    ["HEAD", 200, null, "both 1.1", "none", null],
+    ["GET", 304, 5, "both 1.1", "none", 5],
+    // 1xx and 204 carry no Content-Length (RFC 9110 §8.6).
+    ["GET", 204, 5, "both 1.1", "none", null],
+    ["GET", 103, 5, "both 1.1", "none", null],
+    // 205 says its empty content with Content-Length: 0 (§15.3.6).
+    ["GET", 205, null, "both 1.1", "none", 0],
+    ["POST", 205, 12, "1.0 request", "none", 0],
+    ["HEAD", 205, 12, "both 1.1", "none", 0],
   ];
-  for (const [name, facts, framing, contentLength] of rows) {
+  for (const [method, status, known, version, framing, sent] of rows) {
+    const facts: ResponseFacts = {
+      method,
+      status,
+      contentLength: known,
+      ...versions[version],
+    };
     assert.deepEqual(
       responseFraming(facts),
-      { framing, contentLength },
-      name,
+      { framing, contentLength: sent },
+      `${method} ${status} ${known} ${version}`,
     );
   }
 });
