@@ -199,3 +199,32 @@ Deno.test("a Content-Length is read alike from a request and from a CGI script",
     );
   }
 });
+
+Deno.test("sendResponse holds a reason phrase to the same rule as a field value", async () => {
+  const reasons: [string, boolean][] = [
+    ["Fine\tthanks", true],
+    ["Tr\xe8s bien", true],
+    ["Bad\x01", false],
+    ["Bad\x7f", false],
+    ["Bad\r\nX-Injected: 1", false],
+  ];
+  class Recording extends HTTPServer {
+    override handleError(): void {}
+  }
+  class Answering extends BaseHTTPRequestHandler {
+    override logMessage(): void {}
+    do_GET() {
+      this.sendResponse(200, reasons[Number(this.path.slice(1))][0]);
+      this.sendHeader("Content-Length", "0");
+      this.endHeaders();
+    }
+  }
+  await using s = serve(Answering, {}, Recording);
+  for (const [i, [reason, valid]] of reasons.entries()) {
+    const raw = await exchange(s.port, `GET /${i} HTTP/1.0\r\n\r\n`);
+    const statusLine = raw.slice(0, raw.indexOf("\r\n"));
+    if (valid) assert.equal(statusLine, `HTTP/1.0 200 ${reason}`);
+    else assert.match(statusLine, /^HTTP\/1.0 500 /, JSON.stringify(reason));
+    assert.doesNotMatch(raw, /^X-Injected/m);
+  }
+});
