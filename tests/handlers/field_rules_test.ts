@@ -64,10 +64,13 @@ function viaScript(value: string): string | null {
 }
 
 /**
- * A server whose `GET /<i>` answers with the header `field(i)`, and the
- * errors its refusals raised (a refusal is a 500).
+ * A server whose `GET /<i>` answers 200 with the reason `reason(i)` and the
+ * header `field(i)`, and the errors its refusals raised (a refusal is a 500).
  */
-function sendingServer(field: (i: number) => [string, string]) {
+function sendingServer(
+  field: (i: number) => [string, string],
+  reason: (i: number) => string = () => "OK",
+) {
   const errors: unknown[] = [];
   class Recording extends HTTPServer {
     override handleError(_r: Deno.Conn, _a: Deno.NetAddr, error: unknown) {
@@ -77,8 +80,9 @@ function sendingServer(field: (i: number) => [string, string]) {
   class Sending extends BaseHTTPRequestHandler {
     override logMessage(): void {}
     do_GET() {
-      this.sendResponse(200);
-      this.sendHeader(...field(Number(this.path.slice(1))));
+      const i = Number(this.path.slice(1));
+      this.sendResponse(200, reason(i));
+      this.sendHeader(...field(i));
       this.sendHeader("Content-Length", "0");
       this.endHeaders();
     }
@@ -208,18 +212,11 @@ Deno.test("sendResponse holds a reason phrase to the same rule as a field value"
     ["Bad\x7f", false],
     ["Bad\r\nX-Injected: 1", false],
   ];
-  class Recording extends HTTPServer {
-    override handleError(): void {}
-  }
-  class Answering extends BaseHTTPRequestHandler {
-    override logMessage(): void {}
-    do_GET() {
-      this.sendResponse(200, reasons[Number(this.path.slice(1))][0]);
-      this.sendHeader("Content-Length", "0");
-      this.endHeaders();
-    }
-  }
-  await using s = serve(Answering, {}, Recording);
+  const { running, errors } = sendingServer(
+    () => ["X", "x"],
+    (i) => reasons[i][0],
+  );
+  await using s = running;
   for (const [i, [reason, valid]] of reasons.entries()) {
     const raw = await exchange(s.port, `GET /${i} HTTP/1.0\r\n\r\n`);
     const statusLine = raw.slice(0, raw.indexOf("\r\n"));
@@ -227,4 +224,5 @@ Deno.test("sendResponse holds a reason phrase to the same rule as a field value"
     else assert.match(statusLine, /^HTTP\/1.0 500 /, JSON.stringify(reason));
     assert.doesNotMatch(raw, /^X-Injected/m);
   }
+  assert.equal(errors.length, reasons.filter(([, valid]) => !valid).length);
 });
