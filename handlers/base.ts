@@ -28,6 +28,7 @@ import {
   formatJsonMessage,
   type LogFormat,
 } from "./accesslog.ts";
+import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
@@ -137,7 +138,6 @@ export type RequestHandlerClass = new (
 
 /** The largest rest of a body read and dropped to keep a connection alive. */
 const DISCARD_LIMIT = 64 * 1024;
-const CR = 0x0d;
 
 const encoder = new TextEncoder();
 
@@ -385,7 +385,7 @@ export class BaseHTTPRequestHandler {
   async handleOneRequest(): Promise<void> {
     this.#beginRequest();
     try {
-      const head = await this.#readHead();
+      const head = await readHead(this.#reader, this.#parser, this.server);
       if (head === null) {
         this.closeConnection = true;
         return;
@@ -663,48 +663,6 @@ export class BaseHTTPRequestHandler {
     });
   }
 
-  /** Reads a request head; null when the connection closes before one starts. */
-  async #readHead(): Promise<RequestHead | null> {
-    const reader = this.#reader;
-    const parser = this.#parser;
-    const options = this.server.options;
-    // Any byte starts the head's deadline: it must be complete headTimeout
-    // later, however it trickles in (slowloris); set at the first wait.
-    let started = false;
-    let headDeadline = 0;
-    // A request under way, rather than empty lines alone, which RFC 9112
-    // §2.2 has us skip: the connection stays idle until then, and a close
-    // or timeout ends it without an answer, as Python does. The request
-    // then gets a headTimeout of its own.
-    let begun = false;
-    for (;;) {
-      if (reader.buffered > 0) {
-        started = true;
-        reader.consume(parser.feed(reader.buf, reader.start, reader.end));
-        if (parser.head) return parser.head;
-        const underway = parser.inHeaders || reader.buffered > 1 ||
-          // A lone CR may still end an empty line.
-          (reader.buffered === 1 && reader.buf[reader.start] !== CR);
-        if (underway && !begun) headDeadline = 0;
-        begun = underway;
-      }
-      if (!begun && this.server.shuttingDown) return null;
-      let timeout = options.idleTimeout;
-      if (started && options.headTimeout > 0) {
-        headDeadline ||= Date.now() + options.headTimeout;
-        const left = Math.max(1, headDeadline - Date.now());
-        timeout = begun || timeout <= 0 ? left : Math.min(timeout, left);
-      } else if (begun) timeout = 0;
-      const more = await reader.fill(begun ? "head" : "idle", timeout);
-      if (!more) {
-        if (begun) {
-          throw new HttpError("bad-request-line", "Incomplete request");
-        }
-        return null;
-      }
-    }
-  }
-
   /** Takes the parsed head into the handler's fields; false to stop here. */
   async #acceptHead(head: RequestHead): Promise<boolean> {
     this.#head = head;
@@ -797,16 +755,20 @@ export class BaseHTTPRequestHandler {
     if (!this.command) this.command = this.#parser.method;
   }
 
+  /** Ends the connection whose wait's deadline passed, as {@link timeoutOutcome} says. */
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
-    if (phase === "head") {
+    const outcome = timeoutOutcome(phase);
+    if (outcome === "answer-408") {
       // The read that waits for the head cannot be interrupted: answer from
       // here, then close, which ends that read without another answer.
       this.#sendErrorPage(new HttpError("head-timeout")).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
     }
-    if (phase !== "idle") this.logError("Request timed out (%s)", phase);
+    if (outcome === "log-and-close") {
+      this.logError("Request timed out (%s)", phase);
+    }
     closeQuietly(this.request);
   }
 }
