@@ -250,14 +250,18 @@ export class BaseHTTPRequestHandler {
    */
   #finalStart = 0;
   /** The bytes of the final response's status line and headers. */
-  #finalHead = 0;
+  #finalHeadLength = 0;
   /** The status {@link logRequest} took for {@link logAccess}; null: none. */
   #accessStatus: number | string | null = null;
-  /** When the head was read: `Date.now()` and `performance.now()`; 0 before. */
-  #headTime = 0;
-  #headAt = 0;
-  /** The request's client address, once its headers are known. */
-  #client: string | null = null;
+  /**
+   * When the request's access log entry counts from, its head read or its
+   * refusal: `Date.now()` for the entry's time (0: not yet), and
+   * `performance.now()` for its duration.
+   */
+  #requestTime = 0;
+  #requestTick = 0;
+  /** {@link addressString} behind trusted proxies, once the headers are known. */
+  #forwardedAddress: string | null = null;
   #proxies: TrustedProxies | null = null;
 
   /**
@@ -383,14 +387,14 @@ export class BaseHTTPRequestHandler {
    * response. Errors become responses here, in one place.
    */
   async handleOneRequest(): Promise<void> {
-    this.#beginRequest();
+    this.#resetRequestState();
     try {
       const head = await readHead(this.#reader, this.#parser, this.server);
       if (head === null) {
         this.closeConnection = true;
         return;
       }
-      if (!(await this.#acceptHead(head))) return await this.#finishRequest();
+      if (!(await this.#acceptHead(head))) return await this.#finishResponse();
       const method = (this as unknown as Record<string, unknown>)[
         "do_" + this.command
       ];
@@ -401,11 +405,11 @@ export class BaseHTTPRequestHandler {
         );
       }
       await method.call(this);
-      await this.#finishRequest();
+      await this.#finishResponse();
     } catch (error) {
       await this.#answerError(error);
     } finally {
-      if (this.#accessStatus !== null) this.#endAccess(this.#accessStatus);
+      if (this.#accessStatus !== null) this.#logAccessEntry(this.#accessStatus);
     }
   }
 
@@ -521,7 +525,7 @@ export class BaseHTTPRequestHandler {
     this.wfile.bufferLatin1(this.#headersBuffer);
     if (this.#status < 200) {
       this.#finalStart = this.wfile.sent + this.wfile.buffered;
-    } else this.#finalHead += this.#headersBuffer.length;
+    } else this.#finalHeadLength += this.#headersBuffer.length;
     this.#headersBuffer = "";
   }
 
@@ -543,7 +547,7 @@ export class BaseHTTPRequestHandler {
     }
     this.#accessStatus = code;
     // A refused head was never read whole: its time is its answer's.
-    if (this.#headTime === 0) this.#startClock();
+    if (this.#requestTime === 0) this.#markRequestTime();
   }
 
   /**
@@ -609,18 +613,19 @@ export class BaseHTTPRequestHandler {
     if (this.trustedProxies.length === 0 || this.#head === null) {
       return peer ?? "-";
     }
-    if (this.#client !== null) return this.#client;
+    if (this.#forwardedAddress !== null) return this.#forwardedAddress;
     this.#proxies ??= new TrustedProxies(this.trustedProxies);
-    this.#client = forwardedClient(
+    this.#forwardedAddress = forwardedClient(
       peer,
       this.#proxies,
       this.header("forwarded"),
       this.header("x-forwarded-for"),
     ) ?? "-";
-    return this.#client;
+    return this.#forwardedAddress;
   }
 
-  #beginRequest(): void {
+  /** Clears what the previous request on the connection left. */
+  #resetRequestState(): void {
     this.command = "";
     this.requestline = "";
     this.requestVersion = this.defaultRequestVersion;
@@ -630,34 +635,38 @@ export class BaseHTTPRequestHandler {
     this.#status = 0;
     this.#headersBuffer = "";
     this.#finalStart = this.wfile.sent;
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#accessStatus = null;
-    this.#headTime = 0;
-    this.#client = null;
+    this.#requestTime = 0;
+    this.#forwardedAddress = null;
     this.#parser.reset();
   }
 
-  #startClock(): void {
-    this.#headTime = Date.now();
-    this.#headAt = performance.now();
+  /** Starts the access log entry's clock (`#requestTime`, `#requestTick`). */
+  #markRequestTime(): void {
+    this.#requestTime = Date.now();
+    this.#requestTick = performance.now();
   }
 
-  /** Hands the request that has ended to {@link logAccess}. */
-  #endAccess(status: number | string): void {
+  /** Hands the access log entry of the request that has ended to {@link logAccess}. */
+  #logAccessEntry(status: number | string): void {
     this.#accessStatus = null;
     const head = this.#head;
     // A refused head has its request line as far as it was read.
     const words = head === null ? this.requestline.split(" ") : [];
     this.logAccess({
-      time: this.#headTime,
+      time: this.#requestTime,
       client: this.addressString(),
       requestLine: this.requestline,
       method: head?.method ?? (words[0] || null),
       target: head?.target ?? words[1] ?? null,
       protocol: head === null ? words[2] ?? null : this.requestVersion,
       status,
-      bytes: Math.max(0, this.wfile.sent - this.#finalStart - this.#finalHead),
-      duration: performance.now() - this.#headAt,
+      bytes: Math.max(
+        0,
+        this.wfile.sent - this.#finalStart - this.#finalHeadLength,
+      ),
+      duration: performance.now() - this.#requestTick,
       userAgent: this.header("user-agent"),
       referrer: this.header("referer"),
     });
@@ -666,7 +675,7 @@ export class BaseHTTPRequestHandler {
   /** Takes the parsed head into the handler's fields; false to stop here. */
   async #acceptHead(head: RequestHead): Promise<boolean> {
     this.#head = head;
-    if (this.logFormat !== "python") this.#startClock();
+    if (this.logFormat !== "python") this.#markRequestTime();
     this.requestline = head.requestLine;
     this.command = head.method;
     // A two-word request names no version: Python takes its default.
@@ -687,7 +696,7 @@ export class BaseHTTPRequestHandler {
   }
 
   /** Sends the response and decides whether the connection can stay open. */
-  async #finishRequest(): Promise<void> {
+  async #finishResponse(): Promise<void> {
     this.flushHeaders();
     await this.wfile.flush();
     if (this.closeConnection) return;
@@ -738,7 +747,7 @@ export class BaseHTTPRequestHandler {
   async #sendErrorPage(error: unknown): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#takeParsedLine();
     const http = error instanceof HttpError ? error : null;
     try {
