@@ -2,6 +2,14 @@
  * `BaseHTTPRequestHandler`: reads requests off one connection, dispatches each
  * to `do_<METHOD>()`, and gives handlers Python's response and logging API.
  *
+ * Longer than the house's 400 lines: it is Python's class, whose API and
+ * JSDoc stay whole, and whose private state (the response being built, the
+ * access log entry) its public methods share with the connection loop, so
+ * both stay in the one class. What is not the class lives beside it: the
+ * error page (`errorpage.ts`), reading a head and its timeouts
+ * (`headwait.ts`), the access log's formats (`accesslog.ts`) and the client
+ * behind trusted proxies (`forwarded.ts`).
+ *
  * @example
  * ```ts
  * import { BaseHTTPRequestHandler } from "./base.ts";
@@ -28,6 +36,11 @@ import {
   formatJsonMessage,
   type LogFormat,
 } from "./accesslog.ts";
+import {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+  escapeHtml,
+} from "./errorpage.ts";
 import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
@@ -42,53 +55,6 @@ import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 import { forwardedClient, TrustedProxies } from "./forwarded.ts";
-
-/**
- * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
- * filled in (HTML-escaped) by `sendError()`.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_MESSAGE } from "jsr:@x/httpserver";
- *
- * class Branded extends BaseHTTPRequestHandler {
- *   override errorMessageFormat = DEFAULT_ERROR_MESSAGE.replace(
- *     "<h1>Error response</h1>",
- *     "<h1>example.org</h1>",
- *   );
- * }
- * ```
- */
-export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <title>Error response</title>
-    </head>
-    <body>
-        <h1>Error response</h1>
-        <p>Error code: %(code)d</p>
-        <p>Message: %(message)s.</p>
-        <p>Error code explanation: %(code)s - %(explain)s.</p>
-    </body>
-</html>
-`;
-
-/**
- * Python's default `Content-Type` of error pages.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE } from "jsr:@x/httpserver";
- *
- * class PlainErrors extends BaseHTTPRequestHandler {
- *   override errorContentType = "text/plain;charset=utf-8";
- *   override errorMessageFormat = "%(code)d %(message)s\n";
- * }
- * console.log(DEFAULT_ERROR_CONTENT_TYPE); // "text/html;charset=utf-8"
- * ```
- */
-export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
 /**
  * The version of this module's handlers, as Python's `http.server.__version__`
@@ -780,14 +746,6 @@ export class BaseHTTPRequestHandler {
     }
     closeQuietly(this.request);
   }
-}
-
-/** Python's `html.escape(text, quote=False)`. */
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
 }
 
 /** Refuses CR, LF and NUL, which would let a value split the response. */
