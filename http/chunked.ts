@@ -29,7 +29,7 @@
  */
 
 import { HttpError } from "../util/errors.ts";
-import { checkFieldLine } from "./parser.ts";
+import { checkFieldLine } from "./headersection.ts";
 
 /** Limits of a {@link ChunkedDecoder}. */
 export interface ChunkedDecoderOptions {
