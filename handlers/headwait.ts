@@ -184,14 +184,13 @@ export async function readHead(
       if (next !== progress) deadline = 0;
       progress = next;
     }
-    const underway = progress === "request";
-    if (!underway && server.shuttingDown) return null;
+    if (progress !== "request" && server.shuttingDown) return null;
     // The keep-alive wait, the one of nearly every request, reads no clock.
     const now = progress === "none" ? 0 : Date.now();
     deadline = headDeadline(options, progress, deadline, now);
     const timeout = headWaitTimeout(options, progress, deadline, now);
     if (!(await reader.fill(headWaitPhase(progress), timeout))) {
-      if (underway) {
+      if (progress === "request") {
         throw new HttpError("bad-request-line", "Incomplete request");
       }
       return null;
