@@ -7,7 +7,8 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { RawClient, until } from "./helpers.ts";
+import assert from "node:assert/strict";
+import { processGone, RawClient, until } from "./helpers.ts";
 
 /** The absolute path of the repository's `mod.ts`. */
 export const MOD: string = fileURLToPath(
@@ -94,6 +95,16 @@ export class Cli implements AsyncDisposable {
     }
   }
 
+  /**
+   * Waits for the banner and returns the port it names; throws, with what
+   * was printed, when stdout ends without one.
+   */
+  async port(): Promise<number> {
+    const banner = await this.waitFor(BANNER);
+    if (banner === null) throw new Error(`no banner: ${this.out}`);
+    return Number(banner[2]);
+  }
+
   /** The child's process id. */
   get pid(): number {
     return this.#child.pid;
@@ -138,6 +149,14 @@ function spawn(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/**
+ * The arguments that serve `dir` on 127.0.0.1 at a port the system picks,
+ * followed by `more`.
+ */
+export function loopback(dir: string, ...more: string[]): string[] {
+  return ["0", "-b", "127.0.0.1", "-d", dir, ...more];
 }
 
 /** Runs the CLI to completion (for arguments that make it exit). */
@@ -220,4 +239,69 @@ export async function startUpload(
   );
   await until(() => partFiles(dir)[0], "the upload's .part file");
   return client;
+}
+
+/**
+ * Writes the executable script `cgi-bin/<name>` into `dir`, which it makes
+ * readable by anyone: as root the script runs as nobody, who must reach it.
+ */
+export async function addCgiScript(
+  dir: string,
+  name: string,
+  text: string,
+): Promise<void> {
+  await Deno.mkdir(`${dir}/cgi-bin`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/cgi-bin/${name}`, text);
+  await Deno.chmod(`${dir}/cgi-bin/${name}`, 0o755);
+  await Deno.chmod(dir, 0o755);
+}
+
+/**
+ * Writes `cgi-bin/hang.sh` into `dir`: a script that prints its process id
+ * and its child's, then waits for the child (a `sleep 60`).
+ */
+export async function addHangingScript(dir: string): Promise<void> {
+  await addCgiScript(
+    dir,
+    "hang.sh",
+    "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho $$\nsleep 60 &\necho $!\nwait\n",
+  );
+}
+
+/**
+ * With an upload in flight and `hang.sh` (of {@link addHangingScript})
+ * running, sends `signal` to the CLI serving `dir` on `port`, waits for its
+ * listener to close, and sends `signal` again: it must exit with `status`,
+ * leaving no upload's `.part` file and no process of the script.
+ */
+export async function secondSignalExits(
+  cli: Cli,
+  port: number,
+  dir: string,
+  signal: Deno.Signal,
+  status: number,
+): Promise<void> {
+  using _upload = await startUpload(port, dir);
+  using script = await RawClient.connect(port);
+  await script.send("GET /cgi-bin/hang.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+  const [, ...pids] = await script.readUntil(/\r\n\r\n(\d+)\n(\d+)\n/);
+  try {
+    cli.kill(signal);
+    await until(() => refused(port), "the listener closed");
+    cli.kill(signal);
+    const { code } = await cli.finish();
+    assert.equal(code, status);
+    assert.deepEqual(partFiles(dir), []);
+    for (const pid of pids) {
+      assert.ok(await processGone(Number(pid)), `process ${pid} lives on`);
+    }
+  } finally {
+    for (const pid of pids) {
+      try {
+        Deno.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Gone, as it should be.
+      }
+    }
+  }
 }

@@ -105,28 +105,20 @@ export async function makeCerts(): Promise<Certs> {
     "ext.cnf",
   );
   await Deno.writeTextFile(`${dir}/password.txt`, `${password}\n`);
-  await openssl(
-    dir,
-    "pkey",
-    "-in",
-    "server.key",
-    "-aes256",
-    "-passout",
-    "file:password.txt",
-    "-out",
-    "server.enc.key",
-  );
-  await openssl(
-    dir,
-    "ec",
-    "-in",
-    "server.key",
-    "-aes256",
-    "-passout",
-    "file:password.txt",
-    "-out",
-    "server.legacy.key",
-  );
+  // `pkey` encrypts as PKCS#8, `ec` the traditional way.
+  for (const [command, out] of [["pkey", "enc"], ["ec", "legacy"]]) {
+    await openssl(
+      dir,
+      command,
+      "-in",
+      "server.key",
+      "-aes256",
+      "-passout",
+      "file:password.txt",
+      "-out",
+      `server.${out}.key`,
+    );
+  }
   await Deno.writeTextFile(
     `${dir}/combined.pem`,
     await Deno.readTextFile(`${dir}/server.pem`) +
@@ -148,6 +140,11 @@ export async function makeCerts(): Promise<Certs> {
     passwordFile: `${dir}/password.txt`,
     otherKey: `${dir}/ca.key`,
   };
+}
+
+/** The CLI's flags for HTTPS with the server certificate and `key`. */
+export function tlsFlags(certs: Certs, key: string = certs.key): string[] {
+  return ["--tls-cert", certs.cert, "--tls-key", key];
 }
 
 /** Fetches `url` trusting only the test CA; the client is closed after. */
