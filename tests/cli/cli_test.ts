@@ -6,7 +6,6 @@ import {
   addHangingScript,
   BANNER,
   Cli,
-  loopback,
   missingPermissions,
   partFiles,
   refused,
@@ -66,10 +65,7 @@ Deno.test("SIGTERM stops the CLI with exit 0 and no message", async () => {
 
 Deno.test("SIGHUP shuts the CLI down as SIGTERM does: the upload in flight finishes, no .part file is left", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      loopback(dir, "--upload"),
-    );
+    await using cli = Cli.serving(dir, ["--upload"], [`--allow-write=${dir}`]);
     const port = await cli.port();
     using upload = await startUpload(port, dir);
     cli.kill("SIGHUP");
@@ -88,15 +84,10 @@ for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
   Deno.test(`a second ${signal} exits at once with ${status}, leaving no upload's .part file and no CGI process`, async () => {
     await withFolder(async (dir) => {
       await addHangingScript(dir);
-      await using cli = new Cli(
-        [
-          "--allow-net=127.0.0.1",
-          `--allow-read=${dir}`,
-          `--allow-write=${dir}`,
-          "--allow-run",
-        ],
-        loopback(dir, "--cgi", "--upload"),
-      );
+      await using cli = Cli.serving(dir, ["--cgi", "--upload"], [
+        `--allow-write=${dir}`,
+        "--allow-run",
+      ]);
       await secondSignalExits(cli, await cli.port(), dir, signal, status);
     });
   });
@@ -104,10 +95,7 @@ for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
 
 Deno.test("--protocol HTTP/1.1 answers with HTTP/1.1 and keeps connections alive", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      loopback(dir, "-p", "HTTP/1.1"),
-    );
+    await using cli = Cli.serving(dir, ["-p", "HTTP/1.1"]);
     const conn = await Deno.connect({
       hostname: "127.0.0.1",
       port: await cli.port(),
@@ -255,10 +243,7 @@ Deno.test("--cgi runs a script in cgi-bin", async () => {
       "hi.sh",
       '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhi from cgi\\n"\n',
     );
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, "--allow-run"],
-      loopback(dir, "--cgi"),
-    );
+    await using cli = Cli.serving(dir, ["--cgi"], ["--allow-run"]);
     const res = await fetch(
       `http://127.0.0.1:${await cli.port()}/cgi-bin/hi.sh`,
     );

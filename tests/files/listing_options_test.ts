@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
-import { BANNER, Cli, run, withFolder } from "../support/cli_process.ts";
+import { Cli, run, withFolder } from "../support/cli_process.ts";
 import { serve } from "../support/helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
@@ -429,21 +429,12 @@ Deno.test("CLI: --spa --no-hidden --pretty-listing serve as documented", async (
     await Deno.writeTextFile(`${dir}/.env`, "secret\n");
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/sub/f.txt`, "f");
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--spa",
-        "--no-hidden",
-        "--pretty-listing",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, [
+      "--spa",
+      "--no-hidden",
+      "--pretty-listing",
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await get(`${url}/deep/route`)).text, "app\n");
     assert.equal((await get(`${url}/.env`)).status, 404);
     assert.match((await get(`${url}/sub/`)).text, /<table>/);
@@ -454,12 +445,8 @@ Deno.test("CLI: --spa --no-hidden --pretty-listing serve as documented", async (
 
 Deno.test("CLI: --no-listing answers 404 for a folder", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--no-listing"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--no-listing"]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await get(`${url}/`)).status, 404);
     assert.equal((await get(`${url}/hello.txt`)).text, "hello\n");
     cli.kill("SIGTERM");

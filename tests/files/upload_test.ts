@@ -9,7 +9,6 @@ import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_FORM } from "../../files/upload/upload.ts";
 import {
-  BANNER,
   Cli,
   missingPermissions,
   run,
@@ -1062,12 +1061,10 @@ Deno.test("CLI: --upload without --allow-write names the flag and exits 1", asyn
 
 Deno.test("CLI: --upload with --allow-write for the folder takes PUT and the form, within --max-upload", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--max-upload", "1K"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--upload", "--max-upload", "1K"], [
+      `--allow-write=${dir}`,
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await put(`${url}/put.txt`, "put")).status, 201);
     assert.equal((await put(`${url}/hello.txt`, "no")).status, 409);
     assert.equal((await put(`${url}/big.txt`, "x".repeat(1025))).status, 413);
@@ -1086,12 +1083,10 @@ Deno.test("CLI: --upload with --allow-write for the folder takes PUT and the for
 
 Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--overwrite"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--upload", "--overwrite"], [
+      `--allow-write=${dir}`,
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await put(`${url}/hello.txt`, "replaced")).status, 204);
     assert.equal(await Deno.readTextFile(`${dir}/hello.txt`), "replaced");
     cli.kill("SIGTERM");
@@ -1133,22 +1128,13 @@ Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse
 
 Deno.test("CLI: --allowed-host NAME (repeatable, with --upload) lets uploads through that name; another is 403 and logged", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--upload",
-        "--allowed-host",
-        "nas.lan",
-        "--allowed-host=files.home.arpa",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const port = Number(banner![2]);
+    await using cli = Cli.serving(dir, [
+      "--upload",
+      "--allowed-host",
+      "nas.lan",
+      "--allowed-host=files.home.arpa",
+    ], [`--allow-write=${dir}`]);
+    const port = await cli.port();
     const statuses = [];
     for (const host of ["nas.lan", "files.home.arpa", "evil.example"]) {
       using client = await RawClient.connect(port);

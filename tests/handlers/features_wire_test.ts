@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
-import { BANNER, Cli, run } from "../support/cli_process.ts";
+import { Cli, run } from "../support/cli_process.ts";
 import { RawClient, type RawResponse, serve } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -576,12 +576,8 @@ Deno.test("--gzip, --cache and --no-cache parse; default off; --cache and --no-c
 
 Deno.test("the CLI with --gzip --cache serves compressed, cacheable files", async () => {
   await using fx = await fixture();
-  await using cli = new Cli(
-    ["--allow-net=127.0.0.1", `--allow-read=${fx.root}`],
-    ["0", "-b", "127.0.0.1", "-d", fx.root, "--gzip", "--cache", "60"],
-  );
-  const banner = await cli.waitFor(BANNER);
-  const port = Number(banner![2]);
+  await using cli = Cli.serving(fx.root, ["--gzip", "--cache", "60"]);
+  const port = await cli.port();
   const r = await request(port, "/app.js", { "Accept-Encoding": "gzip, br" });
   assertHeaders(r, {
     "content-encoding": "br",

@@ -9,7 +9,7 @@ import {
   type RequestHandlerClass,
 } from "../../mod.ts";
 import { forwardedClient, TrustedProxies } from "../../handlers/forwarded.ts";
-import { BANNER, Cli, run, withFolder } from "../support/cli_process.ts";
+import { Cli, run, withFolder } from "../support/cli_process.ts";
 import { captureStderr, RawClient, serve } from "../support/helpers.ts";
 
 Deno.test("trusted proxies: addresses, CIDR ranges, IPv4-mapped IPv6 peers, zones, and unix", () => {
@@ -296,27 +296,18 @@ Deno.test("CGI's REMOTE_ADDR is the forwarded client from a trusted proxy, the p
 
 Deno.test("--trusted-proxy takes addresses, ranges and unix, repeated; the banner names them and the log shows the client", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--trusted-proxy",
-        "127.0.0.0/8",
-        "--trusted-proxy",
-        "unix",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, [
+      "--trusted-proxy",
+      "127.0.0.0/8",
+      "--trusted-proxy",
+      "unix",
+    ]);
+    const port = await cli.port();
     assert.ok(
       await cli.waitFor(/trusted proxies: 127\.0\.0\.0\/8, unix\n/),
       cli.out,
     );
-    const response = await fetch(`http://127.0.0.1:${banner[2]}/hello.txt`, {
+    const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, {
       headers: { "X-Forwarded-For": "203.0.113.7" },
     });
     assert.equal(await response.text(), "hello\n");

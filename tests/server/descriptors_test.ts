@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BANNER, Cli, MOD } from "../support/cli_process.ts";
+import { BANNER, Cli, loopback, MOD } from "../support/cli_process.ts";
 import { patternFiles } from "../support/fault_server.ts";
 import { RawClient } from "../support/helpers.ts";
 
@@ -322,14 +322,10 @@ Deno.test("the command line sizes maxConnections from ulimit -n and says so: sta
       "run",
       "-A",
       MOD,
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      files.path,
+      ...loopback(files.path),
     ),
   );
-  const port = Number((await cli.waitFor(BANNER))![2]);
+  const port = await cli.port();
   // (96 - 64) / 3: a socket, a file and Deno's copy of it each, and 64 for
   // the rest.
   const note = await cli.waitFor(/\n(Open-file limit .*)\n/);
@@ -364,10 +360,7 @@ Deno.test("the command line sizes maxConnections from ulimit -n and says so: sta
 
 Deno.test("where /proc/self/limits cannot be read the banner says the limit is taken to be 1024", async () => {
   await using files = await servedFolder();
-  await using cli = new Cli(
-    ["--allow-net=127.0.0.1", `--allow-read=${files.path}`],
-    ["0", "-b", "127.0.0.1", "-d", files.path],
-  );
+  await using cli = Cli.serving(files.path);
   assert.ok(await cli.waitFor(BANNER));
   const note = await cli.waitFor(/\n(Open-file limit .*)\n/);
   assert.equal(

@@ -76,6 +76,22 @@ export class Cli implements AsyncDisposable {
   }
 
   /**
+   * The CLI serving `dir` on 127.0.0.1 at a port the system picks ({@link
+   * loopback}, then `args`), with `--allow-net=127.0.0.1`,
+   * `--allow-read=<dir>` and `permissions`.
+   */
+  static serving(
+    dir: string,
+    args: string[] = [],
+    permissions: string[] = [],
+  ): Cli {
+    return new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, ...permissions],
+      loopback(dir, ...args),
+    );
+  }
+
+  /**
    * Reads stdout until `pattern` matches; null when stdout ends first. A
    * child that prints nothing for 20 s is killed, so a broken CLI fails the
    * test instead of hanging it.

@@ -10,7 +10,6 @@ import {
   writeStderr,
 } from "../../util/logbuffer.ts";
 import {
-  BANNER,
   Cli,
   missingPermissions,
   run,
@@ -156,32 +155,17 @@ Deno.test({
   async fn() {
     await withFolder(async (dir) => {
       const log = `${dir}/access.log`;
-      await using cli = new Cli(
-        [
-          "--allow-net=127.0.0.1",
-          `--allow-read=${dir}`,
-          `--allow-write=${log}`,
-        ],
-        [
-          "0",
-          "-b",
-          "127.0.0.1",
-          "-d",
-          dir,
-          "--log-format",
-          "common",
-          "--log-file",
-          log,
-        ],
+      await using cli = Cli.serving(
+        dir,
+        ["--log-format", "common", "--log-file", log],
+        [`--allow-write=${log}`],
       );
-      const banner = await cli.waitFor(BANNER);
-      assert.ok(banner, cli.out);
+      const port = await cli.port();
       assert.ok(
         await cli.waitFor(
           /Access log: Common Log Format, appended to .*access\.log \(SIGHUP reopens it\)\n/,
         ),
       );
-      const port = Number(banner[2]);
       assert.equal(await get(port, "/hello.txt"), 200);
       await until(
         async () => (await Deno.readTextFile(log)) !== "" ? true : undefined,
@@ -252,14 +236,9 @@ Deno.test("without --allow-write for the log file, the message names it", async 
 
 Deno.test("-q logs nothing, and says so in the banner", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "-q"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, ["-q"]);
+    const port = await cli.port();
     assert.ok(await cli.waitFor(/\nLogging nothing \(--quiet\)\n/), cli.out);
-    const port = Number(banner[2]);
     assert.equal(await get(port, "/hello.txt"), 200);
     assert.equal(await get(port, "/missing"), 404);
     cli.kill("SIGTERM");
@@ -271,14 +250,10 @@ Deno.test("-q logs nothing, and says so in the banner", async () => {
 
 Deno.test("--log-format json writes JSON lines on stderr, named in the banner", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--log-format", "json"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, ["--log-format", "json"]);
+    const port = await cli.port();
     assert.ok(await cli.waitFor(/\nAccess log: JSON lines, on stderr\n/));
-    assert.equal(await get(Number(banner[2]), "/hello.txt"), 200);
+    assert.equal(await get(port, "/hello.txt"), 200);
     cli.kill("SIGTERM");
     const { code, stderr } = await cli.finish();
     assert.equal(code, 0);
