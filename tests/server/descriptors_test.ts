@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { BANNER, Cli, loopback, MOD } from "../support/cli_process.ts";
-import { patternFiles } from "../support/fault_server.ts";
+import { patternFiles, ServerChild } from "../support/fault_server.ts";
 import { RawClient } from "../support/helpers.ts";
 
 const FAULT_SERVER = fileURLToPath(
@@ -26,25 +26,16 @@ function limited(nofile: number, ...command: string[]): string[] {
 }
 
 /**
- * `tests/support/fault_server.ts` in a process of its own under `ulimit -n`: its
- * descriptors are counted in `/proc`, its stderr is read line by line.
+ * `tests/support/fault_server.ts` in a process of its own under `ulimit -n`:
+ * its descriptors are counted in `/proc`.
  */
-class LimitedServer implements AsyncDisposable {
-  /** The port it listens on, on 127.0.0.1. */
-  port = 0;
-  /** The lines of stderr so far. */
-  readonly errors: string[] = [];
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #stdout: ReadableStreamDefaultReader<string>;
-  readonly #stderr: Promise<void>;
-  #printed = "";
-  #onError: (() => void) | null = null;
+class LimitedServer extends ServerChild {
   #watchdog: ReturnType<typeof setTimeout>;
 
   private constructor(nofile: number, options: object) {
-    this.#child = new Deno.Command("sh", {
-      args: limited(
+    super(
+      "sh",
+      limited(
         nofile,
         Deno.execPath(),
         "run",
@@ -52,15 +43,8 @@ class LimitedServer implements AsyncDisposable {
         FAULT_SERVER,
         JSON.stringify(options),
       ),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    this.#stderr = this.#readErrors();
-    this.#watchdog = setTimeout(() => this.#child.kill("SIGKILL"), 30_000);
+    );
+    this.#watchdog = setTimeout(() => this.kill("SIGKILL"), 30_000);
   }
 
   /**
@@ -70,78 +54,26 @@ class LimitedServer implements AsyncDisposable {
    */
   static async start(nofile: number, options: object): Promise<LimitedServer> {
     const server = new LimitedServer(nofile, options);
-    server.port = Number(await server.#line());
+    server.port = Number(await server.line());
     return server;
   }
 
   /** How many descriptors the server has open. */
   openFds(): number {
-    return [...Deno.readDirSync(`/proc/${this.#child.pid}/fd`)].length;
-  }
-
-  /** Resolves once the server has closed `count` connections in all. */
-  async closedConnections(count: number): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(`${count}\n`));
-    assert.equal(await this.#line(), `closed ${count}`);
-  }
-
-  /** The first line of stderr, logged so far or later, that `pattern` matches. */
-  async logged(pattern: RegExp): Promise<string> {
-    for (;;) {
-      const line = this.errors.find((line) => pattern.test(line));
-      if (line !== undefined) return line;
-      await new Promise<void>((resolve) => this.#onError = resolve);
-    }
+    return [...Deno.readDirSync(`/proc/${this.pid}/fd`)].length;
   }
 
   /** Closes stdin, which shuts the server down; resolves to all of stderr. */
-  async stop(): Promise<string[]> {
-    await this.#stdin.close();
-    while (!(await this.#stdout.read()).done);
-    assert.equal((await this.#child.status).code, 0);
+  override async stop(): Promise<string[]> {
+    const errors = await super.stop();
     clearTimeout(this.#watchdog);
-    await this.#stderr;
-    return this.errors;
+    return errors;
   }
 
   /** Kills the server if {@link stop} did not end it. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  override async [Symbol.asyncDispose](): Promise<void> {
     clearTimeout(this.#watchdog);
-    try {
-      this.#child.kill();
-    } catch {
-      // Already exited.
-    }
-    await this.#child.status;
-    await this.#stdin.close().catch(() => {});
-    await this.#stdout.cancel();
-    await this.#stderr;
-  }
-
-  async #readErrors(): Promise<void> {
-    let pending = "";
-    const text = this.#child.stderr.pipeThrough(new TextDecoderStream());
-    for await (const chunk of text) {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      this.errors.push(...lines);
-      this.#onError?.();
-    }
-    if (pending !== "") this.errors.push(pending);
-    this.#onError?.();
-  }
-
-  async #line(): Promise<string> {
-    while (!this.#printed.includes("\n")) {
-      const { value, done } = await this.#stdout.read();
-      if (done) throw new Error("the server process ended");
-      this.#printed += value;
-    }
-    const end = this.#printed.indexOf("\n");
-    const line = this.#printed.slice(0, end);
-    this.#printed = this.#printed.slice(end + 1);
-    return line;
+    await super[Symbol.asyncDispose]();
   }
 }
 
