@@ -7,10 +7,12 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
+  addCgiScript,
   BANNER,
   Cli,
   missingPermissions,
   run,
+  withFolder,
 } from "../support/cli_process.ts";
 import { RawClient } from "../support/helpers.ts";
 import { makeCerts } from "../support/tls_fixture.ts";
@@ -49,25 +51,15 @@ function freePort(): number {
  * the tests run as root).
  */
 async function withSite(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-perm-" }),
-  );
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+  await withFolder(async (dir) => {
     await Deno.mkdir(`${dir}/sub`);
-    await Deno.mkdir(`${dir}/cgi-bin`);
-    await Deno.writeTextFile(
-      `${dir}/cgi-bin/hello.sh`,
+    await addCgiScript(
+      dir,
+      "hello.sh",
       "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello from %s\\n' \"$REQUEST_METHOD\"\n",
     );
-    await Deno.chmod(`${dir}/cgi-bin/hello.sh`, 0o755);
-    for (const folder of [dir, `${dir}/cgi-bin`]) {
-      await Deno.chmod(folder, 0o755);
-    }
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** GET `path` from 127.0.0.1:`port`: status and body. */

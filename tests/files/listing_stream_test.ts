@@ -26,7 +26,7 @@ import { renderPrettyListing } from "../../files/listing/pretty.ts";
 import { Deadline } from "../../server/deadline.ts";
 import { BufferedWriter } from "../../http/writer.ts";
 import { RawClient, serve } from "../support/helpers.ts";
-import { runPython } from "../support/python.ts";
+import { PY_LISTING_HANDLER, runPython } from "../support/python.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override protocolVersion = "HTTP/1.1";
@@ -159,18 +159,7 @@ async function entriesOf(dir: string): Promise<ListingEntry[]> {
 
 const PY_PAGES = `
 import base64, json, sys
-from http.server import SimpleHTTPRequestHandler
-
-class Handler(SimpleHTTPRequestHandler):
-    def __init__(self):
-        pass
-    def send_response(self, *args):
-        pass
-    def send_header(self, *args):
-        pass
-    def end_headers(self):
-        pass
-
+${PY_LISTING_HANDLER}
 handler = Handler()
 pages = []
 for folder, path in json.load(sys.stdin):

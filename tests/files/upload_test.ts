@@ -14,7 +14,7 @@ import {
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { captureLogs, RawClient, serve } from "../support/helpers.ts";
+import { captureLogs, concat, RawClient, serve } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
@@ -110,13 +110,7 @@ function formBody(parts: FormPart[]): Uint8Array<ArrayBuffer> {
     chunks.push(encoder.encode("\r\n"));
   }
   chunks.push(encoder.encode(`--${BOUNDARY}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks);
 }
 
 async function postForm(

@@ -16,15 +16,12 @@ import {
   serve,
 } from "../support/helpers.ts";
 
+/** The folder of {@link withCliFolder}, with an empty `sub/` too. */
 async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-headers-" });
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+  await withCliFolder(async (dir) => {
     await Deno.mkdir(`${dir}/sub`);
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** Sends one request on a fresh connection and reads its response. */

@@ -258,8 +258,8 @@ export async function startUpload(
 }
 
 /**
- * Writes the executable script `cgi-bin/<name>` into `dir`, which it makes
- * readable by anyone: as root the script runs as nobody, who must reach it.
+ * Writes the executable script `cgi-bin/<name>` into `dir`, and lets anyone
+ * into both folders: as root the script runs as nobody, who must reach it.
  */
 export async function addCgiScript(
   dir: string,
@@ -269,7 +269,9 @@ export async function addCgiScript(
   await Deno.mkdir(`${dir}/cgi-bin`, { recursive: true });
   await Deno.writeTextFile(`${dir}/cgi-bin/${name}`, text);
   await Deno.chmod(`${dir}/cgi-bin/${name}`, 0o755);
-  await Deno.chmod(dir, 0o755);
+  for (const folder of [dir, `${dir}/cgi-bin`]) {
+    await Deno.chmod(folder, 0o755);
+  }
 }
 
 /**

@@ -199,13 +199,7 @@ export class RawClient implements Disposable {
       parts.push(await this.#take(size));
       await this.#take(2);
     }
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concat(parts);
   }
 
   async #more(): Promise<boolean> {
@@ -250,6 +244,17 @@ export async function exchange(
   using client = await RawClient.connect(port);
   await client.send(request);
   return await client.readAll();
+}
+
+/** The bytes of `parts`, one after another, in a new array. */
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** Encodes a string's char codes as bytes (Latin-1). */
