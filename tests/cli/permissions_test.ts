@@ -15,7 +15,7 @@ import {
   withFolder,
 } from "../support/cli_process.ts";
 import { RawClient } from "../support/helpers.ts";
-import { makeCerts } from "../support/tls_fixture.ts";
+import { makeCerts, pemFolder } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
 /** The tests that make a certificate with openssl. */
@@ -461,48 +461,41 @@ openssl.test("ThreadingHTTPSServer from code needs only --allow-net, --allow-rea
   const command =
     "deno run --allow-net=0.0.0.0:8443 --allow-read=public,/etc/httpserver --allow-env=KEY_PASSWORD app.ts";
   documented(command);
-  const certs = await makeCerts();
-  try {
-    const pem = `${certs.dir}/pem`;
-    await Deno.mkdir(pem);
-    await Deno.copyFile(certs.cert, `${pem}/fullchain.pem`);
-    await Deno.copyFile(certs.key, `${pem}/privkey.pem`);
-    const site = `${certs.dir}/site`;
-    await Deno.mkdir(`${site}/public`, { recursive: true });
-    await Deno.writeTextFile(`${site}/public/hello.txt`, "hello\n");
-    const code = HTTPS_APP.replaceAll("/etc/httpserver", pem);
-    const flags = (port: number) =>
-      command.replaceAll("/etc/httpserver", pem).replace(":8443", `:${port}`)
-        .split(" ").slice(2, -1);
-    await t.step("it serves over TLS", async () => {
-      const port = freePort();
-      await appServes(site, flags(port), code, port, async () => {
-        assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
-          status: 200,
-          body: "hello\n",
-        });
+  await using certs = await makeCerts();
+  const pem = await pemFolder(certs, "fullchain.pem", "privkey.pem");
+  const site = `${certs.dir}/site`;
+  await Deno.mkdir(`${site}/public`, { recursive: true });
+  await Deno.writeTextFile(`${site}/public/hello.txt`, "hello\n");
+  const code = HTTPS_APP.replaceAll("/etc/httpserver", pem);
+  const flags = (port: number) =>
+    command.replaceAll("/etc/httpserver", pem).replace(":8443", `:${port}`)
+      .split(" ").slice(2, -1);
+  await t.step("it serves over TLS", async () => {
+    const port = freePort();
+    await appServes(site, flags(port), code, port, async () => {
+      assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+        status: 200,
+        body: "hello\n",
       });
     });
-    await t.step(
-      "without read permission for the PEM files Deno names --allow-read",
-      async () => {
-        const port = freePort();
-        await using child = app(
-          site,
-          flags(port).map((flag) =>
-            flag.startsWith("--allow-read=") ? "--allow-read=public" : flag
-          ),
-          code,
-          [String(port)],
-        );
-        const { code: status, stderr } = await child.finish();
-        assert.equal(status, 1);
-        assert.match(stderr, /--allow-read/);
-      },
-    );
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
-  }
+  });
+  await t.step(
+    "without read permission for the PEM files Deno names --allow-read",
+    async () => {
+      const port = freePort();
+      await using child = app(
+        site,
+        flags(port).map((flag) =>
+          flag.startsWith("--allow-read=") ? "--allow-read=public" : flag
+        ),
+        code,
+        [String(port)],
+      );
+      const { code: status, stderr } = await child.finish();
+      assert.equal(status, 1);
+      assert.match(stderr, /--allow-read/);
+    },
+  );
 });
 
 const CGI_APP =
@@ -600,58 +593,51 @@ const TLS =
 
 openssl.test("the CLI with --tls-cert and --tls-key needs --allow-read for the PEM files besides the folder", async (t) => {
   documented(TLS);
-  const certs = await makeCerts();
-  try {
-    const pem = `${certs.dir}/pem`;
-    await Deno.mkdir(pem);
-    await Deno.copyFile(certs.cert, `${pem}/cert.pem`);
-    await Deno.copyFile(certs.key, `${pem}/key.pem`);
-    await t.step("it serves over TLS", async () => {
+  await using certs = await makeCerts();
+  const pem = await pemFolder(certs, "cert.pem", "key.pem");
+  await t.step("it serves over TLS", async () => {
+    const port = freePort();
+    const { permissions, args } = localize(TLS, port, certs.root, pem);
+    await using cli = new Cli(permissions, args, { cwd: certs.root });
+    const banner = await cli.waitFor(BANNER);
+    assert.ok(banner, `banner printed: ${cli.out}`);
+    assert.match(banner[0], /^Serving HTTPS on .*\(https:\/\//);
+    assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+      status: 200,
+      body: "hello\n",
+    });
+    cli.kill("SIGINT");
+    const { code, stderr } = await cli.finish();
+    assert.equal(code, 0, stderr);
+  });
+  await t.step(
+    "without read permission for the PEM files the message names the file",
+    async () => {
       const port = freePort();
       const { permissions, args } = localize(TLS, port, certs.root, pem);
-      await using cli = new Cli(permissions, args, { cwd: certs.root });
-      const banner = await cli.waitFor(BANNER);
-      assert.ok(banner, `banner printed: ${cli.out}`);
-      assert.match(banner[0], /^Serving HTTPS on .*\(https:\/\//);
-      assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
-        status: 200,
-        body: "hello\n",
-      });
-      cli.kill("SIGINT");
-      const { code, stderr } = await cli.finish();
-      assert.equal(code, 0, stderr);
-    });
-    await t.step(
-      "without read permission for the PEM files the message names the file",
-      async () => {
-        const port = freePort();
-        const { permissions, args } = localize(TLS, port, certs.root, pem);
-        const { code, stdout, stderr } = await run(
-          permissions.map((flag) =>
-            flag.startsWith("--allow-read=") ? "--allow-read=." : flag
-          ),
-          args,
-          { cwd: certs.root },
-        );
-        assert.equal(code, 1, stderr);
-        assert.equal(stdout, "");
-        assert.deepEqual(missingPermissions(stderr).flags, [
-          `--allow-read=${pem}/cert.pem`,
-          `--allow-read=${pem}/key.pem`,
-        ]);
-      },
-    );
-    await t.step("without --allow-net the message names it", async () => {
-      await refuses(
-        TLS.replaceAll("/etc/httpserver", pem),
-        certs.root,
-        "--allow-net",
-        (port) => `--allow-net=0.0.0.0:${port}`,
+      const { code, stdout, stderr } = await run(
+        permissions.map((flag) =>
+          flag.startsWith("--allow-read=") ? "--allow-read=." : flag
+        ),
+        args,
+        { cwd: certs.root },
       );
-    });
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
-  }
+      assert.equal(code, 1, stderr);
+      assert.equal(stdout, "");
+      assert.deepEqual(missingPermissions(stderr).flags, [
+        `--allow-read=${pem}/cert.pem`,
+        `--allow-read=${pem}/key.pem`,
+      ]);
+    },
+  );
+  await t.step("without --allow-net the message names it", async () => {
+    await refuses(
+      TLS.replaceAll("/etc/httpserver", pem),
+      certs.root,
+      "--allow-net",
+      (port) => `--allow-net=0.0.0.0:${port}`,
+    );
+  });
 });
 
 const LOG_FILE =

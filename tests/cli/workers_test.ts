@@ -231,25 +231,21 @@ Deno.test("under load, the log lines of two workers never mix, however long", as
 });
 
 requiring("openssl").test("--workers 2 serves HTTPS", async () => {
-  const certs = await makeCerts();
-  try {
-    await using cli = new Cli(
-      PERMISSIONS,
-      loopback(certs.root, ...tlsFlags(certs), "--workers", "2"),
-    );
-    const port = await cli.port();
-    using client = Deno.createHttpClient({ caCerts: [certs.caPem] });
-    for (let i = 0; i < 4; i++) {
-      const res = await fetch(`https://127.0.0.1:${port}/hello.txt`, {
-        client,
-      });
-      assert.equal(await res.text(), "hello\n");
-    }
-    cli.kill("SIGTERM");
-    assert.equal((await cli.finish()).code, 0);
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
+  await using certs = await makeCerts();
+  await using cli = new Cli(
+    PERMISSIONS,
+    loopback(certs.root, ...tlsFlags(certs), "--workers", "2"),
+  );
+  const port = await cli.port();
+  using client = Deno.createHttpClient({ caCerts: [certs.caPem] });
+  for (let i = 0; i < 4; i++) {
+    const res = await fetch(`https://127.0.0.1:${port}/hello.txt`, {
+      client,
+    });
+    assert.equal(await res.text(), "hello\n");
   }
+  cli.kill("SIGTERM");
+  assert.equal((await cli.finish()).code, 0);
 });
 
 Deno.test("without --unstable-net, --workers 2 is one line with the command that has it, and exit 1; that command serves", async () => {

@@ -31,12 +31,8 @@ function tlsTest(
   tools: Requiring = OPENSSL,
 ): void {
   tools.test(name, async () => {
-    const certs = await makeCerts();
-    try {
-      await fn(certs);
-    } finally {
-      await Deno.remove(certs.dir, { recursive: true });
-    }
+    await using certs = await makeCerts();
+    await fn(certs);
   });
 }
 
