@@ -20,9 +20,20 @@ const FAULT_SERVER = fileURLToPath(
   new URL("../support/fault_server.ts", import.meta.url),
 );
 
-/** `command...` run by `sh` under a soft and hard limit of `nofile` descriptors. */
-function limited(nofile: number, ...command: string[]): string[] {
-  return ["-c", `ulimit -n ${nofile} && exec "$@"`, "sh", ...command];
+/**
+ * The arguments of `sh` that run `deno run -A ...args` under a soft and hard
+ * limit of `nofile` descriptors.
+ */
+function limited(nofile: number, ...args: string[]): string[] {
+  return [
+    "-c",
+    `ulimit -n ${nofile} && exec "$@"`,
+    "sh",
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...args,
+  ];
 }
 
 /**
@@ -35,14 +46,7 @@ class LimitedServer extends ServerChild {
   private constructor(nofile: number, options: object) {
     super(
       "sh",
-      limited(
-        nofile,
-        Deno.execPath(),
-        "run",
-        "-A",
-        FAULT_SERVER,
-        JSON.stringify(options),
-      ),
+      limited(nofile, FAULT_SERVER, JSON.stringify(options)),
     );
     this.#watchdog = setTimeout(() => this.kill("SIGKILL"), 30_000);
   }
@@ -248,14 +252,7 @@ Deno.test("the command line sizes maxConnections from ulimit -n and says so: sta
   const nofile = 96;
   await using cli = Cli.binary(
     "sh",
-    limited(
-      nofile,
-      Deno.execPath(),
-      "run",
-      "-A",
-      MOD,
-      ...loopback(files.path),
-    ),
+    limited(nofile, MOD, ...loopback(files.path)),
   );
   const port = await cli.port();
   // (96 - 64) / 3: a socket, a file and Deno's copy of it each, and 64 for
