@@ -6,7 +6,7 @@ import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { Cli, run, withFolder } from "../support/cli_process.ts";
-import { serve } from "../support/helpers.ts";
+import { serve, tempFolder } from "../support/helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -21,9 +21,6 @@ const ODD = `<img src=x onerror="alert('x')">&.txt`;
  * dotfiles, an odd name) and dotfiles at the top.
  */
 async function fixture() {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "listing_options_test_" }),
-  );
   const files: Record<string, string> = {
     "index.html": "<p>app</p>\n",
     "app.js": "console.log(1);\n",
@@ -37,18 +34,7 @@ async function fixture() {
     "sub/.dotdir/x": "x",
     "withindex/index.html": "<p>index</p>\n",
   };
-  for (const [name, text] of Object.entries(files)) {
-    const path = `${root}/${name}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-    await Deno.utime(path, MTIME_S, MTIME_S);
-  }
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return await tempFolder("listing_options_test_", files, MTIME_S);
 }
 
 /** A GET (or `method`) with `fetch`; the body is always read. */

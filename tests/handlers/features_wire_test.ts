@@ -7,7 +7,12 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { Cli, run } from "../support/cli_process.ts";
-import { RawClient, type RawResponse, serve } from "../support/helpers.ts";
+import {
+  RawClient,
+  type RawResponse,
+  serve,
+  tempFolder,
+} from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
 const encoder = new TextEncoder();
@@ -43,9 +48,6 @@ class Compressing extends Quiet11 {
 }
 
 async function fixture() {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "features_wire_test_" }),
-  );
   const files: Record<string, Uint8Array> = {
     "small.txt": SMALL,
     "big.bin": BIG,
@@ -58,17 +60,7 @@ async function fixture() {
     "empty.txt": new Uint8Array(0),
     "sub/inner.txt": SMALL,
   };
-  await Deno.mkdir(`${root}/sub`);
-  for (const [name, data] of Object.entries(files)) {
-    await Deno.writeFile(`${root}/${name}`, data);
-    await Deno.utime(`${root}/${name}`, MTIME_S, MTIME_S);
-  }
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return await tempFolder("features_wire_test_", files, MTIME_S);
 }
 
 /** One request on a fresh connection; the response as read off the wire. */

@@ -12,6 +12,7 @@ import {
   RawClient,
   type RawResponse,
   serve,
+  tempFolder,
 } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -30,18 +31,12 @@ class Quiet extends SimpleHTTPRequestHandler {
  * `/tmp/...` as Python's go to `/<tempdir_name>/...`.
  */
 async function fixture() {
-  const root = await Deno.makeTempDir({ prefix: "simple_test_" });
-  const dir = `${root}/tmp`;
-  await Deno.mkdir(dir);
-  await Deno.writeTextFile(`${dir}/test`, DATA);
-  await Deno.utime(`${dir}/test`, MTIME_S, MTIME_S);
-  return {
-    root,
-    dir,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  const folder = await tempFolder(
+    "simple_test_",
+    { "tmp/test": DATA },
+    MTIME_S,
+  );
+  return { ...folder, dir: `${folder.root}/tmp` };
 }
 
 /**

@@ -52,6 +52,38 @@ export function serve(
   };
 }
 
+/** A temporary folder; `await using` removes it. */
+export interface TempFolder extends AsyncDisposable {
+  /** Its real path. */
+  root: string;
+}
+
+/**
+ * Makes a temporary folder holding `files`: each a path inside it (its
+ * folders made as needed) and its content, modified at `mtime` (seconds
+ * since the epoch) when that is given.
+ */
+export async function tempFolder(
+  prefix: string,
+  files: Record<string, string | Uint8Array> = {},
+  mtime?: number,
+): Promise<TempFolder> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix }));
+  for (const [name, content] of Object.entries(files)) {
+    const path = `${root}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(path, content);
+    else await Deno.writeFile(path, content);
+    if (mtime !== undefined) await Deno.utime(path, mtime, mtime);
+  }
+  return {
+    root,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
 /** A raw TCP client that sends bytes and reads responses off the wire. */
 export class RawClient implements Disposable {
   #conn: Deno.Conn;
