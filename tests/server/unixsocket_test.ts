@@ -7,7 +7,12 @@ import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
 import { ThreadingHTTPSServer } from "../../server/tls.ts";
 import { removeStaleSocket } from "../../server/unixsocket.ts";
 import { Cli, MOD, run, withFolder } from "../support/cli_process.ts";
-import { captureStderr, RawClient, until } from "../support/helpers.ts";
+import {
+  captureStderr,
+  RawClient,
+  tempFolder,
+  until,
+} from "../support/helpers.ts";
 import { makeCerts } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -27,14 +32,8 @@ class Hello extends BaseHTTPRequestHandler {
 
 /** Runs `fn` with a fresh folder, removed afterwards. */
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-unix-" }),
-  );
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-unix-");
+  await fn(dir.root);
 }
 
 function exists(path: string): boolean {

@@ -8,7 +8,7 @@
 
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
-import { processGone, RawClient, until } from "./helpers.ts";
+import { processGone, RawClient, tempFolder, until } from "./helpers.ts";
 
 /** The absolute path of the repository's `mod.ts`. */
 export const MOD: string = fileURLToPath(
@@ -189,15 +189,10 @@ export async function run(
 export async function withFolder(
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-cli-" }),
-  );
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-cli-", {
+    "hello.txt": "hello\n",
+  });
+  await fn(dir.root);
 }
 
 /** The CLI's missing-permissions message, read back. */

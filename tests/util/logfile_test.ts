@@ -15,7 +15,13 @@ import {
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { RawClient, recordStderr, serve, until } from "../support/helpers.ts";
+import {
+  RawClient,
+  recordStderr,
+  serve,
+  tempFolder,
+  until,
+} from "../support/helpers.ts";
 
 const decoder = new TextDecoder();
 
@@ -52,12 +58,8 @@ Deno.test("with a sink, the log's lines of a turn leave in one write to it, and 
 
 /** Runs `fn` with a fresh folder, removed afterwards. */
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-logfile-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-logfile-");
+  await fn(dir.root);
 }
 
 Deno.test("a LogFile appends to what is there, and after reopen writes to a new file at the path", async () => {
