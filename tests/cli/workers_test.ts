@@ -11,11 +11,9 @@ import {
   BANNER,
   Cli,
   loopback,
-  partFiles,
-  refused,
   run,
   secondSignalExits,
-  startUpload,
+  uploadFinishesAfter,
   withFolder,
 } from "../support/cli_process.ts";
 import { until } from "../support/helpers.ts";
@@ -87,16 +85,7 @@ Deno.test("SIGTERM ends every worker once the upload in flight has finished", as
       [...PERMISSIONS, `--allow-write=${dir}`],
       loopback(dir, "--upload", "--workers", "2"),
     );
-    const port = await cli.port();
-    using upload = await startUpload(port, dir);
-    cli.kill("SIGTERM");
-    await until(() => refused(port), "every worker's listener closed");
-    await upload.send("world");
-    assert.equal((await upload.readResponse()).status, 201);
-    const { code } = await cli.finish();
-    assert.equal(code, 0);
-    assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
-    assert.deepEqual(partFiles(dir), []);
+    await uploadFinishesAfter(cli, await cli.port(), dir, "SIGTERM");
   });
 });
 

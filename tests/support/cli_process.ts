@@ -253,6 +253,30 @@ export async function startUpload(
 }
 
 /**
+ * With an upload into `dir` in flight, sends `signal` to the CLI serving it
+ * on `port`: its listener must close, the upload still finish (201, the file
+ * whole, no `.part` file left) and the CLI exit 0; resolves to what it
+ * printed on stdout.
+ */
+export async function uploadFinishesAfter(
+  cli: Cli,
+  port: number,
+  dir: string,
+  signal: Deno.Signal,
+): Promise<string> {
+  using upload = await startUpload(port, dir);
+  cli.kill(signal);
+  await until(() => refused(port), "the listener closed");
+  await upload.send("world");
+  assert.equal((await upload.readResponse()).status, 201);
+  const { code, stdout } = await cli.finish();
+  assert.equal(code, 0);
+  assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
+  assert.deepEqual(partFiles(dir), []);
+  return stdout;
+}
+
+/**
  * Writes the executable script `cgi-bin/<name>` into `dir`, and lets anyone
  * into both folders: as root the script runs as nobody, who must reach it.
  */
