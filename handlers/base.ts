@@ -32,6 +32,7 @@ import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
+import { escapeText } from "../util/html.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../server/conn.ts";
@@ -444,8 +445,8 @@ export class BaseHTTPRequestHandler {
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
       const fields: Record<string, string | number> = {
         code,
-        message: escapeHtml(message),
-        explain: escapeHtml(explain),
+        message: escapeText(message),
+        explain: escapeText(explain),
       };
       body = encoder.encode(
         this.errorMessageFormat.replace(
@@ -818,14 +819,6 @@ export class BaseHTTPRequestHandler {
     if (phase !== "idle") this.logError("Request timed out (%s)", phase);
     closeQuietly(this.request);
   }
-}
-
-/** Python's `html.escape(text, quote=False)`. */
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
 }
 
 /** Refuses CR, LF and NUL, which would let a value split the response. */
