@@ -47,8 +47,7 @@ import {
   neededPermissions,
   netHost,
 } from "./cli/permissions.ts";
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
+import { isBelow } from "./files/sandbox.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -272,9 +271,7 @@ function tlsOptions(options: CliOptions): TlsOptions | undefined {
 function isInside(path: string, folder: string): boolean {
   try {
     const root = Deno.realPathSync(folder);
-    return Deno.realPathSync(path).startsWith(
-      root.endsWith(SEP) ? root : root + SEP,
-    );
+    return isBelow(Deno.realPathSync(path), root);
   } catch {
     return false;
   }

@@ -28,8 +28,15 @@ const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 /** Whether the real path `real` is the real path `root` or lies under it. */
 export function isWithin(real: string, root: string): boolean {
-  return real === root ||
-    real.startsWith(root.endsWith(SEP) ? root : root + SEP);
+  return real === root || isBelow(real, root);
+}
+
+/**
+ * Whether the real path `real` lies under the real path `root`, `root`
+ * itself not counted: a file in a folder, never the folder.
+ */
+export function isBelow(real: string, root: string): boolean {
+  return real.startsWith(root.endsWith(SEP) ? root : root + SEP);
 }
 
 /** Whether two `stat`s are of one file: the same device and inode. */
