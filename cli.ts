@@ -34,7 +34,7 @@ import {
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
-import { SEP, WINDOWS } from "./util/platform.ts";
+import { WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -49,6 +49,7 @@ import {
   unstableMessage,
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
+import { isBelow } from "./files/sandbox.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -296,9 +297,7 @@ function tlsOptions(options: CliOptions): TlsOptions | undefined {
 function isInside(path: string, folder: string): boolean {
   try {
     const root = Deno.realPathSync(folder);
-    return Deno.realPathSync(path).startsWith(
-      root.endsWith(SEP) ? root : root + SEP,
-    );
+    return isBelow(Deno.realPathSync(path), root);
   } catch {
     return false;
   }
