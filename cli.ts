@@ -7,6 +7,11 @@
  * (cli/permissions.ts), so the missing flags are named at once, never a prompt
  * or a stack trace.
  *
+ * Past the house's 400 lines: these are the command line's effects in the
+ * order they happen (checks, binding, the banner, serving until a signal),
+ * read best top to bottom in one place; parsing, the permission table and
+ * the server the options describe are the modules of `cli/`.
+ *
  * @example
  * ```ts ignore
  * import { main } from "./cli.ts";
