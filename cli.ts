@@ -17,8 +17,6 @@
  */
 
 import type { RequestHandlerClass } from "./handlers/base.ts";
-import { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
-import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import type { LogFormat } from "./handlers/accesslog.ts";
 import {
   type CliOptions,
@@ -37,8 +35,9 @@ import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
-import { type HTTPSServerOptions, ThreadingHTTPSServer } from "./server/tls.ts";
+import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
+import { handlerFor, newServer, type TlsOptions } from "./cli/serve.ts";
 import {
   commandLine,
   granted,
@@ -46,7 +45,9 @@ import {
   missingPermissions,
   neededPermissions,
   netHost,
+  unstableMessage,
 } from "./cli/permissions.ts";
+import { WorkerPool } from "./cli/workers.ts";
 
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
@@ -56,8 +57,15 @@ class StartupError extends Error {}
 /**
  * Runs the command line: serves until SIGINT, SIGTERM or SIGHUP and resolves
  * to the exit status (0 after a signal, 1 on a runtime error, 2 on a usage error).
+ *
+ * @param args the arguments, as `Deno.args`
+ * @param workerModule what each worker of `--workers` runs (tests give
+ * their own)
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  workerModule?: URL,
+): Promise<number> {
   let options: CliOptions | null;
   try {
     options = parseCliArgs(args);
@@ -78,9 +86,14 @@ export async function main(args: string[]): Promise<number> {
   }
   let server: ThreadingHTTPServer;
   let log: LogFile | undefined;
+  let serving: Serving;
   try {
     checkDirectory(options.directory);
+    checkWorkers(options.workers);
     const missing = missingPermissions(needs);
+    if (missing.some((need) => need.name === "unstable-net")) {
+      throw new StartupError(unstableMessage(needs, commandArgs));
+    }
     if (missing.length > 0) {
       throw new StartupError(missingMessage(missing, needs, commandArgs));
     }
@@ -88,7 +101,11 @@ export async function main(args: string[]): Promise<number> {
       await removeStaleSocket(options.socketPath);
     }
     log = openLogFile(options.logFile);
-    server = listen(options, handlerFor(options), tlsOptions(options));
+    const tls = tlsOptions(options);
+    server = listen(options, handlerFor(options), tls);
+    serving = options.workers > 1
+      ? await startWorkers(server, options, tls, workerModule)
+      : server;
   } catch (error) {
     log?.close();
     if (error instanceof UsageError) {
@@ -99,7 +116,7 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
   try {
-    await serveUntilSignal(server, () => printBanner(server, options), log);
+    await serveUntilSignal(serving, () => printBanner(server, options), log);
   } finally {
     log?.close();
   }
@@ -126,18 +143,22 @@ function osMessage(error: unknown): string {
 
 /**
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
- * with `HTTPS` and `https://` over TLS; on a Unix socket, its path and how
- * to reach it. Then a line for each mode that is not Python's.; then the open-file limit, when it holds
- * connections below their most or could not be read.
+ * with `HTTPS` and `https://` over TLS, and `with 4 workers` before the dots
+ * when there are several; on a Unix socket, its path and how to reach it.
+ * Then the open-file limit, when it holds connections below their most or
+ * could not be read, and a line for each mode that is not Python's.
  */
 function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
+  const { workers } = options;
   const host = server.serverName;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = server instanceof ThreadingHTTPSServer ? "HTTPS" : "HTTP";
   console.log(
     options.socketPath !== undefined
       ? `Serving HTTP on unix:${host} (curl --unix-socket ${host} http://localhost/) ...`
-      : `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/) ...`,
+      : `Serving ${scheme} on ${host} port ${server.serverPort} (${scheme.toLowerCase()}://${urlHost}:${server.serverPort}/)${
+        workers > 1 ? ` with ${workers} workers` : ""
+      } ...`,
   );
   const { soft, assumed } = descriptorLimit();
   const most = `at most ${server.options.maxConnections} connections at once`;
@@ -184,34 +205,41 @@ function modeLines(options: CliOptions): string[] {
   return lines;
 }
 
-/** The handler class for the options: files, or files and CGI, at the chosen protocol. */
-function handlerFor(options: CliOptions): RequestHandlerClass {
-  const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
-  const { protocol, gzip, cacheMaxAge, noCache } = options;
-  const { headers, cors } = options;
-  const { spa, listing, showHidden, prettyListing } = options;
-  const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
-  const { logFormat, quiet, trustedProxies } = options;
-  return class extends Base {
-    override protocolVersion = protocol;
-    override extraHeaders = headers;
-    override cors = cors;
-    override precompressed = gzip;
-    override gzip = gzip;
-    override cacheMaxAge = cacheMaxAge;
-    override noCache = noCache;
-    override spa = spa;
-    override listing = listing;
-    override showHidden = showHidden;
-    override prettyListing = prettyListing;
-    override upload = upload;
-    override overwrite = overwrite;
-    override maxUploadBytes = maxUploadBytes;
-    override allowedHosts = allowedHosts;
-    override logFormat = logFormat;
-    override quiet = quiet;
-    override trustedProxies = trustedProxies;
-  };
+/**
+ * `--workers` shares a port with `SO_REUSEPORT`, which only Linux balances:
+ * elsewhere the last worker to listen would get every connection.
+ */
+export function checkWorkers(
+  workers: number,
+  os: typeof Deno.build.os = Deno.build.os,
+): void {
+  if (workers <= 1 || os === "linux" || os === "android") return;
+  throw new StartupError(
+    `--workers needs Linux, which spreads a shared port's connections among the workers (${os} does not): run several instances behind a load balancer instead (README.md, "Scaling out")`,
+  );
+}
+
+/**
+ * Hands the port over to `options.workers` workers: closes the main thread's
+ * listener, bound by {@link listen} (which found any error with the address,
+ * the port or the TLS files, and which no other program could share: see
+ * README.md, "Scaling out"), and starts the workers on the same address.
+ */
+async function startWorkers(
+  server: ThreadingHTTPServer,
+  options: CliOptions,
+  tls: TlsOptions | undefined,
+  module: URL | undefined,
+): Promise<WorkerPool> {
+  server.serverClose();
+  const pool = new WorkerPool(options.workers, {
+    options,
+    tls,
+    hostname: server.serverName,
+    port: server.serverPort,
+  }, module);
+  await pool.start();
+  return pool;
 }
 
 /**
@@ -235,9 +263,6 @@ function checkDirectory(directory: string): void {
     );
   }
 }
-
-/** The server's TLS settings from `--tls-*`; undefined without `--tls-cert`. */
-type TlsOptions = Pick<HTTPSServerOptions, "certfile" | "keyfile" | "password">;
 
 /**
  * Reads the password file as Python does: stripped, and a usage error when it
@@ -290,10 +315,11 @@ function listen(
   Handler: RequestHandlerClass,
   tls: TlsOptions | undefined,
 ): ThreadingHTTPServer {
-  const serverOptions = { directory: options.directory };
   if (options.socketPath !== undefined) {
     const address = { transport: "unix", path: options.socketPath } as const;
-    return new ThreadingHTTPServer(address, Handler, serverOptions);
+    return new ThreadingHTTPServer(address, Handler, {
+      directory: options.directory,
+    });
   }
   const candidates = options.bind !== undefined
     ? [options.bind]
@@ -303,13 +329,7 @@ function listen(
   );
   for (const [i, hostname] of permitted.entries()) {
     try {
-      const address = { hostname, port: options.port };
-      return tls === undefined
-        ? new ThreadingHTTPServer(address, Handler, serverOptions)
-        : new ThreadingHTTPSServer(address, Handler, {
-          ...serverOptions,
-          ...tls,
-        });
+      return newServer(options, { hostname, port: options.port }, tls, Handler);
     } catch (error) {
       const message = error instanceof Error ? error.message : "";
       // Deno reports a name that does not resolve as a plain Error; the -b
@@ -382,6 +402,12 @@ const STOP_SIGNALS: readonly StopSignal[] = [
   ] as const),
 ];
 
+/** What the command line serves with: a server, or the workers' pool. */
+type Serving = Pick<
+  ThreadingHTTPServer,
+  "serveForever" | "shutdown" | "serverClose"
+>;
+
 /**
  * Serves until a signal of {@link STOP_SIGNALS}, then lets in-flight
  * responses finish. A second signal exits at once, once it has removed the
@@ -390,7 +416,7 @@ const STOP_SIGNALS: readonly StopSignal[] = [
  * banner is not lost. With a `log` file, SIGHUP reopens it.
  */
 async function serveUntilSignal(
-  server: ThreadingHTTPServer,
+  server: Serving,
   onReady: () => void,
   log?: LogFile,
 ): Promise<void> {
@@ -411,7 +437,10 @@ async function serveUntilSignal(
     return [signal, listener] as const;
   });
   if (log !== undefined && Deno.build.os !== "windows") {
-    listeners.push(["SIGHUP", () => reopen(log)]);
+    listeners.push(["SIGHUP", () => {
+      reopen(log);
+      if (server instanceof WorkerPool) server.reopenLogs();
+    }]);
   }
   for (const [signal, listener] of listeners) {
     Deno.addSignalListener(signal, listener);

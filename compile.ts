@@ -106,6 +106,11 @@ async function compile(args: string[]): Promise<number> {
     args: [
       "compile",
       ...permissionsFor(cgi),
+      // For --workers: a port shared by the workers, whose module is loaded
+      // at run time, so it is named here to be compiled in.
+      "--unstable-net",
+      "--include",
+      `${ROOT}/cli/worker_entry.ts`,
       "--v8-flags=--max-semi-space-size=2,--memory-saver-mode",
       "--output",
       output,

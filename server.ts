@@ -138,6 +138,12 @@ export interface ServerOptions {
    * Then it closes what is left and kills the CGI scripts still running.
    */
   shutdownTimeout?: number;
+  /**
+   * Python's `allow_reuse_port`: listen with `SO_REUSEPORT`, so that several
+   * servers share the port (the workers of `--workers`); Linux spreads the
+   * connections among them. Needs Deno's `--unstable-net`. Default false.
+   */
+  allowReusePort?: boolean;
 }
 
 /**
@@ -172,6 +178,7 @@ const DEFAULTS: Omit<ResolvedServerOptions, "maxConnections"> = {
   maxHeaders: 100,
   maxHeadSize: 1024 * 1024,
   shutdownTimeout: 10_000,
+  allowReusePort: false,
 };
 
 /**
@@ -317,10 +324,13 @@ export class HTTPServer {
    */
   protected listen(
     address: Required<ServerAddress> | UnixServerAddress,
-    _options: ServerOptions,
+    options: ServerOptions,
   ): Deno.Listener {
     // One call each: an overload of Deno.listen takes one kind of address.
-    return "path" in address ? Deno.listen(address) : Deno.listen(address);
+    return "path" in address ? Deno.listen(address) : Deno.listen({
+      ...address,
+      reusePort: options.allowReusePort ?? false,
+    });
   }
 
   /**

@@ -15,6 +15,11 @@ export interface Figure {
   value?: number;
   /** 99th-percentile latency, in milliseconds. */
   p99Ms?: number;
+  /**
+   * The server's CPU time (user and system, from `/proc`) per request
+   * answered, in microseconds: steadier than req/s on a shared machine.
+   */
+  cpuUsPerRequest?: number;
   /** Peak resident memory of the server (and its children), in KiB. */
   peakRssKiB?: number;
   /** Errors, skip reasons, ranges. */
@@ -42,7 +47,8 @@ export const REFERENCES = [
   { server: "nginx", column: "x nginx" },
 ] as const;
 
-function format(value: number): string {
+/** A figure as the tables show it: three significant digits or so. */
+export function format(value: number): string {
   if (value >= 100) return Math.round(value).toLocaleString("en-US");
   if (value >= 10) return value.toFixed(1);
   return value.toFixed(2);
@@ -57,7 +63,7 @@ function ratio(value?: number, reference?: number): string {
  * A markdown table, without the columns that are empty in every row; the
  * first column and "notes" are left-aligned, figures right-aligned.
  */
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const keep = header.map((_, i) => i === 0 || rows.some((row) => row[i]));
   const pick = (row: string[]) => row.filter((_, i) => keep[i]);
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -77,6 +83,7 @@ export function scenarioTable(scenario: ScenarioReport): string {
     scenario.unit,
     ...REFERENCES.map((reference) => reference.column),
     "p99 ms",
+    "CPU us/req",
     "peak RSS MiB",
     "notes",
   ];
@@ -87,6 +94,7 @@ export function scenarioTable(scenario: ScenarioReport): string {
       ratio(figure.value, valueOf(reference.server))
     ),
     figure.p99Ms === undefined ? "" : format(figure.p99Ms),
+    figure.cpuUsPerRequest === undefined ? "" : format(figure.cpuUsPerRequest),
     figure.peakRssKiB ? format(figure.peakRssKiB / 1024) : "",
     figure.note ?? "",
   ]);

@@ -2,9 +2,11 @@
  * The benchmark (`deno task bench`): builds the fixtures, then for each
  * scenario starts each server in turn on its own 127.0.0.1 port, drives it
  * with `wrk`, `curl` or the load generators in `bench/`, reads its peak
- * memory from `/proc`, and stops it. Scenarios run server after server so the
- * figures compared in one table were measured minutes apart at most. Prints a
- * markdown report and writes it to `bench/results/latest.md`.
+ * memory and CPU time from `/proc`, and stops it. Scenarios run server after
+ * server so the figures compared in one table were measured minutes apart at
+ * most. Then two comparisons run two servers in interleaved pairs:
+ * `--workers 2` against one worker, and the download against Python. Prints
+ * a markdown report and writes it to `bench/results/latest.md`.
  *
  * ```sh
  * deno task bench                      # everything, about 8 minutes
@@ -21,7 +23,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { download } from "./download.ts";
+import { compareDownloads, download } from "./download.ts";
 import { ensureFixtures, FILE_SIZES } from "./fixtures.ts";
 import { idleConnections } from "./idle.ts";
 import { loadHttp10, quantile } from "./load10.ts";
@@ -40,6 +42,7 @@ import {
   stopAll,
   toolVersion,
 } from "./servers.ts";
+import { compareWorkers } from "./workers.ts";
 import { runWrk } from "./wrk.ts";
 
 /** Settings of one run, from the command line. */
@@ -54,6 +57,10 @@ interface Settings {
   starts: number;
   /** Idle keep-alive connections to hold. */
   idle: number;
+  /** Pairs of measurements in each comparison. */
+  pairs: number;
+  /** Seconds of each load of a comparison's pair. */
+  pairSeconds: number;
   /** The fixtures folder. */
   root: string;
   /** Tools found on this machine. */
@@ -71,8 +78,39 @@ interface Scenario {
   run(spec: ServerSpec, settings: Settings): Promise<Figure>;
 }
 
+/**
+ * Two servers measured in interleaved pairs (`bench/pairs.ts`), reported in
+ * a section of their own.
+ */
+interface Comparison {
+  name: string;
+  title: string;
+  what: string;
+  /** Why it cannot run, or `undefined`. */
+  skip?(settings: Settings): string | undefined;
+  /** Runs it; resolves to its markdown. */
+  run(settings: Settings): Promise<string>;
+}
+
 const CONNECTIONS = 50;
 const NOT_A_FILE_SERVER = "answers a fixed response: not a file server";
+
+/**
+ * The server's CPU microseconds per request during `load`, which resolves to
+ * what it answered.
+ */
+async function measured(
+  server: RunningServer,
+  load: () => Promise<LoadResult>,
+): Promise<[LoadResult, number | undefined]> {
+  const cpu = server.cpuSeconds();
+  const result = await load();
+  const seconds = server.cpuSeconds() - cpu;
+  return [
+    result,
+    result.requests > 0 ? seconds * 1e6 / result.requests : undefined,
+  ];
+}
 
 /** Starts `spec`, runs `body` against it, and always stops it. */
 async function withServer<T>(
@@ -134,11 +172,15 @@ function wrkScenario(
             headers: options.headers,
           });
         if (settings.warmup) await load(settings.warmup);
-        const result = await load(settings.seconds);
+        const [result, cpuUsPerRequest] = await measured(
+          server,
+          () => load(settings.seconds),
+        );
         return {
           server: spec.name,
           value: result.rps,
           p99Ms: result.p99Ms,
+          cpuUsPerRequest,
           peakRssKiB: server.peakRssKiB(),
           note: loadNote(result, options.expectNon2xx),
         };
@@ -197,11 +239,15 @@ const SCENARIOS: Scenario[] = [
             seconds,
           });
         if (settings.warmup) await load(settings.warmup);
-        const result = await load(settings.seconds);
+        const [result, cpuUsPerRequest] = await measured(
+          server,
+          () => load(settings.seconds),
+        );
         return {
           server: spec.name,
           value: result.rps,
           p99Ms: result.p99Ms,
+          cpuUsPerRequest,
           peakRssKiB: server.peakRssKiB(),
           note: loadNote(result),
         };
@@ -326,12 +372,43 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Every comparison, in report order. */
+const COMPARISONS: Comparison[] = [
+  {
+    name: "workers",
+    title: "`--workers 2` against one worker",
+    what:
+      "Our command line with the flags of `deno task start` and `-p HTTP/1.1`, once with `--workers 2` and once without, `wrk -t2 -c100` on `/small.bin` (the client shares the two cores), in interleaved pairs; CPU is the server's user and system time per request, from `/proc`.",
+    skip: (settings) => settings.tools.wrk ? undefined : "wrk is not installed",
+    run: (settings) =>
+      compareWorkers({
+        workers: 2,
+        pairs: settings.pairs,
+        seconds: settings.pairSeconds,
+        root: settings.root,
+      }),
+  },
+  {
+    name: "download-pairs",
+    title: "100 MiB download against Python, in pairs",
+    what:
+      "`curl -o /dev/null` of `/large.bin` from `python` and from `ours-start-1.1`, one download each per pair, in interleaved pairs; CPU is the server's per download, from `/proc`.",
+    skip: (settings) =>
+      settings.tools.curl ? undefined : "curl is not installed",
+    run: (settings) => compareDownloads(settings.pairs, settings.root),
+  },
+];
+
 const USAGE = `usage: deno task bench [--quick] [--duration <s>]
   [--only <server,...>] [--scenario <name,...>]
 
 servers:   ${SERVERS.map((spec) => spec.name).join(", ")}
            (a prefix before "-" selects several: --only ours,python)
-scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(", ")}`;
+scenarios: ${
+  [...SCENARIOS, ...COMPARISONS].map((scenario) => scenario.name).join(", ")
+}
+           (the comparisons, workers and download-pairs, start their own
+           servers: --only does not apply to them)`;
 
 /** A bad command line: printed with {@link USAGE}, exit status 2. */
 class UsageError extends Error {}
@@ -440,7 +517,12 @@ async function main(): Promise<void> {
     return;
   }
   const servers = select(SERVERS, values.only);
-  const scenarios = select(SCENARIOS, values.scenario);
+  const chosen: { name: string }[] = select(
+    [...SCENARIOS, ...COMPARISONS],
+    values.scenario,
+  );
+  const scenarios = SCENARIOS.filter((item) => chosen.includes(item));
+  const comparisons = COMPARISONS.filter((item) => chosen.includes(item));
   const seconds = values.duration !== undefined
     ? Number(values.duration)
     : values.quick
@@ -458,6 +540,8 @@ async function main(): Promise<void> {
     downloads: values.quick ? 2 : 5,
     starts: values.quick ? 2 : 5,
     idle: 1000,
+    pairs: values.quick ? 3 : 10,
+    pairSeconds: seconds / 2,
     root: await ensureFixtures(),
     tools,
   };
@@ -527,6 +611,24 @@ async function main(): Promise<void> {
     }
     reports.push({ ...scenario, figures });
   }
+  const compared: string[] = [];
+  for (const comparison of comparisons) {
+    const why = comparison.skip?.(settings);
+    let body: string;
+    if (why) body = `skipped: ${why}\n`;
+    else {
+      try {
+        body = await comparison.run(settings);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : `${error}`;
+        body = `failed: ${message.split("\n")[0]}\n`;
+      }
+    }
+    console.log(`${comparison.name}:\n${body}`);
+    compared.push(
+      `### ${comparison.title} (\`${comparison.name}\`)\n\n${comparison.what}\n\n${body}`,
+    );
+  }
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
 
   const markdown = [
@@ -537,6 +639,7 @@ async function main(): Promise<void> {
     "",
     "Ratios divide by the figure of `python` (python3 -m http.server, HTTP/1.0), `floor-listen` (the `Deno.listen` fixed-response floor) or `nginx` in the same table; for ms and KiB lower is better.\n",
     ...reports.map(scenarioTable),
+    ...compared,
     targetsTable(
       reports,
       runnable.filter((spec) => spec.group === "ours").map((spec) => spec.name),

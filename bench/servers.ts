@@ -87,7 +87,8 @@ function python(): Promise<string | undefined> {
   return pythonPath;
 }
 
-function pythonServer(
+/** `python3 -m http.server` with `extra` arguments, on `port`. */
+export function pythonServer(
   name: string,
   description: string,
   port: number,
@@ -219,24 +220,31 @@ async function oursUnavailable(): Promise<string | undefined> {
   }
 }
 
+/** The V8 flags of `deno task start` and the compiled binaries. */
+export const START_V8_FLAGS = "--max-semi-space-size=2,--memory-saver-mode";
+
 /**
  * `ThreadingHTTPServer` through the CLI, as `python3 -m http.server` is;
- * `v8Flags` as `deno run --v8-flags=` takes them.
+ * `v8Flags` as `deno run --v8-flags=` takes them; with `workers`, the CLI's
+ * `--workers` (and `--unstable-net`, which it needs).
  */
-function oursCli(
+export function oursCli(
   name: string,
   port: number,
   protocol: string,
   v8Flags?: string,
+  workers?: number,
 ): ServerSpec {
   const argv = (root: string, cgi: string[]) => [
     DENO,
     "run",
     ...v8Flags ? [`--v8-flags=${v8Flags}`] : [],
+    ...workers === undefined ? [] : ["--unstable-net"],
     "--allow-net",
     "--allow-read",
     ...cgi.length ? ["--allow-run"] : [],
     `${ROOT}mod.ts`,
+    ...workers === undefined ? [] : ["--workers", String(workers)],
     ...cgi,
     String(port),
     "-b",
@@ -250,7 +258,7 @@ function oursCli(
     name,
     description: `ours, CLI (ThreadingHTTPServer), ${protocol}${
       v8Flags ? `, --v8-flags=${v8Flags}` : ""
-    }`,
+    }${workers === undefined ? "" : `, --workers ${workers}`}`,
     group: "ours",
     port,
     unavailable: oursUnavailable,
@@ -318,13 +326,7 @@ export const SERVERS: readonly ServerSpec[] = [
   oursSingle("ours-single-1.1", 18107, "HTTP/1.1"),
   oursCli("ours-threading-1.0", 18108, "HTTP/1.0"),
   oursCli("ours-threading-1.1", 18109, "HTTP/1.1"),
-  // The V8 flags of `deno task start` and the compiled binaries.
-  oursCli(
-    "ours-start-1.1",
-    18110,
-    "HTTP/1.1",
-    "--max-semi-space-size=2,--memory-saver-mode",
-  ),
+  oursCli("ours-start-1.1", 18110, "HTTP/1.1", START_V8_FLAGS),
 ];
 
 const encoder = new TextEncoder();
@@ -410,6 +412,23 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
+/**
+ * The CPU time a process has used, in seconds: user and system, its threads'
+ * and its reaped children's (`/proc/<pid>/stat`, in the kernel's USER_HZ
+ * ticks, 100 a second on Linux); 0 once it is gone.
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The fields after the command name, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime, cutime, cstime: fields 14-17, here from field 3.
+    return fields.slice(11, 15).reduce((sum, n) => sum + Number(n), 0) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** A field of `/proc/<pid>/status` in KiB, or 0 once the process is gone. */
 function statusKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
   try {
@@ -458,6 +477,15 @@ export class RunningServer {
   peakRssKiB(): number {
     return [this.pid, ...descendants(this.pid)]
       .reduce((sum, pid) => sum + statusKiB(pid, "VmHWM"), 0);
+  }
+
+  /**
+   * CPU seconds used so far by the server and its children, live or reaped:
+   * read before and after a load, the difference is what the load cost.
+   */
+  cpuSeconds(): number {
+    return [this.pid, ...descendants(this.pid)]
+      .reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   }
 
   /** Current resident memory (VmRSS) of the server and its children, in KiB. */
@@ -538,6 +566,13 @@ export async function startServer(
   root: string,
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  // A server already there (another benchmark run's) would answer the
+  // probe and be measured in place of this one.
+  if (await answersGet(spec.port, 1000) !== undefined) {
+    throw new Error(
+      `${spec.name}: port ${spec.port} is taken by another server (another benchmark run?)`,
+    );
+  }
   const launch = options.cgi
     ? await spec.launchCgi!(root)
     : await spec.launch(root);

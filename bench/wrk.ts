@@ -1,5 +1,5 @@
 /**
- * Runs `wrk -t1 -c<N> --latency` against 127.0.0.1 and parses its report into
+ * Runs `wrk -t<T> -c<N> --latency` against 127.0.0.1 and parses its report into
  * a {@link LoadResult}. The process is killed if it overruns its duration by
  * more than 15 s, so a run always ends.
  *
@@ -14,6 +14,8 @@ export interface WrkOptions {
   url: string;
   /** Open connections (`-c`). */
   connections: number;
+  /** Client threads (`-t`); default 1. */
+  threads?: number;
   /** Duration in seconds (`-d`). */
   seconds: number;
   /** Extra request headers (`-H`), such as `Connection: close`. */
@@ -63,7 +65,7 @@ export function parseWrk(report: string): LoadResult {
 /** Runs wrk once and returns what it measured. */
 export async function runWrk(options: WrkOptions): Promise<LoadResult> {
   const args = [
-    "-t1",
+    `-t${options.threads ?? 1}`,
     `-c${options.connections}`,
     `-d${options.seconds}s`,
     "--timeout",

@@ -31,7 +31,7 @@ export const USAGE =
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
-                  [--trusted-proxy ADDR] [--print-permissions]
+                  [--trusted-proxy ADDR] [--workers N] [--print-permissions]
                   [port]`;
 
 /** What `--help` prints. */
@@ -88,6 +88,9 @@ options:
   --trusted-proxy ADDR  take the client's address from Forwarded or
                         X-Forwarded-For of this peer: an IP address, a CIDR
                         range, or unix for Unix socket peers (repeatable)
+  --workers N           serve with N threads that share the port, or auto
+                        for one per core (default: 1; Linux only, and
+                        needs deno run --unstable-net)
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -140,6 +143,11 @@ export interface CliOptions {
    * (`--allowed-host`, repeatable).
    */
   allowedHosts: string[];
+  /**
+   * How many workers serve (`--workers`, `auto` for one per core); default
+   * 1, the main thread alone.
+   */
+  workers: number;
   /** Print the command with the permissions it needs, and exit (`--print-permissions`). */
   printPermissions: boolean;
   /** The Unix socket to listen on (`--bind unix:PATH`), in place of a port. */
@@ -197,6 +205,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         "log-format": { type: "string" },
         "log-file": { type: "string" },
         "trusted-proxy": { type: "string", multiple: true },
+        workers: { type: "string" },
         "print-permissions": { type: "boolean" },
       },
     });
@@ -238,7 +247,34 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     ...parseServing(values, parsed.tokens),
     printPermissions: values["print-permissions"] ?? false,
     ...operating,
+    workers: parseWorkers(values.workers ?? "1", operating.socketPath),
   };
+}
+
+/** The most workers `--workers` takes. */
+const MAX_WORKERS = 256;
+
+/**
+ * `--workers`: a count, or `auto` for the cores this process may use; not
+ * with a Unix socket, which `SO_REUSEPORT` does not share.
+ */
+function parseWorkers(text: string, socketPath: string | undefined): number {
+  const count = text === "auto"
+    ? Math.min(navigator.hardwareConcurrency, MAX_WORKERS)
+    : /^\d{1,4}$/.test(text)
+    ? Number(text)
+    : NaN;
+  if (!(count >= 1 && count <= MAX_WORKERS)) {
+    throw new UsageError(
+      `argument --workers: invalid count: '${text}' (use 1 to ${MAX_WORKERS}, or auto for one per core)`,
+    );
+  }
+  if (count > 1 && socketPath !== undefined) {
+    throw new UsageError(
+      "argument --workers: not allowed with a Unix socket (--bind unix:PATH): run an instance per socket",
+    );
+  }
+  return count;
 }
 
 /**

@@ -22,8 +22,12 @@ import type { CliOptions } from "./args.ts";
 
 /** A permission one flag needs, and for what. */
 export interface Need {
-  /** The permission: `--allow-<name>`. */
-  name: "net" | "read" | "write" | "run";
+  /**
+   * The permission: `--allow-<name>`; or `unstable-net`, Deno's
+   * `--unstable-net`, which no permission grants: it enables the unstable
+   * network APIs (a port shared by several listeners).
+   */
+  name: "net" | "read" | "write" | "run" | "unstable-net";
   /**
    * What it is needed for: `HOST:PORT` for net, a path for read and write;
    * undefined for the whole permission (`--allow-run`).
@@ -45,10 +49,23 @@ export interface FlagPermission {
 
 const NOTHING = (): Need[] => [];
 
-/** `HOST:PORT`, with an IPv6 address in brackets, as `--allow-net` takes it. */
-export function netHost(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+/**
+ * `HOST:PORT`, with an IPv6 address in brackets, as `--allow-net` takes it;
+ * `HOST` alone, for every port, without `port`.
+ */
+export function netHost(host: string, port?: number): string {
+  const name = host.includes(":") ? `[${host}]` : host;
+  return port === undefined ? name : `${name}:${port}`;
 }
+
+/**
+ * The folder of this program's modules when they are local files (a clone):
+ * each worker loads them again, which needs read access to them. Modules
+ * from JSR, or compiled in, need none.
+ */
+const MODULES = import.meta.url.startsWith("file:") && !Deno.build.standalone
+  ? fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "")
+  : undefined;
 
 /** Reading a `--tls-*` file, when it is given. */
 function readTlsFile(path: string | undefined, what: string): Need[] {
@@ -139,6 +156,34 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
     needs: ({ tlsPasswordFile }) =>
       readTlsFile(tlsPasswordFile, "TLS key's password in"),
   },
+  {
+    flag: "--workers",
+    // Workers are threads of this process, with its permissions: they need
+    // no --allow-run.
+    needs: ({ workers, bind, port }): Need[] =>
+      workers > 1
+        ? [
+          {
+            name: "unstable-net",
+            purpose: "let the workers share the port (--workers)",
+          },
+          // Port 0 is the main thread's: the workers listen on the port it
+          // got, which a grant of port 0 does not cover.
+          ...port !== 0 ? [] : [{
+            name: "net" as const,
+            value: netHost(bind ?? "0.0.0.0"),
+            alternatives: bind === undefined ? [netHost("::")] : undefined,
+            purpose:
+              "let the workers listen on the port that port 0 gets (--workers)",
+          }],
+          ...MODULES === undefined ? [] : [{
+            name: "read" as const,
+            value: MODULES,
+            purpose: "load the server's modules in each worker (--workers)",
+          }],
+        ]
+        : [],
+  },
   { flag: "-p/--protocol", needs: NOTHING },
   { flag: "-H/--header", needs: NOTHING },
   { flag: "--cors", needs: NOTHING },
@@ -183,8 +228,13 @@ export function missingPermissions(needs: readonly Need[]): Need[] {
   );
 }
 
-/** Whether `--allow-<name>` covers `value` (the whole permission without one). */
+/**
+ * Whether `--allow-<name>` covers `value` (the whole permission without
+ * one); for `unstable-net`, whether Deno runs with `--unstable-net`.
+ */
 export function granted(name: Need["name"], value?: string): boolean {
+  // One of the APIs that only --unstable-net defines.
+  if (name === "unstable-net") return "listenDatagram" in Deno;
   const descriptor: Deno.PermissionDescriptor = name === "net"
     ? { name, host: value }
     : name === "run"
@@ -195,24 +245,40 @@ export function granted(name: Need["name"], value?: string): boolean {
 
 /** The flag for one need: `--allow-read=site`, `--allow-run`. */
 function needFlag(need: Need): string {
-  return `--allow-${need.name}${
+  return `${flagName(need.name)}${
     need.value === undefined ? "" : `=${need.value}`
   }`;
 }
 
-const ORDER: readonly Need["name"][] = ["net", "read", "write", "run"];
+/** `--allow-read` for `read`; `--unstable-net` for `unstable-net`. */
+function flagName(name: Need["name"]): string {
+  return name === "unstable-net" ? "--unstable-net" : `--allow-${name}`;
+}
+
+const ORDER: readonly Need["name"][] = [
+  "unstable-net",
+  "net",
+  "read",
+  "write",
+  "run",
+];
 
 /**
  * The `--allow-*` flags that grant all of `needs` and nothing more: one flag
- * per permission, its values joined with commas, in Deno's order.
+ * per permission, its values joined with commas, in Deno's order; a host's
+ * ports are left out when the host is there alone (every port).
  */
 export function permissionFlags(needs: readonly Need[]): string[] {
   return ORDER.flatMap((name) => {
     const of = needs.filter((need) => need.name === name);
     if (of.length === 0) return [];
-    if (of.some((need) => need.value === undefined)) return [`--allow-${name}`];
-    const values = [...new Set(of.map((need) => need.value!))];
-    return [`--allow-${name}=${values.join(",")}`];
+    if (of.some((need) => need.value === undefined)) return [flagName(name)];
+    const values = new Set(of.map((need) => need.value!));
+    const kept = [...values].filter((value) => {
+      const host = value.replace(/:\d+$/, "");
+      return name !== "net" || host === value || !values.has(host);
+    });
+    return [`${flagName(name)}=${kept.join(",")}`];
   });
 }
 
@@ -275,6 +341,22 @@ export function missingMessage(
     ? "this program was compiled without them; in a clone, build it with all it needs:"
     : "run it with all it needs:";
   return `missing permissions:\n${lines.join("\n")}\n${again}\n  ${
+    commandLine(needs, args)
+  }`;
+}
+
+/**
+ * The message for a missing `--unstable-net`, on one line: what needs it,
+ * and the command that has everything.
+ */
+export function unstableMessage(
+  needs: readonly Need[],
+  args: readonly string[],
+): string {
+  const again = Deno.build.standalone
+    ? "this program was compiled without it; in a clone, build it with"
+    : "run it as";
+  return `--workers needs Deno's --unstable-net flag, which lets the workers share the port: ${again} ${
     commandLine(needs, args)
   }`;
 }

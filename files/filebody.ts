@@ -111,18 +111,22 @@ export class FileCache extends StatCache<CachedFile> {
 }
 
 /**
- * The copy buffers of all handlers: 1 MiB each, at most 16 (16 MiB); a copy
- * longer than one takes two.
+ * The copy buffers of all handlers: 256 KiB each, at most 16 (4 MiB), one
+ * per copy: small enough to stay in a core's cache from the read to the
+ * send.
  */
-export const COPY_BUFFERS = new BufferPool(1 << 20, 16, 64 * 1024);
+export const COPY_BUFFERS = new BufferPool(256 * 1024, 16, 64 * 1024);
 
 /**
- * Copies up to `length` bytes of `source` to `output` through pooled
- * buffers, reading the next chunk into a second one while the last is sent,
- * so that the disk and the socket work at once (bench/README.md has the
- * figures). Resolves to the number of bytes copied,
- * which is less than `length` only when the file ended early. The caller
- * closes `source`.
+ * Copies up to `length` bytes of `source` to `output` through a pooled
+ * buffer, each chunk read synchronously and then written. Reading on this
+ * thread, as nginx does unless told to use `aio threads`, spares each chunk
+ * the two hand-offs to and from Deno's blocking-I/O threads (and a copy of
+ * the file descriptor) that `read()` costs: on a busy machine, every
+ * hand-off waits for a core (bench/README.md has the figures). The price is
+ * that a read from a cold disk holds this thread's other connections until
+ * it returns. Resolves to the number of bytes copied, which is less than
+ * `length` only when the file ended early. The caller closes `source`.
  */
 export async function copyBytes(
   source: Deno.FsFile,
@@ -131,53 +135,21 @@ export async function copyBytes(
   pool: BufferPool = COPY_BUFFERS,
 ): Promise<number> {
   if (length <= 0) return 0;
-  let chunk = pool.acquire();
-  // Taken once there is a next chunk to read ahead, not for a short copy.
-  let spare: Uint8Array | null = null;
+  const chunk = pool.acquire();
   let copied = 0;
-  let ahead: Promise<number | null> | null = null;
   try {
-    let n = await source.read(
-      chunk.subarray(0, Math.min(chunk.length, length)),
-    );
-    while (n !== null) {
-      const sent = copied + n;
-      let next: Uint8Array | null = null;
-      if (sent < length) {
-        next = spare ??= pool.acquire();
-        ahead = readAhead(
-          source,
-          next.subarray(0, Math.min(next.length, length - sent)),
-        );
-      }
+    while (copied < length) {
+      const n = source.readSync(
+        chunk.subarray(0, Math.min(chunk.length, length - copied)),
+      );
+      if (n === null) break;
       // BufferedWriter sends a chunk this large straight from `chunk`,
       // without keeping it, so `chunk` may be reused once this resolves.
       await output.write(chunk.subarray(0, n));
-      copied = sent;
-      if (next === null || ahead === null) break;
-      n = await ahead;
-      ahead = null;
-      spare = chunk;
-      chunk = next;
+      copied += n;
     }
   } finally {
-    // A read still in flight writes into `spare`: it goes back afterwards.
-    if (ahead !== null) await ahead.catch(() => null);
     pool.release(chunk);
-    if (spare !== null) pool.release(spare);
   }
   return copied;
-}
-
-/**
- * `source.read(into)`, marked as handled at once: it may fail while the
- * caller still awaits a write, and is awaited (and throws) after that.
- */
-function readAhead(
-  source: Deno.FsFile,
-  into: Uint8Array,
-): Promise<number | null> {
-  const read = source.read(into);
-  read.catch(() => {});
-  return read;
 }

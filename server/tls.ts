@@ -160,6 +160,7 @@ function listenTls(
   );
   return Deno.listenTls({
     ...address,
+    reusePort: options.allowReusePort ?? false,
     cert,
     key,
     alpnProtocols: options.alpnProtocols ?? ["http/1.1"],

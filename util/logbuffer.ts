@@ -12,9 +12,11 @@
  * `console.error` does) would overtake lines still waiting: call
  * {@link flushLog} first.
  *
- * Each isolate (each worker) has its own lines: a batch past 4 KiB is not
- * one atomic write on a pipe, so the lines of two workers sharing stderr
- * may interleave. A stderr that fails (closed, full disk) drops the batch.
+ * Each isolate (each worker of `--workers`) has its own lines, and the
+ * batches of two never mix, however large: Deno writes to stderr one thread
+ * at a time, each batch with one blocking `write` that returns once all of
+ * it is in, even when a pipe fills up meanwhile (tests/cli/workers_test.ts,
+ * bench/README.md). A stderr that fails (closed, full disk) drops the batch.
  *
  * The log may go to a file instead ({@link setLogSink}, which `logfile.ts`
  * calls): its lines then leave in one write a turn to the file, and those

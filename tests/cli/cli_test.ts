@@ -5,7 +5,10 @@ import {
   BANNER,
   Cli,
   missingPermissions,
+  partFiles,
+  refused,
   run,
+  startUpload,
   withFolder,
 } from "../support/cli_process.ts";
 import { processGone, RawClient, until } from "../support/helpers.ts";
@@ -56,33 +59,6 @@ Deno.test("SIGTERM stops the CLI with exit 0 and no message", async () => {
     assert.ok(!stdout.includes("Keyboard interrupt"));
   });
 });
-
-/** The upload temporary files in `dir`. */
-function partFiles(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].map((entry) => entry.name)
-    .filter((name) => /^\.upload-.*\.part$/.test(name));
-}
-
-/** Whether nothing listens on `port` any more: the server is shutting down. */
-async function refused(port: number): Promise<true | undefined> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.ConnectionRefused) return true;
-    throw error;
-  }
-}
-
-/** Starts a PUT of 10 bytes, sends 5, and waits for its `.part` file. */
-async function startUpload(port: number, dir: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  await client.send(
-    "PUT /up.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhello",
-  );
-  await until(() => partFiles(dir)[0], "the upload's .part file");
-  return client;
-}
 
 Deno.test("SIGHUP shuts the CLI down as SIGTERM does: the upload in flight finishes, no .part file is left", async () => {
   await withFolder(async (dir) => {

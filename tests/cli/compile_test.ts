@@ -114,6 +114,33 @@ Deno.test({
     );
 
     await t.step(
+      "--workers 2 serves: the binary has --unstable-net and the workers' module",
+      async () => {
+        await withFolder(async (dir) => {
+          await using cli = Cli.binary(binary, [
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-d",
+            dir,
+            "--workers",
+            "2",
+          ]);
+          const banner = await cli.waitFor(BANNER);
+          assert.ok(banner, `banner printed: ${cli.out}`);
+          assert.match(banner[0], / with 2 workers \.\.\.\n$/);
+          const response = await fetch(
+            `http://127.0.0.1:${banner[2]}/hello.txt`,
+          );
+          assert.equal(await response.text(), "hello\n");
+          cli.kill("SIGTERM");
+          const { code, stderr } = await cli.finish();
+          assert.equal(code, 0, stderr);
+        });
+      },
+    );
+
+    await t.step(
       "--upload, which needs --allow-write, names the flag and the deno compile command that has it",
       async () => {
         await withFolder(async (dir) => {

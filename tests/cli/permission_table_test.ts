@@ -171,6 +171,15 @@ Deno.test("permission flags: one per permission, values joined, in Deno's order;
     "--allow-read=.,cert.pem",
     "--allow-run",
   ]);
+  // A host alone covers its ports.
+  assert.deepEqual(
+    permissionFlags([
+      { name: "net", value: "127.0.0.1:0", purpose: "" },
+      { name: "net", value: "[::1]:8000", purpose: "" },
+      { name: "net", value: "127.0.0.1", purpose: "" },
+    ]),
+    ["--allow-net=[::1]:8000,127.0.0.1"],
+  );
 });
 
 Deno.test("the module is named as a user names it: a file as its path, jsr: as typed", () => {

@@ -7,15 +7,19 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { RawClient, until } from "./helpers.ts";
 
 /** The absolute path of the repository's `mod.ts`. */
 export const MOD: string = fileURLToPath(
   new URL("../../mod.ts", import.meta.url),
 );
 
-/** Python's banner (HTTP or HTTPS); groups: host, port, URL host, URL port. */
+/**
+ * Python's banner (HTTP or HTTPS), with the workers when there are several;
+ * groups: host, port, URL host, URL port.
+ */
 export const BANNER: RegExp =
-  /Serving HTTPS? on (\S+) port (\d+) \(https?:\/\/(\S+):(\d+)\/\) \.\.\.\n/;
+  /Serving HTTPS? on (\S+) port (\d+) \(https?:\/\/(\S+):(\d+)\/\)(?: with \d+ workers)? \.\.\.\n/;
 
 /** Where and how to start the child. */
 export interface SpawnOptions {
@@ -28,6 +32,8 @@ export interface SpawnOptions {
    * `httpserver`, whose permissions are baked in: pass no permission flags).
    */
   program?: string;
+  /** A module to run instead of `mod.ts` (a test's own command line). */
+  module?: string;
 }
 
 /** A running CLI child; `await using` kills it if the test did not stop it. */
@@ -50,7 +56,7 @@ export class Cli implements AsyncDisposable {
     this.#child = options.program === undefined
       ? spawn(
         Deno.execPath(),
-        ["run", "--no-prompt", ...permissions, MOD, ...args],
+        ["run", "--no-prompt", ...permissions, options.module ?? MOD, ...args],
         options,
       )
       : spawn(options.program, [...permissions, ...args], options);
@@ -86,6 +92,11 @@ export class Cli implements AsyncDisposable {
     } finally {
       clearTimeout(watchdog);
     }
+  }
+
+  /** The child's process id. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** Sends `signal` to the child. */
@@ -179,4 +190,34 @@ export function missingPermissions(stderr: string): MissingPermissions {
     ),
     command: match[2],
   };
+}
+
+/** The upload temporary files in `dir`. */
+export function partFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((entry) => entry.name)
+    .filter((name) => /^\.upload-.*\.part$/.test(name));
+}
+
+/** Whether nothing listens on `port` any more: the server is shutting down. */
+export async function refused(port: number): Promise<true | undefined> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return true;
+    throw error;
+  }
+}
+
+/** Starts a PUT of 10 bytes, sends 5, and waits for its `.part` file. */
+export async function startUpload(
+  port: number,
+  dir: string,
+): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  await client.send(
+    "PUT /up.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhello",
+  );
+  await until(() => partFiles(dir)[0], "the upload's .part file");
+  return client;
 }

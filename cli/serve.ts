@@ -1,0 +1,83 @@
+/**
+ * The server the command line's options describe: the handler class with
+ * their settings, and the server bound with them. The command line and each
+ * worker of `--workers` make theirs here.
+ *
+ * @module
+ */
+
+import type { RequestHandlerClass } from "../handlers/base.ts";
+import { CGIHTTPRequestHandler } from "../handlers/cgi/cgi.ts";
+import { SimpleHTTPRequestHandler } from "../handlers/simple.ts";
+import { type ServerAddress, ThreadingHTTPServer } from "../server.ts";
+import {
+  type HTTPSServerOptions,
+  ThreadingHTTPSServer,
+} from "../server/tls.ts";
+import { defaultMaxConnections, descriptorLimit } from "../server/limits.ts";
+import type { CliOptions } from "./args.ts";
+
+/** The server's TLS settings from `--tls-*`; undefined without `--tls-cert`. */
+export type TlsOptions = Pick<
+  HTTPSServerOptions,
+  "certfile" | "keyfile" | "password"
+>;
+
+/**
+ * The handler class for the options: files, or files and CGI, at the chosen
+ * protocol.
+ */
+export function handlerFor(options: CliOptions): RequestHandlerClass {
+  const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
+  const { protocol, gzip, cacheMaxAge, noCache } = options;
+  const { headers, cors } = options;
+  const { spa, listing, showHidden, prettyListing } = options;
+  const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
+  const { logFormat, quiet, trustedProxies } = options;
+  return class extends Base {
+    override protocolVersion = protocol;
+    override extraHeaders = headers;
+    override cors = cors;
+    override precompressed = gzip;
+    override gzip = gzip;
+    override cacheMaxAge = cacheMaxAge;
+    override noCache = noCache;
+    override spa = spa;
+    override listing = listing;
+    override showHidden = showHidden;
+    override prettyListing = prettyListing;
+    override upload = upload;
+    override overwrite = overwrite;
+    override maxUploadBytes = maxUploadBytes;
+    override allowedHosts = allowedHosts;
+    override logFormat = logFormat;
+    override quiet = quiet;
+    override trustedProxies = trustedProxies;
+  };
+}
+
+/**
+ * The command line's server, bound to `address`: HTTPS with `tls`.
+ * `allowReusePort` lets the workers of `--workers` share the port.
+ */
+export function newServer(
+  options: CliOptions,
+  address: Required<ServerAddress>,
+  tls: TlsOptions | undefined,
+  Handler: RequestHandlerClass,
+  allowReusePort = false,
+): ThreadingHTTPServer {
+  // The open-file limit is the process's: workers share it.
+  const maxConnections = Math.max(
+    1,
+    Math.floor(defaultMaxConnections(descriptorLimit().soft) / options.workers),
+  );
+  const serverOptions = {
+    directory: options.directory,
+    allowReusePort,
+    maxConnections,
+  };
+  return tls === undefined
+    ? new ThreadingHTTPServer(address, Handler, serverOptions)
+    : new ThreadingHTTPSServer(address, Handler, { ...serverOptions, ...tls });
+}
