@@ -47,7 +47,16 @@ import {
   writePage,
 } from "../files/listing/page.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
-import { directoryLocation, translatePath } from "../files/paths.ts";
+import { translatePath } from "../files/paths.ts";
+import { resolveTarget } from "../files/siteroutes.ts";
+import {
+  CLIENT_SCRIPT,
+  type LiveReloadResource,
+  liveReloadResource,
+  WORKER_SCRIPT,
+} from "../files/live/client.ts";
+import { injectFile, injectScript } from "../files/live/inject.ts";
+import { LiveReload } from "../files/live/reload.ts";
 import { Coalescer, sharedStat, statOrNull } from "../files/coalesce.ts";
 import {
   lstatUnder,
@@ -313,6 +322,29 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * are 501 as in Python.
    */
   upload = false;
+  /**
+   * Reload pages in the browser when a file of {@link directory} changes
+   * (the CLI's `--live-reload`): HTML pages get a script that listens to
+   * the folder's changes, which reloads the page, or swaps a stylesheet
+   * when only stylesheets changed (see `files/live/`). Pages and files are
+   * then sent with `Cache-Control: no-cache` unless {@link noCache} or
+   * {@link cacheMaxAge} say otherwise. Needs read permission only.
+   */
+  liveReload = false;
+  /**
+   * A file sent with status 404 for anything not found by GET or HEAD (the
+   * CLI's `--404`), in place of Python's error page; null: that page. With
+   * {@link spa}, missing files (a last component with a dot) get it, routes
+   * `/index.html` (see `siteroutes.ts`).
+   */
+  notFoundPage: string | null = null;
+  /**
+   * Clean URLs (the CLI's `--clean-urls`): `/about` serves `about.html` when
+   * there is no `about`, and `/about.html` (or `/docs/index.html`)
+   * redirects to `/about` (or `/docs/`) when that serves the same file.
+   * Folders keep their index pages and trailing slash.
+   */
+  cleanUrls = false;
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
   /**
@@ -393,8 +425,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       : this.do_POST !== own.do_POST;
   }
 
-  /** Serves a GET request: the headers, then the file or listing. */
+  /**
+   * Serves a GET request: the headers, then the file or listing; with
+   * {@link liveReload}, its event stream.
+   */
   async do_GET(): Promise<void> {
+    if (this.liveReload && liveReloadResource(this.path) === "events") {
+      await this.#streamEvents();
+      return;
+    }
     const body = await this.sendHead();
     if (body === null) return;
     if (body instanceof Uint8Array) {
@@ -463,48 +502,44 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * {@link HttpError} for 404 (and 400 for a NUL in the path).
    */
   async sendHead(): Promise<HeadBody> {
-    let path = this.translatePath(this.path);
-    if (!this.showHidden && hasHiddenComponent(this.directory, path)) {
-      throw notFound();
+    if (this.liveReload) {
+      const resource = liveReloadResource(this.path);
+      if (resource !== null) return this.#sendLiveReload(resource);
     }
-    let info = await this.#lookup(path);
-    if (info === null && this.spa) {
-      // A route of a single-page app: its page handles it.
-      path = this.translatePath("/index.html");
-      info = await this.#lookup(path);
+    try {
+      return await this.#sendTarget();
+    } catch (error) {
+      if (
+        this.notFoundPage === null || !(error instanceof HttpError) ||
+        error.kind !== "not-found"
+      ) throw error;
+      return await this.#sendNotFoundPage(error);
     }
-    if (info?.isDirectory) {
-      const location = directoryLocation(this.path);
-      if (location !== null) {
-        // Python's redirect, as Apache does it.
-        this.sendResponse(301);
-        this.sendHeader("Location", location);
-        this.sendHeader("Content-Length", "0");
-        this.endHeaders();
-        return null;
-      }
-      const folder = path.endsWith("/") ? path : path + "/";
-      let index: Deno.FileInfo | null = null;
-      for (const name of this.indexPages) {
-        index = await this.#lookup(folder + name);
-        if (index?.isFile) {
-          path = folder + name;
-          break;
-        }
-        index = null;
-      }
-      if (index === null) return await this.#listing(path);
-      info = index;
+  }
+
+  /** {@link sendHead} for what the path names (see `siteroutes.ts`). */
+  async #sendTarget(): Promise<HeadBody> {
+    const target = await resolveTarget(this.path, this, {
+      translate: (path) => this.translatePath(path),
+      refused: (path) =>
+        !this.showHidden && hasHiddenComponent(this.directory, path),
+      lookup: (path) => this.#lookup(path),
+    });
+    if (target.kind === "redirect") {
+      this.sendResponse(301);
+      this.sendHeader("Location", target.location);
+      this.sendHeader("Content-Length", "0");
+      this.endHeaders();
+      return null;
     }
-    // A trailing slash names a folder: on a file it is 404 (CPython
-    // bpo-17324), even where the platform would open the file.
-    if (info === null || !info.isFile || path.endsWith("/")) {
-      throw notFound();
-    }
+    if (target.kind === "listing") return await this.#listing(target.path);
+    if (target.kind === "missing") throw notFound();
+    let { path, info } = target;
     const ctype = this.guessType(path);
+    const inject = this.#injects(ctype);
     // Off by default: a precompressed sibling in place of the file (its own
     // size and times then describe the response), or gzip on the fly.
-    const encoding = this.precompressed || this.gzip
+    const encoding = !inject && (this.precompressed || this.gzip)
       ? this.#chooseEncoding(path, info, ctype)
       : null;
     if (encoding?.sibling) ({ path, info } = encoding.sibling);
@@ -521,8 +556,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       info = opened.info;
       body = { file: opened.file, length: info.size };
     }
+    if (inject) body = await withScript(body);
     const mtime = info.mtime?.getTime();
-    const etag = weakETag(info.size, mtime);
+    // The page with the script is a representation of its own.
+    const etag = weakETag(inject ? body.length : info.size, mtime);
     if (this.#notModified(etag, mtime)) {
       if (!(body instanceof Uint8Array)) body.file.close();
       this.sendResponse(304);
@@ -742,12 +779,124 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     };
   }
 
-  /** `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; none by default. */
+  /**
+   * `Cache-Control` as {@link noCache} or {@link cacheMaxAge} ask; else
+   * `no-cache` with {@link liveReload}, so that a reloaded page asks again
+   * for the scripts and images it uses (a browser may otherwise take them
+   * from its cache for a while without asking); none by default.
+   */
   #sendCacheControl(): void {
     if (this.noCache) this.sendHeader("Cache-Control", "no-store");
     else if (this.cacheMaxAge !== null) {
       this.sendHeader("Cache-Control", `max-age=${this.cacheMaxAge}`);
+    } else if (this.liveReload) this.sendHeader("Cache-Control", "no-cache");
+  }
+
+  /**
+   * Whether a file of type `ctype` gets the live-reload script: an HTML
+   * page, with {@link liveReload} on and its folder watched, unless the
+   * request asks for a range (a range is of the file's own bytes).
+   */
+  #injects(ctype: string): boolean {
+    return this.liveReload && /^text\/html\b/i.test(ctype) &&
+      !(this.command === "GET" && this.header("range") !== null) &&
+      LiveReload.of(this.directory).available;
+  }
+
+  /**
+   * Answers a path of live reload (see `files/live/client.ts`): its two
+   * scripts, or the head of its event stream for a HEAD (a GET of the
+   * stream is {@link #streamEvents}).
+   */
+  #sendLiveReload(resource: LiveReloadResource): HeadBody {
+    if (resource === "events") {
+      if (!LiveReload.of(this.directory).available) {
+        throw new HttpError("live-reload-unavailable");
+      }
+      this.#sendEventsHead();
+      return null;
     }
+    const body = resource === "client" ? CLIENT_BYTES : WORKER_BYTES;
+    this.sendResponse(200);
+    this.sendHeader("Content-type", "text/javascript; charset=utf-8");
+    this.sendHeader("Content-Length", String(body.length));
+    this.sendHeader("Cache-Control", "no-cache");
+    this.endHeaders();
+    return body;
+  }
+
+  /**
+   * The head of the event stream: no length, so the connection closes
+   * when the stream ends (RFC 9112 §6.3); never stored by a cache.
+   */
+  #sendEventsHead(): void {
+    this.sendResponse(200);
+    this.sendHeader("Content-type", "text/event-stream");
+    this.sendHeader("Cache-Control", "no-store");
+    if (!this.closeConnection) this.sendHeader("Connection", "close");
+    this.endHeaders();
+  }
+
+  /**
+   * Sends the folder's changes as they come (see `files/live/reload.ts`)
+   * until the client leaves or the server shuts down; 503 when the folder
+   * cannot be watched or the streams are at their most.
+   */
+  async #streamEvents(): Promise<void> {
+    const stream = LiveReload.of(this.directory).subscribe(
+      this.server.shutdownSignal,
+      (message) => this.logError("%s", message),
+    );
+    if (!(stream instanceof ReadableStream)) {
+      throw new HttpError("live-reload-unavailable", undefined, {
+        explain: stream.reason,
+      });
+    }
+    const reader = stream.getReader();
+    try {
+      this.#sendEventsHead();
+      // The client sends nothing more on this connection: its end (a
+      // closed tab) ends the stream now, not at the next change.
+      closed(this.request).then(() => reader.cancel());
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        await this.wfile.write(value);
+        await this.wfile.flush();
+      }
+    } finally {
+      await reader.cancel();
+    }
+  }
+
+  /**
+   * Sends {@link notFoundPage} with status 404 in place of the error page of
+   * `error`, whatever its type (with the live-reload script when it is a
+   * page). Its own read permission decides what it may be, not the
+   * sandbox: it is the operator's file. When it cannot be read, that is
+   * logged and `error` answered as without it.
+   */
+  async #sendNotFoundPage(error: HttpError): Promise<HeadBody> {
+    const path = this.notFoundPage!;
+    let body: Uint8Array | FileBody;
+    try {
+      const info = Deno.statSync(path);
+      const cached = info.size <= MAX_CACHED_FILE
+        ? SMALL_FILES.lookup(path, info) ?? SMALL_FILES.load(path, info)
+        : null;
+      body = cached?.body ??
+        { file: await Deno.open(path), length: info.size };
+    } catch (cause) {
+      this.logError("cannot send the 404 page %s: %s", path, String(cause));
+      throw outOfDescriptors(cause) ?? error;
+    }
+    const ctype = this.guessType(path);
+    if (this.#injects(ctype)) body = await withScript(body);
+    this.sendResponse(404);
+    this.sendHeader("Content-type", ctype);
+    this.sendHeader("Content-Length", String(body.length));
+    this.endHeaders();
+    return body;
   }
 
   /**
@@ -1030,6 +1179,38 @@ interface ReadListing {
  * request.
  */
 const LISTINGS = new Coalescer<Promise<ReadListing | Error>>();
+
+/** The live-reload scripts, as sent. */
+const CLIENT_BYTES = new TextEncoder().encode(CLIENT_SCRIPT);
+const WORKER_BYTES = new TextEncoder().encode(WORKER_SCRIPT);
+
+/**
+ * A page's body with the live-reload script put in (see
+ * `files/live/inject.ts`): bytes made anew, or the open file sent with it.
+ * The file is closed if that fails.
+ */
+async function withScript(
+  body: Uint8Array | FileBody,
+): Promise<Uint8Array | FileBody> {
+  if (body instanceof Uint8Array) return injectScript(body);
+  try {
+    const injected = await injectFile(body.file, body.length);
+    return injected === null ? body : { file: body.file, ...injected };
+  } catch (error) {
+    body.file.close();
+    throw outOfDescriptors(error) ?? notFound(error);
+  }
+}
+
+/** Resolves once the peer has closed `conn` or it fails; what it sends is dropped. */
+async function closed(conn: Deno.Conn): Promise<void> {
+  const scratch = new Uint8Array(512);
+  try {
+    while (await conn.read(scratch) !== null);
+  } catch {
+    // Closed by this side, or reset: either way, gone.
+  }
+}
 
 function notFound(cause?: unknown): HttpError {
   return new HttpError("not-found", "File not found", { cause });

@@ -17,6 +17,8 @@
  * @module
  */
 
+import type { BufferedWriter } from "../../http/writer.ts";
+import { copyBytes } from "../filebody.ts";
 import { CLIENT_PATH } from "./client.ts";
 
 /** The tag put into pages: the client script, deferred until parsed. */
@@ -85,4 +87,61 @@ export function injectScript(html: Uint8Array): Uint8Array {
   out.set(SCRIPT_BYTES, at);
   out.set(html.subarray(at), at + SCRIPT_BYTES.length);
   return out;
+}
+
+/** A page too large to hold, sent from its file with the tag put in. */
+export interface InjectedFile {
+  /** The bytes sent: the file's and the tag's. */
+  length: number;
+  /**
+   * Writes the file up to the insertion point, the tag, then the rest of
+   * the file. Resolves to the bytes written, fewer than {@link length} if
+   * the file shrank meanwhile.
+   */
+  send: (out: BufferedWriter) => Promise<number>;
+}
+
+/**
+ * The body of the page in `file` (`size` bytes, at its start) with the tag
+ * put in: the insertion point is looked for in its last {@link TAIL_BYTES}
+ * (else the tag goes at the end). Null when the page is not
+ * {@link injectable}. Leaves the file at its start.
+ */
+export async function injectFile(
+  file: Deno.FsFile,
+  size: number,
+): Promise<InjectedFile | null> {
+  const head = await readAt(file, 0, Math.min(2, size));
+  const tailStart = Math.max(0, size - TAIL_BYTES);
+  const tail = await readAt(file, tailStart, size - tailStart);
+  await file.seek(0, Deno.SeekMode.Start);
+  if (!injectable(head)) return null;
+  const at = tailStart + insertionPoint(tail);
+  return {
+    length: size + SCRIPT_BYTES.length,
+    async send(out) {
+      const before = await copyBytes(file, out, at);
+      if (before < at) return before;
+      await out.write(SCRIPT_BYTES);
+      return before + SCRIPT_BYTES.length +
+        await copyBytes(file, out, size - at);
+    },
+  };
+}
+
+/** `length` bytes of `file` from `offset`, fewer at its end. */
+async function readAt(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  const bytes = new Uint8Array(length);
+  let read = 0;
+  while (read < length) {
+    const n = await file.read(bytes.subarray(read));
+    if (n === null) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
 }
