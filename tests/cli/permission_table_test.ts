@@ -37,7 +37,9 @@ Deno.test("every flag of --help has its row in the permission table, and every r
       .flatMap((line) => line.trim().split(/ {2,}/)[0].match(/--[a-z0-9-]+/g)!),
   );
   const tableFlags = new Set(
-    FLAG_PERMISSIONS.flatMap((row) => row.flag.match(/--[a-z0-9][a-z0-9-]*/g) ?? []),
+    FLAG_PERMISSIONS.flatMap((row) =>
+      row.flag.match(/--[a-z0-9][a-z0-9-]*/g) ?? []
+    ),
   );
   for (const flag of helpFlags) {
     assert.ok(
