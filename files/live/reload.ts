@@ -81,6 +81,11 @@ export class LiveReload {
     return this.#failure === null;
   }
 
+  /** How many event streams of the folder are open. */
+  get streams(): number {
+    return STREAMS.count(this.#folder);
+  }
+
   /**
    * Tries to watch the folder, and stops: when it cannot be watched, that
    * is said through `report`, and only there. Null when it can, else why.
