@@ -14,9 +14,9 @@
  * const live = LiveReload.of(folder);
  * const stopping = new AbortController();
  * const stream = live.subscribe(stopping.signal, console.error);
- * console.log(stream instanceof ReadableStream); // true
+ * console.log(live.streams); // 1
  * stopping.abort(); // the stream ends, and with the last one the watching
- * await stream.cancel();
+ * console.log(stream instanceof ReadableStream && live.streams); // 0
  * await Deno.remove(folder);
  * ```
  *
