@@ -2,6 +2,14 @@
  * `BaseHTTPRequestHandler`: reads requests off one connection, dispatches each
  * to `do_<METHOD>()`, and gives handlers Python's response and logging API.
  *
+ * Longer than the house's 400 lines: it is Python's class, whose API and
+ * JSDoc stay whole, and whose private state (the response being built, the
+ * access log entry) its public methods share with the connection loop, so
+ * both stay in the one class. What is not the class lives beside it: the
+ * error page (`errorpage.ts`), reading a head and its timeouts
+ * (`headwait.ts`), the access log's formats (`accesslog.ts`) and the client
+ * behind trusted proxies (`forwarded.ts`).
+ *
  * @example
  * ```ts
  * import { BaseHTTPRequestHandler } from "./base.ts";
@@ -28,8 +36,16 @@ import {
   formatJsonMessage,
   type LogFormat,
 } from "./accesslog.ts";
+import {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+  escapeHtml,
+} from "./errorpage.ts";
+import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
+import { invalidFieldChar, isToken, reasonPhrase } from "../http/fields.ts";
+import { endsAtHead, statusHasContent } from "../http/framing.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
@@ -41,53 +57,6 @@ import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 import { forwardedClient, TrustedProxies } from "./forwarded.ts";
-
-/**
- * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
- * filled in (HTML-escaped) by `sendError()`.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_MESSAGE } from "jsr:@x/httpserver";
- *
- * class Branded extends BaseHTTPRequestHandler {
- *   override errorMessageFormat = DEFAULT_ERROR_MESSAGE.replace(
- *     "<h1>Error response</h1>",
- *     "<h1>example.org</h1>",
- *   );
- * }
- * ```
- */
-export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <title>Error response</title>
-    </head>
-    <body>
-        <h1>Error response</h1>
-        <p>Error code: %(code)d</p>
-        <p>Message: %(message)s.</p>
-        <p>Error code explanation: %(code)s - %(explain)s.</p>
-    </body>
-</html>
-`;
-
-/**
- * Python's default `Content-Type` of error pages.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE } from "jsr:@x/httpserver";
- *
- * class PlainErrors extends BaseHTTPRequestHandler {
- *   override errorContentType = "text/plain;charset=utf-8";
- *   override errorMessageFormat = "%(code)d %(message)s\n";
- * }
- * console.log(DEFAULT_ERROR_CONTENT_TYPE); // "text/html;charset=utf-8"
- * ```
- */
-export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
 /**
  * The version of this module's handlers, as Python's `http.server.__version__`
@@ -137,7 +106,12 @@ export type RequestHandlerClass = new (
 
 /** The largest rest of a body read and dropped to keep a connection alive. */
 const DISCARD_LIMIT = 64 * 1024;
-const CR = 0x0d;
+
+/** The longest a closing connection reads what its client still sends. */
+const LINGER_MS = 2_000;
+
+/** The most bytes a closing connection reads of what its client still sends. */
+const LINGER_BYTES = 64 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -243,6 +217,8 @@ export class BaseHTTPRequestHandler {
   #delimited = false;
   /** A deadline fired: the connection is being closed. */
   #timedOut = false;
+  /** Reading what a client still sends after the last response: see {@link #linger}. */
+  #lingering = false;
   /**
    * Where the current request's final response begins, in `wfile.sent`
    * bytes: after the previous requests' responses and after any interim
@@ -250,14 +226,18 @@ export class BaseHTTPRequestHandler {
    */
   #finalStart = 0;
   /** The bytes of the final response's status line and headers. */
-  #finalHead = 0;
+  #finalHeadLength = 0;
   /** The status {@link logRequest} took for {@link logAccess}; null: none. */
   #accessStatus: number | string | null = null;
-  /** When the head was read: `Date.now()` and `performance.now()`; 0 before. */
-  #headTime = 0;
-  #headAt = 0;
-  /** The request's client address, once its headers are known. */
-  #client: string | null = null;
+  /**
+   * When the request's access log entry counts from, its head read or its
+   * refusal: `Date.now()` for the entry's time (0: not yet), and
+   * `performance.now()` for its duration.
+   */
+  #requestTime = 0;
+  #requestTick = 0;
+  /** {@link addressString} behind trusted proxies, once the headers are known. */
+  #forwardedAddress: string | null = null;
   #proxies: TrustedProxies | null = null;
 
   /**
@@ -369,6 +349,7 @@ export class BaseHTTPRequestHandler {
       this.closeConnection = true;
       await this.handleOneRequest();
       while (!this.closeConnection) await this.handleOneRequest();
+      if (!this.rfile.done && !this.#timedOut) await this.#linger();
     } finally {
       watch.delete(this.#readDeadline);
       watch.delete(this.#writeDeadline);
@@ -383,14 +364,14 @@ export class BaseHTTPRequestHandler {
    * response. Errors become responses here, in one place.
    */
   async handleOneRequest(): Promise<void> {
-    this.#beginRequest();
+    this.#resetRequestState();
     try {
-      const head = await this.#readHead();
+      const head = await readHead(this.#reader, this.#parser, this.server);
       if (head === null) {
         this.closeConnection = true;
         return;
       }
-      if (!(await this.#acceptHead(head))) return await this.#finishRequest();
+      if (!(await this.#acceptHead(head))) return await this.#finishResponse();
       const method = (this as unknown as Record<string, unknown>)[
         "do_" + this.command
       ];
@@ -401,11 +382,11 @@ export class BaseHTTPRequestHandler {
         );
       }
       await method.call(this);
-      await this.#finishRequest();
+      await this.#finishResponse();
     } catch (error) {
       await this.#answerError(error);
     } finally {
-      if (this.#accessStatus !== null) this.#endAccess(this.#accessStatus);
+      if (this.#accessStatus !== null) this.#logAccessEntry(this.#accessStatus);
     }
   }
 
@@ -441,7 +422,7 @@ export class BaseHTTPRequestHandler {
     this.sendHeader("Connection", "close");
     for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
-    if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
+    if (statusHasContent(code)) {
       const fields: Record<string, string | number> = {
         code,
         message: escapeHtml(message),
@@ -484,8 +465,10 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Buffers a header. `Connection: close` / `keep-alive` also decide whether
-   * the connection stays open, as in Python. Throws TypeError on a value with
-   * CR, LF or NUL (response splitting), or a character beyond Latin-1.
+   * the connection stays open, as in Python. Throws TypeError on a name that
+   * is not a token, and on a value with a control character other than HTAB
+   * (CR and LF would split the response) or a character beyond Latin-1
+   * (RFC 9110 §5.5).
    */
   sendHeader(keyword: string, value: string): void {
     if (this.#http09) return;
@@ -524,7 +507,7 @@ export class BaseHTTPRequestHandler {
     this.wfile.bufferLatin1(this.#headersBuffer);
     if (this.#status < 200) {
       this.#finalStart = this.wfile.sent + this.wfile.buffered;
-    } else this.#finalHead += this.#headersBuffer.length;
+    } else this.#finalHeadLength += this.#headersBuffer.length;
     this.#headersBuffer = "";
   }
 
@@ -546,7 +529,7 @@ export class BaseHTTPRequestHandler {
     }
     this.#accessStatus = code;
     // A refused head was never read whole: its time is its answer's.
-    if (this.#headTime === 0) this.#startClock();
+    if (this.#requestTime === 0) this.#markRequestTime();
   }
 
   /**
@@ -612,18 +595,19 @@ export class BaseHTTPRequestHandler {
     if (this.trustedProxies.length === 0 || this.#head === null) {
       return peer ?? "-";
     }
-    if (this.#client !== null) return this.#client;
+    if (this.#forwardedAddress !== null) return this.#forwardedAddress;
     this.#proxies ??= new TrustedProxies(this.trustedProxies);
-    this.#client = forwardedClient(
+    this.#forwardedAddress = forwardedClient(
       peer,
       this.#proxies,
       this.header("forwarded"),
       this.header("x-forwarded-for"),
     ) ?? "-";
-    return this.#client;
+    return this.#forwardedAddress;
   }
 
-  #beginRequest(): void {
+  /** Clears what the previous request on the connection left. */
+  #resetRequestState(): void {
     this.command = "";
     this.requestline = "";
     this.requestVersion = this.defaultRequestVersion;
@@ -633,85 +617,47 @@ export class BaseHTTPRequestHandler {
     this.#status = 0;
     this.#headersBuffer = "";
     this.#finalStart = this.wfile.sent;
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#accessStatus = null;
-    this.#headTime = 0;
-    this.#client = null;
+    this.#requestTime = 0;
+    this.#forwardedAddress = null;
     this.#parser.reset();
   }
 
-  #startClock(): void {
-    this.#headTime = Date.now();
-    this.#headAt = performance.now();
+  /** Starts the access log entry's clock (`#requestTime`, `#requestTick`). */
+  #markRequestTime(): void {
+    this.#requestTime = Date.now();
+    this.#requestTick = performance.now();
   }
 
-  /** Hands the request that has ended to {@link logAccess}. */
-  #endAccess(status: number | string): void {
+  /** Hands the access log entry of the request that has ended to {@link logAccess}. */
+  #logAccessEntry(status: number | string): void {
     this.#accessStatus = null;
     const head = this.#head;
     // A refused head has its request line as far as it was read.
     const words = head === null ? this.requestline.split(" ") : [];
     this.logAccess({
-      time: this.#headTime,
+      time: this.#requestTime,
       client: this.addressString(),
       requestLine: this.requestline,
       method: head?.method ?? (words[0] || null),
       target: head?.target ?? words[1] ?? null,
       protocol: head === null ? words[2] ?? null : this.requestVersion,
       status,
-      bytes: Math.max(0, this.wfile.sent - this.#finalStart - this.#finalHead),
-      duration: performance.now() - this.#headAt,
+      bytes: Math.max(
+        0,
+        this.wfile.sent - this.#finalStart - this.#finalHeadLength,
+      ),
+      duration: performance.now() - this.#requestTick,
       userAgent: this.header("user-agent"),
       referrer: this.header("referer"),
     });
   }
 
-  /** Reads a request head; null when the connection closes before one starts. */
-  async #readHead(): Promise<RequestHead | null> {
-    const reader = this.#reader;
-    const parser = this.#parser;
-    const options = this.server.options;
-    // Any byte starts the head's deadline: it must be complete headTimeout
-    // later, however it trickles in (slowloris); set at the first wait.
-    let started = false;
-    let headDeadline = 0;
-    // A request under way, rather than empty lines alone, which RFC 9112
-    // §2.2 has us skip: the connection stays idle until then, and a close
-    // or timeout ends it without an answer, as Python does. The request
-    // then gets a headTimeout of its own.
-    let begun = false;
-    for (;;) {
-      if (reader.buffered > 0) {
-        started = true;
-        reader.consume(parser.feed(reader.buf, reader.start, reader.end));
-        if (parser.head) return parser.head;
-        const underway = parser.inHeaders || reader.buffered > 1 ||
-          // A lone CR may still end an empty line.
-          (reader.buffered === 1 && reader.buf[reader.start] !== CR);
-        if (underway && !begun) headDeadline = 0;
-        begun = underway;
-      }
-      if (!begun && this.server.shuttingDown) return null;
-      let timeout = options.idleTimeout;
-      if (started && options.headTimeout > 0) {
-        headDeadline ||= Date.now() + options.headTimeout;
-        const left = Math.max(1, headDeadline - Date.now());
-        timeout = begun || timeout <= 0 ? left : Math.min(timeout, left);
-      } else if (begun) timeout = 0;
-      const more = await reader.fill(begun ? "head" : "idle", timeout);
-      if (!more) {
-        if (begun) {
-          throw new HttpError("bad-request-line", "Incomplete request");
-        }
-        return null;
-      }
-    }
-  }
-
   /** Takes the parsed head into the handler's fields; false to stop here. */
   async #acceptHead(head: RequestHead): Promise<boolean> {
     this.#head = head;
-    if (this.logFormat !== "python") this.#startClock();
+    if (this.logFormat !== "python") this.#markRequestTime();
     this.requestline = head.requestLine;
     this.command = head.method;
     // A two-word request names no version: Python takes its default.
@@ -732,18 +678,15 @@ export class BaseHTTPRequestHandler {
   }
 
   /** Sends the response and decides whether the connection can stay open. */
-  async #finishRequest(): Promise<void> {
+  async #finishResponse(): Promise<void> {
     this.flushHeaders();
     await this.wfile.flush();
     if (this.closeConnection) return;
-    const status = this.#status;
-    const bodyless = this.command === "HEAD" || status < 200 ||
-      status === 204 ||
-      status === 304;
     // A response without Content-Length or chunked framing ends only when the
     // connection closes (RFC 9112 §6.3).
-    if (!this.#delimited && !bodyless) this.closeConnection = true;
-    else if (!this.rfile.done && !(await this.rfile.discard(DISCARD_LIMIT))) {
+    if (!this.#delimited && !endsAtHead(this.command, this.#status)) {
+      this.closeConnection = true;
+    } else if (!this.rfile.done && !(await this.rfile.discard(DISCARD_LIMIT))) {
       this.closeConnection = true;
     }
     if (this.server.shuttingDown) this.closeConnection = true;
@@ -785,7 +728,7 @@ export class BaseHTTPRequestHandler {
   async #sendErrorPage(http: HttpError | null): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#takeParsedLine();
     try {
       await this.sendError(
@@ -806,71 +749,64 @@ export class BaseHTTPRequestHandler {
     if (!this.command) this.command = this.#parser.method;
   }
 
+  /**
+   * Closes in stages a connection whose last request body was not read (a
+   * refused upload, say), as RFC 9112 §9.6 asks: the write side first, then
+   * what the client still sends is read and dropped, for at most
+   * {@link LINGER_MS} and {@link LINGER_BYTES}. Closed at once, the socket
+   * would answer those bytes with a reset, which can reach the client
+   * before the response and make it report no response at all.
+   */
+  async #linger(): Promise<void> {
+    this.#lingering = true;
+    const end = Date.now() + LINGER_MS;
+    try {
+      await this.request.closeWrite();
+      for (let read = 0; read < LINGER_BYTES;) {
+        const left = end - Date.now();
+        if (left <= 0 || !(await this.#reader.fill("body", left))) break;
+        read += this.#reader.buffered;
+        this.#reader.consume(this.#reader.buffered);
+      }
+    } catch {
+      // The client went away, or the time is up: closing is all that is left.
+    }
+  }
+
+  /** Ends the connection whose wait's deadline passed, as {@link timeoutOutcome} says. */
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
-    if (phase === "head") {
+    if (this.#lingering) {
+      closeQuietly(this.request);
+      return;
+    }
+    const outcome = timeoutOutcome(phase);
+    if (outcome === "answer-408") {
       // The read that waits for the head cannot be interrupted: answer from
       // here, then close, which ends that read without another answer.
       this.#sendErrorPage(new HttpError("head-timeout")).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
     }
-    if (phase !== "idle") this.logError("Request timed out (%s)", phase);
+    if (outcome === "log-and-close") {
+      this.logError("Request timed out (%s)", phase);
+    }
     closeQuietly(this.request);
   }
 }
 
-/** Python's `html.escape(text, quote=False)`. */
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
-}
-
-/** Refuses CR, LF and NUL, which would let a value split the response. */
-function assertFieldValue(value: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === 13 || code === 10 || code === 0 || code > 0xff) {
-      throw new TypeError(
-        code > 0xff
-          ? `header value is not Latin-1: ${JSON.stringify(value)}`
-          : `invalid header value: ${JSON.stringify(value)}`,
-      );
-    }
-  }
-}
-
 /**
- * `text` made fit for a status line (RFC 9112 §4 `reason-phrase`: HTAB, SP,
- * VCHAR, obs-text): anything else, such as a character beyond Latin-1 from
- * a decoded path, is percent-encoded as UTF-8, so that an error can always
- * be answered. Python's `send_error` raises there and drops the connection.
+ * Refuses a field value or reason phrase with a character a head may not
+ * carry (see `invalidFieldChar`): CR and LF would split the response.
  */
-function reasonPhrase(text: string): string {
-  return text.replace(
-    /[^\t\x20-\x7e\x80-\xff]/gu,
-    (ch) =>
-      Array.from(
-        encoder.encode(ch),
-        (byte) => "%" + byte.toString(16).toUpperCase().padStart(2, "0"),
-      ).join(""),
+function assertFieldValue(value: string): void {
+  const at = invalidFieldChar(value);
+  if (at === -1) return;
+  throw new TypeError(
+    value.charCodeAt(at) > 0xff
+      ? `header value is not Latin-1: ${JSON.stringify(value)}`
+      : `invalid header value: ${JSON.stringify(value)}`,
   );
-}
-
-/** RFC 9110 §5.6.2 `tchar`, indexed by character code. */
-const TCHAR = new Uint8Array(128);
-for (const ch of "!#$%&'*+-.^_`|~0123456789") TCHAR[ch.charCodeAt(0)] = 1;
-for (let c = 65; c <= 90; c++) TCHAR[c] = TCHAR[c + 32] = 1;
-
-function isToken(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code >= 128 || TCHAR[code] === 0) return false;
-  }
-  return true;
 }
 
 /** Whether `a` and `b` are equal when ASCII letters are folded to lower case. */

@@ -13,16 +13,8 @@
  */
 
 import type { BaseHTTPRequestHandler } from "./base.ts";
-
-/** RFC 9110 §5.6.2 `token`. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/**
- * Control characters other than HTAB, which no field value may hold, and
- * characters beyond Latin-1, which a header cannot carry.
- */
-// deno-lint-ignore no-control-regex
-const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
+import { invalidFieldChar, isToken, trimOws } from "../http/fields.ts";
+import { HOP_BY_HOP_FIELDS } from "../http/framing.ts";
 
 /**
  * Headers the server sets itself from the response it sends: one given
@@ -30,12 +22,8 @@ const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
  * or would repeat a field that may appear once (RFC 9110 §5.3).
  */
 const SERVER_OWNED = new Set([
-  "connection",
+  ...HOP_BY_HOP_FIELDS,
   "content-length",
-  "keep-alive",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   "content-encoding",
   "content-range",
   "content-type",
@@ -48,20 +36,20 @@ const SERVER_OWNED = new Set([
 
 /**
  * Parses `Name: value` into a header: a token name, the value trimmed of
- * surrounding whitespace. Throws a TypeError for anything else, and for
- * headers that frame the response or manage the connection
- * (`Content-Length`, `Transfer-Encoding`, `Connection`, ...) or that the
- * server sends once with its own value (`Server`, `Date`, `Content-Type`,
- * ...).
+ * surrounding spaces and tabs. Throws a TypeError for anything else (such
+ * as a value that `sendHeader` would refuse), and for headers that frame
+ * the response or manage the connection (`Content-Length`,
+ * `Transfer-Encoding`, `Connection`, ...) or that the server sends once with
+ * its own value (`Server`, `Date`, `Content-Type`, ...).
  */
 export function parseHeaderArgument(text: string): [string, string] {
   const colon = text.indexOf(":");
   const name = text.slice(0, colon);
-  const value = text.slice(colon + 1).trim();
-  if (colon < 0 || !TOKEN.test(name)) {
+  const value = trimOws(text.slice(colon + 1));
+  if (colon < 0 || !isToken(name)) {
     throw new TypeError(`invalid header: '${text}' (use "Name: value")`);
   }
-  if (UNSENDABLE.test(value)) {
+  if (invalidFieldChar(value) !== -1) {
     throw new TypeError(
       `invalid header: '${text}' (a value may hold neither control characters nor characters beyond Latin-1)`,
     );

@@ -667,6 +667,24 @@ class Uploads11 extends Uploads {
   override maxUploadBytes = 1024 * 1024;
 }
 
+Deno.test("a client still sending a refused upload's body reads to a clean close, not a reset (RFC 9112 §9.6)", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads11, { directory: fx.root });
+  using client = await RawClient.connect(s.port);
+  const size = 4 * 1024 * 1024;
+  await client.send(
+    `PUT /existing.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n`,
+  );
+  // Refused on its head, before the body is read.
+  assert.equal((await client.readResponse()).status, 409);
+  // Closed at once, the socket would answer these bytes with a reset.
+  const chunk = new Uint8Array(64 * 1024);
+  for (let sent = 0; sent < size; sent += chunk.length) {
+    await client.send(chunk);
+  }
+  assert.ok(await client.closed());
+});
+
 const curlTests = requiring("curl");
 
 /** Runs curl quietly; resolves to the status it read and what it printed on stderr. */
