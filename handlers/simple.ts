@@ -830,14 +830,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * The head of the event stream: no length, so the connection closes
-   * when the stream ends (RFC 9112 §6.3); never stored by a cache.
+   * The head of the event stream: no length, as the stream ends only with
+   * the connection (the client leaves, the server shuts down); never stored
+   * by a cache.
    */
   #sendEventsHead(): void {
     this.sendResponse(200);
     this.sendHeader("Content-type", "text/event-stream");
     this.sendHeader("Cache-Control", "no-store");
-    if (!this.closeConnection) this.sendHeader("Connection", "close");
+    const field = framingField("close", !this.closeConnection);
+    if (field !== null) this.sendHeader(...field);
     this.endHeaders();
   }
 

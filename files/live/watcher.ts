@@ -25,8 +25,7 @@
  */
 
 import { resolve } from "node:path";
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
+import { SEP } from "../../util/platform.ts";
 
 /** What a change asks of the pages: a reload, or new stylesheets. */
 export interface Change {
