@@ -19,6 +19,7 @@
  */
 
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
+import { ThreadingHTTPServer } from "../server.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
@@ -328,7 +329,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * the folder's changes, which reloads the page, or swaps a stylesheet
    * when only stylesheets changed (see `files/live/`). Pages and files are
    * then sent with `Cache-Control: no-cache` unless {@link noCache} or
-   * {@link cacheMaxAge} say otherwise. Needs read permission only.
+   * {@link cacheMaxAge} say otherwise. Needs read permission only, and a
+   * `ThreadingHTTPServer`: `HTTPServer` serves one connection at a time,
+   * which the event stream would hold, so there pages get no script.
    */
   liveReload = false;
   /**
@@ -498,8 +501,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * what the body would be: bytes, an open file (the caller closes it), a
    * large listing to write as it is made, or null when the response is
    * complete (301, 304). A folder without an index page is answered by
-   * {@link listDirectory} when a subclass overrides it. Throws an
-   * {@link HttpError} for 404 (and 400 for a NUL in the path).
+   * {@link listDirectory} when a subclass overrides it. What the path names
+   * follows {@link indexPages}, {@link spa} and {@link cleanUrls} (see
+   * `siteroutes.ts`); with {@link liveReload}, pages get its script and its
+   * paths are answered. Throws an {@link HttpError} for 404, unless
+   * {@link notFoundPage} is sent instead (and 400 for a NUL in the path).
    */
   async sendHead(): Promise<HeadBody> {
     if (this.liveReload) {
@@ -804,7 +810,21 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   #injects(ctype: string): boolean {
     return this.liveReload && /^text\/html\b/i.test(ctype) &&
       !(this.command === "GET" && this.header("range") !== null) &&
-      LiveReload.of(this.directory).available;
+      this.#streams() === null;
+  }
+
+  /**
+   * Why this server gives no live-reload stream: the folder cannot be
+   * watched, or the server serves one connection at a time; null when it
+   * does.
+   */
+  #streams(): string | null {
+    if (!(this.server instanceof ThreadingHTTPServer)) {
+      return "live reload needs a ThreadingHTTPServer: HTTPServer serves one connection at a time";
+    }
+    return LiveReload.of(this.directory).available
+      ? null
+      : "live reload is off: the folder cannot be watched";
   }
 
   /**
@@ -814,8 +834,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   #sendLiveReload(resource: LiveReloadResource): HeadBody {
     if (resource === "events") {
-      if (!LiveReload.of(this.directory).available) {
-        throw new HttpError("live-reload-unavailable");
+      const refusal = this.#streams();
+      if (refusal !== null) {
+        throw new HttpError("live-reload-unavailable", undefined, {
+          explain: refusal,
+        });
       }
       this.#sendEventsHead();
       return null;
@@ -849,6 +872,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * cannot be watched or the streams are at their most.
    */
   async #streamEvents(): Promise<void> {
+    if (!(this.server instanceof ThreadingHTTPServer)) {
+      throw new HttpError("live-reload-unavailable", undefined, {
+        explain: this.#streams()!,
+      });
+    }
     const stream = LiveReload.of(this.directory).subscribe(
       this.server.shutdownSignal,
       (message) => this.logError("%s", message),
@@ -887,6 +915,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let body: Uint8Array | FileBody;
     try {
       const info = Deno.statSync(path);
+      if (!info.isFile) throw new Error("not a file");
       const cached = info.size <= MAX_CACHED_FILE
         ? SMALL_FILES.lookup(path, info) ?? SMALL_FILES.load(path, info)
         : null;

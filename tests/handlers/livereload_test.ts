@@ -5,7 +5,7 @@
 // down; a folder that cannot be watched. The browser's side is in
 // livereload_browser_test.ts.
 import assert from "node:assert/strict";
-import { SimpleHTTPRequestHandler } from "../../mod.ts";
+import { HTTPServer, SimpleHTTPRequestHandler } from "../../mod.ts";
 import { SCRIPT_TAG } from "../../files/live/inject.ts";
 import {
   CLIENT_PATH,
@@ -284,6 +284,16 @@ Deno.test("live reload: a folder that cannot be watched is said once; its pages 
   assert.deepEqual(said, [
     `cannot watch '${f.site}' for live reload (OS file watch limit reached.): serving without it`,
   ]);
+});
+
+Deno.test("live reload needs a ThreadingHTTPServer: under HTTPServer, which a stream would hold, pages get no script", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site }, HTTPServer);
+  assert.equal((await get(`${s.url}/`)).text, PAGE);
+  const stream = await get(`${s.url}${EVENTS_PATH}`);
+  assert.equal(stream.status, 503);
+  assert.match(stream.text, /HTTPServer serves one connection at a time/);
+  assert.equal((await get(`${s.url}/`)).status, 200, "still serving");
 });
 
 Deno.test("CLI: --live-reload says so in the banner, serves pages with the script, and stops at once on SIGTERM", async () => {
