@@ -60,13 +60,25 @@ export type Target =
  * @param routes the site's rules
  * @param lookups how the file system is reached
  */
-export async function resolveTarget(
+export function resolveTarget(
+  requestPath: string,
+  routes: SiteRoutes,
+  lookups: TargetLookups,
+): Promise<Target> {
+  // Without clean URLs, no second step: one promise per request.
+  return routes.cleanUrls
+    ? resolveClean(requestPath, routes, lookups)
+    : resolvePath(requestPath, routes, lookups);
+}
+
+/** {@link resolveTarget} with clean URLs: a `.html` name may redirect. */
+async function resolveClean(
   requestPath: string,
   routes: SiteRoutes,
   lookups: TargetLookups,
 ): Promise<Target> {
   const target = await resolvePath(requestPath, routes, lookups);
-  if (!routes.cleanUrls || target.kind !== "file") return target;
+  if (target.kind !== "file") return target;
   // Only a clean URL that names this very file: `/about.html` stays where
   // `/about` is a folder, or a file of its own.
   const location = cleanUrlLocation(requestPath);

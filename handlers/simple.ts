@@ -50,7 +50,7 @@ import {
 } from "../files/listing/page.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { translatePath } from "../files/paths.ts";
-import { resolveTarget } from "../files/siteroutes.ts";
+import { resolveTarget, type TargetLookups } from "../files/siteroutes.ts";
 import {
   CLIENT_SCRIPT,
   type LiveReloadResource,
@@ -293,6 +293,31 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   spa = false;
   /**
+   * Reload pages in the browser when a file of {@link directory} changes
+   * (the CLI's `--live-reload`): HTML pages get a script that listens to
+   * the folder's changes, which reloads the page, or swaps a stylesheet
+   * when only stylesheets changed (see `files/live/`). Pages and files are
+   * then sent with `Cache-Control: no-cache` unless {@link noCache} or
+   * {@link cacheMaxAge} say otherwise. Needs read permission only, and a
+   * `ThreadingHTTPServer`: `HTTPServer` serves one connection at a time,
+   * which the event stream would hold, so there pages get no script.
+   */
+  liveReload = false;
+  /**
+   * A file sent with status 404 for anything not found by GET or HEAD (the
+   * CLI's `--404`), in place of Python's error page; null: that page. With
+   * {@link spa}, missing files (a last component with a dot) get it, routes
+   * `/index.html` (see `siteroutes.ts`).
+   */
+  notFoundPage: string | null = null;
+  /**
+   * Clean URLs (the CLI's `--clean-urls`): `/about` serves `about.html` when
+   * there is no `about`, and `/about.html` (or `/docs/index.html`)
+   * redirects to `/about` (or `/docs/`) when that serves the same file.
+   * Folders keep their index pages and trailing slash.
+   */
+  cleanUrls = false;
+  /**
    * List a folder without an index page (Python's behaviour); false answers
    * 404 instead (the CLI's `--no-listing`).
    */
@@ -323,31 +348,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * are 501 as in Python.
    */
   upload = false;
-  /**
-   * Reload pages in the browser when a file of {@link directory} changes
-   * (the CLI's `--live-reload`): HTML pages get a script that listens to
-   * the folder's changes, which reloads the page, or swaps a stylesheet
-   * when only stylesheets changed (see `files/live/`). Pages and files are
-   * then sent with `Cache-Control: no-cache` unless {@link noCache} or
-   * {@link cacheMaxAge} say otherwise. Needs read permission only, and a
-   * `ThreadingHTTPServer`: `HTTPServer` serves one connection at a time,
-   * which the event stream would hold, so there pages get no script.
-   */
-  liveReload = false;
-  /**
-   * A file sent with status 404 for anything not found by GET or HEAD (the
-   * CLI's `--404`), in place of Python's error page; null: that page. With
-   * {@link spa}, missing files (a last component with a dot) get it, routes
-   * `/index.html` (see `siteroutes.ts`).
-   */
-  notFoundPage: string | null = null;
-  /**
-   * Clean URLs (the CLI's `--clean-urls`): `/about` serves `about.html` when
-   * there is no `about`, and `/about.html` (or `/docs/index.html`)
-   * redirects to `/about` (or `/docs/`) when that serves the same file.
-   * Folders keep their index pages and trailing slash.
-   */
-  cleanUrls = false;
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
   /**
@@ -395,6 +395,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * `OPTIONS` is 501 as in Python.
    */
   cors = false;
+
+  /** How the core reaches the file system for this handler. */
+  #lookups: TargetLookups | undefined;
 
   /** Starts a response, with {@link extraHeaders} and the CORS header. */
   override sendResponse(code: number, message?: string): void {
@@ -512,25 +515,27 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const resource = liveReloadResource(this.path);
       if (resource !== null) return this.#sendLiveReload(resource);
     }
+    if (this.notFoundPage === null) return await this.#sendTarget();
     try {
       return await this.#sendTarget();
     } catch (error) {
-      if (
-        this.notFoundPage === null || !(error instanceof HttpError) ||
-        error.kind !== "not-found"
-      ) throw error;
+      if (!(error instanceof HttpError) || error.kind !== "not-found") {
+        throw error;
+      }
       return await this.#sendNotFoundPage(error);
     }
   }
 
   /** {@link sendHead} for what the path names (see `siteroutes.ts`). */
   async #sendTarget(): Promise<HeadBody> {
-    const target = await resolveTarget(this.path, this, {
+    // Made once per connection, not per request.
+    this.#lookups ??= {
       translate: (path) => this.translatePath(path),
       refused: (path) =>
         !this.showHidden && hasHiddenComponent(this.directory, path),
       lookup: (path) => this.#lookup(path),
-    });
+    };
+    const target = await resolveTarget(this.path, this, this.#lookups);
     if (target.kind === "redirect") {
       this.sendResponse(301);
       this.sendHeader("Location", target.location);
