@@ -36,7 +36,7 @@ import { CLIENT_PATH } from "./files/live/client.ts";
 import { LiveReload } from "./files/live/reload.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
-import { SEP, WINDOWS } from "./util/platform.ts";
+import { WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -51,6 +51,7 @@ import {
   unstableMessage,
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
+import { isBelow } from "./files/sandbox.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -325,9 +326,7 @@ function tlsOptions(options: CliOptions): TlsOptions | undefined {
 function isInside(path: string, folder: string): boolean {
   try {
     const root = Deno.realPathSync(folder);
-    return Deno.realPathSync(path).startsWith(
-      root.endsWith(SEP) ? root : root + SEP,
-    );
+    return isBelow(Deno.realPathSync(path), root);
   } catch {
     return false;
   }

@@ -24,13 +24,13 @@ import { ABSOLUTE_FORM, directoryLocation } from "./paths.ts";
 /** How a site's paths are answered, besides Python's rules. */
 export interface SiteRoutes {
   /** Index pages of a folder, in order. */
-  indexPages: readonly string[];
+  readonly indexPages: readonly string[];
   /** A missing path is answered by `/index.html` (see {@link spaAnswers}). */
-  spa: boolean;
+  readonly spa: boolean;
   /** `/about` names `about.html`, which `/about.html` redirects to. */
-  cleanUrls: boolean;
+  readonly cleanUrls?: boolean;
   /** The 404 page, if any: with {@link spa}, missing files get it. */
-  notFoundPage: string | null;
+  readonly notFoundPage?: string | null;
 }
 
 /** The file system, as the caller reaches it. */
@@ -51,34 +51,28 @@ export type Target =
   | { kind: "missing" };
 
 /**
- * What `requestPath` names: a file, a folder to list (none of its index
- * pages is there), a redirect (a folder without its trailing slash, or with
- * clean URLs a `.html` name whose clean URL names the same file), or
- * nothing.
+ * What `requestPath` names, once the path it translates to (`path`, not
+ * {@link TargetLookups.refused}) was looked up (`info`): a file, a folder to
+ * list (none of its index pages is there), a redirect (a folder without its
+ * trailing slash, or with clean URLs a `.html` name whose clean URL names the
+ * same file), or nothing. The caller answers a file found as named, without
+ * clean URLs, itself: that needs no more lookups.
  *
  * @param requestPath the request-target as received
+ * @param path what `requestPath` translates to
+ * @param info its lookup
  * @param routes the site's rules
  * @param lookups how the file system is reached
  */
-export function resolveTarget(
+export async function resolveTarget(
   requestPath: string,
+  path: string,
+  info: Deno.FileInfo | null,
   routes: SiteRoutes,
   lookups: TargetLookups,
 ): Promise<Target> {
-  // Without clean URLs, no second step: one promise per request.
-  return routes.cleanUrls
-    ? resolveClean(requestPath, routes, lookups)
-    : resolvePath(requestPath, routes, lookups);
-}
-
-/** {@link resolveTarget} with clean URLs: a `.html` name may redirect. */
-async function resolveClean(
-  requestPath: string,
-  routes: SiteRoutes,
-  lookups: TargetLookups,
-): Promise<Target> {
-  const target = await resolvePath(requestPath, routes, lookups);
-  if (target.kind !== "file") return target;
+  const target = await resolveFound(requestPath, path, info, routes, lookups);
+  if (!routes.cleanUrls || target.kind !== "file") return target;
   // Only a clean URL that names this very file: `/about.html` stays where
   // `/about` is a folder, or a file of its own.
   const location = cleanUrlLocation(requestPath);
@@ -89,27 +83,38 @@ async function resolveClean(
     : target;
 }
 
-/** {@link resolveTarget} without the redirect of a `.html` name. */
+/** What `requestPath` names, without the redirect of a `.html` name. */
 async function resolvePath(
   requestPath: string,
   routes: SiteRoutes,
-  { translate, refused, lookup }: TargetLookups,
+  lookups: TargetLookups,
 ): Promise<Target> {
-  let path = translate(requestPath);
-  if (refused(path)) return { kind: "missing" };
-  let info = await lookup(path);
+  const path = lookups.translate(requestPath);
+  if (lookups.refused(path)) return { kind: "missing" };
+  const info = await lookups.lookup(path);
+  return await resolveFound(requestPath, path, info, routes, lookups);
+}
+
+/** {@link resolvePath} once `path` was looked up. */
+async function resolveFound(
+  requestPath: string,
+  path: string,
+  info: Deno.FileInfo | null,
+  routes: SiteRoutes,
+  lookups: TargetLookups,
+): Promise<Target> {
   if (info === null && routes.cleanUrls) {
-    const html = cleanUrlFile(translate("/"), path);
-    const found = html === null ? null : await lookup(html);
+    const html = cleanUrlFile(lookups.translate("/"), path);
+    const found = html === null ? null : await lookups.lookup(html);
     if (found?.isFile) [path, info] = [html!, found];
   }
   if (
     info === null && routes.spa &&
-    spaAnswers(path, routes.notFoundPage !== null)
+    spaAnswers(path, (routes.notFoundPage ?? null) !== null)
   ) {
     // A route of a single-page app: its page handles it.
-    path = translate("/index.html");
-    info = await lookup(path);
+    path = lookups.translate("/index.html");
+    info = await lookups.lookup(path);
   }
   if (info?.isDirectory) {
     const location = directoryLocation(requestPath);
@@ -118,7 +123,7 @@ async function resolvePath(
     const folder = path.endsWith("/") ? path : path + "/";
     let index: Deno.FileInfo | null = null;
     for (const name of routes.indexPages) {
-      index = await lookup(folder + name);
+      index = await lookups.lookup(folder + name);
       if (index?.isFile) {
         path = folder + name;
         break;

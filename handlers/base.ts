@@ -39,7 +39,6 @@ import {
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-  escapeHtml,
 } from "./errorpage.ts";
 import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
@@ -48,6 +47,7 @@ import { invalidFieldChar, isToken, reasonPhrase } from "../http/fields.ts";
 import { endsAtHead, statusHasContent } from "../http/framing.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
+import { escapeText } from "../util/html.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../server/conn.ts";
@@ -425,8 +425,8 @@ export class BaseHTTPRequestHandler {
     if (statusHasContent(code)) {
       const fields: Record<string, string | number> = {
         code,
-        message: escapeHtml(message),
-        explain: escapeHtml(explain),
+        message: escapeText(message),
+        explain: escapeText(explain),
       };
       body = encoder.encode(
         this.errorMessageFormat.replace(

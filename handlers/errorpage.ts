@@ -1,13 +1,14 @@
 /**
  * Python's error page: its template and `Content-Type`, which a handler may
- * replace (`errorMessageFormat`, `errorContentType`), and the escaping of
- * what `sendError()` fills in.
+ * replace (`errorMessageFormat`, `errorContentType`). What `sendError()`
+ * fills in is escaped with `escapeText` (`util/html.ts`).
  *
  * @example
  * ```ts
- * import { DEFAULT_ERROR_MESSAGE, escapeHtml } from "./errorpage.ts";
+ * import { DEFAULT_ERROR_MESSAGE } from "./errorpage.ts";
+ * import { escapeText } from "../util/html.ts";
  *
- * const page = DEFAULT_ERROR_MESSAGE.replace("%(message)s", escapeHtml("<x>"));
+ * const page = DEFAULT_ERROR_MESSAGE.replace("%(message)s", escapeText("<x>"));
  * console.log(page.includes("Message: &lt;x&gt;.")); // true
  * ```
  *
@@ -60,11 +61,3 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
  * ```
  */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
-
-/** Python's `html.escape(text, quote=False)`. */
-export function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
-}

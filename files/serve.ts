@@ -1,0 +1,953 @@
+/**
+ * The file-serving core's answer to a GET or HEAD, decided once for every
+ * face: the target (URL to path, index pages, the SPA fallback), the
+ * sandbox, conditional requests, ranges, the content coding, listings. The
+ * answer is a {@link ServeResult}, a tagged union that says what each case
+ * carries; {@link emitHeaders} gives its header fields, in Python's order, to
+ * a face that writes them out with whatever framing its transport needs.
+ * Refusals are thrown as `HttpError`s: 404 for anything missing, unreadable
+ * or hidden, 400 for a NUL in the path, 503 when out of descriptors.
+ *
+ * @example
+ * ```ts
+ * import { emitHeaders, serveFile } from "./serve.ts";
+ * import { Sandbox } from "./sandbox.ts";
+ * import { guessType } from "./mime.ts";
+ * import { translatePath } from "./paths.ts";
+ *
+ * const folder = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${folder}/a.txt`, "hello");
+ * const options = {
+ *   directory: folder,
+ *   indexPages: ["index.html"],
+ *   spa: false,
+ *   listing: true,
+ *   showHidden: true,
+ *   jsonListing: true,
+ *   prettyListing: false,
+ *   upload: false,
+ *   precompressed: false,
+ *   gzip: false,
+ *   cacheMaxAge: null,
+ *   noCache: false,
+ * };
+ * const result = await serveFile(
+ *   { method: "GET", target: "/a.txt", header: () => null },
+ *   options,
+ *   {
+ *     translatePath: (target) => translatePath(folder, target),
+ *     guessType: (path) => guessType(path),
+ *   },
+ *   new Sandbox(folder, console.error),
+ * );
+ * if (result.kind === "file") {
+ *   console.log(result.status, result.type); // 200 "text/plain"
+ *   const headers = new Headers();
+ *   emitHeaders(result, options, {
+ *     header: (name, value) => headers.append(name, value),
+ *     date: (name, ms) => headers.append(name, new Date(ms).toUTCString()),
+ *     length: (bytes) => headers.append("Content-Length", String(bytes)),
+ *   });
+ *   console.log(headers.get("content-length")); // "5"
+ * }
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+import {
+  chooseEncoding,
+  type CompressionOptions,
+  type ContentCoding,
+  type Encoding,
+  gzipBytes,
+} from "./compression.ts";
+import { notModified, weakETag } from "./conditional.ts";
+import { type FileBody, FileCache } from "./filebody.ts";
+import { HttpError, outOfDescriptors } from "../util/errors.ts";
+import { hasHiddenComponent } from "./hidden.ts";
+import {
+  listFolder,
+  type ListingOptions,
+  type ListingResult,
+} from "./listing/service.ts";
+import {
+  CLIENT_SCRIPT,
+  liveReloadResource,
+  WORKER_SCRIPT,
+} from "./live/client.ts";
+import { injectFile, injectScript } from "./live/inject.ts";
+import { LiveReload } from "./live/reload.ts";
+import {
+  type ByteRange,
+  chooseRange,
+  contentRange,
+  multipartByteranges,
+  multipartBytes,
+  rangeLength,
+  unsatisfiedRange,
+  writeMultipart,
+} from "./ranges.ts";
+import { fileNotFound, type Sandbox } from "./sandbox.ts";
+import {
+  resolveTarget,
+  type SiteRoutes,
+  type TargetLookups,
+} from "./siteroutes.ts";
+
+/** What the core needs of a request. */
+export interface FileRequest {
+  /** The method: GET or HEAD. */
+  readonly method: string;
+  /** The request-target as received, query included (Python's `self.path`). */
+  readonly target: string;
+  /** A header field's value (repeated fields joined with `, `), or null. */
+  header(name: string): string | null;
+}
+
+/** The settings of a file server: the fields of `SimpleHTTPRequestHandler`. */
+export interface ServeOptions
+  extends ListingOptions, CompressionOptions, SiteRoutes {
+  /**
+   * Live reload (see `live/`): HTML pages get its script, its paths are
+   * answered, files and listings are sent with `Cache-Control: no-cache`
+   * unless the two fields below say otherwise.
+   */
+  readonly liveReload?: boolean;
+  /** `Cache-Control: max-age=<seconds>` on files and listings; null: none. */
+  readonly cacheMaxAge: number | null;
+  /** `Cache-Control: no-store` on files and listings; wins over `cacheMaxAge`. */
+  readonly noCache: boolean;
+}
+
+/**
+ * What a face may change of the pipeline: the hooks of Python's API, which
+ * subclasses override.
+ */
+export interface ServeHooks {
+  /** The file system path a request-target names (Python's `translate_path`). */
+  translatePath(target: string): string;
+  /** A file's `Content-type` (Python's `guess_type`). */
+  guessType(path: string): string;
+  /**
+   * The face's own listing of a folder without an index page (Python's
+   * `list_directory`, overridden), which answers the request itself: it
+   * sends its status and headers and returns the body. Left out, the core
+   * lists the folder.
+   */
+  readonly listDirectory?: (path: string) => Promise<Uint8Array>;
+  /**
+   * The signal that ends live reload's event streams (the server's
+   * shutdown), or why this face holds none (a server of one connection at a
+   * time, which a stream would hold): then pages get no script and the
+   * stream is 503. Left out, the face holds none.
+   */
+  eventStreams?(): AbortSignal | string;
+}
+
+/** 301 to the folder's URL with its trailing slash: `Content-Length: 0`. */
+export interface Redirect {
+  /** Tells the answers apart. */
+  readonly kind: "redirect";
+  /** Always 301. */
+  readonly status: 301;
+  /** The `Location`. */
+  readonly location: string;
+}
+
+/** 304: the client's copy is fresh. */
+export interface NotModified {
+  /** Tells the answers apart. */
+  readonly kind: "not-modified";
+  /** Always 304. */
+  readonly status: 304;
+  /** The file's `ETag`, sent again (RFC 9110 §15.4.5). */
+  readonly etag: string;
+}
+
+/** 416: no range asked for is in the file. `Content-Length: 0`. */
+export interface RangeNotSatisfiable {
+  /** Tells the answers apart. */
+  readonly kind: "range-not-satisfiable";
+  /** Always 416. */
+  readonly status: 416;
+  /** The file's length, for `Content-Range: bytes *\/size`. */
+  readonly size: number;
+}
+
+/** What every file answer carries besides its body. */
+interface FileFields {
+  /** Tells the answers apart. */
+  readonly kind: "file";
+  /** 200, or 206 for ranges. */
+  readonly status: 200 | 206;
+  /** The `Content-type`: the file's, or `multipart/byteranges; boundary=...`. */
+  readonly type: string;
+  /** The `Content-Encoding`, or null. */
+  readonly coding: ContentCoding | null;
+  /** The `Content-Range` of a single range, or null. */
+  readonly range: string | null;
+  /** The modification time in ms (`Last-Modified`), if known. */
+  readonly mtime: number | undefined;
+  /** The weak `ETag`. */
+  readonly etag: string;
+}
+
+/**
+ * A file, whole (200) or in parts (206). The body is bytes (shared: never
+ * change them in place) or an open file, which the receiver closes.
+ */
+export type FileResult =
+  & FileFields
+  & (
+    | {
+      /** The `Content-Length`. */
+      readonly length: number;
+      /** The body: bytes, or an open file to copy (see `FileBody.send`). */
+      readonly body: Uint8Array | FileBody;
+    }
+    | {
+      /**
+       * Null: the file is to be gzipped as it is sent, so its length is not
+       * known up front; the face frames the body (chunked, or up to the
+       * close).
+       */
+      readonly length: null;
+      /** The file, whose `length` bytes are to be gzipped. */
+      readonly body: FileBody;
+    }
+  );
+
+/**
+ * The listing that a face's own `listDirectory` made: the status and
+ * headers are sent already (only with {@link ServeHooks.listDirectory}).
+ */
+export interface Listed {
+  /** Tells the answers apart. */
+  readonly kind: "listed";
+  /** The page. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * The site's 404 page ({@link ServeOptions.notFoundPage}) in place of the
+ * error page: its type and length only. The body is bytes (shared) or an
+ * open file, which the receiver closes.
+ */
+export interface NotFoundPage {
+  /** Tells the answers apart. */
+  readonly kind: "not-found-page";
+  /** Always 404. */
+  readonly status: 404;
+  /** The page's `Content-type`. */
+  readonly type: string;
+  /** The `Content-Length`. */
+  readonly length: number;
+  /** The page, with live reload's script when it gets one. */
+  readonly body: Uint8Array | FileBody;
+}
+
+/** One of live reload's two scripts: never stored without asking again. */
+export interface LiveScript {
+  /** Tells the answers apart. */
+  readonly kind: "live-script";
+  /** Always 200. */
+  readonly status: 200;
+  /** The script. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * Live reload's event stream: no length, as it ends only with the
+ * connection (the client leaves, the server shuts down).
+ */
+export interface EventStream {
+  /** Tells the answers apart. */
+  readonly kind: "events";
+  /** Always 200. */
+  readonly status: 200;
+  /** The events, for a GET (its receiver cancels it); null for a HEAD. */
+  readonly stream: ReadableStream<Uint8Array> | null;
+}
+
+/** The core's answer to a GET or HEAD. */
+export type ServeResult =
+  | Redirect
+  | NotModified
+  | FileResult
+  | RangeNotSatisfiable
+  | ListingResult
+  | Listed
+  | NotFoundPage
+  | LiveScript
+  | EventStream;
+
+/** Files up to this size are served from {@link SMALL_FILES}. */
+const MAX_CACHED_FILE = 64 * 1024;
+
+/** The small files of all served folders in this process: 32 MiB at most. */
+const SMALL_FILES = new FileCache({
+  maxEntryBytes: MAX_CACHED_FILE,
+  maxTotalBytes: 32 * 1024 * 1024,
+});
+
+/**
+ * Answers a GET or HEAD, as Python's `send_head`: a folder's URL without its
+ * trailing slash is redirected, a folder is answered by its first index
+ * page, else its listing; a file by its bytes, or 304, or its ranges, in a
+ * content coding the client accepts when the options allow. What a path
+ * names follows the site's rules too (see `siteroutes.ts`: `spa`, clean
+ * URLs); what names nothing gets the 404 page when there is one. With live
+ * reload, its paths are answered and pages get its script.
+ *
+ * @param request the request
+ * @param options the settings
+ * @param hooks Python's hooks, as the face has them
+ * @param sandbox the reads of {@link ServeOptions.directory}
+ * @throws {HttpError} 404 for anything missing, unreadable or hidden (and
+ *   "No permission to list directory" for a folder that cannot be read),
+ *   400 for a NUL in the path, 503 when out of descriptors
+ */
+export function serveFile(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  if (options.liveReload) {
+    const resource = liveReloadResource(request.target);
+    if (resource === "events") {
+      return Promise.resolve().then(() =>
+        openEvents(request, options, hooks, sandbox)
+      );
+    }
+    if (resource !== null) {
+      const body = resource === "client" ? CLIENT_BYTES : WORKER_BYTES;
+      return Promise.resolve({ kind: "live-script", status: 200, body });
+    }
+  }
+  // Without a 404 page, no second step: one promise per request.
+  if ((options.notFoundPage ?? null) === null) {
+    return serveTarget(request, options, hooks, sandbox);
+  }
+  return serveTarget(request, options, hooks, sandbox).catch((error) => {
+    if (!(error instanceof HttpError) || error.kind !== "not-found") {
+      throw error;
+    }
+    return notFoundPage(error, request, options, hooks, sandbox);
+  });
+}
+
+/**
+ * Live reload's event stream ({@link EventStream}), opened for a GET.
+ *
+ * @throws {HttpError} 503 when the face holds no streams, the folder cannot
+ *   be watched, or the streams are at their most
+ */
+export function openEvents(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): EventStream {
+  if (request.method !== "GET") {
+    const refusal = liveRefusal(options, hooks);
+    if (typeof refusal === "string") throw liveUnavailable(refusal);
+    return { kind: "events", status: 200, stream: null };
+  }
+  // The subscription says why the folder cannot be watched.
+  const signal = hooks.eventStreams?.() ?? NO_STREAMS;
+  if (typeof signal === "string") throw liveUnavailable(signal);
+  const stream = LiveReload.of(options.directory).subscribe(
+    signal,
+    (message) => sandbox.log("%s", message),
+  );
+  if (!(stream instanceof ReadableStream)) {
+    throw liveUnavailable(stream.reason);
+  }
+  return { kind: "events", status: 200, stream };
+}
+
+/** Why a face without {@link ServeHooks.eventStreams} gives no stream. */
+const NO_STREAMS = "live reload needs a face that holds event streams";
+
+/** The 503 of live reload's event stream. */
+function liveUnavailable(explain: string): HttpError {
+  return new HttpError("live-reload-unavailable", undefined, { explain });
+}
+
+/**
+ * Why live reload gives no event stream here: the face holds none, or the
+ * folder cannot be watched; else the signal that ends the streams.
+ */
+function liveRefusal(
+  options: ServeOptions,
+  hooks: ServeHooks,
+): AbortSignal | string {
+  const signal = hooks.eventStreams?.() ?? NO_STREAMS;
+  if (typeof signal === "string") return signal;
+  return LiveReload.of(options.directory).available
+    ? signal
+    : "live reload is off: the folder cannot be watched";
+}
+
+/**
+ * Whether a file of type `type` gets live reload's script: an HTML page,
+ * with live reload on and its event stream given, unless the request asks
+ * for a range (a range is of the file's own bytes).
+ */
+function injects(
+  request: FileRequest,
+  type: string,
+  options: ServeOptions,
+  hooks: ServeHooks,
+): boolean {
+  return options.liveReload === true && /^text\/html\b/i.test(type) &&
+    !(request.method === "GET" && request.header("range") !== null) &&
+    typeof liveRefusal(options, hooks) !== "string";
+}
+
+/** {@link serveFile} for what the path names. */
+async function serveTarget(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  const path = hooks.translatePath(request.target);
+  if (!options.showHidden && hasHiddenComponent(options.directory, path)) {
+    throw fileNotFound();
+  }
+  const info = await sandbox.lookup(path);
+  // A file named as it is: answered in this turn, when small.
+  if (info?.isFile && !options.cleanUrls && !path.endsWith("/")) {
+    return fileAnswer(request, path, info, options, hooks, sandbox);
+  }
+  const target = await resolveTarget(
+    request.target,
+    path,
+    info,
+    options,
+    new Lookups(options, hooks, sandbox),
+  );
+  switch (target.kind) {
+    case "redirect":
+      return { kind: "redirect", status: 301, location: target.location };
+    case "listing":
+      return await listing(target.path, request, options, hooks, sandbox);
+    case "missing":
+      throw fileNotFound();
+    case "file":
+      return fileAnswer(
+        request,
+        target.path,
+        target.info,
+        options,
+        hooks,
+        sandbox,
+      );
+  }
+}
+
+/** How `siteroutes.ts` reaches the file system: the hooks and the sandbox. */
+class Lookups implements TargetLookups {
+  readonly #options: ServeOptions;
+  readonly #hooks: ServeHooks;
+  readonly #sandbox: Sandbox;
+
+  constructor(options: ServeOptions, hooks: ServeHooks, sandbox: Sandbox) {
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#sandbox = sandbox;
+  }
+
+  translate(requestPath: string): string {
+    return this.#hooks.translatePath(requestPath);
+  }
+
+  refused(path: string): boolean {
+    return !this.#options.showHidden &&
+      hasHiddenComponent(this.#options.directory, path);
+  }
+
+  lookup(path: string): Promise<Deno.FileInfo | null> {
+    return this.#sandbox.lookup(path);
+  }
+}
+
+/**
+ * The site's 404 page in place of the error page of `error`, whatever its
+ * type (with live reload's script when it is a page). Its own read
+ * permission decides what it may be, not the sandbox: it is the operator's
+ * file. When it cannot be read, that is logged and `error` thrown as
+ * without it.
+ */
+async function notFoundPage(
+  error: HttpError,
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<NotFoundPage> {
+  const path = options.notFoundPage!;
+  let body: Uint8Array | FileBody;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) throw new Error("not a file");
+    const cached = info.size <= MAX_CACHED_FILE
+      ? SMALL_FILES.lookup(path, info) ?? SMALL_FILES.load(path, info)
+      : null;
+    body = cached?.body ?? { file: await Deno.open(path), length: info.size };
+  } catch (cause) {
+    sandbox.log("cannot send the 404 page %s: %s", path, String(cause));
+    throw outOfDescriptors(cause) ?? error;
+  }
+  const type = hooks.guessType(path);
+  if (injects(request, type, options, hooks)) body = await withScript(body);
+  return {
+    kind: "not-found-page",
+    status: 404,
+    type,
+    length: body.length,
+    body,
+  };
+}
+
+/** Live reload's scripts, as sent. */
+const CLIENT_BYTES = new TextEncoder().encode(CLIENT_SCRIPT);
+const WORKER_BYTES = new TextEncoder().encode(WORKER_SCRIPT);
+
+/**
+ * A page's body with live reload's script put in (see `live/inject.ts`):
+ * bytes made anew, or the open file sent with it. The file is closed if
+ * that fails.
+ */
+async function withScript(
+  body: Uint8Array | FileBody,
+): Promise<Uint8Array | FileBody> {
+  if (body instanceof Uint8Array) return injectScript(body);
+  try {
+    const injected = await injectFile(body.file, body.length);
+    return injected === null ? body : { file: body.file, ...injected };
+  } catch (error) {
+    body.file.close();
+    throw outOfDescriptors(error) ?? fileNotFound(error);
+  }
+}
+
+/** A folder's listing: the face's own when it has one, else the core's. */
+async function listing(
+  path: string,
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<ListingResult | Listed> {
+  if (hooks.listDirectory !== undefined) {
+    return { kind: "listed", body: await hooks.listDirectory(path) };
+  }
+  return await listFolder(
+    path,
+    request.target,
+    request.header("accept"),
+    options,
+    sandbox,
+  );
+}
+
+/** A file answer, with one shape for all. */
+function fileResult(
+  status: 200 | 206,
+  type: string,
+  coding: ContentCoding | null,
+  range: string | null,
+  length: number,
+  body: Uint8Array | FileBody,
+  mtime: number | undefined,
+  etag: string,
+): FileResult {
+  return {
+    kind: "file",
+    status,
+    type,
+    coding,
+    range,
+    length,
+    body,
+    mtime,
+    etag,
+  };
+}
+
+/**
+ * The answer for the file at `path` (`info`, its `stat`): its type, its
+ * coding, its body (a small file from memory, else opened), then
+ * {@link bodyAnswer}. Synchronous for a small file, cached or not.
+ */
+function fileAnswer(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): ServeResult | Promise<ServeResult> {
+  const type = hooks.guessType(path);
+  // With the script, the page's own bytes: no sibling, no gzip.
+  if (injects(request, type, options, hooks)) {
+    return injectedAnswer(request, path, info, type, sandbox);
+  }
+  // Off by default: a precompressed sibling in place of the file (its own
+  // size and times then describe the response), or gzip on the fly.
+  const encoding = options.precompressed || options.gzip
+    ? contentEncoding(request, path, info, type, options, sandbox)
+    : null;
+  if (encoding?.sibling) ({ path, info } = encoding.sibling);
+  // The size and times come from the stat above, not from the open file as
+  // in Python (see FileCache.load), except in the sandbox, where they come
+  // from the file opened.
+  const cached = info.size <= MAX_CACHED_FILE
+    ? SMALL_FILES.lookup(path, info) ??
+      sandbox.loadSmall(SMALL_FILES, path, info)
+    : null;
+  if (cached !== null) {
+    return bodyAnswer(request, cached.body, cached.info, type, encoding);
+  }
+  return openedAnswer(request, path, info, type, encoding, sandbox);
+}
+
+/**
+ * {@link bodyAnswer} for a page with live reload's script: a representation
+ * of its own, whose `ETag` is of its length.
+ */
+async function injectedAnswer(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo,
+  type: string,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  const cached = info.size <= MAX_CACHED_FILE
+    ? SMALL_FILES.lookup(path, info) ??
+      sandbox.loadSmall(SMALL_FILES, path, info)
+    : null;
+  let body: Uint8Array | FileBody;
+  if (cached !== null) ({ body, info } = cached);
+  else {
+    const opened = await sandbox.open(path, info);
+    info = opened.info;
+    body = { file: opened.file, length: info.size };
+  }
+  body = await withScript(body);
+  return await bodyAnswer(request, body, info, type, null, body.length);
+}
+
+/** {@link bodyAnswer} for a file opened to stream. */
+async function openedAnswer(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo,
+  type: string,
+  encoding: Encoding | null,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  const opened = await sandbox.open(path, info);
+  const body = { file: opened.file, length: opened.info.size };
+  return await bodyAnswer(request, body, opened.info, type, encoding);
+}
+
+/**
+ * The coding to send a file in, if the client accepts one that the options
+ * allow (see `compression.ts`); never for a GET with a `Range`, whose parts
+ * must be of the same bytes as any other part.
+ */
+function contentEncoding(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo,
+  type: string,
+  options: CompressionOptions,
+  sandbox: Sandbox,
+): Encoding | null {
+  const accept = request.header("accept-encoding");
+  if (
+    accept === null ||
+    (request.method === "GET" && request.header("range") !== null)
+  ) {
+    return null;
+  }
+  return chooseEncoding(
+    accept,
+    path,
+    info.size,
+    type,
+    options,
+    (sibling) => sandbox.stat(sibling, false),
+  );
+}
+
+/**
+ * The answer for a file's body (`info`, the `stat` that describes it): 304
+ * when the request's validators allow it (RFC 9110 §13.2.2, see
+ * `conditional.ts`), the ranges of a GET without a coding (§14.2), else the
+ * whole body, gzipped when `encoding` says so on the fly. An open file not
+ * sent is closed. `size` is what the `ETag` is of: the file's, unless the
+ * body is made of it.
+ */
+function bodyAnswer(
+  request: FileRequest,
+  body: Uint8Array | FileBody,
+  info: Deno.FileInfo,
+  type: string,
+  encoding: Encoding | null,
+  size: number = info.size,
+): ServeResult | Promise<ServeResult> {
+  const mtime = info.mtime?.getTime();
+  const etag = weakETag(size, mtime);
+  if (
+    notModified(
+      request.header("if-none-match"),
+      request.header("if-modified-since"),
+      etag,
+      mtime,
+    )
+  ) {
+    if (!(body instanceof Uint8Array)) body.file.close();
+    return { kind: "not-modified", status: 304, etag };
+  }
+  // RFC 9110 §14.2: ranges of GET only; a compressed body is never cut.
+  const range = request.method === "GET" && encoding === null
+    ? request.header("range")
+    : null;
+  if (range !== null) {
+    const size = body.length;
+    const choice = chooseRange(
+      range,
+      request.header("if-range"),
+      size,
+      etag,
+      mtime,
+    );
+    if (choice.kind === "unsatisfiable") {
+      if (!(body instanceof Uint8Array)) body.file.close();
+      return { kind: "range-not-satisfiable", status: 416, size };
+    }
+    if (choice.kind === "ranges") {
+      return partAnswer(choice.ranges, body, type, etag, mtime);
+    }
+  }
+  if (encoding === null || encoding.sibling !== null) {
+    const coding = encoding?.coding ?? null;
+    return fileResult(200, type, coding, null, body.length, body, mtime, etag);
+  }
+  if (body instanceof Uint8Array) return gzipped(body, type, etag, mtime);
+  return {
+    kind: "file",
+    status: 200,
+    type,
+    coding: "gzip",
+    range: null,
+    length: null,
+    body,
+    mtime,
+    etag,
+  };
+}
+
+/** A small file gzipped in memory, with its `Content-Length`. */
+async function gzipped(
+  bytes: Uint8Array,
+  type: string,
+  etag: string,
+  mtime: number | undefined,
+): Promise<FileResult> {
+  const body = await gzipBytes(bytes);
+  return fileResult(200, type, "gzip", null, body.length, body, mtime, etag);
+}
+
+/**
+ * The 206 of `ranges` of a body (RFC 9110 §14): one range with its
+ * `Content-Range`, or several as a `multipart/byteranges` body (§14.6).
+ */
+function partAnswer(
+  ranges: readonly ByteRange[],
+  body: Uint8Array | FileBody,
+  type: string,
+  etag: string,
+  mtime: number | undefined,
+): FileResult | Promise<FileResult> {
+  const size = body.length;
+  if (ranges.length === 1) {
+    const [range] = ranges;
+    const length = rangeLength(range);
+    const contentRangeValue = contentRange(range, size);
+    if (body instanceof Uint8Array) {
+      const part = body.subarray(range.start, range.end + 1);
+      return fileResult(
+        206,
+        type,
+        null,
+        contentRangeValue,
+        length,
+        part,
+        mtime,
+        etag,
+      );
+    }
+    const { file } = body;
+    return file.seek(range.start, Deno.SeekMode.Start).then(() =>
+      fileResult(
+        206,
+        type,
+        null,
+        contentRangeValue,
+        length,
+        { file, length },
+        mtime,
+        etag,
+      )
+    );
+  }
+  const plan = multipartByteranges(ranges, size, type);
+  let part: Uint8Array | FileBody;
+  if (body instanceof Uint8Array) part = multipartBytes(plan, body);
+  else {
+    const { file } = body;
+    part = {
+      file,
+      length: ranges.reduce((sum, range) => sum + rangeLength(range), 0),
+      send: (out) => writeMultipart(plan, file, out),
+    };
+  }
+  return fileResult(
+    206,
+    plan.contentType,
+    null,
+    null,
+    plan.length,
+    part,
+    mtime,
+    etag,
+  );
+}
+
+/** The settings that some header fields depend on. */
+export type HeaderOptions = Pick<
+  ServeOptions,
+  | "precompressed"
+  | "gzip"
+  | "jsonListing"
+  | "cacheMaxAge"
+  | "noCache"
+  | "liveReload"
+>;
+
+/** Where {@link emitHeaders} puts the header fields: a face's response. */
+export interface HeaderSink {
+  /** Adds a field. */
+  header(name: string, value: string): void;
+  /** Adds a field whose value is an HTTP date, `ms` since the epoch. */
+  date(name: string, ms: number): void;
+  /**
+   * Adds the body's length (`Content-Length`); for null, a body whose length
+   * is not known up front, the framing that ends it instead.
+   */
+  length(bytes: number | null): void;
+}
+
+/**
+ * Gives `sink` the header fields of an answer, after its status line, in
+ * the order Python's handler sends them (and ours after it: `Accept-Ranges`,
+ * `ETag`, `Vary`, `Cache-Control`).
+ *
+ * @param result the answer (not {@link Listed}, which sent its own)
+ * @param options the settings it was made with
+ * @param sink the face's response
+ */
+export function emitHeaders(
+  result: Exclude<ServeResult, Listed>,
+  options: HeaderOptions,
+  sink: HeaderSink,
+): void {
+  switch (result.kind) {
+    case "file":
+      sink.header("Content-type", result.type);
+      if (result.coding !== null) {
+        sink.header("Content-Encoding", result.coding);
+      }
+      if (result.range !== null) sink.header("Content-Range", result.range);
+      sink.length(result.length);
+      sink.date("Last-Modified", result.mtime ?? 0);
+      fileHeaders(result.etag, options, sink);
+      return;
+    case "not-modified":
+      fileHeaders(result.etag, options, sink);
+      return;
+    case "redirect":
+      sink.header("Location", result.location);
+      sink.length(0);
+      return;
+    case "range-not-satisfiable":
+      sink.header("Content-Range", unsatisfiedRange(result.size));
+      sink.length(0);
+      return;
+    case "not-found-page":
+      sink.header("Content-type", result.type);
+      sink.length(result.length);
+      return;
+    case "live-script":
+      sink.header("Content-type", "text/javascript; charset=utf-8");
+      sink.length(result.body.length);
+      sink.header("Cache-Control", "no-cache");
+      return;
+    case "events":
+      // The face frames it: it ends with the connection.
+      sink.header("Content-type", "text/event-stream");
+      sink.header("Cache-Control", "no-store");
+      return;
+    case "listing":
+      for (const [name, value] of result.headers) sink.header(name, value);
+      sink.length(result.body.length);
+      // A cache that keeps Python's page must not hand it to a JSON client.
+      if (
+        result.format === "python" && options.jsonListing &&
+        options.cacheMaxAge !== null
+      ) {
+        sink.header("Vary", "Accept");
+      }
+      cacheControl(options, sink);
+      return;
+  }
+}
+
+/**
+ * The fields a file's 200, 206 and 304 share (RFC 9110 §15.4.5 wants the
+ * validator and caching ones on a 304 too): `Accept-Ranges`, the weak
+ * `ETag`, `Vary` when the coding may vary, and `Cache-Control` when set.
+ */
+function fileHeaders(
+  etag: string,
+  options: HeaderOptions,
+  sink: HeaderSink,
+): void {
+  sink.header("Accept-Ranges", "bytes");
+  sink.header("ETag", etag);
+  if (options.precompressed || options.gzip) {
+    sink.header("Vary", "Accept-Encoding");
+  }
+  cacheControl(options, sink);
+}
+
+/**
+ * `Cache-Control` as `noCache` or `cacheMaxAge` ask; else `no-cache` with
+ * live reload, so that a reloaded page asks again for the scripts and images
+ * it uses (a browser may otherwise take them from its cache for a while
+ * without asking); none by default.
+ */
+function cacheControl(options: HeaderOptions, sink: HeaderSink): void {
+  if (options.noCache) sink.header("Cache-Control", "no-store");
+  else if (options.cacheMaxAge !== null) {
+    sink.header("Cache-Control", `max-age=${options.cacheMaxAge}`);
+  } else if (options.liveReload) sink.header("Cache-Control", "no-cache");
+}
