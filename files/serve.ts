@@ -8,6 +8,10 @@
  * Refusals are thrown as `HttpError`s: 404 for anything missing, unreadable
  * or hidden, 400 for a NUL in the path, 503 when out of descriptors.
  *
+ * Past the house's 400 lines: the pipeline's steps, each a named function,
+ * in the order a request goes through them; the answer's types are
+ * `result.ts`'s and its header fields `headers.ts`'s.
+ *
  * @example
  * ```ts
  * import { emitHeaders, serveFile } from "./serve.ts";
@@ -56,6 +60,9 @@
  * @module
  */
 
+export type * from "./result.ts";
+export { emitHeaders, type HeaderOptions, type HeaderSink } from "./headers.ts";
+
 import {
   chooseEncoding,
   type CompressionOptions,
@@ -67,11 +74,7 @@ import { notModified, weakETag } from "./conditional.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
-import {
-  listFolder,
-  type ListingOptions,
-  type ListingResult,
-} from "./listing/service.ts";
+import { listFolder, type ListingResult } from "./listing/service.ts";
 import {
   CLIENT_SCRIPT,
   liveReloadResource,
@@ -86,202 +89,20 @@ import {
   multipartByteranges,
   multipartBytes,
   rangeLength,
-  unsatisfiedRange,
   writeMultipart,
 } from "./ranges.ts";
 import { fileNotFound, type Sandbox } from "./sandbox.ts";
-import {
-  resolveTarget,
-  type SiteRoutes,
-  type TargetLookups,
-} from "./siteroutes.ts";
-
-/** What the core needs of a request. */
-export interface FileRequest {
-  /** The method: GET or HEAD. */
-  readonly method: string;
-  /** The request-target as received, query included (Python's `self.path`). */
-  readonly target: string;
-  /** A header field's value (repeated fields joined with `, `), or null. */
-  header(name: string): string | null;
-}
-
-/** The settings of a file server: the fields of `SimpleHTTPRequestHandler`. */
-export interface ServeOptions
-  extends ListingOptions, CompressionOptions, SiteRoutes {
-  /**
-   * Live reload (see `live/`): HTML pages get its script, its paths are
-   * answered, files and listings are sent with `Cache-Control: no-cache`
-   * unless the two fields below say otherwise.
-   */
-  readonly liveReload?: boolean;
-  /** `Cache-Control: max-age=<seconds>` on files and listings; null: none. */
-  readonly cacheMaxAge: number | null;
-  /** `Cache-Control: no-store` on files and listings; wins over `cacheMaxAge`. */
-  readonly noCache: boolean;
-}
-
-/**
- * What a face may change of the pipeline: the hooks of Python's API, which
- * subclasses override.
- */
-export interface ServeHooks {
-  /** The file system path a request-target names (Python's `translate_path`). */
-  translatePath(target: string): string;
-  /** A file's `Content-type` (Python's `guess_type`). */
-  guessType(path: string): string;
-  /**
-   * The face's own listing of a folder without an index page (Python's
-   * `list_directory`, overridden), which answers the request itself: it
-   * sends its status and headers and returns the body. Left out, the core
-   * lists the folder.
-   */
-  readonly listDirectory?: (path: string) => Promise<Uint8Array>;
-  /**
-   * The signal that ends live reload's event streams (the server's
-   * shutdown), or why this face holds none (a server of one connection at a
-   * time, which a stream would hold): then pages get no script and the
-   * stream is 503. Left out, the face holds none.
-   */
-  eventStreams?(): AbortSignal | string;
-}
-
-/** 301 to the folder's URL with its trailing slash: `Content-Length: 0`. */
-export interface Redirect {
-  /** Tells the answers apart. */
-  readonly kind: "redirect";
-  /** Always 301. */
-  readonly status: 301;
-  /** The `Location`. */
-  readonly location: string;
-}
-
-/** 304: the client's copy is fresh. */
-export interface NotModified {
-  /** Tells the answers apart. */
-  readonly kind: "not-modified";
-  /** Always 304. */
-  readonly status: 304;
-  /** The file's `ETag`, sent again (RFC 9110 §15.4.5). */
-  readonly etag: string;
-}
-
-/** 416: no range asked for is in the file. `Content-Length: 0`. */
-export interface RangeNotSatisfiable {
-  /** Tells the answers apart. */
-  readonly kind: "range-not-satisfiable";
-  /** Always 416. */
-  readonly status: 416;
-  /** The file's length, for `Content-Range: bytes *\/size`. */
-  readonly size: number;
-}
-
-/** What every file answer carries besides its body. */
-interface FileFields {
-  /** Tells the answers apart. */
-  readonly kind: "file";
-  /** 200, or 206 for ranges. */
-  readonly status: 200 | 206;
-  /** The `Content-type`: the file's, or `multipart/byteranges; boundary=...`. */
-  readonly type: string;
-  /** The `Content-Encoding`, or null. */
-  readonly coding: ContentCoding | null;
-  /** The `Content-Range` of a single range, or null. */
-  readonly range: string | null;
-  /** The modification time in ms (`Last-Modified`), if known. */
-  readonly mtime: number | undefined;
-  /** The weak `ETag`. */
-  readonly etag: string;
-}
-
-/**
- * A file, whole (200) or in parts (206). The body is bytes (shared: never
- * change them in place) or an open file, which the receiver closes.
- */
-export type FileResult =
-  & FileFields
-  & (
-    | {
-      /** The `Content-Length`. */
-      readonly length: number;
-      /** The body: bytes, or an open file to copy (see `FileBody.send`). */
-      readonly body: Uint8Array | FileBody;
-    }
-    | {
-      /**
-       * Null: the file is to be gzipped as it is sent, so its length is not
-       * known up front; the face frames the body (chunked, or up to the
-       * close).
-       */
-      readonly length: null;
-      /** The file, whose `length` bytes are to be gzipped. */
-      readonly body: FileBody;
-    }
-  );
-
-/**
- * The listing that a face's own `listDirectory` made: the status and
- * headers are sent already (only with {@link ServeHooks.listDirectory}).
- */
-export interface Listed {
-  /** Tells the answers apart. */
-  readonly kind: "listed";
-  /** The page. */
-  readonly body: Uint8Array;
-}
-
-/**
- * The site's 404 page ({@link ServeOptions.notFoundPage}) in place of the
- * error page: its type and length only. The body is bytes (shared) or an
- * open file, which the receiver closes.
- */
-export interface NotFoundPage {
-  /** Tells the answers apart. */
-  readonly kind: "not-found-page";
-  /** Always 404. */
-  readonly status: 404;
-  /** The page's `Content-type`. */
-  readonly type: string;
-  /** The `Content-Length`. */
-  readonly length: number;
-  /** The page, with live reload's script when it gets one. */
-  readonly body: Uint8Array | FileBody;
-}
-
-/** One of live reload's two scripts: never stored without asking again. */
-export interface LiveScript {
-  /** Tells the answers apart. */
-  readonly kind: "live-script";
-  /** Always 200. */
-  readonly status: 200;
-  /** The script. */
-  readonly body: Uint8Array;
-}
-
-/**
- * Live reload's event stream: no length, as it ends only with the
- * connection (the client leaves, the server shuts down).
- */
-export interface EventStream {
-  /** Tells the answers apart. */
-  readonly kind: "events";
-  /** Always 200. */
-  readonly status: 200;
-  /** The events, for a GET (its receiver cancels it); null for a HEAD. */
-  readonly stream: ReadableStream<Uint8Array> | null;
-}
-
-/** The core's answer to a GET or HEAD. */
-export type ServeResult =
-  | Redirect
-  | NotModified
-  | FileResult
-  | RangeNotSatisfiable
-  | ListingResult
-  | Listed
-  | NotFoundPage
-  | LiveScript
-  | EventStream;
+import type {
+  EventStream,
+  FileRequest,
+  FileResult,
+  Listed,
+  NotFoundPage,
+  ServeHooks,
+  ServeOptions,
+  ServeResult,
+} from "./result.ts";
+import { resolveTarget, type TargetLookups } from "./siteroutes.ts";
 
 /** Files up to this size are served from {@link SMALL_FILES}. */
 const MAX_CACHED_FILE = 64 * 1024;
@@ -830,124 +651,4 @@ function partAnswer(
     mtime,
     etag,
   );
-}
-
-/** The settings that some header fields depend on. */
-export type HeaderOptions = Pick<
-  ServeOptions,
-  | "precompressed"
-  | "gzip"
-  | "jsonListing"
-  | "cacheMaxAge"
-  | "noCache"
-  | "liveReload"
->;
-
-/** Where {@link emitHeaders} puts the header fields: a face's response. */
-export interface HeaderSink {
-  /** Adds a field. */
-  header(name: string, value: string): void;
-  /** Adds a field whose value is an HTTP date, `ms` since the epoch. */
-  date(name: string, ms: number): void;
-  /**
-   * Adds the body's length (`Content-Length`); for null, a body whose length
-   * is not known up front, the framing that ends it instead.
-   */
-  length(bytes: number | null): void;
-}
-
-/**
- * Gives `sink` the header fields of an answer, after its status line, in
- * the order Python's handler sends them (and ours after it: `Accept-Ranges`,
- * `ETag`, `Vary`, `Cache-Control`).
- *
- * @param result the answer (not {@link Listed}, which sent its own)
- * @param options the settings it was made with
- * @param sink the face's response
- */
-export function emitHeaders(
-  result: Exclude<ServeResult, Listed>,
-  options: HeaderOptions,
-  sink: HeaderSink,
-): void {
-  switch (result.kind) {
-    case "file":
-      sink.header("Content-type", result.type);
-      if (result.coding !== null) {
-        sink.header("Content-Encoding", result.coding);
-      }
-      if (result.range !== null) sink.header("Content-Range", result.range);
-      sink.length(result.length);
-      sink.date("Last-Modified", result.mtime ?? 0);
-      fileHeaders(result.etag, options, sink);
-      return;
-    case "not-modified":
-      fileHeaders(result.etag, options, sink);
-      return;
-    case "redirect":
-      sink.header("Location", result.location);
-      sink.length(0);
-      return;
-    case "range-not-satisfiable":
-      sink.header("Content-Range", unsatisfiedRange(result.size));
-      sink.length(0);
-      return;
-    case "not-found-page":
-      sink.header("Content-type", result.type);
-      sink.length(result.length);
-      return;
-    case "live-script":
-      sink.header("Content-type", "text/javascript; charset=utf-8");
-      sink.length(result.body.length);
-      sink.header("Cache-Control", "no-cache");
-      return;
-    case "events":
-      // The face frames it: it ends with the connection.
-      sink.header("Content-type", "text/event-stream");
-      sink.header("Cache-Control", "no-store");
-      return;
-    case "listing":
-      for (const [name, value] of result.headers) sink.header(name, value);
-      sink.length(result.body.length);
-      // A cache that keeps Python's page must not hand it to a JSON client.
-      if (
-        result.format === "python" && options.jsonListing &&
-        options.cacheMaxAge !== null
-      ) {
-        sink.header("Vary", "Accept");
-      }
-      cacheControl(options, sink);
-      return;
-  }
-}
-
-/**
- * The fields a file's 200, 206 and 304 share (RFC 9110 §15.4.5 wants the
- * validator and caching ones on a 304 too): `Accept-Ranges`, the weak
- * `ETag`, `Vary` when the coding may vary, and `Cache-Control` when set.
- */
-function fileHeaders(
-  etag: string,
-  options: HeaderOptions,
-  sink: HeaderSink,
-): void {
-  sink.header("Accept-Ranges", "bytes");
-  sink.header("ETag", etag);
-  if (options.precompressed || options.gzip) {
-    sink.header("Vary", "Accept-Encoding");
-  }
-  cacheControl(options, sink);
-}
-
-/**
- * `Cache-Control` as `noCache` or `cacheMaxAge` ask; else `no-cache` with
- * live reload, so that a reloaded page asks again for the scripts and images
- * it uses (a browser may otherwise take them from its cache for a while
- * without asking); none by default.
- */
-function cacheControl(options: HeaderOptions, sink: HeaderSink): void {
-  if (options.noCache) sink.header("Cache-Control", "no-store");
-  else if (options.cacheMaxAge !== null) {
-    sink.header("Cache-Control", `max-age=${options.cacheMaxAge}`);
-  } else if (options.liveReload) sink.header("Cache-Control", "no-cache");
 }
