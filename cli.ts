@@ -17,7 +17,7 @@
  */
 
 import type { RequestHandlerClass } from "./handlers/base.ts";
-import type { LogFormat } from "./handlers/accesslog.ts";
+import type { LogFormat } from "./http/accesslog.ts";
 import {
   type CliOptions,
   HELP,

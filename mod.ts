@@ -82,7 +82,7 @@ export {
 export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
 export { flushLog } from "./util/logbuffer.ts";
 export { LogFile } from "./util/logfile.ts";
-export { type AccessLogEntry, type LogFormat } from "./handlers/accesslog.ts";
+export { type AccessLogEntry, type LogFormat } from "./http/accesslog.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./util/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

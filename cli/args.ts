@@ -15,9 +15,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { LOG_FORMATS, type LogFormat } from "../handlers/accesslog.ts";
+import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
 import { TrustedProxies } from "../handlers/forwarded.ts";
-import { parseHeaderArgument } from "../handlers/headers.ts";
+import { parseHeaderArgument } from "../http/fields.ts";
 
 /** The program's name in its messages. */
 export const PROG = "httpserver";

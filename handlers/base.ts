@@ -27,7 +27,7 @@ import {
   formatAccessLine,
   formatJsonMessage,
   type LogFormat,
-} from "./accesslog.ts";
+} from "../http/accesslog.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
