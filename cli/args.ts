@@ -16,7 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
-import { TrustedProxies } from "../handlers/forwarded.ts";
+import { TrustedProxies } from "../http/forwarded.ts";
 import { parseHeaderArgument } from "../http/fields.ts";
 
 /** The program's name in its messages. */

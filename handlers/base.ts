@@ -40,7 +40,7 @@ import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
-import { forwardedClient, TrustedProxies } from "./forwarded.ts";
+import { forwardedClient, TrustedProxies } from "../http/forwarded.ts";
 
 /**
  * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
