@@ -34,6 +34,7 @@ import {
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
+import { SEP, WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -48,8 +49,6 @@ import {
   unstableMessage,
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -396,7 +395,7 @@ const STOP_SIGNALS: readonly StopSignal[] = [
     status: 130,
     message: "\nKeyboard interrupt received, exiting.",
   },
-  ...(Deno.build.os === "windows" ? [] : [
+  ...(WINDOWS ? [] : [
     { signal: "SIGTERM", status: 143 },
     { signal: "SIGHUP", status: 129 },
   ] as const),
@@ -436,7 +435,7 @@ async function serveUntilSignal(
     };
     return [signal, listener] as const;
   });
-  if (log !== undefined && Deno.build.os !== "windows") {
+  if (log !== undefined && !WINDOWS) {
     listeners.push(["SIGHUP", () => {
       reopen(log);
       if (server instanceof WorkerPool) server.reopenLogs();

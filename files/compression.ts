@@ -29,6 +29,7 @@
 
 import db from "mime-db/db.json" with { type: "json" };
 import type { BufferedWriter } from "../http/writer.ts";
+import { writeChunk, writeLastChunk } from "../http/chunked.ts";
 
 /** The content codings this server sends. */
 export type ContentCoding = "br" | "gzip";
@@ -191,8 +192,6 @@ export async function gzipBytes(body: Uint8Array): Promise<Uint8Array> {
 /** Bytes read from the file per step of {@link writeGzip}. */
 const READ_SIZE = 64 * 1024;
 
-const CHUNKED_END = new TextEncoder().encode("0\r\n\r\n");
-
 /**
  * Streams `length` bytes of `file` gzipped to `out`: as chunks of the chunked
  * transfer coding (RFC 9112 §7.1) when `chunked`, else as they come (the
@@ -231,9 +230,8 @@ export async function writeGzip(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (chunked) await out.write(`${value.length.toString(16)}\r\n`);
-      await out.write(value);
-      if (chunked) await out.write("\r\n");
+      if (chunked) await writeChunk(out, value);
+      else await out.write(value);
     }
   } catch (error) {
     // The client went away (or the file failed): stop reading the file.
@@ -242,6 +240,6 @@ export async function writeGzip(
     throw error;
   }
   await feeding;
-  if (chunked && read === length) await out.write(CHUNKED_END);
+  if (chunked && read === length) await writeLastChunk(out);
   return read;
 }

@@ -20,6 +20,7 @@
  */
 
 import { HttpError } from "../util/errors.ts";
+import { WINDOWS } from "../util/platform.ts";
 
 /** How {@link translatePath} treats the local file system's path syntax. */
 export interface TranslateOptions {
@@ -155,7 +156,7 @@ export function translatePath(
   requestPath: string,
   options: TranslateOptions = {},
 ): string {
-  const windows = options.windows ?? Deno.build.os === "windows";
+  const windows = options.windows ?? WINDOWS;
   const sep = windows ? "\\" : "/";
   let path = targetPath(requestPath);
   // Python strips trailing whitespace first; a request-target has none.

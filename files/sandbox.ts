@@ -24,7 +24,7 @@
  * @module
  */
 
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
+import { SEP } from "../util/platform.ts";
 
 /** Whether the real path `real` is the real path `root` or lies under it. */
 export function isWithin(real: string, root: string): boolean {

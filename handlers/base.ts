@@ -30,6 +30,8 @@ import {
 } from "../http/accesslog.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
+import { invalidFieldChar, isToken, reasonPhrase } from "../http/fields.ts";
+import { endsAtHead, statusHasContent } from "../http/framing.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
@@ -441,7 +443,7 @@ export class BaseHTTPRequestHandler {
     this.sendHeader("Connection", "close");
     for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
-    if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
+    if (statusHasContent(code)) {
       const fields: Record<string, string | number> = {
         code,
         message: escapeHtml(message),
@@ -484,8 +486,10 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Buffers a header. `Connection: close` / `keep-alive` also decide whether
-   * the connection stays open, as in Python. Throws TypeError on a value with
-   * CR, LF or NUL (response splitting), or a character beyond Latin-1.
+   * the connection stays open, as in Python. Throws TypeError on a name that
+   * is not a token, and on a value with a control character other than HTAB
+   * (CR and LF would split the response) or a character beyond Latin-1
+   * (RFC 9110 §5.5).
    */
   sendHeader(keyword: string, value: string): void {
     if (this.#http09) return;
@@ -736,14 +740,11 @@ export class BaseHTTPRequestHandler {
     this.flushHeaders();
     await this.wfile.flush();
     if (this.closeConnection) return;
-    const status = this.#status;
-    const bodyless = this.command === "HEAD" || status < 200 ||
-      status === 204 ||
-      status === 304;
     // A response without Content-Length or chunked framing ends only when the
     // connection closes (RFC 9112 §6.3).
-    if (!this.#delimited && !bodyless) this.closeConnection = true;
-    else if (!this.rfile.done && !(await this.rfile.discard(DISCARD_LIMIT))) {
+    if (!this.#delimited && !endsAtHead(this.command, this.#status)) {
+      this.closeConnection = true;
+    } else if (!this.rfile.done && !(await this.rfile.discard(DISCARD_LIMIT))) {
       this.closeConnection = true;
     }
     if (this.server.shuttingDown) this.closeConnection = true;
@@ -828,49 +829,18 @@ function escapeHtml(text: string): string {
   );
 }
 
-/** Refuses CR, LF and NUL, which would let a value split the response. */
-function assertFieldValue(value: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === 13 || code === 10 || code === 0 || code > 0xff) {
-      throw new TypeError(
-        code > 0xff
-          ? `header value is not Latin-1: ${JSON.stringify(value)}`
-          : `invalid header value: ${JSON.stringify(value)}`,
-      );
-    }
-  }
-}
-
 /**
- * `text` made fit for a status line (RFC 9112 §4 `reason-phrase`: HTAB, SP,
- * VCHAR, obs-text): anything else, such as a character beyond Latin-1 from
- * a decoded path, is percent-encoded as UTF-8, so that an error can always
- * be answered. Python's `send_error` raises there and drops the connection.
+ * Refuses a field value or reason phrase with a character a head may not
+ * carry (see `invalidFieldChar`): CR and LF would split the response.
  */
-function reasonPhrase(text: string): string {
-  return text.replace(
-    /[^\t\x20-\x7e\x80-\xff]/gu,
-    (ch) =>
-      Array.from(
-        encoder.encode(ch),
-        (byte) => "%" + byte.toString(16).toUpperCase().padStart(2, "0"),
-      ).join(""),
+function assertFieldValue(value: string): void {
+  const at = invalidFieldChar(value);
+  if (at === -1) return;
+  throw new TypeError(
+    value.charCodeAt(at) > 0xff
+      ? `header value is not Latin-1: ${JSON.stringify(value)}`
+      : `invalid header value: ${JSON.stringify(value)}`,
   );
-}
-
-/** RFC 9110 §5.6.2 `tchar`, indexed by character code. */
-const TCHAR = new Uint8Array(128);
-for (const ch of "!#$%&'*+-.^_`|~0123456789") TCHAR[ch.charCodeAt(0)] = 1;
-for (let c = 65; c <= 90; c++) TCHAR[c] = TCHAR[c + 32] = 1;
-
-function isToken(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code >= 128 || TCHAR[code] === 0) return false;
-  }
-  return true;
 }
 
 /** Whether `a` and `b` are equal when ASCII letters are folded to lower case. */

@@ -21,6 +21,7 @@
 import { BaseHTTPRequestHandler, VERSION } from "./base.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import type { BufferedWriter } from "../http/writer.ts";
+import { contentFraming, framingField } from "../http/framing.ts";
 import {
   chooseEncoding,
   type Encoding,
@@ -56,6 +57,7 @@ import {
   stillReaches,
 } from "../files/sandbox.ts";
 import { StatCache } from "../files/statcache.ts";
+import { SEP } from "../util/platform.ts";
 import {
   receiveForm,
   receivePut,
@@ -219,8 +221,6 @@ const PAGES = new StatCache<KeptPage>({ maxTotalBytes: 8 * 1024 * 1024 });
  * entries. Larger pages are streamed to each client.
  */
 const MAX_KEPT_PAGE = 1024 * 1024;
-
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
 const INDEX_PAGES: readonly string[] = Object.freeze([
   "index.html",
@@ -621,10 +621,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * the body ends with the connection. Returns the body that writes it.
    */
   #gzipStream({ file, length }: FileBody): FileBody {
-    const chunked = this.protocolVersion >= "HTTP/1.1" &&
-      this.requestVersion >= "HTTP/1.1";
-    if (chunked) this.sendHeader("Transfer-Encoding", "chunked");
-    else if (!this.closeConnection) this.sendHeader("Connection", "close");
+    const framing = contentFraming(
+      null,
+      this.requestVersion,
+      this.protocolVersion,
+    );
+    const field = framingField(framing, !this.closeConnection);
+    if (field !== null) this.sendHeader(...field);
+    const chunked = framing === "chunked";
     return {
       file,
       length,

@@ -1,10 +1,11 @@
 /**
- * A resumable decoder for the chunked transfer coding (RFC 9112 §7.1), in the
- * manner of picohttpparser's `phr_decode_chunked`: the caller feeds the bytes
- * it has, delivers the payload segment the decoder points at (a range of the
- * caller's own buffer, never a copy), keeps the unconsumed tail and feeds
- * again. Chunk extensions are checked and skipped; trailer fields are checked
- * and discarded.
+ * The chunked transfer coding (RFC 9112 §7.1), both ways. Reading: a
+ * resumable decoder in the manner of picohttpparser's `phr_decode_chunked`:
+ * the caller feeds the bytes it has, delivers the payload segment the
+ * decoder points at (a range of the caller's own buffer, never a copy),
+ * keeps the unconsumed tail and feeds again. Chunk extensions are checked and
+ * skipped; trailer fields are checked and discarded. Writing:
+ * {@link writeChunk} and {@link writeLastChunk}.
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@
  */
 
 import { HttpError } from "../util/errors.ts";
-import { checkFieldLine } from "./parser.ts";
+import { checkFieldLine, FIELD_VALUE_BYTE } from "./fields.ts";
 
 /** Limits of a {@link ChunkedDecoder}. */
 export interface ChunkedDecoderOptions {
@@ -47,7 +48,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
 const SEMICOLON = 0x3b;
-const DEL = 0x7f;
 
 /** HEXDIG value of each byte; 0xff for a byte that is not one. */
 const HEX = new Uint8Array(256).fill(0xff);
@@ -83,8 +83,7 @@ function chunkSize(buf: Uint8Array, start: number, end: number): number {
   while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
   if (i === end || buf[i] !== SEMICOLON) throw badChunk("Invalid chunk size");
   for (; i < end; i++) {
-    const b = buf[i];
-    if (b < SP ? b !== HTAB : b === DEL) {
+    if (FIELD_VALUE_BYTE[buf[i]] === 0) {
       throw badChunk("Invalid chunk extension");
     }
   }
@@ -225,4 +224,52 @@ export class ChunkedDecoder {
     }
     return lf + 1;
   }
+}
+
+/** Where {@link writeChunk} writes: a connection's `BufferedWriter`, or a test double. */
+export interface ChunkSink {
+  /** Writes bytes, or a string as UTF-8. */
+  write(data: Uint8Array | string): Promise<void>;
+}
+
+const CRLF = new TextEncoder().encode("\r\n");
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+
+/**
+ * Writes `data` as one chunk (RFC 9112 §7.1): its size in hex, CRLF, the
+ * bytes, CRLF. Empty `data` writes nothing: a chunk of size 0 is the last.
+ *
+ * @example
+ * ```ts
+ * import { writeChunk, writeLastChunk } from "./chunked.ts";
+ *
+ * let wire = "";
+ * const out = {
+ *   write: (data: Uint8Array | string) => {
+ *     wire += typeof data === "string" ? data : new TextDecoder().decode(data);
+ *     return Promise.resolve();
+ *   },
+ * };
+ * await writeChunk(out, new TextEncoder().encode("hello"));
+ * await writeLastChunk(out);
+ * console.log(JSON.stringify(wire)); // "5\r\nhello\r\n0\r\n\r\n"
+ * ```
+ */
+export async function writeChunk(
+  out: ChunkSink,
+  data: Uint8Array,
+): Promise<void> {
+  if (data.length === 0) return;
+  await out.write(data.length.toString(16) + "\r\n");
+  await out.write(data);
+  await out.write(CRLF);
+}
+
+/**
+ * Writes the last chunk and an empty trailer section, which end a chunked
+ * body (RFC 9112 §7.1). A body cut short must not get them: their absence
+ * is how the client learns it.
+ */
+export function writeLastChunk(out: ChunkSink): Promise<void> {
+  return out.write(LAST_CHUNK);
 }

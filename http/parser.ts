@@ -23,6 +23,7 @@
  */
 
 import { HttpError } from "../util/errors.ts";
+import { checkFieldLine, contentLengthValue, TCHAR } from "./fields.ts";
 import { latin1 } from "./latin1.ts";
 import { pyRepr } from "../util/pyformat.ts";
 
@@ -98,11 +99,6 @@ const LEFT_BRACKET = 0x5b;
 const RIGHT_BRACKET = 0x5d;
 const DEL = 0x7f;
 
-/** tchar (RFC 9110 §5.6.2) as a lookup table: 1 for a token byte. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789") TCHAR[c.charCodeAt(0)] = 1;
-for (let b = 0x41; b <= 0x5a; b++) TCHAR[b] = TCHAR[b | 0x20] = 1;
-
 /**
  * RFC 3986 `reg-name` bytes (unreserved, sub-delims, and the `%` of
  * pct-encoded) as a lookup table: 1 for a byte a Host name may hold.
@@ -153,46 +149,6 @@ function equalsIgnoringCase(
   lower: Uint8Array,
 ): boolean {
   return end - start === lower.length && equalsLower(buf, start, lower);
-}
-
-/**
- * Checks one field line `field-name ":" OWS field-value OWS` without its line
- * ending (RFC 9112 §5, RFC 9110 §5.5). Header and trailer sections share it.
- *
- * @param buf the bytes
- * @param start first byte of the line
- * @param end one past the last byte of the line, before CRLF
- * @returns the offset of the colon
- * @throws {HttpError} `obs-fold`, `space-before-colon`, `bad-header-name` or
- * `bad-header-value`
- */
-export function checkFieldLine(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-): number {
-  // RFC 9112 §5.2: obs-fold is refused with 400.
-  if (buf[start] === SP || buf[start] === HTAB) {
-    throw new HttpError("obs-fold", "Obsolete line folding in header");
-  }
-  let colon = start;
-  while (colon < end && TCHAR[buf[colon]] === 1) colon++;
-  if (colon === start || colon === end || buf[colon] !== COLON) {
-    // RFC 9112 §5.1: no whitespace between field name and colon.
-    let i = colon;
-    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
-    if (colon > start && i > colon && i < end && buf[i] === COLON) {
-      throw new HttpError("space-before-colon", "Whitespace before colon");
-    }
-    throw new HttpError("bad-header-name", "Invalid header name");
-  }
-  for (let i = colon + 1; i < end; i++) {
-    const b = buf[i];
-    if (b < SP ? b !== HTAB : b === DEL) {
-      throw new HttpError("bad-header-value", "Invalid header value");
-    }
-  }
-  return colon;
 }
 
 function badSyntax(line: string): HttpError {
@@ -490,8 +446,11 @@ export class RequestParser {
     let ve = end;
     while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
+    // One decode per line; name and value are slices of it.
+    const line = latin1(buf, start, end);
+    const value = line.slice(vs - start, ve - start);
 
-    // The fields the parser acts on, matched without allocating.
+    // The fields the parser acts on, matched by their bytes.
     switch (colon - start) {
       case 4:
         if (equalsLower(buf, start, HOST)) {
@@ -513,7 +472,7 @@ export class RequestParser {
         break;
       case 14:
         if (equalsLower(buf, start, CONTENT_LENGTH)) {
-          this.#contentLengthField(buf, vs, ve);
+          this.#contentLengthField(value);
         }
         break;
       case 17:
@@ -523,12 +482,7 @@ export class RequestParser {
         }
         break;
     }
-    // One decode per line; name and value are slices of it.
-    const line = latin1(buf, start, end);
-    this.#rawHeaders.push(
-      line.slice(0, colon - start),
-      line.slice(vs - start, ve - start),
-    );
+    this.#rawHeaders.push(line.slice(0, colon - start), value);
   }
 
   /** Notes `close` and `keep-alive` in a Connection list (RFC 9110 §7.6.1). */
@@ -551,20 +505,12 @@ export class RequestParser {
   // Body framing (RFC 9112 §6): the Content-Length field and the decision.
 
   /**
-   * RFC 9112 §6.3 (5): Content-Length = 1*DIGIT; an invalid value, or repeats
-   * that differ, make the framing unrecoverable. Identical repeats are fine.
-   * A leading zero (`05`) is refused too: no client sends one, and a peer
-   * that reads it as octal would frame the body differently.
+   * RFC 9112 §6.3 (5): an invalid Content-Length (see `contentLengthValue`),
+   * or repeats that differ, make the framing unrecoverable. Identical
+   * repeats are fine.
    */
-  #contentLengthField(buf: Uint8Array, start: number, end: number): void {
-    const leadingZero = end - start > 1 && buf[start] === 0x30;
-    let n = start < end && !leadingZero ? 0 : -1;
-    for (let i = start; i < end && n !== -1; i++) {
-      const d = buf[i] - 0x30;
-      n = d < 0 || d > 9 || n * 10 + d > Number.MAX_SAFE_INTEGER
-        ? -1
-        : n * 10 + d;
-    }
+  #contentLengthField(value: string): void {
+    const n = contentLengthValue(value);
     if (n === -1) {
       throw new HttpError("bad-content-length", "Invalid Content-Length");
     }

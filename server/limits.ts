@@ -16,6 +16,8 @@
  * @module
  */
 
+import { WINDOWS } from "../util/platform.ts";
+
 /** Where Linux keeps the limits of the running process. */
 const LIMITS_FILE = "/proc/self/limits";
 
@@ -75,7 +77,7 @@ export function descriptorLimit(): DescriptorLimit {
 }
 
 function readLimit(): DescriptorLimit {
-  if (Deno.build.os === "windows") return { soft: Infinity, assumed: null };
+  if (WINDOWS) return { soft: Infinity, assumed: null };
   const assume = (assumed: string) => ({
     soft: ASSUMED_DESCRIPTOR_LIMIT,
     assumed,

@@ -48,6 +48,7 @@ import {
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { type HostPolicy, refuseForeignHost } from "./host.ts";
 import { ABSOLUTE_FORM, isUtf8Path, WINDOWS_SPECIAL } from "../paths.ts";
+import { SEP, WINDOWS } from "../../util/platform.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy {
@@ -87,8 +88,6 @@ export const UPLOAD_FORM =
   '<button type="submit">Upload</button>\n' +
   "</form>\n";
 
-const SEP = Deno.build.os === "windows" ? "\\" : "/";
-const WINDOWS = Deno.build.os === "windows";
 /** A form's framing beyond its files' bytes that a Content-Length may carry. */
 const FORM_OVERHEAD = 1024 * 1024;
 /**

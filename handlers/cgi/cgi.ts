@@ -8,6 +8,11 @@
  * `--allow-run=<script>,...`); without it a script request is answered 403
  * and logged, and no process is spawned unless a request names a script.
  *
+ * The steps are beside it, each tested alone: which requests name a script
+ * and where it is (`path.ts`), its environment and command line (`env.ts`),
+ * the running script (`script.ts`), its header block (`response.ts`), and
+ * the response made of it (`output.ts`).
+ *
  * @example
  * ```ts
  * import { CGIHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
@@ -28,35 +33,22 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
-import { Deadline } from "../../server/deadline.ts";
-import { HttpError, outOfDescriptors } from "../../util/errors.ts";
-import { exitCleanups } from "../../util/exitcleanup.ts";
+import { HttpError } from "../../util/errors.ts";
 import { pyRepr } from "../../util/pyformat.ts";
-import { cgiArguments, cgiEnvironment } from "./env.ts";
-import { splitCGIPath } from "./path.ts";
-import { exitCode, killScript, spawnScript, Watchdog } from "./process.ts";
-import { type ScriptHead, ScriptHeadParser } from "./response.ts";
-import { PipeReader } from "./pipe.ts";
+import { WINDOWS } from "../../util/platform.ts";
+import { writeChunk, writeLastChunk } from "../../http/chunked.ts";
+import { cgiEnvironment, type ScriptCommand, scriptCommand } from "./env.ts";
+import { ScriptBody, scriptResponse } from "./output.ts";
+import { locateScript, type ScriptPath, splitCGIPath } from "./path.ts";
+import { RunningScript } from "./script.ts";
 import { BodySpool, SPOOL_MEMORY_LIMIT } from "./spool.ts";
-import { unquote } from "../../files/paths.ts";
+import { statOrNull } from "../../files/coalesce.ts";
 import { type HeadBody, SimpleHTTPRequestHandler } from "../simple.ts";
 
-const WINDOWS = Deno.build.os === "windows";
-const encoder = new TextEncoder();
-const CHUNKED_END = encoder.encode("0\r\n\r\n");
-const CRLF = encoder.encode("\r\n");
-/** The longest stderr line logged as one line; longer ones are split. */
-const MAX_LOG_LINE = 8 * 1024;
-
-/** How the body of a script's response is delimited on the connection. */
-type Framing = "none" | "length" | "chunked" | "close";
-
-/** Why a script's output ended early, if it did. */
-interface ScriptRun {
-  /** The script was killed: its output is cut short. */
-  killed: boolean;
-  /** It was killed for taking too long (no progress, or the server's shutdown). */
-  timedOut: boolean;
+/** Where a request's script is, and its file as an absolute path. */
+interface ScriptLocation extends ScriptPath {
+  /** The script's file. */
+  scriptFile: string;
 }
 
 /**
@@ -174,7 +166,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   }
 
   /**
-   * Runs the script that {@link cgiInfo} names and relays its response.
+   * Runs the script that {@link cgiInfo} names and relays its response:
+   * finds it, checks that it may run, reads a chunked body to its end,
+   * starts it with its environment, then relays.
    *
    * @throws {HttpError} 404 no such script, 403 not a file or not
    *   executable or no run permission, 411 a large chunked body that cannot
@@ -182,12 +176,48 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    *   502 a malformed header block, 504 no header block in time
    */
   async runCGI(): Promise<void> {
-    const { scriptName, scriptFile, pathInfo, query } = this.#locate();
+    const script = this.#locate();
+    const command = this.#commandLine(script);
+    // Send a buffered `100 Continue` now: after this the response is written
+    // only by the task that relays the script's output.
+    await this.wfile.flush();
+    await using spool = this.headers.has("transfer-encoding")
+      ? await this.#spoolBody()
+      : null;
+    // RFC 3875 §7.2: the script runs in its own folder; Python's in the
+    // server's.
+    using running = RunningScript.start(
+      command,
+      this.#environment(script, spool),
+      dirname(script.scriptFile),
+      {
+        name: pyRepr(script.scriptName),
+        timeoutMs: this.cgiTimeout,
+        deadlines: this.server.deadlines,
+        log: (format, ...args) => this.logError(format, ...args),
+      },
+    );
+    await this.#relay(running, spool);
+  }
+
+  /** Where the script that {@link cgiInfo} names is (see `locateScript`). */
+  #locate(): ScriptLocation {
+    const found = locateScript(
+      this.cgiInfo!,
+      (path) => statOrNull(this.translatePath(path))?.isDirectory === true,
+    );
+    return {
+      ...found,
+      scriptFile: absolute(this.translatePath(found.scriptName)),
+    };
+  }
+
+  /** The command that runs the script, once it is known to be one that may run. */
+  #commandLine(script: ScriptLocation): ScriptCommand {
+    const { scriptName, scriptFile } = script;
     const repr = pyRepr(scriptName);
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(scriptFile);
-    } catch {
+    const info = statOrNull(scriptFile);
+    if (info === null) {
       throw new HttpError("not-found", `No such CGI script (${repr})`);
     }
     if (!info.isFile) {
@@ -205,107 +235,18 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
         `CGI script is not executable (${repr})`,
       );
     }
-    const command = python ? "python" : scriptFile;
-    const args = [
-      ...(python ? ["-u", scriptFile] : []),
-      ...cgiArguments(query),
-    ];
+    const command = scriptCommand(scriptFile, script.query, python);
     // Query, never request: a prompt would stall the connection, and the
     // missing flag is for the operator to add.
-    if (
-      Deno.permissions.querySync({ name: "run", command }).state !== "granted"
-    ) {
+    const run = { name: "run", command: command.command } as const;
+    if (Deno.permissions.querySync(run).state !== "granted") {
       this.logError(
         "CGI script %s not run: no run permission; start the server with --allow-run",
         repr,
       );
       throw new HttpError("forbidden", `CGI script may not run (${repr})`);
     }
-
-    // Send a buffered `100 Continue` now: after this the response is written
-    // only by the task that relays the script's output.
-    await this.wfile.flush();
-    await using spool = this.headers.has("transfer-encoding")
-      ? await this.#spoolBody()
-      : null;
-    const env = cgiEnvironment({
-      serverSoftware: this.versionString(),
-      serverName: this.server.serverName,
-      serverPort: this.server.serverPort,
-      serverProtocol: this.protocolVersion,
-      method: this.command,
-      pathInfo,
-      pathTranslated: absolute(this.translatePath(pathInfo)),
-      scriptName,
-      query,
-      remoteAddr: this.addressString(),
-      headers: this.headers,
-      headerValues: (name) => this.headerValues(name),
-      contentLength: spool?.size ?? null,
-    });
-    let child: Deno.ChildProcess;
-    try {
-      child = spawnScript(command, {
-        args,
-        env,
-        // RFC 3875 §7.2: the script's own folder. Python leaves the server's.
-        cwd: dirname(scriptFile),
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      });
-    } catch (error) {
-      if (error instanceof Deno.errors.PermissionDenied) {
-        throw new HttpError(
-          "forbidden",
-          `CGI script is not executable (${repr})`,
-          { cause: error },
-        );
-      }
-      this.logError("CGI script %s could not start: %s", repr, String(error));
-      throw outOfDescriptors(error) ??
-        new HttpError("internal", "CGI script could not start", {
-          cause: error,
-        });
-    }
-    await this.#relay(child, repr, spool);
-  }
-
-  /**
-   * Python's walk from {@link cgiInfo} to the script: the deepest existing
-   * folder on the path, then the next name is the script and the rest is
-   * `PATH_INFO` (decoded); the query is what follows the first `?`.
-   */
-  #locate(): {
-    scriptName: string;
-    scriptFile: string;
-    pathInfo: string;
-    query: string;
-  } {
-    let [dir, rest] = this.cgiInfo!;
-    const path = dir + "/" + rest;
-    for (
-      let i = path.indexOf("/", dir.length + 1);
-      i >= 0;
-      i = path.indexOf("/", dir.length + 1)
-    ) {
-      if (!isDirectory(this.translatePath(path.slice(0, i)))) break;
-      dir = path.slice(0, i);
-      rest = path.slice(i + 1);
-    }
-    const mark = rest.indexOf("?");
-    const query = mark >= 0 ? rest.slice(mark + 1) : "";
-    if (mark >= 0) rest = rest.slice(0, mark);
-    const slash = rest.indexOf("/");
-    const script = slash >= 0 ? rest.slice(0, slash) : rest;
-    const scriptName = dir + "/" + script;
-    return {
-      scriptName,
-      scriptFile: absolute(this.translatePath(scriptName)),
-      // Decoded once more, as Python does (cgi_info was decoded already).
-      pathInfo: slash >= 0 ? unquote(rest.slice(slash)) : "",
-      query,
-    };
+    return command;
   }
 
   /** Reads a chunked body to its end, for its length (RFC 3875 §4.1.2). */
@@ -324,287 +265,116 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     }
   }
 
+  /** The script's meta-variables (see `cgiEnvironment`). */
+  #environment(
+    script: ScriptLocation,
+    spool: BodySpool | null,
+  ): Record<string, string> {
+    return cgiEnvironment({
+      serverSoftware: this.versionString(),
+      serverName: this.server.serverName,
+      serverPort: this.server.serverPort,
+      serverProtocol: this.protocolVersion,
+      method: this.command,
+      pathInfo: script.pathInfo,
+      pathTranslated: absolute(this.translatePath(script.pathInfo)),
+      scriptName: script.scriptName,
+      query: script.query,
+      remoteAddr: this.addressString(),
+      headers: this.headers,
+      headerValues: (name) => this.headerValues(name),
+      contentLength: spool?.size ?? null,
+    });
+  }
+
   /**
    * Feeds the body to the script, relays its output, logs its stderr, and
    * waits for it to exit; kills it (and its process group) when it hangs,
-   * the client goes away, or the server's shutdown has waited long enough.
-   * Once it has exited and its answer is complete, what it left running in
-   * its process group is killed.
+   * the client goes away, or the server's shutdown has waited long enough
+   * (see `RunningScript`).
    */
   async #relay(
-    child: Deno.ChildProcess,
-    repr: string,
+    script: RunningScript,
     spool: BodySpool | null,
   ): Promise<void> {
-    const stdout = new PipeReader(child.stdout);
-    const stderr = new PipeReader(child.stderr);
-    const run: ScriptRun = { killed: false, timedOut: false };
-    const stop = () => {
-      run.killed = true;
-      killScript(child);
-      // A child that left the group may still hold the pipes open.
-      stdout.cancel().catch(() => {});
-      stderr.cancel().catch(() => {});
-    };
-    const watchdog = new Watchdog(this.cgiTimeout, () => {
-      this.logError(
-        "CGI script %s made no progress for %d ms: killed",
-        repr,
-        this.cgiTimeout,
-      );
-      run.timedOut = true;
-      stop();
+    let bodyError: unknown = null;
+    const fed = script.feed(spool ?? this.rfile).catch((error) => {
+      bodyError = error;
+      script.stop();
     });
-    // Shutdown gives a script in flight its shutdownTimeout, as it gives
-    // the connections, then stops waiting: a hung script is killed then.
-    const shutdown = new Deadline(() => {
-      this.logError("CGI script %s still running at shutdown: killed", repr);
-      run.timedOut = true;
-      stop();
-    });
-    shutdown.arm("script", 0);
-    this.server.deadlines.add(shutdown);
-    // A second Ctrl-C exits at once: the group must not live on.
-    const cleanup = exitCleanups.add(() => killScript(child));
-    // A child the script left running that holds its output would keep the
-    // pipes open, and the connection waiting, for as long as it runs: once
-    // the script has exited and its answer is complete, its group goes.
-    let exited = false;
-    let answered = false;
-    const reap = () => {
-      if (exited && answered) killScript(child);
-    };
-    const exit = child.status.then(() => {
-      exited = true;
-      reap();
-    });
-    const answer = () => {
-      if (answered) return;
-      answered = true;
-      reap();
-    };
+    let failure: unknown = null;
     try {
-      let bodyError: unknown = null;
-      const fed = this.#feed(child.stdin, spool, watchdog).catch((error) => {
-        bodyError = error;
-        stop();
-      });
-      const logged = this.#logStderr(stderr, watchdog);
-      let failure: unknown = null;
-      try {
-        await this.#sendOutput(stdout, watchdog, run, answer);
-      } catch (error) {
-        failure = error;
-        stop();
-      }
-      // Its output has ended: nothing more of it is to be sent.
-      answer();
-      // The watchdog still runs: a script that closed stdout but does not
-      // exit, or a child that keeps stderr open, is killed in time too.
-      await fed;
-      await exit;
-      const status = await child.status;
-      await logged;
-      // Both reads have ended: the buffers can serve other scripts.
-      stdout.release();
-      stderr.release();
-      watchdog.stop();
-      const code = exitCode(status);
-      if (code !== 0) this.logError("CGI script exit code %d", code);
-      // A body cut short by the client explains whatever the script did then.
-      if (bodyError !== null) throw bodyError;
-      if (failure !== null) throw failure;
-    } finally {
-      this.server.deadlines.delete(shutdown);
-      exitCleanups.delete(cleanup);
+      await this.#sendOutput(script);
+    } catch (error) {
+      failure = error;
+      script.stop();
     }
+    // Its output has ended: nothing more of it is to be sent.
+    script.answered();
+    await fed;
+    const code = await script.finish();
+    if (code !== 0) this.logError("CGI script exit code %d", code);
+    // A body cut short by the client explains whatever the script did then.
+    if (bodyError !== null) throw bodyError;
+    if (failure !== null) throw failure;
   }
 
   /**
-   * Writes the request body to the script's stdin, then closes it. A
-   * script that exits or closes stdin before the end is not an error: the
-   * rest of the body is left for the connection loop to drop. Rejects with
-   * what reading the body threw.
+   * Reads the script's header block, sends the response's head as
+   * `scriptResponse` decides it, then the rest of the output as the body,
+   * as `ScriptBody` cuts it, each piece as it comes; says when the rest is
+   * not to be sent (its Content-Length is in, or there is no body).
    */
-  async #feed(
-    stdin: WritableStream<Uint8Array>,
-    spool: BodySpool | null,
-    watchdog: Watchdog,
-  ): Promise<void> {
-    const writer = stdin.getWriter();
-    const chunks = spool?.chunks() ?? this.#bodyChunks(watchdog);
-    try {
-      for await (const chunk of chunks) {
+  async #sendOutput(script: RunningScript): Promise<void> {
+    const { head, rest } = await script.readHead();
+    const response = scriptResponse(head, {
+      method: this.command,
+      requestVersion: this.requestVersion,
+      protocolVersion: this.protocolVersion,
+      keepAlive: !this.closeConnection,
+    });
+    this.sendResponse(response.status, response.reason);
+    for (const [name, value] of response.fields) this.sendHeader(name, value);
+    this.endHeaders();
+    const body = new ScriptBody(response);
+    const chunked = response.framing === "chunked";
+    for await (const bytes of script.output(rest)) {
+      const part = body.take(bytes);
+      if (part.length > 0) {
+        // The wait on the client is not the script's.
+        script.watchdog.pause();
         try {
-          await writer.write(chunk);
-        } catch {
-          return;
+          if (chunked) await writeChunk(this.wfile, part);
+          else await this.wfile.write(part);
+          await this.wfile.flush();
+        } finally {
+          script.watchdog.resume();
         }
-        watchdog.touch();
       }
-      await writer.close().catch(() => {});
-    } finally {
-      writer.abort().catch(() => {});
+      if (body.complete) script.answered();
     }
+    await this.#endBody(body, script.killed);
   }
 
-  /** The request body's chunks; the watchdog is paused while the client sends. */
-  async *#bodyChunks(watchdog: Watchdog): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      watchdog.pause();
-      let chunk: Uint8Array;
-      try {
-        chunk = await this.rfile.readChunk();
-      } finally {
-        watchdog.resume();
-      }
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
-  }
-
-  /** Logs the script's stderr, one log line per line it writes. */
-  async #logStderr(
-    stderr: PipeReader,
-    watchdog: Watchdog,
-  ): Promise<void> {
-    const decoder = new TextDecoder();
-    let line = "";
-    try {
-      for (;;) {
-        const value = await stderr.read();
-        if (value === null) break;
-        watchdog.touch();
-        const lines = (line + decoder.decode(value, { stream: true }))
-          .split("\n");
-        line = lines.pop()!;
-        if (line.length > MAX_LOG_LINE) {
-          lines.push(line);
-          line = "";
-        }
-        for (const text of lines) this.logError("%s", text.replace(/\r$/, ""));
-      }
-    } catch {
-      // Cancelled: the script was killed.
-    }
-    line += decoder.decode();
-    if (line !== "") this.logError("%s", line);
-  }
-
-  /**
-   * Reads the script's header block, sends the status line and headers,
-   * then relays the rest of its output as the body, delimited as the
-   * connection needs; calls `answered` once the rest is not to be sent
-   * (the script's Content-Length is in, or the response has no body).
-   * Output that ends because the script was killed is not ended as a
-   * complete body.
-   */
-  async #sendOutput(
-    stdout: PipeReader,
-    watchdog: Watchdog,
-    run: ScriptRun,
-    answered: () => void,
-  ): Promise<void> {
-    const parser = new ScriptHeadParser();
-    let framing: Framing | null = null;
-    let remaining = 0;
-    let excess = 0;
-    for (;;) {
-      // The rest of the output is read only to be dropped.
-      if (framing === "none" || (framing === "length" && remaining === 0)) {
-        answered();
-      }
-      const value = await stdout.read();
-      if (value === null) break;
-      watchdog.touch();
-      let bytes: Uint8Array = value;
-      if (framing === null) {
-        const rest = parser.feed(value);
-        if (rest === null) continue;
-        framing = this.#sendScriptHead(parser.head!);
-        remaining = parser.head!.contentLength ?? 0;
-        bytes = rest;
-      }
-      if (framing === "none" || bytes.length === 0) continue;
-      if (framing === "length") {
-        excess += Math.max(0, bytes.length - remaining);
-        bytes = bytes.subarray(0, remaining);
-        remaining -= bytes.length;
-        if (bytes.length === 0) continue;
-      }
-      watchdog.pause();
-      try {
-        if (framing === "chunked") {
-          await this.wfile.write(bytes.length.toString(16) + "\r\n");
-          await this.wfile.write(bytes);
-          await this.wfile.write(CRLF);
-        } else {
-          await this.wfile.write(bytes);
-        }
-        // Stream: a script's output reaches the client as it is written.
-        await this.wfile.flush();
-      } finally {
-        watchdog.resume();
-      }
-    }
-    if (framing === null) {
-      if (run.timedOut) {
-        throw new HttpError("gateway-timeout", "CGI script timed out");
-      }
-      parser.finish();
-      return;
-    }
-    if (excess > 0) {
+  /** Ends the body as `body` says once the output has; logs what the script got wrong. */
+  async #endBody(body: ScriptBody, killed: boolean): Promise<void> {
+    if (body.excess > 0) {
       this.logError(
         "CGI script wrote %d bytes past its Content-Length",
-        excess,
+        body.excess,
       );
     }
-    if (run.killed || (framing === "length" && remaining > 0)) {
-      // Cut short: only closing the connection tells the client so.
-      if (!run.killed) {
-        this.logError(
-          "CGI script ended %d bytes short of its Content-Length",
-          remaining,
-        );
-      }
-      this.closeConnection = true;
-    } else if (framing === "chunked") {
-      await this.wfile.write(CHUNKED_END);
+    const end = body.end(killed);
+    if (end === "last-chunk") await writeLastChunk(this.wfile);
+    if (end !== "cut-short") return;
+    if (!killed) {
+      this.logError(
+        "CGI script ended %d bytes short of its Content-Length",
+        body.remaining,
+      );
     }
-  }
-
-  /** Sends the status line and headers of a script's response; returns its framing. */
-  #sendScriptHead(head: ScriptHead): Framing {
-    this.sendResponse(head.status, head.reason);
-    for (const [name, value] of head.fields) this.sendHeader(name, value);
-    let framing: Framing;
-    if (
-      this.command === "HEAD" || head.status === 204 || head.status === 304
-    ) {
-      // No body (RFC 9110 §6.4.1); the script's is read and dropped so it
-      // can finish as it would for GET.
-      framing = "none";
-    } else if (head.contentLength !== null) {
-      framing = "length";
-    } else if (!this.closeConnection && this.requestVersion >= "HTTP/1.1") {
-      this.sendHeader("Transfer-Encoding", "chunked");
-      framing = "chunked";
-    } else {
-      // An HTTP/1.0 client that asked for keep-alive: the close ends the body.
-      if (!this.closeConnection) this.sendHeader("Connection", "close");
-      framing = "close";
-    }
-    this.endHeaders();
-    return framing;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
+    // Only closing the connection tells the client the body was cut short.
+    this.closeConnection = true;
   }
 }
 

@@ -196,3 +196,40 @@ export function cgiArguments(query: string): string[] {
   const decoded = query.replaceAll("+", " ");
   return decoded.includes("=") ? [] : [decoded];
 }
+
+/** The program that runs a script and its arguments. */
+export interface ScriptCommand {
+  /** The program. */
+  command: string;
+  /** Its arguments. */
+  args: string[];
+}
+
+/**
+ * The command line that runs a script (RFC 3875 §4.4 for its arguments):
+ * the script itself, or for a Python script on Windows, where no script is
+ * executable, `python -u script`, as Python's `run_cgi` runs it.
+ *
+ * @example
+ * ```ts
+ * import { scriptCommand } from "./env.ts";
+ * scriptCommand("/srv/cgi-bin/s.sh", "a+b", false);
+ * // { command: "/srv/cgi-bin/s.sh", args: ["a b"] }
+ * scriptCommand("C:\\srv\\cgi-bin\\s.py", "", true);
+ * // { command: "python", args: ["-u", "C:\\srv\\cgi-bin\\s.py"] }
+ * ```
+ *
+ * @param scriptFile the script's file
+ * @param query the request's query, as sent
+ * @param python whether the interpreter runs it
+ */
+export function scriptCommand(
+  scriptFile: string,
+  query: string,
+  python: boolean,
+): ScriptCommand {
+  const args = cgiArguments(query);
+  return python
+    ? { command: "python", args: ["-u", scriptFile, ...args] }
+    : { command: scriptFile, args };
+}

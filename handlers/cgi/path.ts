@@ -1,6 +1,7 @@
 /**
  * Which requests name a CGI script: Python's `_url_collapse_path` and the
- * test of `CGIHTTPRequestHandler.is_cgi`. Pure: no file system access.
+ * test of `CGIHTTPRequestHandler.is_cgi`, then where on the path the script
+ * is. Pure: no file system access.
  *
  * The path is decoded and its `.` and `..` segments resolved before the CGI
  * folder is looked for, so `/cgi-bin/../secret` or `/x/..%2fcgi-bin/s.py`
@@ -21,6 +22,7 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
+import { CASE_INSENSITIVE_FILES } from "../../util/platform.ts";
 import { ABSOLUTE_FORM, unquote } from "../../files/paths.ts";
 
 /** How {@link splitCGIPath} compares a path with the CGI folders. */
@@ -98,8 +100,7 @@ export function splitCGIPath(
   cgiDirectories: readonly string[],
   options: SplitOptions = {},
 ): [string, string] | null {
-  const fold = options.caseInsensitive ??
-    (Deno.build.os === "windows" || Deno.build.os === "darwin");
+  const fold = options.caseInsensitive ?? CASE_INSENSITIVE_FILES;
   let target = requestPath.replace(ABSOLUTE_FORM, "");
   const hash = target.indexOf("#");
   const mark = target.indexOf("?");
@@ -124,4 +125,57 @@ export function splitCGIPath(
     }
   }
   return null;
+}
+
+/** What follows a CGI folder in a request: the script and what it is given. */
+export interface ScriptPath {
+  /** `SCRIPT_NAME`: the script's URL path. */
+  scriptName: string;
+  /** `PATH_INFO`: the path after the script's name, decoded. */
+  pathInfo: string;
+  /** `QUERY_STRING`: what follows the first `?`, as sent. */
+  query: string;
+}
+
+/**
+ * Python's walk from `cgi_info` to the script: the deepest folder on the
+ * path that `isDirectory` says exists, then the next name is the script
+ * and the rest is `PATH_INFO` (decoded once more, as Python does); the
+ * query is what follows the first `?`.
+ *
+ * @example
+ * ```ts
+ * import { locateScript } from "./path.ts";
+ * locateScript(["/cgi-bin", "sub/s.py/a%20b?x=1"], (path) => path === "/cgi-bin/sub");
+ * // { scriptName: "/cgi-bin/sub/s.py", pathInfo: "/a b", query: "x=1" }
+ * ```
+ *
+ * @param cgiInfo the CGI folder and the rest, as {@link splitCGIPath} gives them
+ * @param isDirectory whether a URL path names a folder
+ */
+export function locateScript(
+  cgiInfo: readonly [string, string],
+  isDirectory: (path: string) => boolean,
+): ScriptPath {
+  let [dir, rest] = cgiInfo;
+  const path = dir + "/" + rest;
+  for (
+    let i = path.indexOf("/", dir.length + 1);
+    i >= 0;
+    i = path.indexOf("/", dir.length + 1)
+  ) {
+    if (!isDirectory(path.slice(0, i))) break;
+    dir = path.slice(0, i);
+    rest = path.slice(i + 1);
+  }
+  const mark = rest.indexOf("?");
+  const query = mark >= 0 ? rest.slice(mark + 1) : "";
+  if (mark >= 0) rest = rest.slice(0, mark);
+  const slash = rest.indexOf("/");
+  const script = slash >= 0 ? rest.slice(0, slash) : rest;
+  return {
+    scriptName: dir + "/" + script,
+    pathInfo: slash >= 0 ? unquote(rest.slice(slash)) : "",
+    query,
+  };
 }

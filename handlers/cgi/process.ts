@@ -17,6 +17,8 @@
  * @module
  */
 
+import { WINDOWS } from "../../util/platform.ts";
+
 /** A user and group to run scripts as. */
 export interface Identity {
   /** The user id. */
@@ -24,8 +26,6 @@ export interface Identity {
   /** The group id. */
   gid: number;
 }
-
-const WINDOWS = Deno.build.os === "windows";
 
 /**
  * `nobody`'s user and group from the text of `/etc/passwd`, as Python's
@@ -156,7 +156,6 @@ export class Watchdog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #paused = 0;
   #done = false;
-  #expired = false;
 
   /**
    * Starts the clock.
@@ -168,11 +167,6 @@ export class Watchdog {
     this.#ms = ms;
     this.#onExpire = onExpire;
     this.#arm();
-  }
-
-  /** Whether the time ran out. */
-  get expired(): boolean {
-    return this.#expired;
   }
 
   /** The script made progress: the wait starts again. */
@@ -202,7 +196,7 @@ export class Watchdog {
     clearTimeout(this.#timer);
     if (this.#done || this.#paused > 0 || this.#ms <= 0) return;
     this.#timer = setTimeout(() => {
-      this.#done = this.#expired = true;
+      this.#done = true;
       this.#onExpire();
     }, this.#ms);
   }

@@ -24,6 +24,13 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
+import {
+  contentLengthValue,
+  invalidFieldChar,
+  isToken,
+  trimOws,
+} from "../../http/fields.ts";
+import { HOP_BY_HOP_FIELDS } from "../../http/framing.ts";
 import { latin1 } from "../../http/latin1.ts";
 import { pyRepr } from "../../util/pyformat.ts";
 
@@ -42,21 +49,17 @@ export interface ScriptHead {
   /**
    * The fields to send, in the script's order and spelling, without
    * `Status` (not a header field, §6.3.3) and without the hop-by-hop fields
-   * `Connection`, `Keep-Alive` and `Transfer-Encoding`: the server frames
-   * the response on its connection (RFC 9110 §7.6.1), not the script.
+   * (`Connection`, `Keep-Alive`, `Transfer-Encoding`, ...): the server
+   * frames the response on its connection (RFC 9110 §7.6.1), not the
+   * script.
    */
   fields: [string, string][];
   /** The script's `Content-Length`, or null when it sent none. */
   contentLength: number | null;
 }
 
-/** RFC 9110 §5.6.2 token: a field name. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** RFC 9110 §5.5 field-value characters: no controls but HTAB. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** RFC 3875 §6.3.3 `Status: status-code SP reason-phrase`. */
 const STATUS = /^([0-9]{3})(?:[ \t]+(.*))?$/;
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
 /** The CGI fields; each MUST NOT appear more than once (§6.3). */
 const CGI_FIELDS = new Set(["content-type", "location", "status"]);
 
@@ -117,12 +120,13 @@ export class ScriptHeadParser {
   }
 
   /**
-   * Call at the end of the output: throws unless the block was complete.
+   * Call at the end of the output: the parsed head, if the block was
+   * complete.
    *
    * @throws {HttpError} `bad-gateway` (502) when the output ended first
    */
-  finish(): void {
-    if (this.head !== null) return;
+  finish(): ScriptHead {
+    if (this.head !== null) return this.head;
     throw badResponse(
       this.#len === 0
         ? "CGI script sent no output"
@@ -145,12 +149,12 @@ export class ScriptHeadParser {
   #takeLine(line: string): void {
     const colon = line.indexOf(":");
     const name = colon > 0 ? line.slice(0, colon) : "";
-    if (!TOKEN.test(name)) {
+    if (!isToken(name)) {
       // No continuation lines either: "CGI/1.1 does not support" them (§6.3).
       throw badResponse(`malformed CGI script header line ${clip(line)}`);
     }
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    if (!FIELD_VALUE.test(value)) {
+    const value = trimOws(line.slice(colon + 1));
+    if (invalidFieldChar(value) !== -1) {
       throw badResponse(`control character in CGI script header ${clip(line)}`);
     }
     // "A NULL field value is equivalent to a field not being sent" (§6.3).
@@ -174,13 +178,13 @@ export class ScriptHeadParser {
       this.#reason = match![2] || undefined;
       return;
     }
-    if (HOP_BY_HOP.has(key)) return;
+    if (HOP_BY_HOP_FIELDS.has(key)) return;
     if (key === "location") this.#location = true;
     if (key === "content-length") {
-      if (!/^[0-9]{1,15}$/.test(value)) {
+      this.#contentLength = contentLengthValue(value);
+      if (this.#contentLength === -1) {
         throw badResponse(`invalid CGI script Content-Length ${clip(value)}`);
       }
-      this.#contentLength = Number(value);
     }
     this.#fields.push([name, value]);
   }

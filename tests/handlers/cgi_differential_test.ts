@@ -153,6 +153,17 @@ const DIFFERENCES: Record<
       assert.equal(ours.body, "");
     },
   },
+  "no-content-statuses": {
+    why: "RFC 9110 §15.3.6: a script's 205 sends no content and says so " +
+      "with Content-Length: 0; Python sends 200 and the script's body",
+    check(python, ours) {
+      assert.equal(python.statusLine, "HTTP/1.0 200 Script output follows");
+      assert.equal(python.body, "hello");
+      assert.equal(ours.statusLine, "HTTP/1.0 205 Reset Content");
+      assert.equal(header(ours, "content-length"), "0");
+      assert.equal(ours.body, "");
+    },
+  },
   "no-header-block-502": {
     why: "output that does not start with a header block (RFC 3875 §6) " +
       "is a 502; Python sends it after a 200 status line",
@@ -317,6 +328,11 @@ const CASES: Case[] = [
     name: "HEAD",
     request: "HEAD /cgi-bin/status.sh HTTP/1.0\r\n\r\n",
     difference: "head-has-no-body",
+  },
+  {
+    name: "a 205 with a body",
+    request: get("/cgi-bin/nocontent.sh?205"),
+    difference: "no-content-statuses",
   },
   {
     name: "no header block",

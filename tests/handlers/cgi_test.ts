@@ -837,6 +837,39 @@ Deno.test("CGI: a script's Content-Length is kept to, both ways", () =>
     );
   }, Handler11));
 
+Deno.test("CGI: a script's 204, 205 and 304 send no body; 205 says Content-Length: 0, 204 none", () =>
+  withServer(async (port, logs) => {
+    using client = await RawClient.connect(port);
+    const cases: [string, string | null][] = [
+      ["204", null],
+      ["205", "0"],
+      ["304", "5"],
+    ];
+    for (const [status, length] of cases) {
+      await client.send(head(`/cgi-bin/nocontent.sh?${status}`));
+      const res = await client.readResponse(status !== "205");
+      assert.equal(res.status, Number(status));
+      assert.equal(res.headers.get("content-length"), length, status);
+      assert.equal(res.text, "", status);
+    }
+    // Nothing was sent after any head: the next response starts right there.
+    await client.send(head("/cgi-bin/length.sh"));
+    assert.equal((await client.readResponse()).text, "hello");
+    assert.ok(!logs.some((l) => l.includes("Content-Length")), logs.join("\n"));
+  }, Handler11));
+
+python.test("CGI: an HTTP/1.1 request that closes gets a chunked body all the same, whose end shows it whole", () =>
+  withServer(async (port) => {
+    using client = await RawClient.connect(port);
+    await client.send(
+      head("/cgi-bin/file1.py", { headers: [["Connection", "close"]] }),
+    );
+    const res = await client.readResponse();
+    assert.equal(res.headers.get("transfer-encoding"), "chunked");
+    assert.equal(res.text, "Hello World\n");
+    assert.ok(await client.closed());
+  }, Handler11));
+
 Deno.test("CGI: Expect: 100-continue before a script's body", () =>
   withServer(async (port) => {
     using client = await RawClient.connect(port);

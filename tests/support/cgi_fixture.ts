@@ -87,6 +87,12 @@ print(json.dumps({
     "#!/bin/sh\nprintf 'Content-Length: 3\\n\\nhello'\n",
     0o755,
   ],
+  // Answers the status its query names, with a body all the same.
+  [
+    "cgi-bin/nocontent.sh",
+    "#!/bin/sh\nprintf 'Status: %s\\nContent-Length: 5\\n\\nhello' \"$QUERY_STRING\"\n",
+    0o755,
+  ],
   ["cgi-bin/noheader.sh", "#!/bin/sh\necho hello\n", 0o755],
   ["cgi-bin/silent.sh", "#!/bin/sh\nexit 0\n", 0o755],
   [
