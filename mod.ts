@@ -68,11 +68,13 @@ export {
 } from "./server/tls.ts";
 export {
   BaseHTTPRequestHandler,
-  DEFAULT_ERROR_CONTENT_TYPE,
-  DEFAULT_ERROR_MESSAGE,
   type RequestHandlerClass,
   VERSION,
 } from "./handlers/base.ts";
+export {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+} from "./handlers/errorpage.ts";
 export {
   type FileBody,
   type HeadBody,

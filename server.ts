@@ -371,7 +371,7 @@ export class HTTPServer {
 
   /** Handles a connection to its end and closes it; never rejects. */
   protected startConnection(conn: Deno.Conn): Promise<void> {
-    const done = this.#finishRequest(conn).finally(() => {
+    const done = this.#serveConnection(conn).finally(() => {
       this.#connections.delete(entry);
     });
     const entry = this.#connections.add({ conn, done });
@@ -415,7 +415,7 @@ export class HTTPServer {
     failures.flush();
   }
 
-  async #finishRequest(conn: Deno.Conn): Promise<void> {
+  async #serveConnection(conn: Deno.Conn): Promise<void> {
     const clientAddress = conn.remoteAddr as Deno.NetAddr;
     try {
       const verified = this.verifyRequest(conn, clientAddress);

@@ -2,6 +2,14 @@
  * `BaseHTTPRequestHandler`: reads requests off one connection, dispatches each
  * to `do_<METHOD>()`, and gives handlers Python's response and logging API.
  *
+ * Longer than the house's 400 lines: it is Python's class, whose API and
+ * JSDoc stay whole, and whose private state (the response being built, the
+ * access log entry) its public methods share with the connection loop, so
+ * both stay in the one class. What is not the class lives beside it: the
+ * error page (`errorpage.ts`), reading a head and its timeouts
+ * (`headwait.ts`), the access log's formats (`accesslog.ts`) and the client
+ * behind trusted proxies (`forwarded.ts`).
+ *
  * @example
  * ```ts
  * import { BaseHTTPRequestHandler } from "./base.ts";
@@ -28,6 +36,12 @@ import {
   formatJsonMessage,
   type LogFormat,
 } from "../http/accesslog.ts";
+import {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+  escapeHtml,
+} from "./errorpage.ts";
+import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
 import { invalidFieldChar, isToken, reasonPhrase } from "../http/fields.ts";
@@ -43,53 +57,6 @@ import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
 import { forwardedClient, TrustedProxies } from "../http/forwarded.ts";
-
-/**
- * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
- * filled in (HTML-escaped) by `sendError()`.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_MESSAGE } from "jsr:@x/httpserver";
- *
- * class Branded extends BaseHTTPRequestHandler {
- *   override errorMessageFormat = DEFAULT_ERROR_MESSAGE.replace(
- *     "<h1>Error response</h1>",
- *     "<h1>example.org</h1>",
- *   );
- * }
- * ```
- */
-export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <title>Error response</title>
-    </head>
-    <body>
-        <h1>Error response</h1>
-        <p>Error code: %(code)d</p>
-        <p>Message: %(message)s.</p>
-        <p>Error code explanation: %(code)s - %(explain)s.</p>
-    </body>
-</html>
-`;
-
-/**
- * Python's default `Content-Type` of error pages.
- *
- * @example
- * ```ts
- * import { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE } from "jsr:@x/httpserver";
- *
- * class PlainErrors extends BaseHTTPRequestHandler {
- *   override errorContentType = "text/plain;charset=utf-8";
- *   override errorMessageFormat = "%(code)d %(message)s\n";
- * }
- * console.log(DEFAULT_ERROR_CONTENT_TYPE); // "text/html;charset=utf-8"
- * ```
- */
-export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
 /**
  * The version of this module's handlers, as Python's `http.server.__version__`
@@ -139,7 +106,6 @@ export type RequestHandlerClass = new (
 
 /** The largest rest of a body read and dropped to keep a connection alive. */
 const DISCARD_LIMIT = 64 * 1024;
-const CR = 0x0d;
 
 const encoder = new TextEncoder();
 
@@ -252,14 +218,18 @@ export class BaseHTTPRequestHandler {
    */
   #finalStart = 0;
   /** The bytes of the final response's status line and headers. */
-  #finalHead = 0;
+  #finalHeadLength = 0;
   /** The status {@link logRequest} took for {@link logAccess}; null: none. */
   #accessStatus: number | string | null = null;
-  /** When the head was read: `Date.now()` and `performance.now()`; 0 before. */
-  #headTime = 0;
-  #headAt = 0;
-  /** The request's client address, once its headers are known. */
-  #client: string | null = null;
+  /**
+   * When the request's access log entry counts from, its head read or its
+   * refusal: `Date.now()` for the entry's time (0: not yet), and
+   * `performance.now()` for its duration.
+   */
+  #requestTime = 0;
+  #requestTick = 0;
+  /** {@link addressString} behind trusted proxies, once the headers are known. */
+  #forwardedAddress: string | null = null;
   #proxies: TrustedProxies | null = null;
 
   /**
@@ -385,14 +355,14 @@ export class BaseHTTPRequestHandler {
    * response. Errors become responses here, in one place.
    */
   async handleOneRequest(): Promise<void> {
-    this.#beginRequest();
+    this.#resetRequestState();
     try {
-      const head = await this.#readHead();
+      const head = await readHead(this.#reader, this.#parser, this.server);
       if (head === null) {
         this.closeConnection = true;
         return;
       }
-      if (!(await this.#acceptHead(head))) return await this.#finishRequest();
+      if (!(await this.#acceptHead(head))) return await this.#finishResponse();
       const method = (this as unknown as Record<string, unknown>)[
         "do_" + this.command
       ];
@@ -403,11 +373,11 @@ export class BaseHTTPRequestHandler {
         );
       }
       await method.call(this);
-      await this.#finishRequest();
+      await this.#finishResponse();
     } catch (error) {
       await this.#answerError(error);
     } finally {
-      if (this.#accessStatus !== null) this.#endAccess(this.#accessStatus);
+      if (this.#accessStatus !== null) this.#logAccessEntry(this.#accessStatus);
     }
   }
 
@@ -528,7 +498,7 @@ export class BaseHTTPRequestHandler {
     this.wfile.bufferLatin1(this.#headersBuffer);
     if (this.#status < 200) {
       this.#finalStart = this.wfile.sent + this.wfile.buffered;
-    } else this.#finalHead += this.#headersBuffer.length;
+    } else this.#finalHeadLength += this.#headersBuffer.length;
     this.#headersBuffer = "";
   }
 
@@ -550,7 +520,7 @@ export class BaseHTTPRequestHandler {
     }
     this.#accessStatus = code;
     // A refused head was never read whole: its time is its answer's.
-    if (this.#headTime === 0) this.#startClock();
+    if (this.#requestTime === 0) this.#markRequestTime();
   }
 
   /**
@@ -616,18 +586,19 @@ export class BaseHTTPRequestHandler {
     if (this.trustedProxies.length === 0 || this.#head === null) {
       return peer ?? "-";
     }
-    if (this.#client !== null) return this.#client;
+    if (this.#forwardedAddress !== null) return this.#forwardedAddress;
     this.#proxies ??= new TrustedProxies(this.trustedProxies);
-    this.#client = forwardedClient(
+    this.#forwardedAddress = forwardedClient(
       peer,
       this.#proxies,
       this.header("forwarded"),
       this.header("x-forwarded-for"),
     ) ?? "-";
-    return this.#client;
+    return this.#forwardedAddress;
   }
 
-  #beginRequest(): void {
+  /** Clears what the previous request on the connection left. */
+  #resetRequestState(): void {
     this.command = "";
     this.requestline = "";
     this.requestVersion = this.defaultRequestVersion;
@@ -637,85 +608,47 @@ export class BaseHTTPRequestHandler {
     this.#status = 0;
     this.#headersBuffer = "";
     this.#finalStart = this.wfile.sent;
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#accessStatus = null;
-    this.#headTime = 0;
-    this.#client = null;
+    this.#requestTime = 0;
+    this.#forwardedAddress = null;
     this.#parser.reset();
   }
 
-  #startClock(): void {
-    this.#headTime = Date.now();
-    this.#headAt = performance.now();
+  /** Starts the access log entry's clock (`#requestTime`, `#requestTick`). */
+  #markRequestTime(): void {
+    this.#requestTime = Date.now();
+    this.#requestTick = performance.now();
   }
 
-  /** Hands the request that has ended to {@link logAccess}. */
-  #endAccess(status: number | string): void {
+  /** Hands the access log entry of the request that has ended to {@link logAccess}. */
+  #logAccessEntry(status: number | string): void {
     this.#accessStatus = null;
     const head = this.#head;
     // A refused head has its request line as far as it was read.
     const words = head === null ? this.requestline.split(" ") : [];
     this.logAccess({
-      time: this.#headTime,
+      time: this.#requestTime,
       client: this.addressString(),
       requestLine: this.requestline,
       method: head?.method ?? (words[0] || null),
       target: head?.target ?? words[1] ?? null,
       protocol: head === null ? words[2] ?? null : this.requestVersion,
       status,
-      bytes: Math.max(0, this.wfile.sent - this.#finalStart - this.#finalHead),
-      duration: performance.now() - this.#headAt,
+      bytes: Math.max(
+        0,
+        this.wfile.sent - this.#finalStart - this.#finalHeadLength,
+      ),
+      duration: performance.now() - this.#requestTick,
       userAgent: this.header("user-agent"),
       referrer: this.header("referer"),
     });
   }
 
-  /** Reads a request head; null when the connection closes before one starts. */
-  async #readHead(): Promise<RequestHead | null> {
-    const reader = this.#reader;
-    const parser = this.#parser;
-    const options = this.server.options;
-    // Any byte starts the head's deadline: it must be complete headTimeout
-    // later, however it trickles in (slowloris); set at the first wait.
-    let started = false;
-    let headDeadline = 0;
-    // A request under way, rather than empty lines alone, which RFC 9112
-    // §2.2 has us skip: the connection stays idle until then, and a close
-    // or timeout ends it without an answer, as Python does. The request
-    // then gets a headTimeout of its own.
-    let begun = false;
-    for (;;) {
-      if (reader.buffered > 0) {
-        started = true;
-        reader.consume(parser.feed(reader.buf, reader.start, reader.end));
-        if (parser.head) return parser.head;
-        const underway = parser.inHeaders || reader.buffered > 1 ||
-          // A lone CR may still end an empty line.
-          (reader.buffered === 1 && reader.buf[reader.start] !== CR);
-        if (underway && !begun) headDeadline = 0;
-        begun = underway;
-      }
-      if (!begun && this.server.shuttingDown) return null;
-      let timeout = options.idleTimeout;
-      if (started && options.headTimeout > 0) {
-        headDeadline ||= Date.now() + options.headTimeout;
-        const left = Math.max(1, headDeadline - Date.now());
-        timeout = begun || timeout <= 0 ? left : Math.min(timeout, left);
-      } else if (begun) timeout = 0;
-      const more = await reader.fill(begun ? "head" : "idle", timeout);
-      if (!more) {
-        if (begun) {
-          throw new HttpError("bad-request-line", "Incomplete request");
-        }
-        return null;
-      }
-    }
-  }
-
   /** Takes the parsed head into the handler's fields; false to stop here. */
   async #acceptHead(head: RequestHead): Promise<boolean> {
     this.#head = head;
-    if (this.logFormat !== "python") this.#startClock();
+    if (this.logFormat !== "python") this.#markRequestTime();
     this.requestline = head.requestLine;
     this.command = head.method;
     // A two-word request names no version: Python takes its default.
@@ -736,7 +669,7 @@ export class BaseHTTPRequestHandler {
   }
 
   /** Sends the response and decides whether the connection can stay open. */
-  async #finishRequest(): Promise<void> {
+  async #finishResponse(): Promise<void> {
     this.flushHeaders();
     await this.wfile.flush();
     if (this.closeConnection) return;
@@ -786,7 +719,7 @@ export class BaseHTTPRequestHandler {
   async #sendErrorPage(http: HttpError | null): Promise<void> {
     this.#headersBuffer = "";
     this.wfile.discard();
-    this.#finalHead = 0;
+    this.#finalHeadLength = 0;
     this.#takeParsedLine();
     try {
       await this.sendError(
@@ -807,26 +740,22 @@ export class BaseHTTPRequestHandler {
     if (!this.command) this.command = this.#parser.method;
   }
 
+  /** Ends the connection whose wait's deadline passed, as {@link timeoutOutcome} says. */
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
-    if (phase === "head") {
+    const outcome = timeoutOutcome(phase);
+    if (outcome === "answer-408") {
       // The read that waits for the head cannot be interrupted: answer from
       // here, then close, which ends that read without another answer.
       this.#sendErrorPage(new HttpError("head-timeout")).catch(() => {})
         .finally(() => closeQuietly(this.request));
       return;
     }
-    if (phase !== "idle") this.logError("Request timed out (%s)", phase);
+    if (outcome === "log-and-close") {
+      this.logError("Request timed out (%s)", phase);
+    }
     closeQuietly(this.request);
   }
-}
-
-/** Python's `html.escape(text, quote=False)`. */
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
 }
 
 /**

@@ -5,7 +5,10 @@
  * (a partial line) and feeds it again with more bytes behind it.
  *
  * Lines are found with a native `indexOf`, checked byte by byte, and decoded
- * to strings once, as latin-1, when they are complete.
+ * to strings once, as latin-1, when they are complete. This module splits the
+ * head into lines, bounds them and parses the request line; each header line
+ * goes to `headersection.ts`, which reads the fields the server acts on and
+ * checks the framing once the section is whole.
  *
  * @example
  * ```ts
@@ -23,7 +26,8 @@
  */
 
 import { HttpError } from "../util/errors.ts";
-import { checkFieldLine, contentLengthValue, TCHAR } from "./fields.ts";
+import { TCHAR } from "./fields.ts";
+import { HeaderSection } from "./headersection.ts";
 import { latin1 } from "./latin1.ts";
 import { pyRepr } from "../util/pyformat.ts";
 
@@ -86,40 +90,15 @@ export interface RequestHead {
   expectContinue: boolean;
 }
 
-const HTAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
-const COMMA = 0x2c;
 const DOT = 0x2e;
-const COLON = 0x3a;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
-const LEFT_BRACKET = 0x5b;
-const RIGHT_BRACKET = 0x5d;
 const DEL = 0x7f;
 
-/**
- * RFC 3986 `reg-name` bytes (unreserved, sub-delims, and the `%` of
- * pct-encoded) as a lookup table: 1 for a byte a Host name may hold.
- */
-const REG_NAME = new Uint8Array(256);
-for (const c of "-._~%!$&'()*+,;=0123456789") REG_NAME[c.charCodeAt(0)] = 1;
-for (let b = 0x41; b <= 0x5a; b++) REG_NAME[b] = REG_NAME[b | 0x20] = 1;
-
-/** The ASCII bytes of `s`. */
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const HTTP_SLASH = ascii("HTTP/");
-// Lowercase names and values the parser acts on, compared as bytes.
-const HOST = ascii("host");
-const EXPECT = ascii("expect");
-const CONNECTION = ascii("connection");
-const CONTENT_LENGTH = ascii("content-length");
-const TRANSFER_ENCODING = ascii("transfer-encoding");
-const CHUNKED = ascii("chunked");
-const CONTINUE = ascii("100-continue");
-const CLOSE = ascii("close");
-const KEEP_ALIVE = ascii("keep-alive");
+const HTTP_SLASH = new TextEncoder().encode("HTTP/");
 
 /** Whether `buf[at, at + lit.length)` equals `lit` exactly. */
 function equalsAt(buf: Uint8Array, at: number, lit: Uint8Array): boolean {
@@ -127,28 +106,6 @@ function equalsAt(buf: Uint8Array, at: number, lit: Uint8Array): boolean {
     if (buf[at + i] !== lit[i]) return false;
   }
   return true;
-}
-
-/**
- * Whether `buf[at, at + lower.length)` equals `lower` ignoring ASCII case.
- * `| 0x20` folds case; it can only confuse a letter, digit or `-` with a
- * control byte, and callers pass only bytes already checked to have none.
- */
-function equalsLower(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    if ((buf[at + i] | 0x20) !== lower[i]) return false;
-  }
-  return true;
-}
-
-/** Whether `buf[start, end)` is exactly `lower`, ignoring ASCII case. */
-function equalsIgnoringCase(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  lower: Uint8Array,
-): boolean {
-  return end - start === lower.length && equalsLower(buf, start, lower);
 }
 
 function badSyntax(line: string): HttpError {
@@ -161,32 +118,6 @@ function badSyntax(line: string): HttpError {
 /** The value of the digit at `buf[at]`, or -1. */
 function digitAt(buf: Uint8Array, at: number): number {
   return buf[at] >= DIGIT_0 && buf[at] <= DIGIT_9 ? buf[at] - DIGIT_0 : -1;
-}
-
-/**
- * Whether `buf[start, end)` is a Host value (RFC 9112 §3.2, RFC 3986
- * §3.2.2-3): `uri-host [ ":" port ]`, where `uri-host` is a bracketed IP
- * literal or a `reg-name` (an IPv4 address is one too), possibly empty, and
- * `port` is digits. Anything else (spaces, `/`, `@`, unbalanced brackets)
- * is the "invalid field value" that must be 400.
- */
-function isHostValue(buf: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  if (buf[i] === LEFT_BRACKET) {
-    for (i++; i < end && buf[i] !== RIGHT_BRACKET; i++) {
-      if (!REG_NAME[buf[i]] && buf[i] !== COLON) return false;
-    }
-    if (i === end) return false;
-    i++;
-  } else {
-    while (i < end && REG_NAME[buf[i]]) i++;
-  }
-  if (i === end) return true;
-  if (buf[i] !== COLON) return false;
-  for (i++; i < end; i++) {
-    if (buf[i] < DIGIT_0 || buf[i] > DIGIT_9) return false;
-  }
-  return true;
 }
 
 /**
@@ -207,7 +138,6 @@ export class RequestParser {
   version!: string;
 
   readonly #maxLine: number;
-  readonly #maxHeaders: number;
   readonly #maxHeadSize: number;
   readonly #allowHttp09: boolean;
   readonly #allowBareLf: boolean;
@@ -223,16 +153,7 @@ export class RequestParser {
   #target!: string;
   #major!: number;
   #minor!: number;
-  #rawHeaders!: string[];
-  #contentLength!: number;
-  #transferEncodings!: number;
-  /** Whether the last Transfer-Encoding was exactly `chunked`. */
-  #chunked!: boolean;
-  #hosts!: number;
-  #expectContinue!: boolean;
-  #expectOther!: boolean;
-  #close!: boolean;
-  #keepAlive!: boolean;
+  readonly #section: HeaderSection;
 
   /**
    * Makes a parser for the requests of one connection.
@@ -241,10 +162,10 @@ export class RequestParser {
    */
   constructor(options: ParserOptions = {}) {
     this.#maxLine = options.maxLineLength ?? 65536;
-    this.#maxHeaders = options.maxHeaders ?? 100;
     this.#maxHeadSize = options.maxHeadSize ?? 1024 * 1024;
     this.#allowHttp09 = options.allowHttp09 ?? true;
     this.#allowBareLf = options.allowBareLf ?? true;
+    this.#section = new HeaderSection(options.maxHeaders ?? 100);
     this.reset();
   }
 
@@ -270,15 +191,7 @@ export class RequestParser {
     this.#target = "";
     this.#major = 0;
     this.#minor = 0;
-    this.#rawHeaders = [];
-    this.#contentLength = -1;
-    this.#transferEncodings = 0;
-    this.#chunked = false;
-    this.#hosts = 0;
-    this.#expectContinue = false;
-    this.#expectOther = false;
-    this.#close = false;
-    this.#keepAlive = false;
+    this.#section.reset();
   }
 
   /**
@@ -335,7 +248,7 @@ export class RequestParser {
           this.#finish();
           return pos - start;
         }
-        this.#headerLine(view, lineStart, lineEnd);
+        this.#section.add(view, lineStart, lineEnd);
         this.#headerBytes += pos - lineStart;
       } else if (lineEnd === lineStart) {
         // RFC 9112 §2.2: empty lines before the request line are ignored,
@@ -434,134 +347,11 @@ export class RequestParser {
     return false;
   }
 
-  /** Checks and records one header field line. */
-  #headerLine(buf: Uint8Array, start: number, end: number): void {
-    if (this.#rawHeaders.length === this.#maxHeaders * 2) {
-      throw new HttpError("too-many-headers", "Too many headers", {
-        explain: `got more than ${this.#maxHeaders} headers`,
-      });
-    }
-    const colon = checkFieldLine(buf, start, end);
-    let vs = colon + 1;
-    let ve = end;
-    while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    // One decode per line; name and value are slices of it.
-    const line = latin1(buf, start, end);
-    const value = line.slice(vs - start, ve - start);
-
-    // The fields the parser acts on, matched by their bytes.
-    switch (colon - start) {
-      case 4:
-        if (equalsLower(buf, start, HOST)) {
-          this.#hosts++;
-          if (!isHostValue(buf, vs, ve)) {
-            throw new HttpError("bad-host", "Bad Host header");
-          }
-        }
-        break;
-      case 6:
-        if (equalsLower(buf, start, EXPECT)) {
-          if (equalsIgnoringCase(buf, vs, ve, CONTINUE)) {
-            this.#expectContinue = true;
-          } else this.#expectOther = true;
-        }
-        break;
-      case 10:
-        if (equalsLower(buf, start, CONNECTION)) this.#connection(buf, vs, ve);
-        break;
-      case 14:
-        if (equalsLower(buf, start, CONTENT_LENGTH)) {
-          this.#contentLengthField(value);
-        }
-        break;
-      case 17:
-        if (equalsLower(buf, start, TRANSFER_ENCODING)) {
-          this.#transferEncodings++;
-          this.#chunked = equalsIgnoringCase(buf, vs, ve, CHUNKED);
-        }
-        break;
-    }
-    this.#rawHeaders.push(line.slice(0, colon - start), value);
-  }
-
-  /** Notes `close` and `keep-alive` in a Connection list (RFC 9110 §7.6.1). */
-  #connection(buf: Uint8Array, start: number, end: number): void {
-    let i = start;
-    while (i < end) {
-      let te = buf.indexOf(COMMA, i);
-      if (te === -1 || te > end) te = end;
-      const next = te + 1;
-      while (i < te && (buf[i] === SP || buf[i] === HTAB)) i++;
-      while (te > i && (buf[te - 1] === SP || buf[te - 1] === HTAB)) te--;
-      if (equalsIgnoringCase(buf, i, te, CLOSE)) this.#close = true;
-      else if (equalsIgnoringCase(buf, i, te, KEEP_ALIVE)) {
-        this.#keepAlive = true;
-      }
-      i = next;
-    }
-  }
-
-  // Body framing (RFC 9112 §6): the Content-Length field and the decision.
-
-  /**
-   * RFC 9112 §6.3 (5): an invalid Content-Length (see `contentLengthValue`),
-   * or repeats that differ, make the framing unrecoverable. Identical
-   * repeats are fine.
-   */
-  #contentLengthField(value: string): void {
-    const n = contentLengthValue(value);
-    if (n === -1) {
-      throw new HttpError("bad-content-length", "Invalid Content-Length");
-    }
-    if (this.#contentLength !== -1 && this.#contentLength !== n) {
-      throw new HttpError(
-        "conflicting-content-length",
-        "Conflicting Content-Length",
-      );
-    }
-    this.#contentLength = n;
-  }
-
   /** Applies the rules that need the whole header section, sets the head. */
   #finish(): void {
     const http11 = this.#major === 1 && this.#minor >= 1;
-    if (this.#transferEncodings > 0) {
-      // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
-      if (!http11) {
-        throw new HttpError(
-          "transfer-encoding-on-http10",
-          "Transfer-Encoding in an HTTP/1.0 request",
-        );
-      }
-      // RFC 9112 §6.1, §6.3 (3): both framings at once is request smuggling.
-      if (this.#contentLength !== -1) {
-        throw new HttpError(
-          "content-length-with-transfer-encoding",
-          "Content-Length with Transfer-Encoding",
-        );
-      }
-      // RFC 9112 §6.3 (4), §7: chunked must be the final coding, and it is
-      // the only one this server implements.
-      if (this.#transferEncodings > 1 || !this.#chunked) {
-        throw new HttpError(
-          "bad-transfer-encoding",
-          "Unsupported Transfer-Encoding",
-        );
-      }
-    }
-    // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; no request has
-    // more than one.
-    if (this.#hosts > 1) {
-      throw new HttpError("multiple-host", "Multiple Host headers");
-    }
-    if (http11 && this.#hosts === 0) {
-      throw new HttpError("missing-host", "Missing Host header");
-    }
-    // RFC 9110 §10.1.1: only 100-continue is known; HTTP/1.0 ignores Expect.
-    if (http11 && this.#expectOther) {
-      throw new HttpError("expectation-failed", "Unsupported expectation");
-    }
+    const section = this.#section;
+    section.check(http11);
     this.head = {
       method: this.method,
       target: this.#target,
@@ -569,13 +359,12 @@ export class RequestParser {
       versionMajor: this.#major,
       versionMinor: this.#minor,
       requestLine: this.requestLine,
-      rawHeaders: this.#rawHeaders,
-      contentLength: this.#contentLength,
-      // The checks above leave only a single `chunked`.
-      chunked: this.#transferEncodings > 0,
-      connectionClose: this.#close,
-      connectionKeepAlive: this.#keepAlive,
-      expectContinue: http11 && this.#expectContinue,
+      rawHeaders: section.rawHeaders,
+      contentLength: section.contentLength,
+      chunked: section.chunked,
+      connectionClose: section.close,
+      connectionKeepAlive: section.keepAlive,
+      expectContinue: http11 && section.expectContinue,
     };
   }
 }

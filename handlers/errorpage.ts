@@ -1,0 +1,70 @@
+/**
+ * Python's error page: its template and `Content-Type`, which a handler may
+ * replace (`errorMessageFormat`, `errorContentType`), and the escaping of
+ * what `sendError()` fills in.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ERROR_MESSAGE, escapeHtml } from "./errorpage.ts";
+ *
+ * const page = DEFAULT_ERROR_MESSAGE.replace("%(message)s", escapeHtml("<x>"));
+ * console.log(page.includes("Message: &lt;x&gt;.")); // true
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
+ * filled in (HTML-escaped) by `sendError()`.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, DEFAULT_ERROR_MESSAGE } from "jsr:@x/httpserver";
+ *
+ * class Branded extends BaseHTTPRequestHandler {
+ *   override errorMessageFormat = DEFAULT_ERROR_MESSAGE.replace(
+ *     "<h1>Error response</h1>",
+ *     "<h1>example.org</h1>",
+ *   );
+ * }
+ * ```
+ */
+export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+`;
+
+/**
+ * Python's default `Content-Type` of error pages.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, DEFAULT_ERROR_CONTENT_TYPE } from "jsr:@x/httpserver";
+ *
+ * class PlainErrors extends BaseHTTPRequestHandler {
+ *   override errorContentType = "text/plain;charset=utf-8";
+ *   override errorMessageFormat = "%(code)d %(message)s\n";
+ * }
+ * console.log(DEFAULT_ERROR_CONTENT_TYPE); // "text/html;charset=utf-8"
+ * ```
+ */
+export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
+
+/** Python's `html.escape(text, quote=False)`. */
+export function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
+    ">",
+    "&gt;",
+  );
+}
