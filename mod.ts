@@ -74,7 +74,7 @@ export {
 export {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-} from "./handlers/errorpage.ts";
+} from "./http/errorpage.ts";
 export {
   type FileBody,
   type HeadBody,

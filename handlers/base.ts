@@ -6,9 +6,9 @@
  * JSDoc stay whole, and whose private state (the response being built, the
  * access log entry) its public methods share with the connection loop, so
  * both stay in the one class. What is not the class lives beside it: the
- * error page (`errorpage.ts`), reading a head and its timeouts
- * (`headwait.ts`), the access log's formats (`accesslog.ts`) and the client
- * behind trusted proxies (`forwarded.ts`).
+ * error page (`http/errorpage.ts`), reading a head and its timeouts
+ * (`headwait.ts`), the access log's formats (`http/accesslog.ts`) and the client
+ * behind trusted proxies (`http/forwarded.ts`).
  *
  * @example
  * ```ts
@@ -39,8 +39,8 @@ import {
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-  escapeHtml,
-} from "./errorpage.ts";
+  errorPage,
+} from "../http/errorpage.ts";
 import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
@@ -414,16 +414,8 @@ export class BaseHTTPRequestHandler {
     for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (statusHasContent(code)) {
-      const fields: Record<string, string | number> = {
-        code,
-        message: escapeHtml(message),
-        explain: escapeHtml(explain),
-      };
       body = encoder.encode(
-        this.errorMessageFormat.replace(
-          /%\((\w+)\)[sd]/g,
-          (match, key: string) => key in fields ? String(fields[key]) : match,
-        ),
+        errorPage(this.errorMessageFormat, code, message, explain),
       );
       this.sendHeader("Content-Type", this.errorContentType);
       this.sendHeader("Content-Length", String(body.length));

@@ -1,13 +1,13 @@
 /**
  * Python's error page: its template and `Content-Type`, which a handler may
- * replace (`errorMessageFormat`, `errorContentType`), and the escaping of
- * what `sendError()` fills in.
+ * replace (`errorMessageFormat`, `errorContentType`), and the page filled
+ * in, escaped, for `sendError()` and for the fetch face's errors alike.
  *
  * @example
  * ```ts
- * import { DEFAULT_ERROR_MESSAGE, escapeHtml } from "./errorpage.ts";
+ * import { DEFAULT_ERROR_MESSAGE, errorPage } from "./errorpage.ts";
  *
- * const page = DEFAULT_ERROR_MESSAGE.replace("%(message)s", escapeHtml("<x>"));
+ * const page = errorPage(DEFAULT_ERROR_MESSAGE, 404, "<x>", "Nothing here");
  * console.log(page.includes("Message: &lt;x&gt;.")); // true
  * ```
  *
@@ -66,5 +66,27 @@ export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
     ">",
     "&gt;",
+  );
+}
+
+/**
+ * The error page of `code`: `template` with `%(code)d` (and `%(code)s`),
+ * `%(message)s` and `%(explain)s` filled in, the last two HTML-escaped; any
+ * other `%(name)s` is left as it is.
+ */
+export function errorPage(
+  template: string,
+  code: number,
+  message: string,
+  explain: string,
+): string {
+  const fields: Record<string, string | number> = {
+    code,
+    message: escapeHtml(message),
+    explain: escapeHtml(explain),
+  };
+  return template.replace(
+    /%\((\w+)\)[sd]/g,
+    (match, key: string) => key in fields ? String(fields[key]) : match,
   );
 }
