@@ -55,7 +55,7 @@ export interface UploadHandler extends HostPolicy {
   /** The served folder. */
   directory: string;
   /** The request body. */
-  rfile: RequestBody;
+  rfile: Pick<RequestBody, "readChunk">;
   /** The most bytes one request may upload (a PUT body, a form's parts). */
   maxUploadBytes: number;
   /** Whether an upload may replace an existing file. */

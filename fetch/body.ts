@@ -1,0 +1,152 @@
+/**
+ * Response bodies of the fetch face that come from an open file: a
+ * `ReadableStream` that reads the file a chunk at a time as the client takes
+ * them (under backpressure: one chunk waits at most), and closes the file
+ * when the body ends, fails or is cancelled (a client that went away). A
+ * body that the core writes itself (the parts of `multipart/byteranges`, a
+ * file gzipped on the fly) is run against a writer whose writes wait for
+ * the stream to be read.
+ *
+ * A file that shrinks while it is sent cannot meet the `Content-Length`
+ * given: the stream then fails, and `Deno.serve` ends the connection, as
+ * the Python face closes its own. (One that grows is cut at the length:
+ * `Deno.serve` sends no more than a `Content-Length` it was given.)
+ *
+ * @example
+ * ```ts
+ * import { fileStream } from "./body.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello, world");
+ * const file = await Deno.open(path);
+ * await file.seek(7, Deno.SeekMode.Start);
+ * console.log(await new Response(fileStream(file, 5)).text()); // "world"
+ * await Deno.remove(path);
+ * ```
+ *
+ * @module
+ */
+
+import { BufferedWriter, type ByteSink } from "../http/writer.ts";
+import type { WaitDeadline } from "../http/wait.ts";
+
+/**
+ * The most bytes read at once: large enough that a download costs few
+ * turns of the event loop, small enough that a slow client holds little.
+ */
+const CHUNK_SIZE = 256 * 1024;
+
+/** A stream's writes wait for its reader, never for a timer. */
+const NO_DEADLINE: WaitDeadline = { arm() {}, disarm() {} };
+
+/** The error a body fails with when its source ends before its length. */
+function shrank(length: number, read: number): Error {
+  return new Error(`the body ended after ${read} of ${length} bytes`);
+}
+
+/**
+ * `length` bytes of `file` from its current position, read as the stream is
+ * read; the stream owns the file and closes it once it ends, fails or is
+ * cancelled.
+ */
+export function fileStream(
+  file: Deno.FsFile,
+  length: number,
+): ReadableStream<Uint8Array> {
+  let sent = 0;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    file.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= length) {
+        close();
+        controller.close();
+        return;
+      }
+      // A fresh buffer each time: the server holds a chunk until it is sent.
+      const chunk = new Uint8Array(Math.min(CHUNK_SIZE, length - sent));
+      let n: number | null;
+      try {
+        // On this thread, as the Python face copies (see `copyBytes`).
+        n = file.readSync(chunk);
+      } catch (error) {
+        close();
+        throw error;
+      }
+      if (n === null) {
+        close();
+        throw shrank(length, sent);
+      }
+      sent += n;
+      controller.enqueue(n === chunk.length ? chunk : chunk.subarray(0, n));
+      if (sent >= length) {
+        close();
+        controller.close();
+      }
+    },
+    cancel: close,
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * The body that `send` writes, `expected` bytes of it from its source (a
+ * `FileBody.send` of the core, a large listing's page): each write waits
+ * until the stream is read, so that no more than one chunk is held for a
+ * slow client. `release` runs once `send` has ended (it closes the file);
+ * cancelling the stream makes `send`'s next write fail. `send` resolves to
+ * the bytes of its source it used, and the stream fails when they fall
+ * short of `expected` (a file that shrank).
+ */
+export function writtenStream(
+  send: (out: BufferedWriter) => Promise<number>,
+  expected: number,
+  release?: () => void,
+): ReadableStream<Uint8Array> {
+  let wanted: (() => void) | null = null;
+  let cancelled: Error | null = null;
+  const waitForReader = () => new Promise<void>((resolve) => wanted = resolve);
+  const wake = () => {
+    const resolve = wanted;
+    wanted = null;
+    resolve?.();
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const sink: ByteSink = {
+        async write(bytes) {
+          if (cancelled !== null) throw cancelled;
+          // The writer may reuse `bytes` once this resolves.
+          controller.enqueue(bytes.slice());
+          if ((controller.desiredSize ?? 0) <= 0) await waitForReader();
+          if (cancelled !== null) throw cancelled;
+          return bytes.length;
+        },
+      };
+      const out = new BufferedWriter(sink, NO_DEADLINE, 0);
+      (async () => {
+        try {
+          const used = await send(out);
+          await out.flush();
+          if (used < expected) throw shrank(expected, used);
+          controller.close();
+        } catch (error) {
+          if (cancelled === null) controller.error(error);
+        } finally {
+          out.release();
+          release?.();
+        }
+      })();
+    },
+    pull: wake,
+    cancel(reason) {
+      cancelled = reason instanceof Error
+        ? reason
+        : new Error("the client went away");
+      wake();
+    },
+  }, { highWaterMark: 1 });
+}
