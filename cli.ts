@@ -7,6 +7,11 @@
  * (cli/permissions.ts), so the missing flags are named at once, never a prompt
  * or a stack trace.
  *
+ * Past the house's 400 lines: these are the command line's effects in the
+ * order they happen (checks, binding, the banner, serving until a signal),
+ * read best top to bottom in one place; parsing, the permission table and
+ * the server the options describe are the modules of `cli/`.
+ *
  * @example
  * ```ts ignore
  * import { main } from "./cli.ts";
@@ -34,7 +39,7 @@ import {
 import { exitCleanups } from "./util/exitcleanup.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
-import { SEP, WINDOWS } from "./util/platform.ts";
+import { WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { ThreadingHTTPServer } from "./server.ts";
@@ -49,6 +54,7 @@ import {
   unstableMessage,
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
+import { isBelow } from "./files/sandbox.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -296,9 +302,7 @@ function tlsOptions(options: CliOptions): TlsOptions | undefined {
 function isInside(path: string, folder: string): boolean {
   try {
     const root = Deno.realPathSync(folder);
-    return Deno.realPathSync(path).startsWith(
-      root.endsWith(SEP) ? root : root + SEP,
-    );
+    return isBelow(Deno.realPathSync(path), root);
   } catch {
     return false;
   }

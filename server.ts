@@ -3,6 +3,11 @@
  * dual-stack), accepting, one handler per connection, timeouts and graceful
  * shutdown.
  *
+ * Past the house's 400 lines: Python's two server classes with their whole
+ * documented API (the address types, the options and their defaults); the
+ * servers' own pieces live in `server/` (TLS, deadlines, limits, Unix
+ * sockets).
+ *
  * @example
  * ```ts ignore
  * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "./mod.ts";

@@ -242,5 +242,5 @@ export function targetsTable(
       return `${target.show(value)} ${target.pass(value) ? "pass" : "FAIL"}`;
     }),
   ]);
-  return `### Targets (issue 7)\n\n${table(["target", ...measured], rows)}\n`;
+  return `### Targets\n\n${table(["target", ...measured], rows)}\n`;
 }

@@ -1,7 +1,8 @@
 /**
- * File bodies for `SimpleHTTPRequestHandler`: a bounded in-memory cache of
- * small files, revalidated against a `stat` on every request, and the copy
- * loop that streams large files through a bounded pool of big buffers.
+ * File bodies: an open file to send ({@link FileBody}), a bounded in-memory
+ * cache of small files, revalidated against a `stat` on every request, and
+ * the copy loop that streams large files through a bounded pool of big
+ * buffers.
  *
  * Why both: an awaited file-system call costs about as much as a whole HTTP
  * exchange, so a small file is best served from memory after one
@@ -34,6 +35,43 @@
 import { BufferPool } from "../http/pool.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { StatCache, type StatCacheOptions } from "./statcache.ts";
+
+/**
+ * An open file to send after the headers, a `length` of bytes from its
+ * current position, or as {@link FileBody.send} writes it.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // Count the bytes of files served (not of listings or small cached files).
+ * class Counting extends SimpleHTTPRequestHandler {
+ *   static served = 0;
+ *   override async sendHead() {
+ *     const body = await super.sendHead();
+ *     if (body !== null && !(body instanceof Uint8Array) && "file" in body) {
+ *       Counting.served += body.length; // a FileBody: body.file, body.length
+ *     }
+ *     return body;
+ *   }
+ * }
+ * ```
+ */
+export interface FileBody {
+  /** The open file; whoever receives it closes it. */
+  file: Deno.FsFile;
+  /**
+   * How many bytes of the file to send from its current position: the
+   * `Content-Length` sent, unless {@link send} frames the body.
+   */
+  length: number;
+  /**
+   * Writes the body in place of a plain copy: the parts of a
+   * `multipart/byteranges` response, or the file gzipped on the fly.
+   * Resolves to the file bytes copied, fewer than `length` if it shrank.
+   */
+  send?: (out: BufferedWriter) => Promise<number>;
+}
 
 /** A small file's contents and what identifies the version they are of. */
 export interface CachedFile {

@@ -14,7 +14,8 @@
  * - a header whose ranges all start past the end is unsatisfiable: 416 with
  *   `Content-Range: bytes *\/size` (§15.5.17);
  * - one satisfiable range is a 206 with its `Content-Range` (§14.4); several
- *   are a 206 `multipart/byteranges` in the order asked (§14.6).
+ *   are a 206 `multipart/byteranges` in the order asked (§14.6);
+ * - an `If-Range` that does not hold gets the whole file (§13.1.5).
  *
  * @example
  * ```ts
@@ -30,6 +31,7 @@
  * @module
  */
 
+import { ifRangeHolds } from "./conditional.ts";
 import { copyBytes } from "./filebody.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 
@@ -110,6 +112,43 @@ export function parseRange(
 
 /** §14.1.1: `first-pos "-" [ last-pos ]` or `"-" suffix-length`, digits only. */
 const RANGE_SPEC = /^(\d*)-(\d*)$/;
+
+/**
+ * What a GET with a `Range` gets: the whole file (200), a 416, or the
+ * ranges to send (206, one range or a `multipart/byteranges` body).
+ */
+export type RangeChoice =
+  | { readonly kind: "whole" }
+  | { readonly kind: "unsatisfiable" }
+  | { readonly kind: "ranges"; readonly ranges: readonly ByteRange[] };
+
+const WHOLE: RangeChoice = { kind: "whole" };
+const UNSATISFIABLE: RangeChoice = { kind: "unsatisfiable" };
+
+/**
+ * The answer to a `Range` on a file of `size` bytes: the whole file when
+ * `If-Range`, if sent, does not hold (§13.1.5) or {@link parseRange} ignores
+ * the header; else its ranges, or 416 when none is satisfiable.
+ *
+ * @param range the `Range` field value
+ * @param ifRange the `If-Range` field value, or null
+ * @param size the file's length in bytes
+ * @param etag the file's tag
+ * @param mtimeMs its modification time in ms, if known
+ */
+export function chooseRange(
+  range: string,
+  ifRange: string | null,
+  size: number,
+  etag: string,
+  mtimeMs: number | undefined,
+): RangeChoice {
+  if (ifRange !== null && !ifRangeHolds(ifRange, etag, mtimeMs)) return WHOLE;
+  const ranges = parseRange(range, size);
+  if (ranges === null) return WHOLE;
+  if (ranges === "unsatisfiable") return UNSATISFIABLE;
+  return { kind: "ranges", ranges };
+}
 
 /** The `Content-Range` of one part (§14.4): `bytes 0-4/10`. */
 export function contentRange(range: ByteRange, size: number): string {

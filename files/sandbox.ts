@@ -1,6 +1,10 @@
 /**
- * What a file system call through a path actually reached, for the
- * folder-only sandbox (reads with `--allow-read=<folder>`, and uploads).
+ * The folder-only sandbox (reads with `--allow-read=<folder>`, and uploads),
+ * and the {@link Sandbox} that the file pipeline and the listings read a
+ * served folder through.
+ *
+ * Deno's read grant does not stop a symlink inside the folder from reaching
+ * outside it: it checks the path as given, which is what gets opened. And
  * Deno opens, lists and renames by path, with no `openat`, `O_PATH` or
  * `renameat2`: whoever may write in the served folder can swap a name for a
  * symlink to the outside between the check of its real path and its use. So
@@ -24,12 +28,23 @@
  * @module
  */
 
+import { HttpError, outOfDescriptors } from "../util/errors.ts";
+import { sharedStat, statOrNull } from "./coalesce.ts";
+import type { CachedFile, FileCache } from "./filebody.ts";
+
 import { SEP } from "../util/platform.ts";
 
 /** Whether the real path `real` is the real path `root` or lies under it. */
 export function isWithin(real: string, root: string): boolean {
-  return real === root ||
-    real.startsWith(root.endsWith(SEP) ? root : root + SEP);
+  return real === root || isBelow(real, root);
+}
+
+/**
+ * Whether the real path `real` lies under the real path `root`, `root`
+ * itself not counted: a file in a folder, never the folder.
+ */
+export function isBelow(real: string, root: string): boolean {
+  return real.startsWith(root.endsWith(SEP) ? root : root + SEP);
 }
 
 /** Whether two `stat`s are of one file: the same device and inode. */
@@ -98,6 +113,241 @@ export function statOpen(file: Deno.FsFile): Deno.FileInfo | null {
  * whether the read grant covers `root` itself.
  */
 export function statsOpenFiles(root: string): boolean {
-  return Deno.permissions.querySync({ name: "read", path: root }).state ===
+  return isGranted(root);
+}
+
+/** A log line's format and its arguments, as `logError` takes them. */
+export type LogFunction = (format: string, ...args: unknown[]) => void;
+
+/** What Python answers for anything missing or unreadable: 404. */
+export function fileNotFound(cause?: unknown): HttpError {
+  return new HttpError("not-found", "File not found", { cause });
+}
+
+/**
+ * The reads of one served folder. With full read permission, plain `stat`s
+ * and opens that follow symlinks anywhere, as Python's. With read permission
+ * for the served folder only (`--allow-read=<folder>`), a sandbox: a path is
+ * read only when its real path, symlinks followed, is in bounds (covered by
+ * the grant, or under the served folder's real path), and what was opened
+ * or listed is checked against that real path afterwards (see
+ * {@link stillReaches}). Refusals are logged through `log`. Permissions are
+ * queried, never requested: no prompt.
+ *
+ * @example
+ * ```ts
+ * import { Sandbox } from "./sandbox.ts";
+ *
+ * const folder = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${folder}/a.txt`, "a");
+ * const sandbox = new Sandbox(folder, console.error);
+ * console.log((await sandbox.lookup(`${folder}/a.txt`))?.size); // 1
+ * console.log(sandbox.stat(`${folder}/missing`, true)); // null
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ */
+export class Sandbox {
+  /** The served folder, as the handler names it. */
+  readonly directory: string;
+  readonly #log: LogFunction;
+
+  /**
+   * @param directory the served folder
+   * @param log where refusals are logged
+   */
+  constructor(directory: string, log: LogFunction) {
+    this.directory = directory;
+    this.#log = log;
+  }
+
+  /**
+   * The `stat` of a path the request names (symlinks followed), shared with
+   * the requests for it that arrived alongside (see `coalesce.ts`), or null
+   * when it is missing, unreadable, or outside the sandbox (logged). In the
+   * sandbox the `stat` is of the real path checked, so it never describes a
+   * file outside.
+   */
+  lookup(path: string): Promise<Deno.FileInfo | null> {
+    return hasFullRead()
+      ? sharedStat(path)
+      : Promise.resolve(this.stat(path, true));
+  }
+
+  /**
+   * `Deno.statSync(path)` (symlinks followed), or null when it is missing,
+   * unreadable, or outside the sandbox (logged when `log`: not for the
+   * entries of a listing); in the sandbox, the `lstat` of the real path
+   * checked, as the grant covers it.
+   */
+  stat(path: string, log: boolean): Deno.FileInfo | null {
+    if (hasFullRead()) return statOrNull(path);
+    try {
+      return this.#mayRead(path, log);
+    } catch {
+      // Python's isdir and open map every OSError to "not there".
+      return null;
+    }
+  }
+
+  /**
+   * Reads a small file through `cache` (see {@link FileCache.load}),
+   * checked in the sandbox once open; null when it has grown past the
+   * cache's size meanwhile. Unreadable -> 404, out of descriptors -> 503.
+   */
+  loadSmall(
+    cache: FileCache,
+    path: string,
+    info: Deno.FileInfo,
+  ): CachedFile | null {
+    const check = hasFullRead()
+      ? undefined
+      : (file: Deno.FsFile) => this.#checkOpened(path, file, info);
+    try {
+      return cache.load(path, info, check);
+    } catch (error) {
+      throw error instanceof HttpError
+        ? error
+        : outOfDescriptors(error) ?? fileNotFound(error);
+    }
+  }
+
+  /**
+   * Opens a file to stream, checked in the sandbox, with the `stat` that
+   * describes it: the open file's own there, else `info`, the `stat` taken
+   * before. Unreadable -> 404, out of descriptors -> 503.
+   */
+  async open(
+    path: string,
+    info: Deno.FileInfo,
+  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path);
+    } catch (error) {
+      throw outOfDescriptors(error) ?? fileNotFound(error);
+    }
+    if (hasFullRead()) return { file, info };
+    try {
+      return { file, info: this.#checkOpened(path, file, info) ?? info };
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /**
+   * In the sandbox, the check of a folder read through `path`, to run
+   * before and after the reading: it must be the folder `info` describes,
+   * at the real path of `path` resolved then, in bounds, so that a folder
+   * swapped for a symlink to the outside meanwhile is refused (logged).
+   * Undefined with full read permission.
+   */
+  checkRead(path: string, info: Deno.FileInfo): (() => void) | undefined {
+    if (hasFullRead()) return undefined;
+    return () => {
+      if (stillReaches(path, info, (real) => this.#look(real))) return;
+      this.#log(
+        "refused %s: the folder read is not the folder its real path names",
+        path,
+      );
+      throw new Error(`${path} changed while being read`);
+    };
+  }
+
+  /**
+   * The `lstat` of the real path of `path` when the read grant covers `path`
+   * and that real path is in bounds (see {@link #look}), else null (logged
+   * when `log`).
+   */
+  #mayRead(path: string, log: boolean): Deno.FileInfo | null {
+    if (!isGranted(path)) {
+      if (log) this.#log("refused %s: no read permission", path);
+      return null;
+    }
+    const real = Deno.realPathSync(path);
+    const info = this.#look(real);
+    if (info !== null) return info;
+    if (log) {
+      this.#log(
+        "refused %s: its real path %s is outside the read permission",
+        path,
+        real,
+      );
+    }
+    return null;
+  }
+
+  /**
+   * The `lstat` of the real path `real` when the sandbox serves what lies
+   * there: the read grant covers it, or it lies under the served folder's
+   * real path (for a grant that names the folder through a symlink: see
+   * {@link lstatUnder}); else null.
+   */
+  #look(real: string): Deno.FileInfo | null {
+    if (isGranted(real)) return Deno.lstatSync(real);
+    const root = realDirectory(this.directory);
+    return root === null ? null : lstatUnder(real, root, this.directory);
+  }
+
+  /**
+   * Checks a file just opened through `path`: a name can be swapped for a
+   * symlink to the outside between {@link #mayRead} and the open, so the
+   * file opened must be the one at the real path of `path` resolved after
+   * the open, in bounds. Returns the open file's own `stat`, or null where
+   * Deno cannot stat an open file (a grant that names the folder through a
+   * symlink: see {@link statOpen}), the file then being checked by path
+   * against `info`, the `stat` taken before the open. Throws 404 (logged)
+   * for anything else.
+   */
+  #checkOpened(
+    path: string,
+    file: Deno.FsFile,
+    info: Deno.FileInfo,
+  ): Deno.FileInfo | null {
+    const root = realDirectory(this.directory);
+    const statable = root !== null && statsOpenFiles(root);
+    const opened = statable ? statOpen(file) : null;
+    const reached = statable ? opened : info;
+    if (
+      reached === null || !reached.isFile ||
+      !stillReaches(path, reached, (real) => this.#look(real))
+    ) {
+      this.#log(
+        "refused %s: the file opened is not the file its real path names",
+        path,
+      );
+      throw fileNotFound();
+    }
+    return opened;
+  }
+}
+
+/** Queried once: with full read permission no path needs checking. */
+let fullRead: boolean | undefined;
+
+/** Whether the process may read every path: then there is no sandbox. */
+function hasFullRead(): boolean {
+  return fullRead ??=
+    Deno.permissions.querySync({ name: "read" }).state === "granted";
+}
+
+function isGranted(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state ===
     "granted";
+}
+
+/** Real paths of served folders, resolved once each. */
+const realDirectories = new Map<string, string | null>();
+
+function realDirectory(directory: string): string | null {
+  let real = realDirectories.get(directory);
+  if (real === undefined) {
+    try {
+      real = isGranted(directory) ? Deno.realPathSync(directory) : null;
+    } catch {
+      real = null;
+    }
+    realDirectories.set(directory, real);
+  }
+  return real;
 }

@@ -107,6 +107,12 @@ export type RequestHandlerClass = new (
 /** The largest rest of a body read and dropped to keep a connection alive. */
 const DISCARD_LIMIT = 64 * 1024;
 
+/** The longest a closing connection reads what its client still sends. */
+const LINGER_MS = 2_000;
+
+/** The most bytes a closing connection reads of what its client still sends. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+
 const encoder = new TextEncoder();
 
 /**
@@ -211,6 +217,8 @@ export class BaseHTTPRequestHandler {
   #delimited = false;
   /** A deadline fired: the connection is being closed. */
   #timedOut = false;
+  /** Reading what a client still sends after the last response: see {@link #linger}. */
+  #lingering = false;
   /**
    * Where the current request's final response begins, in `wfile.sent`
    * bytes: after the previous requests' responses and after any interim
@@ -341,6 +349,7 @@ export class BaseHTTPRequestHandler {
       this.closeConnection = true;
       await this.handleOneRequest();
       while (!this.closeConnection) await this.handleOneRequest();
+      if (!this.rfile.done && !this.#timedOut) await this.#linger();
     } finally {
       watch.delete(this.#readDeadline);
       watch.delete(this.#writeDeadline);
@@ -732,9 +741,37 @@ export class BaseHTTPRequestHandler {
     if (!this.command) this.command = this.#parser.method;
   }
 
+  /**
+   * Closes in stages a connection whose last request body was not read (a
+   * refused upload, say), as RFC 9112 §9.6 asks: the write side first, then
+   * what the client still sends is read and dropped, for at most
+   * {@link LINGER_MS} and {@link LINGER_BYTES}. Closed at once, the socket
+   * would answer those bytes with a reset, which can reach the client
+   * before the response and make it report no response at all.
+   */
+  async #linger(): Promise<void> {
+    this.#lingering = true;
+    const end = Date.now() + LINGER_MS;
+    try {
+      await this.request.closeWrite();
+      for (let read = 0; read < LINGER_BYTES;) {
+        const left = end - Date.now();
+        if (left <= 0 || !(await this.#reader.fill("body", left))) break;
+        read += this.#reader.buffered;
+        this.#reader.consume(this.#reader.buffered);
+      }
+    } catch {
+      // The client went away, or the time is up: closing is all that is left.
+    }
+  }
+
   /** Ends the connection whose wait's deadline passed, as {@link timeoutOutcome} says. */
   #onTimeout(phase: WaitPhase): void {
     this.#timedOut = true;
+    if (this.#lingering) {
+      closeQuietly(this.request);
+      return;
+    }
     const outcome = timeoutOutcome(phase);
     if (outcome === "answer-408") {
       // The read that waits for the head cannot be interrupted: answer from

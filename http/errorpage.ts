@@ -1,7 +1,8 @@
 /**
  * Python's error page: its template and `Content-Type`, which a handler may
  * replace (`errorMessageFormat`, `errorContentType`), and the page filled
- * in, escaped, for `sendError()` and for the fetch face's errors alike.
+ * in, escaped with `escapeText` (`util/html.ts`), for `sendError()` and for
+ * the fetch face's errors alike.
  *
  * @example
  * ```ts
@@ -13,6 +14,8 @@
  *
  * @module
  */
+
+import { escapeText } from "../util/html.ts";
 
 /**
  * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
@@ -61,14 +64,6 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
  */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
-/** Python's `html.escape(text, quote=False)`. */
-export function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
-}
-
 /**
  * The error page of `code`: `template` with `%(code)d` (and `%(code)s`),
  * `%(message)s` and `%(explain)s` filled in, the last two HTML-escaped; any
@@ -82,8 +77,8 @@ export function errorPage(
 ): string {
   const fields: Record<string, string | number> = {
     code,
-    message: escapeHtml(message),
-    explain: escapeHtml(explain),
+    message: escapeText(message),
+    explain: escapeText(explain),
   };
   return template.replace(
     /%\((\w+)\)[sd]/g,

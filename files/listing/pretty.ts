@@ -23,6 +23,7 @@ import type { ListingEntry } from "./python.ts";
 import { EntryInfos, FolderEntries } from "./folder.ts";
 import { pageBytes, wholeText } from "./page.ts";
 import { unquote } from "../paths.ts";
+import { escapeAttribute } from "../../util/html.ts";
 
 /** The columns a listing can be sorted by. */
 export type SortKey = "name" | "size" | "modified";
@@ -103,7 +104,7 @@ export function prettyListing(
     showHidden,
     isDirectory,
   });
-  const title = `Directory listing for ${escapeHtml(path)}`;
+  const title = `Directory listing for ${escapeAttribute(path)}`;
   const header = (column: SortKey, label: string) => {
     const next = column === key && !descending ? "desc" : "asc";
     const arrow = column === key ? (descending ? " ▼" : " ▲") : "";
@@ -215,7 +216,7 @@ function row(
 ): string {
   const slash = isDirectory ? "/" : "";
   const href = encodeURIComponent(name) + slash;
-  const shown = escapeHtml(name) + slash + (isSymlink ? "@" : "");
+  const shown = escapeAttribute(name) + slash + (isSymlink ? "@" : "");
   const size = infos.isFile(i) ? formatSize(infos.size(i)) : "";
   const mtime = infos.mtime(i);
   const modified = Number.isNaN(mtime)
@@ -244,13 +245,4 @@ function formatSize(bytes: number): string {
 /** `2024-01-31 13:05` in UTC, as the `datetime` attribute says. */
 function formatDate(date: Date): string {
   return date.toISOString().slice(0, 16).replace("T", " ");
-}
-
-/** `html.escape(s)`, quotes included: names are text, never markup. */
-function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll(
-      "'",
-      "&#x27;",
-    );
 }

@@ -21,6 +21,7 @@
 import { type EntryInfos, FolderEntries } from "./folder.ts";
 import { pageBytes, type PageText, utf8Length } from "./page.ts";
 import { unquote } from "../paths.ts";
+import { escapeText } from "../../util/html.ts";
 
 /** One name in a folder, as the listing needs it. */
 export interface ListingEntry {
@@ -120,7 +121,7 @@ export function pythonListing(
   folder: FolderEntries,
   { footer, showHidden, links }: PythonListingOptions,
 ): PageText {
-  const title = `Directory listing for ${escapeHtml(unquote(requestPath))}`;
+  const title = `Directory listing for ${escapeText(unquote(requestPath))}`;
   const head = [
     "<!DOCTYPE HTML>",
     '<html lang="en">',
@@ -169,7 +170,7 @@ function pythonRow(
   const linkName = isDirectory ? name + "/" : name;
   const displayName = isSymlink ? name + "@" : linkName;
   return `<li><a href="${quote(linkName)}">${
-    escapeHtml(displayName)
+    escapeText(displayName)
   }</a></li>\n`;
 }
 
@@ -206,7 +207,7 @@ function pythonSizes(folder: FolderEntries): PythonSizes {
   return sizes;
 }
 
-/** Names that `quote` and `escapeHtml` leave as they are. */
+/** Names that `quote` leaves as they are. */
 const PLAIN_NAME = /^[A-Za-z0-9_.\-~/]*$/;
 
 /** `urllib.parse.quote(s)`: UTF-8 bytes, each unsafe byte as `%XX`. */
@@ -215,13 +216,4 @@ function quote(s: string): string {
   let out = "";
   for (const b of encoder.encode(s)) out += QUOTED_BYTE[b];
   return out;
-}
-
-/** `html.escape(s, quote=False)`. */
-function escapeHtml(s: string): string {
-  if (PLAIN_NAME.test(s)) return s;
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  );
 }

@@ -9,6 +9,9 @@
  * parts and the bytes of all part bodies together are bounded, so a hostile
  * form costs bounded memory and disk.
  *
+ * One streaming state machine, at the house's 400 lines: its states share
+ * the buffer and the limits, so it stays whole.
+ *
  * @example
  * ```ts
  * import { MultipartParser, multipartBoundary } from "./multipart.ts";

@@ -2,16 +2,16 @@
 // with the narrowest permissions, talked to over 127.0.0.1.
 import assert from "node:assert/strict";
 import {
+  addCgiScript,
+  addHangingScript,
   BANNER,
   Cli,
   missingPermissions,
-  partFiles,
-  refused,
   run,
-  startUpload,
+  secondSignalExits,
+  uploadFinishesAfter,
   withFolder,
 } from "../support/cli_process.ts";
-import { processGone, RawClient, until } from "../support/helpers.ts";
 
 const decoder = new TextDecoder();
 
@@ -62,90 +62,36 @@ Deno.test("SIGTERM stops the CLI with exit 0 and no message", async () => {
 
 Deno.test("SIGHUP shuts the CLI down as SIGTERM does: the upload in flight finishes, no .part file is left", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload"],
+    await using cli = Cli.serving(dir, ["--upload"], [`--allow-write=${dir}`]);
+    const stdout = await uploadFinishesAfter(
+      cli,
+      await cli.port(),
+      dir,
+      "SIGHUP",
     );
-    const port = Number((await cli.waitFor(BANNER))![2]);
-    using upload = await startUpload(port, dir);
-    cli.kill("SIGHUP");
-    await until(() => refused(port), "the listener closed");
-    await upload.send("world");
-    assert.equal((await upload.readResponse()).status, 201);
-    const { code, stdout } = await cli.finish();
-    assert.equal(code, 0);
     assert.ok(!stdout.includes("Keyboard interrupt"));
-    assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
-    assert.deepEqual(partFiles(dir), []);
   });
 });
 
 for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
   Deno.test(`a second ${signal} exits at once with ${status}, leaving no upload's .part file and no CGI process`, async () => {
     await withFolder(async (dir) => {
-      await Deno.mkdir(`${dir}/cgi-bin`);
-      await Deno.writeTextFile(
-        `${dir}/cgi-bin/hang.sh`,
-        "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho $$\nsleep 60 &\necho $!\nwait\n",
-      );
-      await Deno.chmod(`${dir}/cgi-bin/hang.sh`, 0o755);
-      // As root the script runs as nobody, who must reach it.
-      await Deno.chmod(dir, 0o755);
-      await using cli = new Cli(
-        [
-          "--allow-net=127.0.0.1",
-          `--allow-read=${dir}`,
-          `--allow-write=${dir}`,
-          "--allow-run",
-        ],
-        ["0", "-b", "127.0.0.1", "-d", dir, "--cgi", "--upload"],
-      );
-      const port = Number((await cli.waitFor(BANNER))![2]);
-      using _upload = await startUpload(port, dir);
-      using script = await RawClient.connect(port);
-      await script.send("GET /cgi-bin/hang.sh HTTP/1.1\r\nHost: t\r\n\r\n");
-      const [, ...pids] = await script.readUntil(/\r\n\r\n(\d+)\n(\d+)\n/);
-      try {
-        cli.kill(signal);
-        await until(() => refused(port), "the listener closed");
-        cli.kill(signal);
-        const { code } = await cli.finish();
-        assert.equal(code, status);
-        assert.deepEqual(partFiles(dir), []);
-        for (const pid of pids) {
-          assert.ok(await processGone(Number(pid)), `process ${pid} lives on`);
-        }
-      } finally {
-        for (const pid of pids) {
-          try {
-            Deno.kill(Number(pid), "SIGKILL");
-          } catch {
-            // Gone, as it should be.
-          }
-        }
-      }
+      await addHangingScript(dir);
+      await using cli = Cli.serving(dir, ["--cgi", "--upload"], [
+        `--allow-write=${dir}`,
+        "--allow-run",
+      ]);
+      await secondSignalExits(cli, await cli.port(), dir, signal, status);
     });
   });
 }
 
 Deno.test("--protocol HTTP/1.1 answers with HTTP/1.1 and keeps connections alive", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "-p",
-        "HTTP/1.1",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
+    await using cli = Cli.serving(dir, ["-p", "HTTP/1.1"]);
     const conn = await Deno.connect({
       hostname: "127.0.0.1",
-      port: Number(banner![2]),
+      port: await cli.port(),
     });
     try {
       const request = "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -285,20 +231,15 @@ Deno.test("--cgi without --allow-run names the flag and exits 1", async () => {
 
 Deno.test("--cgi runs a script in cgi-bin", async () => {
   await withFolder(async (dir) => {
-    await Deno.mkdir(`${dir}/cgi-bin`);
-    await Deno.writeTextFile(
-      `${dir}/cgi-bin/hi.sh`,
+    await addCgiScript(
+      dir,
+      "hi.sh",
       '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhi from cgi\\n"\n',
     );
-    await Deno.chmod(`${dir}/cgi-bin/hi.sh`, 0o755);
-    // As root the script runs as nobody, who must reach it.
-    await Deno.chmod(dir, 0o755);
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, "--allow-run"],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--cgi"],
+    await using cli = Cli.serving(dir, ["--cgi"], ["--allow-run"]);
+    const res = await fetch(
+      `http://127.0.0.1:${await cli.port()}/cgi-bin/hi.sh`,
     );
-    const banner = await cli.waitFor(BANNER);
-    const res = await fetch(`http://127.0.0.1:${banner![2]}/cgi-bin/hi.sh`);
     const text = await res.text();
     cli.kill("SIGINT");
     const { stderr } = await cli.finish();

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import {
   BANNER,
   Cli,
+  loopback,
   missingPermissions,
   withFolder,
 } from "../support/cli_process.ts";
@@ -90,17 +91,9 @@ Deno.test({
       "it prints the banner, serves a file, and exits 0 on Ctrl-C",
       async () => {
         await withFolder(async (dir) => {
-          await using cli = Cli.binary(binary, [
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-d",
-            dir,
-          ]);
-          const banner = await cli.waitFor(BANNER);
-          assert.ok(banner, `banner printed: ${cli.out}`);
+          await using cli = Cli.binary(binary, loopback(dir));
           const response = await fetch(
-            `http://127.0.0.1:${banner[2]}/hello.txt`,
+            `http://127.0.0.1:${await cli.port()}/hello.txt`,
           );
           assert.equal(response.status, 200);
           assert.equal(await response.text(), "hello\n");
@@ -117,15 +110,7 @@ Deno.test({
       "--workers 2 serves: the binary has --unstable-net and the workers' module",
       async () => {
         await withFolder(async (dir) => {
-          await using cli = Cli.binary(binary, [
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-d",
-            dir,
-            "--workers",
-            "2",
-          ]);
+          await using cli = Cli.binary(binary, loopback(dir, "--workers", "2"));
           const banner = await cli.waitFor(BANNER);
           assert.ok(banner, `banner printed: ${cli.out}`);
           assert.match(banner[0], / with 2 workers \.\.\.\n$/);
@@ -144,14 +129,7 @@ Deno.test({
       "--upload, which needs --allow-write, names the flag and the deno compile command that has it",
       async () => {
         await withFolder(async (dir) => {
-          await using cli = Cli.binary(binary, [
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-d",
-            dir,
-            "--upload",
-          ]);
+          await using cli = Cli.binary(binary, loopback(dir, "--upload"));
           const { code, stderr } = await cli.finish();
           assert.equal(code, 1, stderr);
           const missing = missingPermissions(stderr);

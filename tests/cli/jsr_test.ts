@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BANNER, Cli, withFolder } from "../support/cli_process.ts";
+import { BANNER, Cli, loopback, withFolder } from "../support/cli_process.ts";
 import { JsrStandIn, publish } from "../support/jsr_registry.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -86,6 +86,27 @@ async function deno(
     `deno ${args.join(" ")}:\n${decoder.decode(stderr)}`,
   );
   return decoder.decode(stdout);
+}
+
+/**
+ * Writes README's handler, importing `from`, to `file` in `dir`, and runs it
+ * with `deno run ...flags --allow-net=127.0.0.1 <file>`: it prints the answer
+ * it got.
+ */
+async function runsHello(
+  dir: string,
+  env: Record<string, string>,
+  file: string,
+  from: string,
+  flags: string[] = [],
+): Promise<void> {
+  await Deno.writeTextFile(`${dir}/${file}`, helloApp(from));
+  const out = await deno(
+    ["run", ...flags, "--allow-net=127.0.0.1", file],
+    dir,
+    env,
+  );
+  assert.equal(out, "hello /world\n");
 }
 
 /** Waits for the banner, GETs `/hello.txt` and the listing, stops it with Ctrl-C. */
@@ -186,13 +207,7 @@ Deno.test(`${PACKAGE} published with deno publish and fetched from a registry wo
       `a script that imports jsr:${PACKAGE} runs its handler`,
       async () => {
         await withFolder(async (dir) => {
-          await Deno.writeTextFile(`${dir}/app.ts`, helloApp(`jsr:${PACKAGE}`));
-          const out = await deno(
-            ["run", "--allow-net=127.0.0.1", "app.ts"],
-            dir,
-            env,
-          );
-          assert.equal(out, "hello /world\n");
+          await runsHello(dir, env, "app.ts", `jsr:${PACKAGE}`);
         });
       },
     );
@@ -209,13 +224,7 @@ Deno.test(`${PACKAGE} published with deno publish and fetched from a registry wo
             config.imports[PACKAGE],
             `jsr:${PACKAGE}@^${CONFIG.version}`,
           );
-          await Deno.writeTextFile(`${dir}/main.ts`, helloApp(PACKAGE));
-          const out = await deno(
-            ["run", "--allow-net=127.0.0.1", "main.ts"],
-            dir,
-            env,
-          );
-          assert.equal(out, "hello /world\n");
+          await runsHello(dir, env, "main.ts", PACKAGE);
         });
       },
     );
@@ -238,13 +247,13 @@ Deno.test(`${PACKAGE} published with deno publish and fetched from a registry wo
             dir,
             env,
           );
-          await using cli = Cli.binary(`${root}/bin/httpserver`, [
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-d",
-            dir,
-          ], { env });
+          await using cli = Cli.binary(
+            `${root}/bin/httpserver`,
+            loopback(dir),
+            {
+              env,
+            },
+          );
           await servesFolder(cli);
         });
       },
@@ -318,19 +327,10 @@ Deno.test("from a clone, README's forms of the same ways in work from another fo
         ),
       );
       await withFolder(async (dir) => {
-        await Deno.writeTextFile(`${dir}/app.ts`, helloApp(`${ROOT}mod.ts`));
-        const out = await deno(
-          [
-            "run",
-            "--config",
-            `${ROOT}deno.json`,
-            "--allow-net=127.0.0.1",
-            "app.ts",
-          ],
-          dir,
-          env,
-        );
-        assert.equal(out, "hello /world\n");
+        await runsHello(dir, env, "app.ts", `${ROOT}mod.ts`, [
+          "--config",
+          `${ROOT}deno.json`,
+        ]);
       });
     },
   );
@@ -353,13 +353,7 @@ Deno.test("from a clone, README's forms of the same ways in work from another fo
           `${dir}/deno.json`,
           JSON.stringify({ imports }),
         );
-        await Deno.writeTextFile(`${dir}/main.ts`, helloApp(PACKAGE));
-        const out = await deno(
-          ["run", "--allow-net=127.0.0.1", "main.ts"],
-          dir,
-          env,
-        );
-        assert.equal(out, "hello /world\n");
+        await runsHello(dir, env, "main.ts", PACKAGE);
       });
     },
   );
@@ -377,13 +371,9 @@ Deno.test("from a clone, README's forms of the same ways in work from another fo
           dir,
           env,
         );
-        await using cli = Cli.binary(`${root}/bin/httpserver`, [
-          "0",
-          "-b",
-          "127.0.0.1",
-          "-d",
-          dir,
-        ], { env });
+        await using cli = Cli.binary(`${root}/bin/httpserver`, loopback(dir), {
+          env,
+        });
         await servesFolder(cli);
       });
     },

@@ -7,13 +7,15 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
+  addCgiScript,
   BANNER,
   Cli,
   missingPermissions,
   run,
+  withFolder,
 } from "../support/cli_process.ts";
 import { RawClient } from "../support/helpers.ts";
-import { makeCerts } from "../support/tls_fixture.ts";
+import { makeCerts, pemFolder } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
 /** The tests that make a certificate with openssl. */
@@ -49,31 +51,32 @@ function freePort(): number {
  * the tests run as root).
  */
 async function withSite(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-perm-" }),
-  );
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+  await withFolder(async (dir) => {
     await Deno.mkdir(`${dir}/sub`);
-    await Deno.mkdir(`${dir}/cgi-bin`);
-    await Deno.writeTextFile(
-      `${dir}/cgi-bin/hello.sh`,
+    await addCgiScript(
+      dir,
+      "hello.sh",
       "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello from %s\\n' \"$REQUEST_METHOD\"\n",
     );
-    await Deno.chmod(`${dir}/cgi-bin/hello.sh`, 0o755);
-    for (const folder of [dir, `${dir}/cgi-bin`]) {
-      await Deno.chmod(folder, 0o755);
-    }
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** GET `path` from 127.0.0.1:`port`: status and body. */
 async function get(port: number, path: string) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: response.status, body: await response.text() };
+}
+
+/** POST to `cgi-bin/hello.sh` of {@link withSite} runs it; files are served. */
+async function runsHelloScript(port: number): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/cgi-bin/hello.sh`, {
+    method: "POST",
+    body: "x",
+  });
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "hello from POST\n");
+  assert.equal((await get(port, "/hello.txt")).body, "hello\n");
 }
 
 /**
@@ -259,60 +262,44 @@ function app(
   permissions: string[],
   code: string,
   args: string[] = [],
-): Deno.ChildProcess {
+): Cli {
   Deno.writeTextFileSync(
     `${dir}/app.ts`,
     code.replaceAll('"jsr:@x/httpserver"', JSON.stringify(MOD_URL)),
   );
-  return new Deno.Command(Deno.execPath(), {
-    // --config only resolves mod.ts's npm imports as JSR would; it grants
-    // nothing.
-    args: [
-      "run",
-      "--no-prompt",
-      "--config",
-      CONFIG,
-      ...permissions,
-      "app.ts",
-      ...args,
-    ],
+  // --config only resolves mod.ts's npm imports as JSR would; it grants
+  // nothing.
+  return new Cli(["--config", CONFIG, ...permissions], args, {
     cwd: dir,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+    module: "app.ts",
+  });
 }
 
-/** Reads a child's stdout up to its first line (the port it listens on). */
-async function firstLine(child: Deno.ChildProcess): Promise<string> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let text = "";
-  const watchdog = setTimeout(() => child.kill("SIGKILL"), 20_000);
+/**
+ * Runs `code` as `app.ts` in `dir` with exactly `permissions` on `port`,
+ * waits for its first line (the port it listens on), runs `check`, and stops
+ * it: resolves to its stderr.
+ */
+async function appServes(
+  dir: string,
+  permissions: string[],
+  code: string,
+  port: number,
+  check: () => Promise<void>,
+): Promise<string> {
+  await using child = app(dir, permissions, code, [String(port)]);
   try {
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
+    const line = await child.waitFor(/^(.*)\n/);
+    assert.equal(line?.[1] ?? child.out, String(port));
+    await check();
   } finally {
-    clearTimeout(watchdog);
-    reader.releaseLock();
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
   }
-  return text.split("\n")[0];
-}
-
-/** Kills the app and waits for it, returning its stderr. */
-async function stop(child: Deno.ChildProcess): Promise<string> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // Already exited.
-  }
-  await child.stdout.cancel().catch(() => {});
-  const stderr = await new Response(child.stderr).text();
-  await child.status;
-  return stderr;
+  return (await child.finish()).stderr;
 }
 
 Deno.test("importing mod.ts needs no permission and does nothing: no output, no listener", async () => {
@@ -321,19 +308,18 @@ Deno.test("importing mod.ts needs no permission and does nothing: no output, no 
   );
   await withSite(async (dir) => {
     for (const permissions of [[], ["--allow-all"]]) {
-      const child = app(
+      await using child = app(
         dir,
         permissions,
         'import * as httpserver from "jsr:@x/httpserver";\nif (!httpserver.HTTPServer) throw new Error("no HTTPServer");\n',
       );
       // A listener would keep the process alive: it must exit by itself.
       const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      const { code, stdout, stderr } = await child.output();
+      const { code, stdout, stderr } = await child.finish();
       clearTimeout(timer);
-      const decoder = new TextDecoder();
-      assert.equal(code, 0, decoder.decode(stderr));
-      assert.equal(decoder.decode(stdout), "", "nothing printed");
-      assert.equal(decoder.decode(stderr), "", "nothing logged");
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, "", "nothing printed");
+      assert.equal(stderr, "", "nothing logged");
     }
   });
 });
@@ -359,25 +345,25 @@ Deno.test("a handler of your own needs only --allow-net=127.0.0.1:PORT", async (
   await withSite(async (dir) => {
     await t.step("it serves", async () => {
       const port = freePort();
-      const child = app(dir, [`--allow-net=127.0.0.1:${port}`], HELLO_APP, [
-        String(port),
-      ]);
-      try {
-        assert.equal(await firstLine(child), String(port));
-        assert.deepEqual(await get(port, "/"), {
-          status: 200,
-          body: "hello\n",
-        });
-      } finally {
-        await stop(child);
-      }
+      await appServes(
+        dir,
+        [`--allow-net=127.0.0.1:${port}`],
+        HELLO_APP,
+        port,
+        async () => {
+          assert.deepEqual(await get(port, "/"), {
+            status: 200,
+            body: "hello\n",
+          });
+        },
+      );
     });
     await t.step("without it Deno names --allow-net", async () => {
       const port = freePort();
-      const child = app(dir, [], HELLO_APP, [String(port)]);
-      const { code, stderr } = await child.output();
+      await using child = app(dir, [], HELLO_APP, [String(port)]);
+      const { code, stderr } = await child.finish();
       assert.equal(code, 1);
-      assert.match(new TextDecoder().decode(stderr), /--allow-net/);
+      assert.match(stderr, /--allow-net/);
     });
   });
 });
@@ -403,44 +389,34 @@ Deno.test("SimpleHTTPRequestHandler from code needs only --allow-net=127.0.0.1:P
     await Deno.writeTextFile(`${dir}/public/index.html`, "<p>hi</p>\n");
     await t.step("it serves the folder", async () => {
       const port = freePort();
-      const child = app(
+      await appServes(
         dir,
-        [
-          `--allow-net=127.0.0.1:${port}`,
-          "--allow-read=./public",
-        ],
+        [`--allow-net=127.0.0.1:${port}`, "--allow-read=./public"],
         FILES_APP,
-        [String(port)],
+        port,
+        async () => {
+          assert.deepEqual(await get(port, "/"), {
+            status: 200,
+            body: "<p>hi</p>\n",
+          });
+          // Outside the grant: not served, whatever the path says.
+          assert.equal((await get(port, "/../hello.txt")).status, 404);
+        },
       );
-      try {
-        assert.equal(await firstLine(child), String(port));
-        assert.deepEqual(await get(port, "/"), {
-          status: 200,
-          body: "<p>hi</p>\n",
-        });
-        // Outside the grant: not served, whatever the path says.
-        assert.equal((await get(port, "/../hello.txt")).status, 404);
-      } finally {
-        await stop(child);
-      }
     });
     await t.step(
       "without --allow-read nothing is served, and the log says why",
       async () => {
         const port = freePort();
-        const child = app(
+        const stderr = await appServes(
           dir,
           [`--allow-net=127.0.0.1:${port}`],
           FILES_APP,
-          [String(port)],
+          port,
+          async () => {
+            assert.equal((await get(port, "/")).status, 404);
+          },
         );
-        let stderr = "";
-        try {
-          assert.equal(await firstLine(child), String(port));
-          assert.equal((await get(port, "/")).status, 404);
-        } finally {
-          stderr = await stop(child);
-        }
         assert.match(stderr, /refused \.\/public\/: no read permission/);
       },
     );
@@ -485,52 +461,41 @@ openssl.test("ThreadingHTTPSServer from code needs only --allow-net, --allow-rea
   const command =
     "deno run --allow-net=0.0.0.0:8443 --allow-read=public,/etc/httpserver --allow-env=KEY_PASSWORD app.ts";
   documented(command);
-  const certs = await makeCerts();
-  try {
-    const pem = `${certs.dir}/pem`;
-    await Deno.mkdir(pem);
-    await Deno.copyFile(certs.cert, `${pem}/fullchain.pem`);
-    await Deno.copyFile(certs.key, `${pem}/privkey.pem`);
-    const site = `${certs.dir}/site`;
-    await Deno.mkdir(`${site}/public`, { recursive: true });
-    await Deno.writeTextFile(`${site}/public/hello.txt`, "hello\n");
-    const code = HTTPS_APP.replaceAll("/etc/httpserver", pem);
-    const flags = (port: number) =>
-      command.replaceAll("/etc/httpserver", pem).replace(":8443", `:${port}`)
-        .split(" ").slice(2, -1);
-    await t.step("it serves over TLS", async () => {
-      const port = freePort();
-      const child = app(site, flags(port), code, [String(port)]);
-      try {
-        assert.equal(await firstLine(child), String(port));
-        assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
-          status: 200,
-          body: "hello\n",
-        });
-      } finally {
-        await stop(child);
-      }
+  await using certs = await makeCerts();
+  const pem = await pemFolder(certs, "fullchain.pem", "privkey.pem");
+  const site = `${certs.dir}/site`;
+  await Deno.mkdir(`${site}/public`, { recursive: true });
+  await Deno.writeTextFile(`${site}/public/hello.txt`, "hello\n");
+  const code = HTTPS_APP.replaceAll("/etc/httpserver", pem);
+  const flags = (port: number) =>
+    command.replaceAll("/etc/httpserver", pem).replace(":8443", `:${port}`)
+      .split(" ").slice(2, -1);
+  await t.step("it serves over TLS", async () => {
+    const port = freePort();
+    await appServes(site, flags(port), code, port, async () => {
+      assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+        status: 200,
+        body: "hello\n",
+      });
     });
-    await t.step(
-      "without read permission for the PEM files Deno names --allow-read",
-      async () => {
-        const port = freePort();
-        const child = app(
-          site,
-          flags(port).map((flag) =>
-            flag.startsWith("--allow-read=") ? "--allow-read=public" : flag
-          ),
-          code,
-          [String(port)],
-        );
-        const { code: status, stderr } = await child.output();
-        assert.equal(status, 1);
-        assert.match(new TextDecoder().decode(stderr), /--allow-read/);
-      },
-    );
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
-  }
+  });
+  await t.step(
+    "without read permission for the PEM files Deno names --allow-read",
+    async () => {
+      const port = freePort();
+      await using child = app(
+        site,
+        flags(port).map((flag) =>
+          flag.startsWith("--allow-read=") ? "--allow-read=public" : flag
+        ),
+        code,
+        [String(port)],
+      );
+      const { code: status, stderr } = await child.finish();
+      assert.equal(status, 1);
+      assert.match(stderr, /--allow-read/);
+    },
+  );
 });
 
 const CGI_APP =
@@ -549,44 +514,32 @@ Deno.test("CGIHTTPRequestHandler from code needs only --allow-net=127.0.0.1:PORT
     "deno run --allow-net=127.0.0.1:8000 --allow-read=. --allow-run app.ts";
   documented(command);
   await withSite(async (dir) => {
-    const start = (permissions: string[]) => {
+    /** The app with `permissions`, on a free port, checked by `check`. */
+    const cgiApp = (
+      permissions: string[],
+      check: (port: number) => Promise<void>,
+    ) => {
       const port = freePort();
-      const child = app(
+      return appServes(
         dir,
         permissions.map((p) => p.replace(":8000", `:${port}`)),
         CGI_APP,
-        [String(port)],
+        port,
+        () => check(port),
       );
-      return { port, child };
     };
     await t.step("it runs the script", async () => {
-      const { port, child } = start(command.split(" ").slice(2, -1));
-      try {
-        assert.equal(await firstLine(child), String(port));
-        const response = await fetch(
-          `http://127.0.0.1:${port}/cgi-bin/hello.sh`,
-          { method: "POST", body: "x" },
-        );
-        assert.equal(response.status, 200);
-        assert.equal(await response.text(), "hello from POST\n");
-        assert.equal((await get(port, "/hello.txt")).body, "hello\n");
-      } finally {
-        await stop(child);
-      }
+      await cgiApp(command.split(" ").slice(2, -1), runsHelloScript);
     });
     await t.step(
       "without --allow-run the script is 403 and the log names the flag",
       async () => {
-        const { port, child } = start(
+        const stderr = await cgiApp(
           command.split(" ").slice(2, -1).filter((p) => p !== "--allow-run"),
+          async (port) => {
+            assert.equal((await get(port, "/cgi-bin/hello.sh")).status, 403);
+          },
         );
-        let stderr = "";
-        try {
-          assert.equal(await firstLine(child), String(port));
-          assert.equal((await get(port, "/cgi-bin/hello.sh")).status, 403);
-        } finally {
-          stderr = await stop(child);
-        }
         assert.match(stderr, /--allow-run/);
       },
     );
@@ -600,15 +553,7 @@ Deno.test("the CLI with --cgi needs --allow-run besides --allow-net and --allow-
   documented(CGI);
   await withSite(async (dir) => {
     await t.step("it runs scripts and serves files", async () => {
-      await serves(CGI, dir, async (port) => {
-        const response = await fetch(
-          `http://127.0.0.1:${port}/cgi-bin/hello.sh`,
-          { method: "POST", body: "x" },
-        );
-        assert.equal(response.status, 200);
-        assert.equal(await response.text(), "hello from POST\n");
-        assert.equal((await get(port, "/hello.txt")).body, "hello\n");
-      });
+      await serves(CGI, dir, runsHelloScript);
     });
     await refusesEach(t, CGI, dir, [
       ["--allow-run", () => "--allow-run"],
@@ -648,58 +593,51 @@ const TLS =
 
 openssl.test("the CLI with --tls-cert and --tls-key needs --allow-read for the PEM files besides the folder", async (t) => {
   documented(TLS);
-  const certs = await makeCerts();
-  try {
-    const pem = `${certs.dir}/pem`;
-    await Deno.mkdir(pem);
-    await Deno.copyFile(certs.cert, `${pem}/cert.pem`);
-    await Deno.copyFile(certs.key, `${pem}/key.pem`);
-    await t.step("it serves over TLS", async () => {
+  await using certs = await makeCerts();
+  const pem = await pemFolder(certs, "cert.pem", "key.pem");
+  await t.step("it serves over TLS", async () => {
+    const port = freePort();
+    const { permissions, args } = localize(TLS, port, certs.root, pem);
+    await using cli = new Cli(permissions, args, { cwd: certs.root });
+    const banner = await cli.waitFor(BANNER);
+    assert.ok(banner, `banner printed: ${cli.out}`);
+    assert.match(banner[0], /^Serving HTTPS on .*\(https:\/\//);
+    assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
+      status: 200,
+      body: "hello\n",
+    });
+    cli.kill("SIGINT");
+    const { code, stderr } = await cli.finish();
+    assert.equal(code, 0, stderr);
+  });
+  await t.step(
+    "without read permission for the PEM files the message names the file",
+    async () => {
       const port = freePort();
       const { permissions, args } = localize(TLS, port, certs.root, pem);
-      await using cli = new Cli(permissions, args, { cwd: certs.root });
-      const banner = await cli.waitFor(BANNER);
-      assert.ok(banner, `banner printed: ${cli.out}`);
-      assert.match(banner[0], /^Serving HTTPS on .*\(https:\/\//);
-      assert.deepEqual(await httpsGet(port, certs.caPem, "/hello.txt"), {
-        status: 200,
-        body: "hello\n",
-      });
-      cli.kill("SIGINT");
-      const { code, stderr } = await cli.finish();
-      assert.equal(code, 0, stderr);
-    });
-    await t.step(
-      "without read permission for the PEM files the message names the file",
-      async () => {
-        const port = freePort();
-        const { permissions, args } = localize(TLS, port, certs.root, pem);
-        const { code, stdout, stderr } = await run(
-          permissions.map((flag) =>
-            flag.startsWith("--allow-read=") ? "--allow-read=." : flag
-          ),
-          args,
-          { cwd: certs.root },
-        );
-        assert.equal(code, 1, stderr);
-        assert.equal(stdout, "");
-        assert.deepEqual(missingPermissions(stderr).flags, [
-          `--allow-read=${pem}/cert.pem`,
-          `--allow-read=${pem}/key.pem`,
-        ]);
-      },
-    );
-    await t.step("without --allow-net the message names it", async () => {
-      await refuses(
-        TLS.replaceAll("/etc/httpserver", pem),
-        certs.root,
-        "--allow-net",
-        (port) => `--allow-net=0.0.0.0:${port}`,
+      const { code, stdout, stderr } = await run(
+        permissions.map((flag) =>
+          flag.startsWith("--allow-read=") ? "--allow-read=." : flag
+        ),
+        args,
+        { cwd: certs.root },
       );
-    });
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
-  }
+      assert.equal(code, 1, stderr);
+      assert.equal(stdout, "");
+      assert.deepEqual(missingPermissions(stderr).flags, [
+        `--allow-read=${pem}/cert.pem`,
+        `--allow-read=${pem}/key.pem`,
+      ]);
+    },
+  );
+  await t.step("without --allow-net the message names it", async () => {
+    await refuses(
+      TLS.replaceAll("/etc/httpserver", pem),
+      certs.root,
+      "--allow-net",
+      (port) => `--allow-net=0.0.0.0:${port}`,
+    );
+  });
 });
 
 const LOG_FILE =

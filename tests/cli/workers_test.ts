@@ -7,16 +7,17 @@ import { fileURLToPath } from "node:url";
 import { checkWorkers } from "../../cli.ts";
 import { parseCliArgs, UsageError } from "../../cli/args.ts";
 import {
+  addHangingScript,
   BANNER,
   Cli,
-  partFiles,
-  refused,
+  loopback,
   run,
-  startUpload,
+  secondSignalExits,
+  uploadFinishesAfter,
   withFolder,
 } from "../support/cli_process.ts";
-import { processGone, RawClient, until } from "../support/helpers.ts";
-import { makeCerts } from "../support/tls_fixture.ts";
+import { until } from "../support/helpers.ts";
+import { makeCerts, tlsFlags } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
 const PERMISSIONS = ["--unstable-net", "--allow-net=127.0.0.1", "--allow-read"];
@@ -53,24 +54,9 @@ function openOn(pid: number, path: string): boolean {
   return false;
 }
 
-/** The port of the banner. */
-async function portOf(cli: Cli): Promise<number> {
-  const banner = await cli.waitFor(BANNER);
-  assert.ok(banner, cli.out);
-  return Number(banner[2]);
-}
-
 Deno.test("--workers 2 answers requests over many connections, and both workers answer some", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(PERMISSIONS, [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
-      "--workers",
-      "2",
-    ]);
+    await using cli = new Cli(PERMISSIONS, loopback(dir, "--workers", "2"));
     const banner = await cli.waitFor(BANNER);
     assert.match(banner?.[0] ?? cli.out, / with 2 workers \.\.\.\n$/);
     const before = workerWrites(cli.pid);
@@ -97,80 +83,29 @@ Deno.test("SIGTERM ends every worker once the upload in flight has finished", as
   await withFolder(async (dir) => {
     await using cli = new Cli(
       [...PERMISSIONS, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--workers", "2"],
+      loopback(dir, "--upload", "--workers", "2"),
     );
-    const port = await portOf(cli);
-    using upload = await startUpload(port, dir);
-    cli.kill("SIGTERM");
-    await until(() => refused(port), "every worker's listener closed");
-    await upload.send("world");
-    assert.equal((await upload.readResponse()).status, 201);
-    const { code } = await cli.finish();
-    assert.equal(code, 0);
-    assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
-    assert.deepEqual(partFiles(dir), []);
+    await uploadFinishesAfter(cli, await cli.port(), dir, "SIGTERM");
   });
 });
 
 Deno.test("a second SIGINT exits at once with 130, once the workers have removed their uploads' .part files and killed their CGI scripts", async () => {
   await withFolder(async (dir) => {
-    await Deno.mkdir(`${dir}/cgi-bin`);
-    await Deno.writeTextFile(
-      `${dir}/cgi-bin/hang.sh`,
-      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho $$\nsleep 60 &\necho $!\nwait\n",
-    );
-    await Deno.chmod(`${dir}/cgi-bin/hang.sh`, 0o755);
-    // As root the script runs as nobody, who must reach it.
-    await Deno.chmod(dir, 0o755);
+    await addHangingScript(dir);
     await using cli = new Cli(
       [...PERMISSIONS, `--allow-write=${dir}`, "--allow-run"],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--cgi",
-        "--upload",
-        "--workers",
-        "2",
-      ],
+      loopback(dir, "--cgi", "--upload", "--workers", "2"),
     );
-    const port = await portOf(cli);
-    using _upload = await startUpload(port, dir);
-    using script = await RawClient.connect(port);
-    await script.send("GET /cgi-bin/hang.sh HTTP/1.1\r\nHost: t\r\n\r\n");
-    const [, ...pids] = await script.readUntil(/\r\n\r\n(\d+)\n(\d+)\n/);
-    try {
-      cli.kill("SIGINT");
-      await until(() => refused(port), "every worker's listener closed");
-      cli.kill("SIGINT");
-      const { code } = await cli.finish();
-      assert.equal(code, 130);
-      assert.deepEqual(partFiles(dir), []);
-      for (const pid of pids) {
-        assert.ok(await processGone(Number(pid)), `process ${pid} lives on`);
-      }
-    } finally {
-      for (const pid of pids) {
-        try {
-          Deno.kill(Number(pid), "SIGKILL");
-        } catch {
-          // Gone, as it should be.
-        }
-      }
-    }
+    await secondSignalExits(cli, await cli.port(), dir, "SIGINT", 130);
   });
 });
 
 Deno.test("a worker that dies is replaced, with its error in the log, and the new one serves", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      PERMISSIONS,
-      ["0", "-b", "127.0.0.1", "-d", dir, "--workers", "2"],
-      { module: FIXTURE },
-    );
-    const url = `http://127.0.0.1:${await portOf(cli)}`;
+    await using cli = new Cli(PERMISSIONS, loopback(dir, "--workers", "2"), {
+      module: FIXTURE,
+    });
+    const url = `http://127.0.0.1:${await cli.port()}`;
     const first = workerWrites(cli.pid);
     // Its answer may or may not leave before the worker dies.
     await fetch(`${url}/crash`).then((res) => res.body?.cancel(), () => {});
@@ -206,19 +141,9 @@ Deno.test("with --log-file, the workers' lines go to the file, and SIGHUP has ev
           "--allow-read",
           `--allow-write=${log}`,
         ],
-        [
-          "0",
-          "-b",
-          "127.0.0.1",
-          "-d",
-          dir,
-          "--workers",
-          "2",
-          "--log-file",
-          log,
-        ],
+        loopback(dir, "--workers", "2", "--log-file", log),
       );
-      const port = await portOf(cli);
+      const port = await cli.port();
       // New connections, so that both workers are likely to answer some.
       const fetchAll = async (n: number, tag: string) => {
         for (let i = 0; i < n; i++) {
@@ -262,21 +187,14 @@ Deno.test("with --log-file, the workers' lines go to the file, and SIGHUP has ev
 
 Deno.test("under load, the log lines of two workers never mix, however long", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(PERMISSIONS, [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
-      "-p",
-      "HTTP/1.1",
-      "--workers",
-      "2",
-    ]);
+    await using cli = new Cli(
+      PERMISSIONS,
+      loopback(dir, "-p", "HTTP/1.1", "--workers", "2"),
+    );
     // Lines of 48 KiB: a turn's batch outgrows the pipe to stderr (64 KiB),
     // so a write without the lock would stop midway for the reader.
     const query = 48 * 1024;
-    const url = `http://127.0.0.1:${await portOf(cli)}/hello.txt?${
+    const url = `http://127.0.0.1:${await cli.port()}/hello.txt?${
       "x".repeat(query)
     }`;
     using client = Deno.createHttpClient({});
@@ -302,34 +220,21 @@ Deno.test("under load, the log lines of two workers never mix, however long", as
 });
 
 requiring("openssl").test("--workers 2 serves HTTPS", async () => {
-  const certs = await makeCerts();
-  try {
-    await using cli = new Cli(PERMISSIONS, [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      certs.root,
-      "--tls-cert",
-      certs.cert,
-      "--tls-key",
-      certs.key,
-      "--workers",
-      "2",
-    ]);
-    const port = await portOf(cli);
-    using client = Deno.createHttpClient({ caCerts: [certs.caPem] });
-    for (let i = 0; i < 4; i++) {
-      const res = await fetch(`https://127.0.0.1:${port}/hello.txt`, {
-        client,
-      });
-      assert.equal(await res.text(), "hello\n");
-    }
-    cli.kill("SIGTERM");
-    assert.equal((await cli.finish()).code, 0);
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
+  await using certs = await makeCerts();
+  await using cli = new Cli(
+    PERMISSIONS,
+    loopback(certs.root, ...tlsFlags(certs), "--workers", "2"),
+  );
+  const port = await cli.port();
+  using client = Deno.createHttpClient({ caCerts: [certs.caPem] });
+  for (let i = 0; i < 4; i++) {
+    const res = await fetch(`https://127.0.0.1:${port}/hello.txt`, {
+      client,
+    });
+    assert.equal(await res.text(), "hello\n");
   }
+  cli.kill("SIGTERM");
+  assert.equal((await cli.finish()).code, 0);
 });
 
 Deno.test("without --unstable-net, --workers 2 is one line with the command that has it, and exit 1; that command serves", async () => {
@@ -348,7 +253,7 @@ Deno.test("without --unstable-net, --workers 2 is one line with the command that
     assert.ok(command, stderr);
     // Read access to the folder served and to the modules, nothing more.
     await using cli = new Cli(command[1].split(" "), args, { cwd: dir });
-    const port = await portOf(cli);
+    const port = await cli.port();
     const res = await fetch(`http://127.0.0.1:${port}/hello.txt`);
     assert.equal(await res.text(), "hello\n");
     cli.kill("SIGTERM");

@@ -11,6 +11,7 @@ import { Deadline } from "../../server/deadline.ts";
 import { BufferPool } from "../../http/pool.ts";
 import { BufferedWriter, type ByteSink } from "../../http/writer.ts";
 import { copyBytes } from "../../files/filebody.ts";
+import { concat } from "../support/helpers.ts";
 
 const CHUNK = 32 * 1024;
 const FALLBACK = 512;
@@ -60,13 +61,7 @@ class Sink implements ByteSink {
     return p.length;
   }
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concat(this.chunks);
   }
 }
 

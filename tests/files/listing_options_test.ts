@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
-import { BANNER, Cli, run, withFolder } from "../support/cli_process.ts";
-import { serve } from "../support/helpers.ts";
+import { Cli, run, withFolder } from "../support/cli_process.ts";
+import { serve, tempFolder } from "../support/helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -21,9 +21,6 @@ const ODD = `<img src=x onerror="alert('x')">&.txt`;
  * dotfiles, an odd name) and dotfiles at the top.
  */
 async function fixture() {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "listing_options_test_" }),
-  );
   const files: Record<string, string> = {
     "index.html": "<p>app</p>\n",
     "app.js": "console.log(1);\n",
@@ -37,18 +34,7 @@ async function fixture() {
     "sub/.dotdir/x": "x",
     "withindex/index.html": "<p>index</p>\n",
   };
-  for (const [name, text] of Object.entries(files)) {
-    const path = `${root}/${name}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-    await Deno.utime(path, MTIME_S, MTIME_S);
-  }
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return await tempFolder("listing_options_test_", files, MTIME_S);
 }
 
 /** A GET (or `method`) with `fetch`; the body is always read. */
@@ -429,21 +415,12 @@ Deno.test("CLI: --spa --no-hidden --pretty-listing serve as documented", async (
     await Deno.writeTextFile(`${dir}/.env`, "secret\n");
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/sub/f.txt`, "f");
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--spa",
-        "--no-hidden",
-        "--pretty-listing",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, [
+      "--spa",
+      "--no-hidden",
+      "--pretty-listing",
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await get(`${url}/deep/route`)).text, "app\n");
     assert.equal((await get(`${url}/.env`)).status, 404);
     assert.match((await get(`${url}/sub/`)).text, /<table>/);
@@ -454,12 +431,8 @@ Deno.test("CLI: --spa --no-hidden --pretty-listing serve as documented", async (
 
 Deno.test("CLI: --no-listing answers 404 for a folder", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--no-listing"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--no-listing"]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await get(`${url}/`)).status, 404);
     assert.equal((await get(`${url}/hello.txt`)).text, "hello\n");
     cli.kill("SIGTERM");

@@ -25,8 +25,8 @@ import {
 import { renderPrettyListing } from "../../files/listing/pretty.ts";
 import { Deadline } from "../../server/deadline.ts";
 import { BufferedWriter } from "../../http/writer.ts";
-import { RawClient, serve } from "../support/helpers.ts";
-import { runPython } from "../support/python.ts";
+import { RawClient, serve, tempFolder } from "../support/helpers.ts";
+import { PY_LISTING_HANDLER, runPython } from "../support/python.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override protocolVersion = "HTTP/1.1";
@@ -93,10 +93,10 @@ const FOLDERS: Record<
 
 /** Makes the table's folders, and `probe.txt`, under a new root. */
 async function tableRoot() {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "listing_stream_test_" }),
-  );
-  await Deno.writeTextFile(`${root}/probe.txt`, "probe\n");
+  const made = await tempFolder("listing_stream_test_", {
+    "probe.txt": "probe\n",
+  });
+  const { root } = made;
   for (
     const [folder, { files, dirs = [], links = [] }] of Object.entries(FOLDERS)
   ) {
@@ -108,31 +108,20 @@ async function tableRoot() {
       await Deno.symlink(target, `${dir}/${name}`);
     }
   }
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return made;
 }
 
 /** A folder of `count` empty files with long names, and `small.txt` beside. */
 async function bigRoot(count: number) {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "listing_stream_big_" }),
-  );
+  const made = await tempFolder("listing_stream_big_");
+  const { root } = made;
   await Deno.mkdir(`${root}/big`);
   for (let i = 0; i < count; i++) {
     const name = `entry-${String(i).padStart(5, "0")}-${"x".repeat(40)}.txt`;
     Deno.writeFileSync(`${root}/big/${name}`, new Uint8Array(0));
   }
   await Deno.writeTextFile(`${root}/small.txt`, "abc");
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return made;
 }
 
 /** The entries of `dir` as the server sees them, each with its `stat`. */
@@ -159,18 +148,7 @@ async function entriesOf(dir: string): Promise<ListingEntry[]> {
 
 const PY_PAGES = `
 import base64, json, sys
-from http.server import SimpleHTTPRequestHandler
-
-class Handler(SimpleHTTPRequestHandler):
-    def __init__(self):
-        pass
-    def send_response(self, *args):
-        pass
-    def send_header(self, *args):
-        pass
-    def end_headers(self):
-        pass
-
+${PY_LISTING_HANDLER}
 handler = Handler()
 pages = []
 for folder, path in json.load(sys.stdin):

@@ -12,7 +12,11 @@ import {
   type ListingEntry,
   renderListing,
 } from "../../files/listing/python.ts";
-import { pythonListingLeaksPath, runPython } from "../support/python.ts";
+import {
+  PY_LISTING_HANDLER,
+  pythonListingLeaksPath,
+  runPython,
+} from "../support/python.ts";
 import { requiring } from "../support/tools.ts";
 
 /** The tests that compare with CPython. */
@@ -75,18 +79,7 @@ const PATHS = [
 
 const PY_LIST = `
 import base64, json, os, shutil, sys, tempfile
-from http.server import SimpleHTTPRequestHandler
-
-class Handler(SimpleHTTPRequestHandler):
-    def __init__(self):
-        pass
-    def send_response(self, *args):
-        pass
-    def send_header(self, *args):
-        pass
-    def end_headers(self):
-        pass
-
+${PY_LISTING_HANDLER}
 spec = json.load(sys.stdin)
 root = tempfile.mkdtemp()
 for name in spec['files']:

@@ -10,6 +10,7 @@ import {
   parseParameters,
 } from "../../files/upload/multipart.ts";
 import { HttpError } from "../../util/errors.ts";
+import { concat } from "../support/helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -61,16 +62,6 @@ function parse(
   });
   assert.ok(!open || !parser.done);
   return { parts, done: parser.done };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }
 
 /** A body as a browser builds it. */

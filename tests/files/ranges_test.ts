@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import {
   type ByteRange,
+  chooseRange,
   contentRange,
   MAX_RANGES,
   multipartByteranges,
@@ -178,4 +179,25 @@ Deno.test("multipart boundaries are random, 32 hex digits", () => {
   const b = multipartByteranges(ranges, 2, "text/plain").contentType;
   assert.match(a, /^multipart\/byteranges; boundary=[0-9a-f]{32}$/);
   assert.notEqual(a, b);
+});
+
+Deno.test("chooseRange: the whole file, a 416 or the ranges, and a failed If-Range sends the whole file", () => {
+  const mtime = Date.UTC(2023, 10, 14, 22, 13, 20, 500);
+  const etag = 'W/"1e-18bcfe569f4"';
+  const date = "Tue, 14 Nov 2023 22:13:20 GMT";
+  assert.deepEqual(chooseRange("bytes=0-4", null, 30, etag, mtime), {
+    kind: "ranges",
+    ranges: [{ start: 0, end: 4 }],
+  });
+  assert.deepEqual(chooseRange("bytes=40-", null, 30, etag, mtime), {
+    kind: "unsatisfiable",
+  });
+  assert.deepEqual(chooseRange("lines=1-2", null, 30, etag, mtime), {
+    kind: "whole",
+  });
+  // §13.1.5: the Last-Modified date holds; a weak tag never does.
+  assert.equal(chooseRange("bytes=0-4", date, 30, etag, mtime).kind, "ranges");
+  assert.equal(chooseRange("bytes=0-4", etag, 30, etag, mtime).kind, "whole");
+  // A stale If-Range sends the whole file even where no range is satisfiable.
+  assert.equal(chooseRange("bytes=40-", etag, 30, etag, mtime).kind, "whole");
 });

@@ -11,7 +11,7 @@
 // Security.)
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BANNER, Cli } from "../support/cli_process.ts";
+import { Cli } from "../support/cli_process.ts";
 
 /** How long the clients race the swapper. */
 const RACE_MS = 3_000;
@@ -140,13 +140,6 @@ async function race(
   return { requests, swaps: await swapper.finished };
 }
 
-/** Resolves to the URL of a CLI started on 127.0.0.1 port 0. */
-async function started(cli: Cli): Promise<string> {
-  const banner = await cli.waitFor(BANNER);
-  assert.ok(banner, "banner printed");
-  return `http://127.0.0.1:${banner[2]}`;
-}
-
 Deno.test({
   name:
     "with --allow-read=<folder>, a file swapped for a symlink out while being served never sends a byte from outside",
@@ -167,11 +160,8 @@ Deno.test({
     }
     await Deno.symlink(`${outside}/small.txt`, `${spare}/sub-small.txt`);
 
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${root}`],
-      ["0", "-b", "127.0.0.1", "-d", root],
-    );
-    const url = await started(cli);
+    await using cli = Cli.serving(root);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     await using swapper = new Swapper([
       [`${root}/small.txt`, `${spare}/small.txt`],
       [`${root}/big.txt`, `${spare}/big.txt`],
@@ -210,15 +200,10 @@ Deno.test({
     await using fx = await fixture();
     const { root, outside, spare } = fx;
     await Deno.symlink(`${outside}/drop`, `${spare}/sub`);
-    await using cli = new Cli(
-      [
-        "--allow-net=127.0.0.1",
-        `--allow-read=${root}`,
-        `--allow-write=${root}`,
-      ],
-      ["0", "-b", "127.0.0.1", "-d", root, "--upload"],
-    );
-    const url = await started(cli);
+    await using cli = Cli.serving(root, ["--upload"], [
+      `--allow-write=${root}`,
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     await using swapper = new Swapper([[`${root}/sub`, `${spare}/sub`]]);
     const statuses = new Map<number, number>();
     const { requests, swaps } = await race(swapper, async (round) => {

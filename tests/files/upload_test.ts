@@ -9,13 +9,12 @@ import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_FORM } from "../../files/upload/upload.ts";
 import {
-  BANNER,
   Cli,
   missingPermissions,
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { captureLogs, RawClient, serve } from "../support/helpers.ts";
+import { captureLogs, concat, RawClient, serve } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
@@ -111,13 +110,7 @@ function formBody(parts: FormPart[]): Uint8Array<ArrayBuffer> {
     chunks.push(encoder.encode("\r\n"));
   }
   chunks.push(encoder.encode(`--${BOUNDARY}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks);
 }
 
 async function postForm(
@@ -667,6 +660,24 @@ class Uploads11 extends Uploads {
   override maxUploadBytes = 1024 * 1024;
 }
 
+Deno.test("a client still sending a refused upload's body reads to a clean close, not a reset (RFC 9112 §9.6)", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads11, { directory: fx.root });
+  using client = await RawClient.connect(s.port);
+  const size = 4 * 1024 * 1024;
+  await client.send(
+    `PUT /existing.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n`,
+  );
+  // Refused on its head, before the body is read.
+  assert.equal((await client.readResponse()).status, 409);
+  // Closed at once, the socket would answer these bytes with a reset.
+  const chunk = new Uint8Array(64 * 1024);
+  for (let sent = 0; sent < size; sent += chunk.length) {
+    await client.send(chunk);
+  }
+  assert.ok(await client.closed());
+});
+
 const curlTests = requiring("curl");
 
 /** Runs curl quietly; resolves to the status it read and what it printed on stderr. */
@@ -1062,12 +1073,10 @@ Deno.test("CLI: --upload without --allow-write names the flag and exits 1", asyn
 
 Deno.test("CLI: --upload with --allow-write for the folder takes PUT and the form, within --max-upload", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--max-upload", "1K"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--upload", "--max-upload", "1K"], [
+      `--allow-write=${dir}`,
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await put(`${url}/put.txt`, "put")).status, 201);
     assert.equal((await put(`${url}/hello.txt`, "no")).status, 409);
     assert.equal((await put(`${url}/big.txt`, "x".repeat(1025))).status, 413);
@@ -1086,12 +1095,10 @@ Deno.test("CLI: --upload with --allow-write for the folder takes PUT and the for
 
 Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--overwrite"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const url = `http://127.0.0.1:${banner![2]}`;
+    await using cli = Cli.serving(dir, ["--upload", "--overwrite"], [
+      `--allow-write=${dir}`,
+    ]);
+    const url = `http://127.0.0.1:${await cli.port()}`;
     assert.equal((await put(`${url}/hello.txt`, "replaced")).status, 204);
     assert.equal(await Deno.readTextFile(`${dir}/hello.txt`), "replaced");
     cli.kill("SIGTERM");
@@ -1133,22 +1140,13 @@ Deno.test("CLI: --overwrite replaces files; its flags need --upload; sizes parse
 
 Deno.test("CLI: --allowed-host NAME (repeatable, with --upload) lets uploads through that name; another is 403 and logged", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--upload",
-        "--allowed-host",
-        "nas.lan",
-        "--allowed-host=files.home.arpa",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    const port = Number(banner![2]);
+    await using cli = Cli.serving(dir, [
+      "--upload",
+      "--allowed-host",
+      "nas.lan",
+      "--allowed-host=files.home.arpa",
+    ], [`--allow-write=${dir}`]);
+    const port = await cli.port();
     const statuses = [];
     for (const host of ["nas.lan", "files.home.arpa", "evil.example"]) {
       using client = await RawClient.connect(port);

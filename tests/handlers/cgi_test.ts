@@ -20,6 +20,7 @@ import {
   ScriptHeadParser,
 } from "../../handlers/cgi/response.ts";
 import { makeFixture } from "../support/cgi_fixture.ts";
+import { Cli } from "../support/cli_process.ts";
 import {
   captureLogs,
   latin1,
@@ -1229,30 +1230,20 @@ console.log(s.serverPort);
 await s.serveForever();
 `,
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--config",
-      new URL("../../deno.json", import.meta.url).pathname,
-      ...flags,
-      main,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderrText = new Response(child.stderr).text();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await using child = Cli.binary(Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--config",
+    new URL("../../deno.json", import.meta.url).pathname,
+    ...flags,
+    main,
+  ]);
   try {
-    const { value } = await lines.read();
-    await fn(Number(value?.trim()));
+    await fn(Number((await child.waitFor(/^(.*)\n/))?.[1]));
   } finally {
     child.kill("SIGTERM");
-    await lines.cancel();
-    await child.status;
   }
-  return await stderrText;
+  return (await child.finish()).stderr;
 }
 
 Deno.test("CGI: without --allow-run a script request is 403 and one log line names the flag", async () => {

@@ -4,6 +4,7 @@
 // where a named entry of DIFFERENCES, documented in README.md, says how.
 import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
+import { Cli } from "../support/cli_process.ts";
 import { exchange, latin1 } from "../support/helpers.ts";
 import { pythonListingLeaksPath } from "../support/python.ts";
 import { requiring } from "../support/tools.ts";
@@ -396,28 +397,19 @@ function freePort(): number {
 /** Starts `python3 -m http.server` and resolves once it accepts connections. */
 async function startPython(root: string) {
   const port = freePort();
-  const child = new Deno.Command("python3", {
-    args: ["-u", "-m", "http.server", "--bind", "127.0.0.1", String(port)]
+  const python = Cli.binary(
+    "python3",
+    ["-u", "-m", "http.server", "--bind", "127.0.0.1", String(port)]
       .concat("-d", root),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  );
   const stop = async () => {
-    child.kill("SIGTERM");
-    await child.status;
-    await stdout.cancel();
-    return await stderr;
+    python.kill("SIGTERM");
+    return (await python.finish()).stderr;
   };
   try {
     // Python prints its banner once it listens.
-    let banner = "";
-    while (!banner.includes("Serving HTTP")) {
-      const { value, done } = await stdout.read();
-      if (done) throw new Error("python3 -m http.server exited");
-      banner += value;
+    if (!(await python.waitFor(/Serving HTTP/))) {
+      throw new Error("python3 -m http.server exited");
     }
     for (let tries = 0;; tries++) {
       try {

@@ -6,8 +6,13 @@ import assert from "node:assert/strict";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
-import { BANNER, Cli, run } from "../support/cli_process.ts";
-import { RawClient, type RawResponse, serve } from "../support/helpers.ts";
+import { Cli, run } from "../support/cli_process.ts";
+import {
+  RawClient,
+  type RawResponse,
+  serve,
+  tempFolder,
+} from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
 const encoder = new TextEncoder();
@@ -43,9 +48,6 @@ class Compressing extends Quiet11 {
 }
 
 async function fixture() {
-  const root = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "features_wire_test_" }),
-  );
   const files: Record<string, Uint8Array> = {
     "small.txt": SMALL,
     "big.bin": BIG,
@@ -58,17 +60,7 @@ async function fixture() {
     "empty.txt": new Uint8Array(0),
     "sub/inner.txt": SMALL,
   };
-  await Deno.mkdir(`${root}/sub`);
-  for (const [name, data] of Object.entries(files)) {
-    await Deno.writeFile(`${root}/${name}`, data);
-    await Deno.utime(`${root}/${name}`, MTIME_S, MTIME_S);
-  }
-  return {
-    root,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  return await tempFolder("features_wire_test_", files, MTIME_S);
 }
 
 /** One request on a fresh connection; the response as read off the wire. */
@@ -576,12 +568,8 @@ Deno.test("--gzip, --cache and --no-cache parse; default off; --cache and --no-c
 
 Deno.test("the CLI with --gzip --cache serves compressed, cacheable files", async () => {
   await using fx = await fixture();
-  await using cli = new Cli(
-    ["--allow-net=127.0.0.1", `--allow-read=${fx.root}`],
-    ["0", "-b", "127.0.0.1", "-d", fx.root, "--gzip", "--cache", "60"],
-  );
-  const banner = await cli.waitFor(BANNER);
-  const port = Number(banner![2]);
+  await using cli = Cli.serving(fx.root, ["--gzip", "--cache", "60"]);
+  const port = await cli.port();
   const r = await request(port, "/app.js", { "Accept-Encoding": "gzip, br" });
   assertHeaders(r, {
     "content-encoding": "br",

@@ -9,7 +9,7 @@ import {
   type RequestHandlerClass,
 } from "../../mod.ts";
 import { forwardedClient, TrustedProxies } from "../../http/forwarded.ts";
-import { BANNER, Cli, run, withFolder } from "../support/cli_process.ts";
+import { addCgiScript, Cli, run, withFolder } from "../support/cli_process.ts";
 import { captureStderr, RawClient, serve } from "../support/helpers.ts";
 
 Deno.test("trusted proxies: addresses, CIDR ranges, IPv4-mapped IPv6 peers, zones, and unix", () => {
@@ -264,18 +264,12 @@ Deno.test("each request of a keep-alive connection names its own client", async 
 });
 
 Deno.test("CGI's REMOTE_ADDR is the forwarded client from a trusted proxy, the peer otherwise", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-forwarded-" });
-  try {
-    await Deno.mkdir(`${dir}/cgi-bin`);
-    await Deno.writeTextFile(
-      `${dir}/cgi-bin/addr.sh`,
+  await withFolder(async (dir) => {
+    await addCgiScript(
+      dir,
+      "addr.sh",
       "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s' \"$REMOTE_ADDR\"\n",
     );
-    // Scripts run as nobody when the tests run as root.
-    await Deno.chmod(`${dir}/cgi-bin/addr.sh`, 0o755);
-    for (const folder of [dir, `${dir}/cgi-bin`]) {
-      await Deno.chmod(folder, 0o755);
-    }
     const ask = async (proxies: string[]) => {
       class Quiet extends CGIHTTPRequestHandler {
         override trustedProxies = proxies;
@@ -289,34 +283,23 @@ Deno.test("CGI's REMOTE_ADDR is the forwarded client from a trusted proxy, the p
     };
     assert.equal(await ask(["127.0.0.1"]), "203.0.113.7");
     assert.equal(await ask([]), "127.0.0.1");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--trusted-proxy takes addresses, ranges and unix, repeated; the banner names them and the log shows the client", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        dir,
-        "--trusted-proxy",
-        "127.0.0.0/8",
-        "--trusted-proxy",
-        "unix",
-      ],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, [
+      "--trusted-proxy",
+      "127.0.0.0/8",
+      "--trusted-proxy",
+      "unix",
+    ]);
+    const port = await cli.port();
     assert.ok(
       await cli.waitFor(/trusted proxies: 127\.0\.0\.0\/8, unix\n/),
       cli.out,
     );
-    const response = await fetch(`http://127.0.0.1:${banner[2]}/hello.txt`, {
+    const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, {
       headers: { "X-Forwarded-For": "203.0.113.7" },
     });
     assert.equal(await response.text(), "hello\n");

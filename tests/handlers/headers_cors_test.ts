@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseHeaderArgument } from "../../http/fields.ts";
 import {
-  BANNER,
   Cli,
   run,
   withFolder as withCliFolder,
@@ -17,15 +16,12 @@ import {
   serve,
 } from "../support/helpers.ts";
 
+/** The folder of {@link withCliFolder}, with an empty `sub/` too. */
 async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-headers-" });
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+  await withCliFolder(async (dir) => {
     await Deno.mkdir(`${dir}/sub`);
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** Sends one request on a fresh connection and reads its response. */
@@ -250,21 +246,10 @@ Deno.test("parseHeaderArgument refuses malformed headers and the server's own", 
 
 // The command line: -H and --cors, and nothing added without them.
 
-const CLI_PERMISSIONS = (dir: string) => [
-  "--allow-net=127.0.0.1",
-  `--allow-read=${dir}`,
-];
-
 Deno.test("the CLI without -H or --cors adds nothing and answers OPTIONS 501", async () => {
   await withCliFolder(async (dir) => {
-    await using cli = new Cli(CLI_PERMISSIONS(dir), [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
-    ]);
-    const port = Number((await cli.waitFor(BANNER))![2]);
+    await using cli = Cli.serving(dir);
+    const port = await cli.port();
     const get = await request(port, "GET /hello.txt HTTP/1.0\r\n\r\n");
     assert.equal(get.status, 200);
     assert.doesNotMatch(get.head, /access-control-|X-Frame-Options/i);
@@ -275,19 +260,14 @@ Deno.test("the CLI without -H or --cors adds nothing and answers OPTIONS 501", a
 
 Deno.test("the CLI's -H (repeated) and --cors reach every response and preflight", async () => {
   await withCliFolder(async (dir) => {
-    await using cli = new Cli(CLI_PERMISSIONS(dir), [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
+    await using cli = Cli.serving(dir, [
       "-H",
       "X-Frame-Options: DENY",
       "--header",
       "Cache-Control:  no-store ",
       "--cors",
     ]);
-    const port = Number((await cli.waitFor(BANNER))![2]);
+    const port = await cli.port();
     for (const path of ["/hello.txt", "/missing"]) {
       const res = await request(port, `GET ${path} HTTP/1.0\r\n\r\n`);
       assert.equal(res.headers.get("x-frame-options"), "DENY", path);

@@ -5,12 +5,14 @@
 import assert from "node:assert/strict";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { FileCache } from "../../files/filebody.ts";
+import { Cli } from "../support/cli_process.ts";
 import {
   captureLogs,
   latin1,
   RawClient,
   type RawResponse,
   serve,
+  tempFolder,
 } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -29,18 +31,12 @@ class Quiet extends SimpleHTTPRequestHandler {
  * `/tmp/...` as Python's go to `/<tempdir_name>/...`.
  */
 async function fixture() {
-  const root = await Deno.makeTempDir({ prefix: "simple_test_" });
-  const dir = `${root}/tmp`;
-  await Deno.mkdir(dir);
-  await Deno.writeTextFile(`${dir}/test`, DATA);
-  await Deno.utime(`${dir}/test`, MTIME_S, MTIME_S);
-  return {
-    root,
-    dir,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(root, { recursive: true });
-    },
-  };
+  const folder = await tempFolder(
+    "simple_test_",
+    { "tmp/test": DATA },
+    MTIME_S,
+  );
+  return { ...folder, dir: `${folder.root}/tmp` };
 }
 
 /**
@@ -783,28 +779,20 @@ console.log(server.serverPort);
 await server.serveForever();
 `,
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--config", CONFIG, ...permissions, script, directory],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await stdout.read();
-    if (done) {
-      child.kill();
-      await child.status;
-      await Deno.remove(script);
-      throw new Error(`the child server did not start:\n${await stderr}`);
-    }
-    out += value;
+  const child = Cli.binary(
+    Deno.execPath(),
+    ["run", "--config", CONFIG, ...permissions, script, directory],
+  );
+  const port = await child.waitFor(/^(.*)\n/);
+  if (port === null) {
+    child.kill("SIGTERM");
+    const { stderr } = await child.finish();
+    await Deno.remove(script);
+    throw new Error(`the child server did not start:\n${stderr}`);
   }
   return {
     pid: child.pid,
-    port: Number(out.trim()),
+    port: Number(port[1]),
     /** Peak resident memory so far, in MiB (Linux's VmHWM). */
     async peakMiB(): Promise<number> {
       const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
@@ -813,10 +801,9 @@ await server.serveForever();
     /** Stops the child; resolves to what it logged. */
     async stop(): Promise<string> {
       child.kill("SIGTERM");
-      await child.status;
-      await stdout.cancel();
+      const { stderr } = await child.finish();
       await Deno.remove(script);
-      return await stderr;
+      return stderr;
     },
   };
 }

@@ -12,55 +12,43 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BANNER, Cli, MOD } from "../support/cli_process.ts";
-import { patternFiles } from "../support/fault_server.ts";
+import { BANNER, Cli, loopback, MOD } from "../support/cli_process.ts";
+import { patternFiles, ServerChild } from "../support/fault_server.ts";
 import { RawClient } from "../support/helpers.ts";
 
 const FAULT_SERVER = fileURLToPath(
   new URL("../support/fault_server.ts", import.meta.url),
 );
 
-/** `command...` run by `sh` under a soft and hard limit of `nofile` descriptors. */
-function limited(nofile: number, ...command: string[]): string[] {
-  return ["-c", `ulimit -n ${nofile} && exec "$@"`, "sh", ...command];
+/**
+ * The arguments of `sh` that run `deno run -A ...args` under a soft and hard
+ * limit of `nofile` descriptors.
+ */
+function limited(nofile: number, ...args: string[]): string[] {
+  return [
+    "-c",
+    `ulimit -n ${nofile} && exec "$@"`,
+    "sh",
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...args,
+  ];
 }
 
 /**
- * `tests/support/fault_server.ts` in a process of its own under `ulimit -n`: its
- * descriptors are counted in `/proc`, its stderr is read line by line.
+ * `tests/support/fault_server.ts` in a process of its own under `ulimit -n`:
+ * its descriptors are counted in `/proc`.
  */
-class LimitedServer implements AsyncDisposable {
-  /** The port it listens on, on 127.0.0.1. */
-  port = 0;
-  /** The lines of stderr so far. */
-  readonly errors: string[] = [];
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #stdout: ReadableStreamDefaultReader<string>;
-  readonly #stderr: Promise<void>;
-  #printed = "";
-  #onError: (() => void) | null = null;
+class LimitedServer extends ServerChild {
   #watchdog: ReturnType<typeof setTimeout>;
 
   private constructor(nofile: number, options: object) {
-    this.#child = new Deno.Command("sh", {
-      args: limited(
-        nofile,
-        Deno.execPath(),
-        "run",
-        "-A",
-        FAULT_SERVER,
-        JSON.stringify(options),
-      ),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    this.#stderr = this.#readErrors();
-    this.#watchdog = setTimeout(() => this.#child.kill("SIGKILL"), 30_000);
+    super(
+      "sh",
+      limited(nofile, FAULT_SERVER, JSON.stringify(options)),
+    );
+    this.#watchdog = setTimeout(() => this.kill("SIGKILL"), 30_000);
   }
 
   /**
@@ -70,78 +58,26 @@ class LimitedServer implements AsyncDisposable {
    */
   static async start(nofile: number, options: object): Promise<LimitedServer> {
     const server = new LimitedServer(nofile, options);
-    server.port = Number(await server.#line());
+    server.port = Number(await server.line());
     return server;
   }
 
   /** How many descriptors the server has open. */
   openFds(): number {
-    return [...Deno.readDirSync(`/proc/${this.#child.pid}/fd`)].length;
-  }
-
-  /** Resolves once the server has closed `count` connections in all. */
-  async closedConnections(count: number): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(`${count}\n`));
-    assert.equal(await this.#line(), `closed ${count}`);
-  }
-
-  /** The first line of stderr, logged so far or later, that `pattern` matches. */
-  async logged(pattern: RegExp): Promise<string> {
-    for (;;) {
-      const line = this.errors.find((line) => pattern.test(line));
-      if (line !== undefined) return line;
-      await new Promise<void>((resolve) => this.#onError = resolve);
-    }
+    return [...Deno.readDirSync(`/proc/${this.pid}/fd`)].length;
   }
 
   /** Closes stdin, which shuts the server down; resolves to all of stderr. */
-  async stop(): Promise<string[]> {
-    await this.#stdin.close();
-    while (!(await this.#stdout.read()).done);
-    assert.equal((await this.#child.status).code, 0);
+  override async stop(): Promise<string[]> {
+    const errors = await super.stop();
     clearTimeout(this.#watchdog);
-    await this.#stderr;
-    return this.errors;
+    return errors;
   }
 
   /** Kills the server if {@link stop} did not end it. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  override async [Symbol.asyncDispose](): Promise<void> {
     clearTimeout(this.#watchdog);
-    try {
-      this.#child.kill();
-    } catch {
-      // Already exited.
-    }
-    await this.#child.status;
-    await this.#stdin.close().catch(() => {});
-    await this.#stdout.cancel();
-    await this.#stderr;
-  }
-
-  async #readErrors(): Promise<void> {
-    let pending = "";
-    const text = this.#child.stderr.pipeThrough(new TextDecoderStream());
-    for await (const chunk of text) {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      this.errors.push(...lines);
-      this.#onError?.();
-    }
-    if (pending !== "") this.errors.push(pending);
-    this.#onError?.();
-  }
-
-  async #line(): Promise<string> {
-    while (!this.#printed.includes("\n")) {
-      const { value, done } = await this.#stdout.read();
-      if (done) throw new Error("the server process ended");
-      this.#printed += value;
-    }
-    const end = this.#printed.indexOf("\n");
-    const line = this.#printed.slice(0, end);
-    this.#printed = this.#printed.slice(end + 1);
-    return line;
+    await super[Symbol.asyncDispose]();
   }
 }
 
@@ -316,20 +252,9 @@ Deno.test("the command line sizes maxConnections from ulimit -n and says so: sta
   const nofile = 96;
   await using cli = Cli.binary(
     "sh",
-    limited(
-      nofile,
-      Deno.execPath(),
-      "run",
-      "-A",
-      MOD,
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      files.path,
-    ),
+    limited(nofile, MOD, ...loopback(files.path)),
   );
-  const port = Number((await cli.waitFor(BANNER))![2]);
+  const port = await cli.port();
   // (96 - 64) / 3: a socket, a file and Deno's copy of it each, and 64 for
   // the rest.
   const note = await cli.waitFor(/\n(Open-file limit .*)\n/);
@@ -364,10 +289,7 @@ Deno.test("the command line sizes maxConnections from ulimit -n and says so: sta
 
 Deno.test("where /proc/self/limits cannot be read the banner says the limit is taken to be 1024", async () => {
   await using files = await servedFolder();
-  await using cli = new Cli(
-    ["--allow-net=127.0.0.1", `--allow-read=${files.path}`],
-    ["0", "-b", "127.0.0.1", "-d", files.path],
-  );
+  await using cli = Cli.serving(files.path);
   assert.ok(await cli.waitFor(BANNER));
   const note = await cli.waitFor(/\n(Open-file limit .*)\n/);
   assert.equal(

@@ -22,6 +22,7 @@ import {
   MiB,
   patternFiles,
   PIECE,
+  ServerChild,
   WatchedServer,
 } from "../support/fault_server.ts";
 import { captureLogs, LOG_LINE, RawClient, serve } from "../support/helpers.ts";
@@ -440,26 +441,9 @@ Deno.test("shutdown: a client that stopped reading is closed after shutdownTimeo
  * memory and stderr are its alone (test files share one process when they
  * run in parallel).
  */
-class ServerProcess implements AsyncDisposable {
-  /** The port it listens on, on 127.0.0.1. */
-  port = 0;
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #stdout: ReadableStreamDefaultReader<string>;
-  readonly #stderr: Promise<string>;
-  #printed = "";
-
+class ServerProcess extends ServerChild {
   private constructor(args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...args],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    this.#stderr = new Response(this.#child.stderr).text();
+    super(Deno.execPath(), ["run", "-A", ...args]);
   }
 
   /** Starts the server with `options` and waits for its port. */
@@ -468,7 +452,7 @@ class ServerProcess implements AsyncDisposable {
       fileURLToPath(new URL("../support/fault_server.ts", import.meta.url)),
       JSON.stringify(options),
     ]);
-    server.port = Number(await server.#line());
+    server.port = Number(await server.line());
     return server;
   }
 
@@ -479,20 +463,9 @@ class ServerProcess implements AsyncDisposable {
       ...args,
     ]);
     let banner: RegExpExecArray | null = null;
-    while (banner === null) banner = / port (\d+) /.exec(await server.#line());
+    while (banner === null) banner = / port (\d+) /.exec(await server.line());
     server.port = Number(banner[1]);
     return server;
-  }
-
-  /** Sends the server `signal`. */
-  kill(signal: Deno.Signal): void {
-    this.#child.kill(signal);
-  }
-
-  /** Resolves once the server has closed `count` connections in all. */
-  async closedConnections(count: number): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(`${count}\n`));
-    assert.equal(await this.#line(), `closed ${count}`);
   }
 
   /**
@@ -501,7 +474,7 @@ class ServerProcess implements AsyncDisposable {
    * under `folder`.
    */
   openFds(folder: string): { all: number; tcp: number; inFolder: number } {
-    const dir = `/proc/${this.#child.pid}`;
+    const dir = `/proc/${this.pid}`;
     const tables = ["tcp", "tcp6"]
       .map((name) => Deno.readTextFileSync(`${dir}/net/${name}`)).join("");
     const inodes = new Set(
@@ -525,7 +498,7 @@ class ServerProcess implements AsyncDisposable {
 
   /** The server's resident memory in bytes. */
   rss(): number {
-    const status = Deno.readTextFileSync(`/proc/${this.#child.pid}/status`);
+    const status = Deno.readTextFileSync(`/proc/${this.pid}/status`);
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 
@@ -533,40 +506,13 @@ class ServerProcess implements AsyncDisposable {
    * Closes stdin, which shuts the server down, and resolves to the messages
    * of its stderr, each checked to be one log line.
    */
-  async stop(): Promise<string[]> {
-    await this.#stdin.close();
-    while (!(await this.#stdout.read()).done);
-    assert.equal((await this.#child.status).code, 0);
-    return (await this.#stderr).trimEnd().split("\n").map((line) => {
+  override async stop(): Promise<string[]> {
+    const stderr = (await super.stop()).join("\n");
+    return stderr.trimEnd().split("\n").map((line) => {
       const message = LOG_LINE.exec(line)?.[1];
       assert.ok(message, `not a log line: ${JSON.stringify(line)}`);
       return message;
     });
-  }
-
-  /** Kills the server if {@link stop} did not end it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill();
-    } catch {
-      // Already exited.
-    }
-    await this.#child.status;
-    await this.#stdin.close().catch(() => {});
-    await this.#stdout.cancel();
-    await this.#stderr;
-  }
-
-  async #line(): Promise<string> {
-    while (!this.#printed.includes("\n")) {
-      const { value, done } = await this.#stdout.read();
-      if (done) throw new Error("the server process ended");
-      this.#printed += value;
-    }
-    const end = this.#printed.indexOf("\n");
-    const line = this.#printed.slice(0, end);
-    this.#printed = this.#printed.slice(end + 1);
-    return line;
   }
 }
 

@@ -23,22 +23,13 @@ import {
   RawClient,
   serve,
 } from "../support/helpers.ts";
+import { Echo as PostEcho } from "../support/fault_server.ts";
 
 /** A complete request, hidden in bodies: serving it would be smuggling. */
 const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
 
-/** Echoes each request's decoded body back, keeping the connection open. */
-class Echo extends BaseHTTPRequestHandler {
-  override protocolVersion = "HTTP/1.1";
-
-  async do_POST() {
-    const body = await this.rfile.read();
-    this.sendResponse(200);
-    this.sendHeader("Content-Length", String(body.length));
-    this.endHeaders();
-    await this.wfile.write(body);
-  }
-
+/** {@link PostEcho}, and an empty 200 for GET. */
+class Echo extends PostEcho {
   do_GET() {
     this.sendResponse(200);
     this.sendHeader("Content-Length", "0");

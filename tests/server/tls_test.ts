@@ -8,13 +8,19 @@ import {
   SimpleHTTPRequestHandler,
   ThreadingHTTPSServer,
 } from "../../mod.ts";
-import { Cli, missingPermissions, run } from "../support/cli_process.ts";
+import {
+  Cli,
+  loopback,
+  missingPermissions,
+  run,
+} from "../support/cli_process.ts";
 import { captureLogs, RawClient } from "../support/helpers.ts";
 import {
   type Certs,
   curl,
   fetchWithCa,
   makeCerts,
+  tlsFlags,
 } from "../support/tls_fixture.ts";
 import { type Requiring, requiring } from "../support/tools.ts";
 
@@ -25,12 +31,8 @@ function tlsTest(
   tools: Requiring = OPENSSL,
 ): void {
   tools.test(name, async () => {
-    const certs = await makeCerts();
-    try {
-      await fn(certs);
-    } finally {
-      await Deno.remove(certs.dir, { recursive: true });
-    }
+    await using certs = await makeCerts();
+    await fn(certs);
   });
 }
 
@@ -437,7 +439,7 @@ for (const [what, flags] of cliCases) {
       const args = flags(certs);
       await using cli = new Cli(
         permissions(certs, ...args.filter((arg) => arg.startsWith("/"))),
-        ["0", "-b", "127.0.0.1", "-d", certs.root, ...args],
+        loopback(certs.root, ...args),
       );
       const banner = await cli.waitFor(HTTPS_BANNER);
       assert.ok(banner, cli.out);
@@ -528,7 +530,7 @@ for (const [what, flags, message] of cliStartupErrors) {
   tlsTest(`the CLI names ${what} in one line: exit 1`, async (certs) => {
     const { code, stderr } = await run(
       ["--allow-net=127.0.0.1", "--allow-read"],
-      ["0", "-b", "127.0.0.1", "-d", certs.root, ...flags(certs)],
+      loopback(certs.root, ...flags(certs)),
     );
     assert.equal(code, 1, stderr);
     assert.match(stderr, message);
@@ -538,17 +540,10 @@ for (const [what, flags, message] of cliStartupErrors) {
 tlsTest(
   "without read permission for a TLS file the CLI names the flag to add: exit 1",
   async (certs) => {
-    const { code, stderr } = await run(permissions(certs, certs.cert), [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      certs.root,
-      "--tls-cert",
-      certs.cert,
-      "--tls-key",
-      certs.key,
-    ]);
+    const { code, stderr } = await run(
+      permissions(certs, certs.cert),
+      loopback(certs.root, ...tlsFlags(certs)),
+    );
     assert.equal(code, 1);
     const missing = missingPermissions(stderr);
     assert.deepEqual(missing.flags, [`--allow-read=${certs.key}`]);
@@ -581,17 +576,10 @@ tlsTest(
   async (certs) => {
     const key = `${certs.root}/key.pem`;
     await Deno.copyFile(certs.key, key);
-    await using cli = new Cli(permissions(certs, certs.cert), [
-      "0",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      certs.root,
-      "--tls-cert",
-      certs.cert,
-      "--tls-key",
-      key,
-    ]);
+    await using cli = new Cli(
+      permissions(certs, certs.cert),
+      loopback(certs.root, ...tlsFlags(certs, key)),
+    );
     assert.ok(await cli.waitFor(HTTPS_BANNER));
     cli.kill("SIGTERM");
     const { code, stderr } = await cli.finish();

@@ -7,7 +7,12 @@ import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
 import { ThreadingHTTPSServer } from "../../server/tls.ts";
 import { removeStaleSocket } from "../../server/unixsocket.ts";
 import { Cli, MOD, run, withFolder } from "../support/cli_process.ts";
-import { captureStderr, RawClient, until } from "../support/helpers.ts";
+import {
+  captureStderr,
+  RawClient,
+  tempFolder,
+  until,
+} from "../support/helpers.ts";
 import { makeCerts } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -27,14 +32,8 @@ class Hello extends BaseHTTPRequestHandler {
 
 /** Runs `fn` with a fresh folder, removed afterwards. */
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-unix-" }),
-  );
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-unix-");
+  await fn(dir.root);
 }
 
 function exists(path: string): boolean {
@@ -114,24 +113,20 @@ Deno.test("listening where a file is already refuses it, from code", async () =>
 });
 
 openssl.test("HTTPS on a Unix socket is refused with a TypeError", async () => {
-  const certs = await makeCerts();
-  try {
-    await withDir((dir) => {
-      assert.throws(
-        () =>
-          new ThreadingHTTPSServer(
-            { transport: "unix", path: `${dir}/tls.sock` } as never,
-            Hello,
-            { certfile: certs.cert, keyfile: certs.key },
-          ),
-        TypeError,
-      );
-      assert.equal(exists(`${dir}/tls.sock`), false);
-      return Promise.resolve();
-    });
-  } finally {
-    await Deno.remove(certs.dir, { recursive: true });
-  }
+  await using certs = await makeCerts();
+  await withDir((dir) => {
+    assert.throws(
+      () =>
+        new ThreadingHTTPSServer(
+          { transport: "unix", path: `${dir}/tls.sock` } as never,
+          Hello,
+          { certfile: certs.cert, keyfile: certs.key },
+        ),
+      TypeError,
+    );
+    assert.equal(exists(`${dir}/tls.sock`), false);
+    return Promise.resolve();
+  });
 });
 
 python.test("removeStaleSocket removes a socket nothing answers on, and leaves a missing path alone", async () => {
@@ -167,6 +162,11 @@ Deno.test("removeStaleSocket refuses a socket a server answers on, and a file th
 });
 
 /** The narrowest permissions to serve `dir` on the socket `path`. */
+/** The arguments that serve `dir` on the Unix socket `path`, then `more`. */
+function onSocket(dir: string, path: string, ...more: string[]): string[] {
+  return ["-b", `unix:${path}`, "-d", dir, ...more];
+}
+
 function permissions(dir: string, path: string): string[] {
   return [
     `--allow-net=unix:${path}`,
@@ -178,14 +178,10 @@ function permissions(dir: string, path: string): string[] {
 Deno.test("--bind unix:PATH serves on the socket with its banner, and SIGTERM removes the file", async () => {
   await withFolder(async (dir) => {
     const path = `${dir}/www.sock`;
-    await using cli = new Cli(permissions(dir, path), [
-      "-b",
-      `unix:${path}`,
-      "-d",
-      dir,
-      "-p",
-      "HTTP/1.1",
-    ]);
+    await using cli = new Cli(
+      permissions(dir, path),
+      onSocket(dir, path, "-p", "HTTP/1.1"),
+    );
     const banner = await cli.waitFor(UNIX_BANNER);
     assert.ok(banner, cli.out);
     assert.equal(banner[1], path);
@@ -208,12 +204,10 @@ Deno.test("--bind unix:PATH where another server answers is refused in one line,
   await withFolder(async (dir) => {
     const path = `${dir}/www.sock`;
     using _other = Deno.listen({ transport: "unix", path });
-    const { code, stdout, stderr } = await run(permissions(dir, path), [
-      "-b",
-      `unix:${path}`,
-      "-d",
-      dir,
-    ]);
+    const { code, stdout, stderr } = await run(
+      permissions(dir, path),
+      onSocket(dir, path),
+    );
     assert.equal(code, 1);
     assert.equal(stdout, "");
     assert.equal(
@@ -229,12 +223,7 @@ python.test("--bind unix:PATH takes over a stale socket file", async () => {
   await withFolder(async (dir) => {
     const path = `${dir}/www.sock`;
     await staleSocket(path);
-    await using cli = new Cli(permissions(dir, path), [
-      "-b",
-      `unix:${path}`,
-      "-d",
-      dir,
-    ]);
+    await using cli = new Cli(permissions(dir, path), onSocket(dir, path));
     assert.ok(await cli.waitFor(UNIX_BANNER), cli.out);
     using client = await RawClient.connectUnix(path);
     await client.send("GET /hello.txt HTTP/1.0\r\n\r\n");
@@ -247,12 +236,10 @@ python.test("--bind unix:PATH takes over a stale socket file", async () => {
 Deno.test("--bind unix:PATH on a file that is not a socket is refused in one line, the file untouched", async () => {
   await withFolder(async (dir) => {
     const path = `${dir}/hello.txt`;
-    const { code, stderr } = await run(permissions(dir, path), [
-      "-b",
-      `unix:${path}`,
-      "-d",
-      dir,
-    ]);
+    const { code, stderr } = await run(
+      permissions(dir, path),
+      onSocket(dir, path),
+    );
     assert.equal(code, 1);
     assert.equal(
       stderr,
@@ -266,12 +253,7 @@ Deno.test("at SIGTERM the socket file goes at once, so that new clients go elsew
   await withFolder(async (dir) => {
     const path = `${dir}/www.sock`;
     await Deno.writeFile(`${dir}/big.bin`, new Uint8Array(BIG));
-    await using cli = new Cli(permissions(dir, path), [
-      "-b",
-      `unix:${path}`,
-      "-d",
-      dir,
-    ]);
+    await using cli = new Cli(permissions(dir, path), onSocket(dir, path));
     assert.ok(await cli.waitFor(UNIX_BANNER), cli.out);
     // A download larger than the socket's buffers: in flight until read.
     using client = await RawClient.connectUnix(path);

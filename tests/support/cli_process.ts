@@ -7,7 +7,8 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { RawClient, until } from "./helpers.ts";
+import assert from "node:assert/strict";
+import { processGone, RawClient, tempFolder, until } from "./helpers.ts";
 
 /** The absolute path of the repository's `mod.ts`. */
 export const MOD: string = fileURLToPath(
@@ -75,6 +76,22 @@ export class Cli implements AsyncDisposable {
   }
 
   /**
+   * The CLI serving `dir` on 127.0.0.1 at a port the system picks ({@link
+   * loopback}, then `args`), with `--allow-net=127.0.0.1`,
+   * `--allow-read=<dir>` and `permissions`.
+   */
+  static serving(
+    dir: string,
+    args: string[] = [],
+    permissions: string[] = [],
+  ): Cli {
+    return new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`, ...permissions],
+      loopback(dir, ...args),
+    );
+  }
+
+  /**
    * Reads stdout until `pattern` matches; null when stdout ends first. A
    * child that prints nothing for 20 s is killed, so a broken CLI fails the
    * test instead of hanging it.
@@ -92,6 +109,16 @@ export class Cli implements AsyncDisposable {
     } finally {
       clearTimeout(watchdog);
     }
+  }
+
+  /**
+   * Waits for the banner and returns the port it names; throws, with what
+   * was printed, when stdout ends without one.
+   */
+  async port(): Promise<number> {
+    const banner = await this.waitFor(BANNER);
+    if (banner === null) throw new Error(`no banner: ${this.out}`);
+    return Number(banner[2]);
   }
 
   /** The child's process id. */
@@ -140,6 +167,14 @@ function spawn(
   }).spawn();
 }
 
+/**
+ * The arguments that serve `dir` on 127.0.0.1 at a port the system picks,
+ * followed by `more`.
+ */
+export function loopback(dir: string, ...more: string[]): string[] {
+  return ["0", "-b", "127.0.0.1", "-d", dir, ...more];
+}
+
 /** Runs the CLI to completion (for arguments that make it exit). */
 export async function run(
   permissions: string[],
@@ -154,15 +189,10 @@ export async function run(
 export async function withFolder(
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.realPath(
-    await Deno.makeTempDir({ prefix: "httpserver-cli-" }),
-  );
-  try {
-    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-cli-", {
+    "hello.txt": "hello\n",
+  });
+  await fn(dir.root);
 }
 
 /** The CLI's missing-permissions message, read back. */
@@ -220,4 +250,95 @@ export async function startUpload(
   );
   await until(() => partFiles(dir)[0], "the upload's .part file");
   return client;
+}
+
+/**
+ * With an upload into `dir` in flight, sends `signal` to the CLI serving it
+ * on `port`: its listener must close, the upload still finish (201, the file
+ * whole, no `.part` file left) and the CLI exit 0; resolves to what it
+ * printed on stdout.
+ */
+export async function uploadFinishesAfter(
+  cli: Cli,
+  port: number,
+  dir: string,
+  signal: Deno.Signal,
+): Promise<string> {
+  using upload = await startUpload(port, dir);
+  cli.kill(signal);
+  await until(() => refused(port), "the listener closed");
+  await upload.send("world");
+  assert.equal((await upload.readResponse()).status, 201);
+  const { code, stdout } = await cli.finish();
+  assert.equal(code, 0);
+  assert.equal(await Deno.readTextFile(`${dir}/up.txt`), "helloworld");
+  assert.deepEqual(partFiles(dir), []);
+  return stdout;
+}
+
+/**
+ * Writes the executable script `cgi-bin/<name>` into `dir`, and lets anyone
+ * into both folders: as root the script runs as nobody, who must reach it.
+ */
+export async function addCgiScript(
+  dir: string,
+  name: string,
+  text: string,
+): Promise<void> {
+  await Deno.mkdir(`${dir}/cgi-bin`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/cgi-bin/${name}`, text);
+  await Deno.chmod(`${dir}/cgi-bin/${name}`, 0o755);
+  for (const folder of [dir, `${dir}/cgi-bin`]) {
+    await Deno.chmod(folder, 0o755);
+  }
+}
+
+/**
+ * Writes `cgi-bin/hang.sh` into `dir`: a script that prints its process id
+ * and its child's, then waits for the child (a `sleep 60`).
+ */
+export async function addHangingScript(dir: string): Promise<void> {
+  await addCgiScript(
+    dir,
+    "hang.sh",
+    "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho $$\nsleep 60 &\necho $!\nwait\n",
+  );
+}
+
+/**
+ * With an upload in flight and `hang.sh` (of {@link addHangingScript})
+ * running, sends `signal` to the CLI serving `dir` on `port`, waits for its
+ * listener to close, and sends `signal` again: it must exit with `status`,
+ * leaving no upload's `.part` file and no process of the script.
+ */
+export async function secondSignalExits(
+  cli: Cli,
+  port: number,
+  dir: string,
+  signal: Deno.Signal,
+  status: number,
+): Promise<void> {
+  using _upload = await startUpload(port, dir);
+  using script = await RawClient.connect(port);
+  await script.send("GET /cgi-bin/hang.sh HTTP/1.1\r\nHost: t\r\n\r\n");
+  const [, ...pids] = await script.readUntil(/\r\n\r\n(\d+)\n(\d+)\n/);
+  try {
+    cli.kill(signal);
+    await until(() => refused(port), "the listener closed");
+    cli.kill(signal);
+    const { code } = await cli.finish();
+    assert.equal(code, status);
+    assert.deepEqual(partFiles(dir), []);
+    for (const pid of pids) {
+      assert.ok(await processGone(Number(pid)), `process ${pid} lives on`);
+    }
+  } finally {
+    for (const pid of pids) {
+      try {
+        Deno.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Gone, as it should be.
+      }
+    }
+  }
 }

@@ -12,11 +12,13 @@
  *
  * prints its port on stdout and serves until stdin closes, then shuts down.
  * A number `n` on a line of stdin is answered with `closed n` once `n`
- * connections have closed in all.
+ * connections have closed in all. {@link ServerChild} is the test's side of
+ * that.
  *
  * @module
  */
 
+import assert from "node:assert/strict";
 import {
   BaseHTTPRequestHandler,
   CGIHTTPRequestHandler,
@@ -55,14 +57,25 @@ export const PIECE: Uint8Array = Uint8Array.from(
   (_, i) => i % 251,
 );
 
-/**
- * Answers GET `/<n>` with `n` MiB of {@link PIECE}s (one buffer written over
- * and over: the handler itself holds 1 MiB whatever the size), POST by
- * reading the body, and keeps HTTP/1.1 connections open.
- */
-export class Generated extends BaseHTTPRequestHandler {
+/** Echoes each POST's decoded body back, keeping the connection open. */
+export class Echo extends BaseHTTPRequestHandler {
   override protocolVersion = "HTTP/1.1";
 
+  async do_POST() {
+    const body = await this.rfile.read();
+    this.sendResponse(200);
+    this.sendHeader("Content-Length", String(body.length));
+    this.endHeaders();
+    await this.wfile.write(body);
+  }
+}
+
+/**
+ * Answers GET `/<n>` with `n` MiB of {@link PIECE}s (one buffer written over
+ * and over: the handler itself holds 1 MiB whatever the size), POST as
+ * {@link Echo}, and keeps HTTP/1.1 connections open.
+ */
+export class Generated extends Echo {
   async do_GET() {
     const pieces = Number(this.path.slice(1)) || 0;
     this.sendResponse(200);
@@ -76,14 +89,6 @@ export class Generated extends BaseHTTPRequestHandler {
     const pieces = Number(this.path.slice(1)) || 0;
     const body = new Uint8Array(pieces * MiB);
     for (let i = 0; i < pieces; i++) body.set(PIECE, i * MiB);
-    this.sendResponse(200);
-    this.sendHeader("Content-Length", String(body.length));
-    this.endHeaders();
-    await this.wfile.write(body);
-  }
-
-  async do_POST() {
-    const body = await this.rfile.read();
     this.sendResponse(200);
     this.sendHeader("Content-Length", String(body.length));
     this.endHeaders();
@@ -114,6 +119,116 @@ export async function patternFiles(
     path,
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
   };
+}
+
+/**
+ * A server in a process of its own that speaks as this module's program
+ * does: its port (or the command line's banner) on stdout, `closed n` on
+ * stdout for `n` on stdin, and closing stdin stops it. Its stderr is read
+ * line by line as it comes.
+ */
+export class ServerChild implements AsyncDisposable {
+  /** The port it listens on, on 127.0.0.1; the subclass reads it. */
+  port = 0;
+  /** The lines of stderr so far. */
+  readonly errors: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stdout: ReadableStreamDefaultReader<string>;
+  readonly #stderr: Promise<void>;
+  #printed = "";
+  #onError: (() => void) | null = null;
+
+  /** Runs `program` with `args`, its stdin, stdout and stderr piped. */
+  constructor(program: string, args: string[]) {
+    this.#child = new Deno.Command(program, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#stdout = this.#child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    this.#stderr = this.#readErrors();
+  }
+
+  /** The process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Sends the server `signal`. */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
+  /** Resolves once the server has closed `count` connections in all. */
+  async closedConnections(count: number): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${count}\n`));
+    assert.equal(await this.line(), `closed ${count}`);
+  }
+
+  /** The first line of stderr, logged so far or later, that `pattern` matches. */
+  async logged(pattern: RegExp): Promise<string> {
+    for (;;) {
+      const line = this.errors.find((line) => pattern.test(line));
+      if (line !== undefined) return line;
+      await new Promise<void>((resolve) => this.#onError = resolve);
+    }
+  }
+
+  /**
+   * Closes stdin, which shuts the server down; checks that it exits 0, and
+   * resolves to all the lines of its stderr.
+   */
+  async stop(): Promise<string[]> {
+    await this.#stdin.close();
+    while (!(await this.#stdout.read()).done);
+    assert.equal((await this.#child.status).code, 0);
+    await this.#stderr;
+    return this.errors;
+  }
+
+  /** Kills the server if {@link stop} did not end it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill();
+    } catch {
+      // Already exited.
+    }
+    await this.#child.status;
+    await this.#stdin.close().catch(() => {});
+    await this.#stdout.cancel();
+    await this.#stderr;
+  }
+
+  /** The next line of stdout, without its LF. */
+  async line(): Promise<string> {
+    while (!this.#printed.includes("\n")) {
+      const { value, done } = await this.#stdout.read();
+      if (done) throw new Error("the server process ended");
+      this.#printed += value;
+    }
+    const end = this.#printed.indexOf("\n");
+    const line = this.#printed.slice(0, end);
+    this.#printed = this.#printed.slice(end + 1);
+    return line;
+  }
+
+  async #readErrors(): Promise<void> {
+    let pending = "";
+    const text = this.#child.stderr.pipeThrough(new TextDecoderStream());
+    for await (const chunk of text) {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      this.errors.push(...lines);
+      this.#onError?.();
+    }
+    if (pending !== "") this.errors.push(pending);
+    this.#onError?.();
+  }
 }
 
 if (import.meta.main) {

@@ -52,6 +52,38 @@ export function serve(
   };
 }
 
+/** A temporary folder; `await using` removes it. */
+export interface TempFolder extends AsyncDisposable {
+  /** Its real path. */
+  root: string;
+}
+
+/**
+ * Makes a temporary folder holding `files`: each a path inside it (its
+ * folders made as needed) and its content, modified at `mtime` (seconds
+ * since the epoch) when that is given.
+ */
+export async function tempFolder(
+  prefix: string,
+  files: Record<string, string | Uint8Array> = {},
+  mtime?: number,
+): Promise<TempFolder> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix }));
+  for (const [name, content] of Object.entries(files)) {
+    const path = `${root}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(path, content);
+    else await Deno.writeFile(path, content);
+    if (mtime !== undefined) await Deno.utime(path, mtime, mtime);
+  }
+  return {
+    root,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
 /** A raw TCP client that sends bytes and reads responses off the wire. */
 export class RawClient implements Disposable {
   #conn: Deno.Conn;
@@ -199,13 +231,7 @@ export class RawClient implements Disposable {
       parts.push(await this.#take(size));
       await this.#take(2);
     }
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concat(parts);
   }
 
   async #more(): Promise<boolean> {
@@ -250,6 +276,17 @@ export async function exchange(
   using client = await RawClient.connect(port);
   await client.send(request);
   return await client.readAll();
+}
+
+/** The bytes of `parts`, one after another, in a new array. */
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** Encodes a string's char codes as bytes (Latin-1). */

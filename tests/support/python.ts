@@ -6,6 +6,25 @@
  */
 
 /**
+ * Python that defines `Handler`: CPython's `SimpleHTTPRequestHandler` made
+ * without a connection, its response methods doing nothing, so that a script
+ * can set `handler.path` and call `handler.list_directory(folder)`.
+ */
+export const PY_LISTING_HANDLER =
+  `from http.server import SimpleHTTPRequestHandler
+
+class Handler(SimpleHTTPRequestHandler):
+    def __init__(self):
+        pass
+    def send_response(self, *args):
+        pass
+    def send_header(self, *args):
+        pass
+    def end_headers(self):
+        pass
+`;
+
+/**
  * Runs `python3 -c script` with `input` as JSON on stdin and returns what it
  * printed, parsed as JSON.
  *

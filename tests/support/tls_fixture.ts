@@ -6,9 +6,12 @@
  * @module
  */
 
-/** The files of {@link makeCerts}, all in {@link Certs.dir}. */
-export interface Certs {
-  /** The temporary folder; the caller removes it. */
+/**
+ * The files of {@link makeCerts}, all in {@link Certs.dir}, which disposing
+ * removes.
+ */
+export interface Certs extends AsyncDisposable {
+  /** The temporary folder. */
   dir: string;
   /** A folder to serve, holding `hello.txt` ("hello\n"). */
   root: string;
@@ -48,7 +51,10 @@ async function openssl(cwd: string, ...args: string[]): Promise<void> {
   }
 }
 
-/** Makes the CA, the server certificate and its keys in a new temp folder. */
+/**
+ * Makes the CA, the server certificate and its keys in a new temp folder;
+ * `await using` removes it.
+ */
 export async function makeCerts(): Promise<Certs> {
   const dir = await Deno.realPath(
     await Deno.makeTempDir({ prefix: "httpserver-tls-" }),
@@ -105,28 +111,20 @@ export async function makeCerts(): Promise<Certs> {
     "ext.cnf",
   );
   await Deno.writeTextFile(`${dir}/password.txt`, `${password}\n`);
-  await openssl(
-    dir,
-    "pkey",
-    "-in",
-    "server.key",
-    "-aes256",
-    "-passout",
-    "file:password.txt",
-    "-out",
-    "server.enc.key",
-  );
-  await openssl(
-    dir,
-    "ec",
-    "-in",
-    "server.key",
-    "-aes256",
-    "-passout",
-    "file:password.txt",
-    "-out",
-    "server.legacy.key",
-  );
+  // `pkey` encrypts as PKCS#8, `ec` the traditional way.
+  for (const [command, out] of [["pkey", "enc"], ["ec", "legacy"]]) {
+    await openssl(
+      dir,
+      command,
+      "-in",
+      "server.key",
+      "-aes256",
+      "-passout",
+      "file:password.txt",
+      "-out",
+      `server.${out}.key`,
+    );
+  }
   await Deno.writeTextFile(
     `${dir}/combined.pem`,
     await Deno.readTextFile(`${dir}/server.pem`) +
@@ -147,7 +145,32 @@ export async function makeCerts(): Promise<Certs> {
     password,
     passwordFile: `${dir}/password.txt`,
     otherKey: `${dir}/ca.key`,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true });
+    },
   };
+}
+
+/**
+ * Copies the server certificate and its key into a new folder `pem/` of
+ * {@link Certs.dir}, as `cert` and `key`: the folder that stands for a
+ * README command's `/etc/httpserver`.
+ */
+export async function pemFolder(
+  certs: Certs,
+  cert: string,
+  key: string,
+): Promise<string> {
+  const pem = `${certs.dir}/pem`;
+  await Deno.mkdir(pem);
+  await Deno.copyFile(certs.cert, `${pem}/${cert}`);
+  await Deno.copyFile(certs.key, `${pem}/${key}`);
+  return pem;
+}
+
+/** The CLI's flags for HTTPS with the server certificate and `key`. */
+export function tlsFlags(certs: Certs, key: string = certs.key): string[] {
+  return ["--tls-cert", certs.cert, "--tls-key", key];
 }
 
 /** Fetches `url` trusting only the test CA; the client is closed after. */

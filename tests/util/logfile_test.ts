@@ -10,13 +10,18 @@ import {
   writeStderr,
 } from "../../util/logbuffer.ts";
 import {
-  BANNER,
   Cli,
   missingPermissions,
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { RawClient, recordStderr, serve, until } from "../support/helpers.ts";
+import {
+  RawClient,
+  recordStderr,
+  serve,
+  tempFolder,
+  until,
+} from "../support/helpers.ts";
 
 const decoder = new TextDecoder();
 
@@ -53,12 +58,8 @@ Deno.test("with a sink, the log's lines of a turn leave in one write to it, and 
 
 /** Runs `fn` with a fresh folder, removed afterwards. */
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "httpserver-logfile-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempFolder("httpserver-logfile-");
+  await fn(dir.root);
 }
 
 Deno.test("a LogFile appends to what is there, and after reopen writes to a new file at the path", async () => {
@@ -156,32 +157,17 @@ Deno.test({
   async fn() {
     await withFolder(async (dir) => {
       const log = `${dir}/access.log`;
-      await using cli = new Cli(
-        [
-          "--allow-net=127.0.0.1",
-          `--allow-read=${dir}`,
-          `--allow-write=${log}`,
-        ],
-        [
-          "0",
-          "-b",
-          "127.0.0.1",
-          "-d",
-          dir,
-          "--log-format",
-          "common",
-          "--log-file",
-          log,
-        ],
+      await using cli = Cli.serving(
+        dir,
+        ["--log-format", "common", "--log-file", log],
+        [`--allow-write=${log}`],
       );
-      const banner = await cli.waitFor(BANNER);
-      assert.ok(banner, cli.out);
+      const port = await cli.port();
       assert.ok(
         await cli.waitFor(
           /Access log: Common Log Format, appended to .*access\.log \(SIGHUP reopens it\)\n/,
         ),
       );
-      const port = Number(banner[2]);
       assert.equal(await get(port, "/hello.txt"), 200);
       await until(
         async () => (await Deno.readTextFile(log)) !== "" ? true : undefined,
@@ -252,14 +238,9 @@ Deno.test("without --allow-write for the log file, the message names it", async 
 
 Deno.test("-q logs nothing, and says so in the banner", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "-q"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, ["-q"]);
+    const port = await cli.port();
     assert.ok(await cli.waitFor(/\nLogging nothing \(--quiet\)\n/), cli.out);
-    const port = Number(banner[2]);
     assert.equal(await get(port, "/hello.txt"), 200);
     assert.equal(await get(port, "/missing"), 404);
     cli.kill("SIGTERM");
@@ -271,14 +252,10 @@ Deno.test("-q logs nothing, and says so in the banner", async () => {
 
 Deno.test("--log-format json writes JSON lines on stderr, named in the banner", async () => {
   await withFolder(async (dir) => {
-    await using cli = new Cli(
-      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
-      ["0", "-b", "127.0.0.1", "-d", dir, "--log-format", "json"],
-    );
-    const banner = await cli.waitFor(BANNER);
-    assert.ok(banner, cli.out);
+    await using cli = Cli.serving(dir, ["--log-format", "json"]);
+    const port = await cli.port();
     assert.ok(await cli.waitFor(/\nAccess log: JSON lines, on stderr\n/));
-    assert.equal(await get(Number(banner[2]), "/hello.txt"), 200);
+    assert.equal(await get(port, "/hello.txt"), 200);
     cli.kill("SIGTERM");
     const { code, stderr } = await cli.finish();
     assert.equal(code, 0);

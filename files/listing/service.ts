@@ -1,0 +1,261 @@
+/**
+ * The listing of a folder for a request: which page it gets (see
+ * `format.ts`), that page read through the served folder's sandbox, and the
+ * process-wide state that keeps a listing flood cheap: the folders' entries
+ * ({@link FOLDERS}), Python's pages ({@link PAGES}), and the readings in
+ * flight, shared by the requests of one turn of the event loop
+ * ({@link LISTINGS}).
+ *
+ * @example
+ * ```ts
+ * import { listFolder } from "./service.ts";
+ * import { Sandbox } from "../sandbox.ts";
+ *
+ * const folder = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${folder}/a.txt`, "a");
+ * const options = {
+ *   directory: folder,
+ *   listing: true,
+ *   jsonListing: true,
+ *   prettyListing: false,
+ *   showHidden: true,
+ *   upload: false,
+ * };
+ * const sandbox = new Sandbox(folder, console.error);
+ * const page = await listFolder(folder, "/", "application/json", options, sandbox);
+ * console.log(page.format, page.headers[0]); // "json" ["Content-type", "application/json"]
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+import { SEP } from "../../util/platform.ts";
+import { HttpError, outOfDescriptors } from "../../util/errors.ts";
+import { Coalescer } from "../coalesce.ts";
+import { fileNotFound, type Sandbox } from "../sandbox.ts";
+import { StatCache } from "../statcache.ts";
+import { UPLOAD_FORM } from "../upload/upload.ts";
+import { type FolderEntries, readFolderEntries } from "./folder.ts";
+import {
+  type ListingFormat,
+  listingFormat,
+  type ListingFormatOptions,
+  prepareListing,
+} from "./format.ts";
+import { pageBytes, type PageText, WHOLE_PAGE_BYTES } from "./page.ts";
+
+/** The handler's settings a listing depends on. */
+export interface ListingOptions extends ListingFormatOptions {
+  /** The served folder: the symlinks that a folder-only grant may follow. */
+  readonly directory: string;
+  /** List folders at all; false answers 404 "File not found". */
+  readonly listing: boolean;
+  /** Whether dotfiles are listed. */
+  readonly showHidden: boolean;
+  /** Whether the HTML pages end with the upload form. */
+  readonly upload: boolean;
+}
+
+/** A folder's listing, ready to send with status 200. */
+export interface ListingResult {
+  /** Tells the answers of `serve.ts` apart. */
+  readonly kind: "listing";
+  /** Always 200. */
+  readonly status: 200;
+  /** The page it is. */
+  readonly format: ListingFormat;
+  /**
+   * `Content-type`, then the page's other fields, in order; never
+   * `Content-Length`, which is the body's length.
+   */
+  readonly headers: readonly (readonly [string, string])[];
+  /**
+   * The page, whole (shared with other requests: never change it in
+   * place), or text to make as it is sent.
+   */
+  readonly body: Uint8Array | PageText;
+}
+
+/**
+ * The listing of the folder at `path` for a request for `target`: Python's
+ * page, else the pretty page ({@link ListingOptions.prettyListing}) or JSON
+ * for a client that asks ({@link ListingOptions.jsonListing}), with the
+ * upload form when {@link ListingOptions.upload} is on; dotfiles left out
+ * unless {@link ListingOptions.showHidden}. Requests for the same page that
+ * arrive together share one reading of the folder, made after all of them
+ * arrived (see `coalesce.ts`), and may share the bytes returned.
+ *
+ * @param path the folder, as `translatePath` names it
+ * @param target the request-target, which the page shows and links from
+ * @param accept the request's `Accept` header, or null
+ * @param options the handler's settings
+ * @param sandbox the served folder's reads
+ * @throws {HttpError} 404 "File not found" with listings off, 404 "No
+ *   permission to list directory" for a folder that cannot be read (as
+ *   Python), 503 when out of descriptors
+ */
+export async function listFolder(
+  path: string,
+  target: string,
+  accept: string | null,
+  options: ListingOptions,
+  sandbox: Sandbox,
+): Promise<ListingResult> {
+  if (!options.listing) throw fileNotFound();
+  const format = listingFormat(target, accept, options);
+  // Everything the page depends on, and its key: the served folder too,
+  // which decides which symlinks a folder-only read grant may follow.
+  const inputs: ListingInputs = {
+    path,
+    requestPath: target,
+    format,
+    footer: options.upload ? UPLOAD_FORM : "",
+    showHidden: options.showHidden,
+    directory: options.directory,
+  };
+  const key = JSON.stringify(Object.values(inputs));
+  const page = await LISTINGS.run(key, () => readListing(inputs, key, sandbox));
+  if (page instanceof Error) {
+    throw outOfDescriptors(page) ??
+      new HttpError("not-found", "No permission to list directory", {
+        cause: page,
+      });
+  }
+  return {
+    kind: "listing",
+    status: 200,
+    format,
+    headers: page.headers,
+    body: page.body,
+  };
+}
+
+/** Everything a listing page depends on. */
+interface ListingInputs {
+  /** The folder. */
+  path: string;
+  /** The request-target, which the page shows and links from. */
+  requestPath: string;
+  format: ListingFormat;
+  /** The upload form, or "". */
+  footer: string;
+  showHidden: boolean;
+  /** The served folder: the symlinks that a folder-only grant may follow. */
+  directory: string;
+}
+
+/** A listing made ready: its body, whole or to stream, and header fields. */
+interface ReadListing {
+  body: Uint8Array | PageText;
+  headers: [string, string][];
+}
+
+/**
+ * Listing pages being read, by everything a page depends on: a listing
+ * flood of one folder reads it once per turn of the event loop, not once per
+ * request.
+ */
+const LISTINGS = new Coalescer<Promise<ReadListing | Error>>();
+
+/**
+ * The entries of the folders listed in this process, with Python's order of
+ * them: 16 MiB at most (about 100,000 entries of 50 characters). Reading a
+ * folder again for each listing was most of the heap's growth under listing
+ * load; a large listing is made from them as it is sent. A folder too large
+ * for the bound is read again by each listing, which holds it until sent.
+ */
+const FOLDERS = new StatCache<FolderEntries>({
+  maxTotalBytes: 16 * 1024 * 1024,
+});
+
+/**
+ * Python's listing pages of folders without symlinks, asked for without a
+ * query, by everything a page depends on (the key of {@link LISTINGS}),
+ * while the folder's `stat` is unchanged: 8 MiB at most, pages up to
+ * {@link MAX_KEPT_PAGE}. With the small semi-space of `deno task start`,
+ * what rendering a large folder allocates outlives two young collections
+ * and is promoted, so that rendering each time would fill the old
+ * generation under listing load.
+ */
+const PAGES = new StatCache<ReadListing>({ maxTotalBytes: 8 * 1024 * 1024 });
+
+/**
+ * The largest page {@link PAGES} keeps, made whole in one go: about 8,000
+ * entries. Larger pages are streamed to each client.
+ */
+const MAX_KEPT_PAGE = 1024 * 1024;
+
+/**
+ * The listing page that `inputs` describe, or the error that kept the
+ * folder from being read: whole when kept in {@link PAGES} or small, else
+ * text to stream. Symlinks are followed as `sandbox` allows, the sandbox of
+ * `inputs.directory`. `key` stands for `inputs` in {@link PAGES}.
+ */
+async function readListing(
+  inputs: ListingInputs,
+  key: string,
+  sandbox: Sandbox,
+): Promise<ReadListing | Error> {
+  const { path, format } = inputs;
+  let info: Deno.FileInfo;
+  let folder: FolderEntries;
+  try {
+    info = Deno.statSync(path);
+    const kept = format === "python" ? PAGES.lookup(key, info) : null;
+    if (kept !== null) return kept;
+    folder = await readFolder(path, info, sandbox.checkRead(path, info));
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  const { text, headers } = await prepareListing(
+    format,
+    inputs.requestPath,
+    folder,
+    {
+      footer: inputs.footer,
+      showHidden: inputs.showHidden,
+      stat: (name) => sandbox.stat(path + SEP + name, false),
+    },
+  );
+  // Without symlinks, whose targets may change apart from the folder,
+  // Python's page depends on the folder alone. Not with a query, which the
+  // page shows: a client could fill the cache with one page per query.
+  if (
+    format === "python" && folder.symlinks === 0 &&
+    !inputs.requestPath.includes("?") && text.length <= MAX_KEPT_PAGE &&
+    PAGES.settled(info)
+  ) {
+    const page = { body: pageBytes(text), headers };
+    PAGES.keep(key, info, page, text.length);
+    return page;
+  }
+  if (text.length <= WHOLE_PAGE_BYTES) {
+    return { body: pageBytes(text), headers };
+  }
+  return { body: text, headers };
+}
+
+/**
+ * The entries of the folder at `path`, read once per version of the folder
+ * (`info`, its `stat` taken before): entries are only added, removed or
+ * renamed by changing the folder. `check`, when given, runs before and after
+ * a reading and throws to refuse it. Throws what `Deno.readDir` throws.
+ */
+function readFolder(
+  path: string,
+  info: Deno.FileInfo,
+  check?: () => void,
+): Promise<FolderEntries> {
+  return FOLDERS.share(
+    path,
+    info,
+    async () => {
+      check?.();
+      const folder = await readFolderEntries(path);
+      check?.();
+      return folder;
+    },
+    (folder) => folder.bytes,
+  );
+}

@@ -1,0 +1,282 @@
+/**
+ * The Python face of the file-serving core (`files/serve.ts`): what
+ * `SimpleHTTPRequestHandler.sendHead` leaves to send ({@link HeadBody}), and
+ * {@link FileFace}, which gives the core the handler's request and hooks and
+ * writes the core's answer with `sendResponse`/`sendHeader`/`endHeaders`:
+ * the status, the headers in Python's order, and the framing of a file
+ * gzipped on the fly, which depends on the connection.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "../mod.ts";
+ *
+ * // The headers are sent by the time sendHead() returns what is left.
+ * class Noting extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     const body = await super.sendHead();
+ *     if (body instanceof Uint8Array) this.logMessage("%d bytes", body.length);
+ *     return body;
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import type { BaseHTTPRequestHandler } from "./base.ts";
+import type { BufferedWriter } from "../http/writer.ts";
+import { contentFraming, framingField } from "../http/framing.ts";
+import { writeGzip } from "../files/compression.ts";
+import type { FileBody } from "../files/filebody.ts";
+import { writePage } from "../files/listing/page.ts";
+import { Sandbox } from "../files/sandbox.ts";
+import {
+  emitHeaders,
+  type FileRequest,
+  type HeaderOptions,
+  type HeaderSink,
+  type Listed,
+  type ServeHooks,
+  type ServeResult,
+} from "../files/serve.ts";
+
+/**
+ * A body that `do_GET` sends by calling {@link StreamBody.send}: a large
+ * listing, made as it is sent.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // Numbers, one a line, written as the client reads them.
+ * class Numbers extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     if (this.path !== "/numbers") return await super.sendHead();
+ *     const lines = Array.from({ length: 100_000 }, (_, i) => `${i}\n`);
+ *     const length = lines.reduce((sum, line) => sum + line.length, 0);
+ *     this.sendResponse(200);
+ *     this.sendHeader("Content-type", "text/plain");
+ *     this.sendHeader("Content-Length", String(length));
+ *     this.endHeaders();
+ *     return {
+ *       length,
+ *       async send(out) {
+ *         for (const line of lines) await out.write(line);
+ *         return length;
+ *       },
+ *     };
+ *   }
+ * }
+ * ```
+ */
+export interface StreamBody {
+  /** The `Content-Length` sent. */
+  length: number;
+  /**
+   * Writes the body, at the pace the client reads it. Resolves to the bytes
+   * written: `length`, unless the body could not be made as announced.
+   */
+  send: (out: BufferedWriter) => Promise<number>;
+}
+
+/**
+ * What {@link SimpleHTTPRequestHandler.sendHead} leaves to send after the
+ * headers: bytes (a small file or a listing), an open file, a body written
+ * as it is made (a large listing), or nothing. The bytes may be shared with
+ * other requests (the cache of small files, listings asked for together):
+ * never change them in place.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // HEAD and GET share sendHead(); this one logs what GET would send.
+ * class Logged extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     const body = await super.sendHead();
+ *     const kind = body === null
+ *       ? "nothing"
+ *       : body instanceof Uint8Array
+ *       ? `${body.length} bytes`
+ *       : "file" in body
+ *       ? `a file of ${body.length} bytes`
+ *       : `${body.length} bytes made as they are sent`;
+ *     this.logMessage("%s: %s", this.path, kind);
+ *     return body;
+ *   }
+ * }
+ * ```
+ */
+export type HeadBody = Uint8Array | FileBody | StreamBody | null;
+
+/**
+ * What {@link FileFace} needs of its handler: `SimpleHTTPRequestHandler`'s
+ * settings, hooks and response methods.
+ */
+export interface FileHandler extends
+  HeaderOptions,
+  Pick<
+    BaseHTTPRequestHandler,
+    | "command"
+    | "path"
+    | "header"
+    | "sendResponse"
+    | "sendHeader"
+    | "endHeaders"
+    | "dateTimeString"
+    | "logError"
+    | "protocolVersion"
+    | "requestVersion"
+    | "closeConnection"
+  > {
+  /** The served folder. */
+  readonly directory: string;
+  /** Python's `translate_path`. */
+  translatePath(path: string): string;
+  /** Python's `guess_type`. */
+  guessType(path: string): string;
+  /** Python's `list_directory`. */
+  listDirectory(path: string): Promise<Uint8Array>;
+}
+
+/**
+ * One handler's side of the core, made once per handler: the request as the
+ * core reads it, the hooks (the handler's methods, so that subclasses'
+ * overrides apply), the header sink, and the sandbox of the served folder.
+ */
+export class FileFace implements ServeHooks, HeaderSink {
+  /** The handler's current request. */
+  readonly request: FileRequest;
+  /** The handler's own `listDirectory`, when a subclass overrides it. */
+  readonly listDirectory?: (path: string) => Promise<Uint8Array>;
+  readonly #handler: FileHandler;
+  #sandbox?: Sandbox;
+
+  /**
+   * @param handler the handler
+   * @param ownListing whether its `listDirectory` is a subclass's, which
+   *   then answers every folder without an index page
+   */
+  constructor(handler: FileHandler, ownListing: boolean) {
+    this.#handler = handler;
+    this.request = new HandlerRequest(handler);
+    if (ownListing) this.listDirectory = (path) => handler.listDirectory(path);
+  }
+
+  /** The sandbox of the handler's `directory`, made again if it changed. */
+  get sandbox(): Sandbox {
+    const handler = this.#handler;
+    if (this.#sandbox?.directory !== handler.directory) {
+      this.#sandbox = new Sandbox(
+        handler.directory,
+        (format, ...args) => handler.logError(format, ...args),
+      );
+    }
+    return this.#sandbox;
+  }
+
+  /** The handler's `translatePath`. */
+  translatePath(target: string): string {
+    return this.#handler.translatePath(target);
+  }
+
+  /** The handler's `guessType`. */
+  guessType(path: string): string {
+    return this.#handler.guessType(path);
+  }
+
+  /** Sends a header field. */
+  header(name: string, value: string): void {
+    this.#handler.sendHeader(name, value);
+  }
+
+  /** Sends a date field, as the handler's `dateTimeString` writes it. */
+  date(name: string, ms: number): void {
+    this.#handler.sendHeader(name, this.#handler.dateTimeString(ms));
+  }
+
+  /**
+   * Sends `Content-Length`; for a file gzipped on the fly, whose length is
+   * not known up front, the framing instead (see {@link #framing}).
+   */
+  length(bytes: number | null): void {
+    const handler = this.#handler;
+    if (bytes !== null) {
+      handler.sendHeader("Content-Length", String(bytes));
+      return;
+    }
+    const field = framingField(this.#framing(), !handler.closeConnection);
+    if (field !== null) handler.sendHeader(...field);
+  }
+
+  /** Writes the core's answer: its status and headers; returns its body. */
+  send(result: ServeResult): HeadBody {
+    if (result.kind === "listed") return result.body;
+    this.sendHeaders(result);
+    switch (result.kind) {
+      case "file":
+        return result.length === null
+          ? this.#gzipStream(result.body)
+          : result.body;
+      case "listing": {
+        const { body } = result;
+        if (body instanceof Uint8Array) return body;
+        return { length: body.length, send: (out) => writePage(body, out) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** Sends the status line and header block of an answer of the core. */
+  sendHeaders(result: Exclude<ServeResult, Listed>): void {
+    const handler = this.#handler;
+    handler.sendResponse(result.status);
+    emitHeaders(result, handler, this);
+    handler.endHeaders();
+  }
+
+  /**
+   * How a file gzipped on the fly, whose length is not known up front, is
+   * framed: chunked when both sides speak HTTP/1.1, else up to the close.
+   */
+  #framing(): ReturnType<typeof contentFraming> {
+    const handler = this.#handler;
+    return contentFraming(
+      null,
+      handler.requestVersion,
+      handler.protocolVersion,
+    );
+  }
+
+  /** The body that writes a file gzipped on the fly, framed as announced. */
+  #gzipStream({ file, length }: FileBody): FileBody {
+    const chunked = this.#framing() === "chunked";
+    return {
+      file,
+      length,
+      send: (out) => writeGzip(file, length, out, chunked),
+    };
+  }
+}
+
+/** A handler's current request, as the core reads it. */
+class HandlerRequest implements FileRequest {
+  readonly #handler: FileHandler;
+
+  constructor(handler: FileHandler) {
+    this.#handler = handler;
+  }
+
+  get method(): string {
+    return this.#handler.command;
+  }
+
+  get target(): string {
+    return this.#handler.path;
+  }
+
+  header(name: string): string | null {
+    return this.#handler.header(name);
+  }
+}
