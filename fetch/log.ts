@@ -89,12 +89,14 @@ export class AccessLog {
     info: ServeInfo | undefined,
     target: string,
   ): LogEntry {
+    // Only the lines written once the response has ended need the clock.
+    const timed = !this.#quiet && this.#format !== "python";
     return {
       request,
       info,
       target,
-      time: Date.now(),
-      start: performance.now(),
+      time: timed ? Date.now() : 0,
+      start: timed ? performance.now() : 0,
     };
   }
 

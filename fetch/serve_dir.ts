@@ -146,8 +146,7 @@ class FileServer {
 
   /** The response to `request`: the core's answer, or an error page. */
   async respond(request: Request, info?: ServeInfo): Promise<Response> {
-    const url = new URL(request.url);
-    const target = url.pathname + url.search;
+    const target = requestTarget(request.url);
     const entry = this.#log.begin(request, info, target);
     let answer: Answer;
     try {
@@ -322,6 +321,18 @@ class FileServer {
     headers.set("Content-Length", String(page.length));
     return { status, headers, body: page, length: page.length };
   }
+}
+
+/**
+ * The path and query of a request's absolute URL: what the core reads as
+ * the request-target, taken without parsing the URL again. A fragment,
+ * which a `Request` made in code may carry, is no part of it.
+ */
+function requestTarget(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const hash = url.indexOf("#", start);
+  return hash < 0 ? url.slice(start) : url.slice(start, hash);
 }
 
 /**

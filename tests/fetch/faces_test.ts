@@ -145,6 +145,16 @@ const CASES: Case[] = [
   { name: "a file with a slash", request: get("/hello.txt/"), status: 404 },
   { name: "a NUL in the path", request: get("/hello%00.txt"), status: 400 },
   {
+    name: "an escaped dot-dot segment",
+    request: get("/docs/%2e%2e/%2E%2E/hello.txt"),
+    status: 200,
+  },
+  {
+    name: "an absolute-form target",
+    request: get("http://127.0.0.1/docs/notes.txt"),
+    status: 200,
+  },
+  {
     name: "an escaped name",
     request: get("/sp%20ace%20%26%20%3Cb%3E.txt"),
     status: 200,
