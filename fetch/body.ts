@@ -37,12 +37,37 @@ import type { WaitDeadline } from "../http/wait.ts";
  */
 const CHUNK_SIZE = 64 * 1024;
 
+/**
+ * Bytes of a body past this length are sent as a stream of one chunk:
+ * `Response` copies bytes it is given, as the Fetch standard has it, but
+ * not a stream's chunks, and below this length the copy costs less than
+ * the stream.
+ */
+const SHARED_BODY_BYTES = 32 * 1024;
+
 /** A stream's writes wait for its reader, never for a timer. */
 const NO_DEADLINE: WaitDeadline = { arm() {}, disarm() {} };
 
 /** The error a body fails with when its source ends before its length. */
 function shrank(length: number, read: number): Error {
   return new Error(`the body ended after ${read} of ${length} bytes`);
+}
+
+/**
+ * A body of bytes that the core may share with other responses (a small
+ * file's, a kept listing page): large ones as a stream of that one chunk,
+ * which the server sends without copying them.
+ */
+export function bytesBody(
+  bytes: Uint8Array,
+): Uint8Array | ReadableStream<Uint8Array> {
+  if (bytes.length < SHARED_BODY_BYTES) return bytes;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 /**

@@ -25,9 +25,23 @@ import { parseHeaderArgument } from "../http/fields.ts";
 import type { LogFormat } from "../http/accesslog.ts";
 
 /**
- * How {@link serveDir} and {@link createFileHandler} serve a folder. Every
- * option is optional; the defaults are std's `serveDir`'s where it has the
- * option, else those of `SimpleHTTPRequestHandler`.
+ * How `serveDir` and `createFileHandler` serve a folder. Every option is
+ * optional; the defaults are std's `serveDir`'s where it has the option,
+ * else those of `SimpleHTTPRequestHandler`.
+ *
+ * @example
+ * ```ts
+ * import type { FileServerOptions } from "jsr:@x/httpserver";
+ *
+ * // A single-page app under /app/, its assets precompressed, cached a day.
+ * const options: FileServerOptions = {
+ *   fsRoot: "dist",
+ *   urlRoot: "app",
+ *   spa: true,
+ *   precompressed: true,
+ *   cacheMaxAge: 86_400,
+ * };
+ * ```
  */
 export interface FileServerOptions {
   /** The folder served (std's name; the handler's `directory`); default `.`. */

@@ -50,7 +50,7 @@ import { STATUS_MESSAGES } from "../http/status.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { printError } from "../util/logbuffer.ts";
 import { pyRepr } from "../util/pyformat.ts";
-import { fileStream, writtenStream } from "./body.ts";
+import { bytesBody, fileStream, writtenStream } from "./body.ts";
 import { AccessLog, type LogEntry, type ServeInfo } from "./log.ts";
 import {
   type FileServerOptions,
@@ -64,6 +64,19 @@ export type { FileServerOptions } from "./options.ts";
 /**
  * A handler as `Deno.serve` takes it: the request, and what `Deno.serve`
  * tells of it (the peer's address, for the log).
+ *
+ * @example
+ * ```ts
+ * import { createFileHandler, type FileHandler } from "jsr:@x/httpserver";
+ *
+ * // Files, with a header of the site's own on every response.
+ * const files: FileHandler = createFileHandler({ fsRoot: "public" });
+ * const site: FileHandler = async (request, info) => {
+ *   const response = await files(request, info);
+ *   response.headers.set("X-Frame-Options", "DENY");
+ *   return response;
+ * };
+ * ```
  */
 export type FileHandler = (
   request: Request,
@@ -273,7 +286,9 @@ class FileServer {
     switch (result.kind) {
       case "file": {
         const { body } = result;
-        if (body instanceof Uint8Array) return { ...answer, body };
+        if (body instanceof Uint8Array) {
+          return { ...answer, body: bytesBody(body) };
+        }
         if (head) {
           body.file.close();
           return answer;
@@ -282,8 +297,9 @@ class FileServer {
       }
       case "listing": {
         const { body } = result;
-        if (body instanceof Uint8Array || head) {
-          return { ...answer, body: head ? null : body as Uint8Array };
+        if (head) return answer;
+        if (body instanceof Uint8Array) {
+          return { ...answer, body: bytesBody(body) };
         }
         return {
           ...answer,
