@@ -29,14 +29,14 @@ export const PROG = "httpserver";
 /** The usage line, wrapped as argparse wraps one longer than 78 columns. */
 export const USAGE =
   `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-                  [--engine ENGINE] [--gzip] [--cache SECONDS | --no-cache]
-                  [--spa] [--no-listing] [--hidden | --no-hidden]
-                  [--pretty-listing] [--upload] [--overwrite]
-                  [--max-upload BYTES] [--allowed-host NAME] [--tls-cert PATH]
-                  [--tls-key PATH] [--tls-password-file PATH] [-H HEADER]
-                  [--cors] [-q | --log-format FORMAT] [--log-file PATH]
-                  [--trusted-proxy ADDR] [--workers N] [--print-permissions]
-                  [port]`;
+                  [--gzip] [--cache SECONDS | --no-cache] [--spa]
+                  [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
+                  [--upload] [--overwrite] [--max-upload BYTES]
+                  [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
+                  [--tls-password-file PATH] [-H HEADER] [--cors]
+                  [-q | --log-format FORMAT] [--log-file PATH]
+                  [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
+                  [--print-permissions] [port]`;
 
 /** What `--help` prints. */
 export const HELP = `${USAGE}
@@ -56,9 +56,6 @@ options:
                         serve this directory (default: current directory)
   -p VERSION, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
-  --engine ENGINE       serve with python, our own HTTP/1.x server
-                        (default), or serve, Deno.serve: keep-alive, and
-                        HTTP/2 as well with --tls-cert
   --tls-cert PATH       path to the TLS certificate chain file
   --tls-key PATH        path to the TLS key file
   --tls-password-file PATH
@@ -98,6 +95,9 @@ options:
   --workers N           serve with N threads that share the port, or auto
                         for one per core (default: 1; Linux only, and
                         needs deno run --unstable-net)
+  --engine ENGINE       serve with python, our own HTTP/1.x server
+                        (default), or serve, Deno.serve: keep-alive, and
+                        HTTP/2 as well with --tls-cert
 `;
 
 /** The command line's settings, with Python's defaults. */
