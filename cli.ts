@@ -36,6 +36,8 @@ import {
   FULL_DESCRIPTOR_LIMIT,
 } from "./server/limits.ts";
 import { exitCleanups } from "./util/exitcleanup.ts";
+import { CLIENT_PATH } from "./files/live/client.ts";
+import { LiveReload } from "./files/live/reload.ts";
 import { printError } from "./util/logbuffer.ts";
 import { LogFile } from "./util/logfile.ts";
 import { WINDOWS } from "./util/platform.ts";
@@ -94,6 +96,7 @@ export async function main(
   let serving: Serving;
   try {
     checkDirectory(options.directory);
+    checkNotFoundPage(options.notFoundPage);
     checkWorkers(options.workers);
     const missing = missingPermissions(needs);
     if (missing.some((need) => need.name === "unstable-net")) {
@@ -215,7 +218,10 @@ const FORMAT_NAMES: Record<LogFormat, string> = {
   json: "JSON lines",
 };
 
-/** The banner's lines for the logging and proxy modes, when not the defaults. */
+/**
+ * The banner's lines for the logging, proxy and live-reload modes, when not
+ * the defaults. Live reload's says whether the folder can be watched.
+ */
 function modeLines(options: CliOptions): string[] {
   const lines: string[] = [];
   const { quiet, logFormat, logFile, trustedProxies } = options;
@@ -241,6 +247,15 @@ function modeLines(options: CliOptions): string[] {
       `Client addresses from Forwarded or X-Forwarded-For of trusted proxies: ${
         trustedProxies.join(", ")
       }`,
+    );
+  }
+  if (options.liveReload) {
+    const { directory } = options;
+    const failure = LiveReload.of(directory).probe(() => {});
+    lines.push(
+      failure === null
+        ? `Live reload: pages reload when a file in '${directory}' changes (their script: ${CLIENT_PATH})`
+        : `Live reload off: cannot watch '${directory}' (${failure}): serving without it`,
     );
   }
   return lines;
@@ -302,6 +317,20 @@ function checkDirectory(directory: string): void {
     throw new UsageError(
       `argument -d/--directory: not a directory: '${directory}'`,
     );
+  }
+}
+
+/** The `--404` page must be a file, checked as the folder is. */
+function checkNotFoundPage(path: string | undefined): void {
+  if (path === undefined || !granted("read", path)) return;
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = Deno.statSync(path);
+  } catch {
+    // Said below.
+  }
+  if (!info?.isFile) {
+    throw new UsageError(`argument --404: no such file: '${path}'`);
   }
 }
 

@@ -224,6 +224,7 @@ export class HTTPServer {
   readonly deadlines: DeadlineWatch;
 
   #shuttingDown = false;
+  #stopping = new AbortController();
   #connections = new Roster<Connection>();
   #loop: Promise<void> | null = null;
 
@@ -268,6 +269,15 @@ export class HTTPServer {
     return this.#shuttingDown;
   }
 
+  /**
+   * Aborted when `shutdown()` is called: a response that lasts until the
+   * client leaves (a live-reload event stream) ends then, rather than hold
+   * the shutdown for `shutdownTimeout`.
+   */
+  get shutdownSignal(): AbortSignal {
+    return this.#stopping.signal;
+  }
+
   /** Accepts and handles connections until {@link shutdown}. */
   serveForever(): Promise<void> {
     this.#loop ??= this.#acceptLoop().finally(() => {
@@ -290,6 +300,7 @@ export class HTTPServer {
   async shutdown(): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
+      this.#stopping.abort();
       this.#closeListener();
       this.deadlines.expireWaiting("idle");
     }

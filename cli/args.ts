@@ -30,6 +30,7 @@ export const PROG = "httpserver";
 export const USAGE =
   `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
+                  [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
                   [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
@@ -72,6 +73,12 @@ options:
   --no-cache            send Cache-Control: no-store with files and listings
   --spa                 serve /index.html for paths that do not exist
                         (single-page apps)
+  --404 PATH            send this file with status 404 for anything not
+                        found (with --spa, for missing files, not routes)
+  --clean-urls          serve /about from about.html, and redirect
+                        /about.html to /about
+  --live-reload         reload pages in the browser when a file of the
+                        directory changes; swap changed stylesheets
   --no-listing          answer 404 for folders without an index page
   --hidden, --no-hidden
                         serve and list dotfiles, names that begin with a
@@ -136,6 +143,12 @@ export interface CliOptions {
   noCache: boolean;
   /** Serve `/index.html` for missing paths (`--spa`). */
   spa: boolean;
+  /** The file sent with status 404 for what is not found (`--404`). */
+  notFoundPage?: string;
+  /** `/about` serves `about.html`, which redirects to it (`--clean-urls`). */
+  cleanUrls: boolean;
+  /** Reload pages when a file of the folder changes (`--live-reload`). */
+  liveReload: boolean;
   /** List folders without an index page; false with `--no-listing`. */
   listing: boolean;
   /** Serve and list dotfiles (default, `--hidden`); false with `--no-hidden`. */
@@ -213,6 +226,9 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         cache: { type: "string" },
         "no-cache": { type: "boolean" },
         spa: { type: "boolean" },
+        "404": { type: "string" },
+        "clean-urls": { type: "boolean" },
+        "live-reload": { type: "boolean" },
         "no-listing": { type: "boolean" },
         hidden: { type: "boolean" },
         "no-hidden": { type: "boolean" },
@@ -412,15 +428,19 @@ function parseOperating(
 }
 
 /**
- * `--spa`, `--no-listing`, `--hidden`/`--no-hidden` (the last one wins, as
- * argparse's BooleanOptionalAction), `--pretty-listing` (not with
- * `--no-listing`), and `--upload` with `--overwrite` and `--allowed-host`,
- * and `--max-upload` (with `--upload` or `--cgi`).
+ * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
+ * `--hidden`/`--no-hidden` (the last one wins, as argparse's
+ * BooleanOptionalAction), `--pretty-listing` (not with `--no-listing`), and
+ * `--upload` with `--overwrite` and `--allowed-host`, and `--max-upload`
+ * (with `--upload` or `--cgi`).
  */
 function parseServing(
   values: {
     cgi?: boolean;
     spa?: boolean;
+    "404"?: string;
+    "clean-urls"?: boolean;
+    "live-reload"?: boolean;
     "no-listing"?: boolean;
     "pretty-listing"?: boolean;
     upload?: boolean;
@@ -432,6 +452,9 @@ function parseServing(
 ): Pick<
   CliOptions,
   | "spa"
+  | "notFoundPage"
+  | "cleanUrls"
+  | "liveReload"
   | "listing"
   | "showHidden"
   | "prettyListing"
@@ -440,6 +463,9 @@ function parseServing(
   | "maxUploadBytes"
   | "allowedHosts"
 > {
+  if (values["404"] === "") {
+    throw new UsageError("argument --404: expected a file's path");
+  }
   if (values["pretty-listing"] && values["no-listing"]) {
     throw new UsageError(
       "argument --pretty-listing: not allowed with argument --no-listing",
@@ -470,6 +496,9 @@ function parseServing(
   );
   return {
     spa: values.spa ?? false,
+    notFoundPage: values["404"],
+    cleanUrls: values["clean-urls"] ?? false,
+    liveReload: values["live-reload"] ?? false,
     listing: !values["no-listing"],
     showHidden: hidden?.name !== "no-hidden",
     prettyListing: values["pretty-listing"] ?? false,

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliOptions } from "./args.ts";
 
@@ -66,6 +66,12 @@ export function netHost(host: string, port?: number): string {
 const MODULES = import.meta.url.startsWith("file:") && !Deno.build.standalone
   ? fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "")
   : undefined;
+
+/** Whether `path` lies under `folder`, as written (no file is read). */
+function isUnder(path: string, folder: string): boolean {
+  const rest = relative(resolve(folder), resolve(path));
+  return rest !== "" && !/^\.\.(?:[/\\]|$)/.test(rest) && !isAbsolute(rest);
+}
 
 /** Reading a `--tls-*` file, when it is given. */
 function readTlsFile(path: string | undefined, what: string): Need[] {
@@ -193,6 +199,19 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--cache", needs: NOTHING },
   { flag: "--no-cache", needs: NOTHING },
   { flag: "--spa", needs: NOTHING },
+  {
+    flag: "--404",
+    // Usually a page of the site, which the folder's read covers.
+    needs: ({ notFoundPage, directory }) =>
+      notFoundPage === undefined || isUnder(notFoundPage, directory) ? [] : [{
+        name: "read",
+        value: notFoundPage,
+        purpose: `send '${notFoundPage}' for what is not found (--404)`,
+      }],
+  },
+  { flag: "--clean-urls", needs: NOTHING },
+  // Deno.watchFs needs the folder's read permission, which serving has.
+  { flag: "--live-reload", needs: NOTHING },
   { flag: "--no-listing", needs: NOTHING },
   { flag: "--hidden", needs: NOTHING },
   { flag: "--no-hidden", needs: NOTHING },

@@ -32,6 +32,8 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing } = options;
+  const { cleanUrls, liveReload } = options;
+  const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
   const { logFormat, quiet, trustedProxies } = options;
   return class extends Base {
@@ -43,6 +45,9 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override cacheMaxAge = cacheMaxAge;
     override noCache = noCache;
     override spa = spa;
+    override notFoundPage = notFoundPage;
+    override cleanUrls = cleanUrls;
+    override liveReload = liveReload;
     override listing = listing;
     override showHidden = showHidden;
     override prettyListing = prettyListing;

@@ -149,7 +149,8 @@ export function fileNotFound(cause?: unknown): HttpError {
 export class Sandbox {
   /** The served folder, as the handler names it. */
   readonly directory: string;
-  readonly #log: LogFunction;
+  /** Where refusals, and the core's failures to send, are logged. */
+  readonly log: LogFunction;
 
   /**
    * @param directory the served folder
@@ -157,7 +158,7 @@ export class Sandbox {
    */
   constructor(directory: string, log: LogFunction) {
     this.directory = directory;
-    this.#log = log;
+    this.log = log;
   }
 
   /**
@@ -246,7 +247,7 @@ export class Sandbox {
     if (hasFullRead()) return undefined;
     return () => {
       if (stillReaches(path, info, (real) => this.#look(real))) return;
-      this.#log(
+      this.log(
         "refused %s: the folder read is not the folder its real path names",
         path,
       );
@@ -261,14 +262,14 @@ export class Sandbox {
    */
   #mayRead(path: string, log: boolean): Deno.FileInfo | null {
     if (!isGranted(path)) {
-      if (log) this.#log("refused %s: no read permission", path);
+      if (log) this.log("refused %s: no read permission", path);
       return null;
     }
     const real = Deno.realPathSync(path);
     const info = this.#look(real);
     if (info !== null) return info;
     if (log) {
-      this.#log(
+      this.log(
         "refused %s: its real path %s is outside the read permission",
         path,
         real,
@@ -312,7 +313,7 @@ export class Sandbox {
       reached === null || !reached.isFile ||
       !stillReaches(path, reached, (real) => this.#look(real))
     ) {
-      this.#log(
+      this.log(
         "refused %s: the file opened is not the file its real path names",
         path,
       );

@@ -65,13 +65,20 @@ import {
 } from "./compression.ts";
 import { notModified, weakETag } from "./conditional.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
+import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
 import {
   listFolder,
   type ListingOptions,
   type ListingResult,
 } from "./listing/service.ts";
-import { directoryLocation } from "./paths.ts";
+import {
+  CLIENT_SCRIPT,
+  liveReloadResource,
+  WORKER_SCRIPT,
+} from "./live/client.ts";
+import { injectFile, injectScript } from "./live/inject.ts";
+import { LiveReload } from "./live/reload.ts";
 import {
   type ByteRange,
   chooseRange,
@@ -83,6 +90,11 @@ import {
   writeMultipart,
 } from "./ranges.ts";
 import { fileNotFound, type Sandbox } from "./sandbox.ts";
+import {
+  resolveTarget,
+  type SiteRoutes,
+  type TargetLookups,
+} from "./siteroutes.ts";
 
 /** What the core needs of a request. */
 export interface FileRequest {
@@ -95,11 +107,14 @@ export interface FileRequest {
 }
 
 /** The settings of a file server: the fields of `SimpleHTTPRequestHandler`. */
-export interface ServeOptions extends ListingOptions, CompressionOptions {
-  /** The file names served for a folder instead of its listing, in order. */
-  readonly indexPages: readonly string[];
-  /** Answer a path that does not exist with `/index.html`. */
-  readonly spa: boolean;
+export interface ServeOptions
+  extends ListingOptions, CompressionOptions, SiteRoutes {
+  /**
+   * Live reload (see `live/`): HTML pages get its script, its paths are
+   * answered, files and listings are sent with `Cache-Control: no-cache`
+   * unless the two fields below say otherwise.
+   */
+  readonly liveReload?: boolean;
   /** `Cache-Control: max-age=<seconds>` on files and listings; null: none. */
   readonly cacheMaxAge: number | null;
   /** `Cache-Control: no-store` on files and listings; wins over `cacheMaxAge`. */
@@ -122,6 +137,13 @@ export interface ServeHooks {
    * lists the folder.
    */
   readonly listDirectory?: (path: string) => Promise<Uint8Array>;
+  /**
+   * The signal that ends live reload's event streams (the server's
+   * shutdown), or why this face holds none (a server of one connection at a
+   * time, which a stream would hold): then pages get no script and the
+   * stream is 503. Left out, the face holds none.
+   */
+  eventStreams?(): AbortSignal | string;
 }
 
 /** 301 to the folder's URL with its trailing slash: `Content-Length: 0`. */
@@ -208,6 +230,47 @@ export interface Listed {
   readonly body: Uint8Array;
 }
 
+/**
+ * The site's 404 page ({@link ServeOptions.notFoundPage}) in place of the
+ * error page: its type and length only. The body is bytes (shared) or an
+ * open file, which the receiver closes.
+ */
+export interface NotFoundPage {
+  /** Tells the answers apart. */
+  readonly kind: "not-found-page";
+  /** Always 404. */
+  readonly status: 404;
+  /** The page's `Content-type`. */
+  readonly type: string;
+  /** The `Content-Length`. */
+  readonly length: number;
+  /** The page, with live reload's script when it gets one. */
+  readonly body: Uint8Array | FileBody;
+}
+
+/** One of live reload's two scripts: never stored without asking again. */
+export interface LiveScript {
+  /** Tells the answers apart. */
+  readonly kind: "live-script";
+  /** Always 200. */
+  readonly status: 200;
+  /** The script. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * Live reload's event stream: no length, as it ends only with the
+ * connection (the client leaves, the server shuts down).
+ */
+export interface EventStream {
+  /** Tells the answers apart. */
+  readonly kind: "events";
+  /** Always 200. */
+  readonly status: 200;
+  /** The events, for a GET (its receiver cancels it); null for a HEAD. */
+  readonly stream: ReadableStream<Uint8Array> | null;
+}
+
 /** The core's answer to a GET or HEAD. */
 export type ServeResult =
   | Redirect
@@ -215,7 +278,10 @@ export type ServeResult =
   | FileResult
   | RangeNotSatisfiable
   | ListingResult
-  | Listed;
+  | Listed
+  | NotFoundPage
+  | LiveScript
+  | EventStream;
 
 /** Files up to this size are served from {@link SMALL_FILES}. */
 const MAX_CACHED_FILE = 64 * 1024;
@@ -230,8 +296,10 @@ const SMALL_FILES = new FileCache({
  * Answers a GET or HEAD, as Python's `send_head`: a folder's URL without its
  * trailing slash is redirected, a folder is answered by its first index
  * page, else its listing; a file by its bytes, or 304, or its ranges, in a
- * content coding the client accepts when the options allow. A path that does
- * not exist is answered by `/index.html` with {@link ServeOptions.spa}.
+ * content coding the client accepts when the options allow. What a path
+ * names follows the site's rules too (see `siteroutes.ts`: `spa`, clean
+ * URLs); what names nothing gets the 404 page when there is one. With live
+ * reload, its paths are answered and pages get its script.
  *
  * @param request the request
  * @param options the settings
@@ -241,48 +309,231 @@ const SMALL_FILES = new FileCache({
  *   "No permission to list directory" for a folder that cannot be read),
  *   400 for a NUL in the path, 503 when out of descriptors
  */
-export async function serveFile(
+export function serveFile(
   request: FileRequest,
   options: ServeOptions,
   hooks: ServeHooks,
   sandbox: Sandbox,
 ): Promise<ServeResult> {
-  let path = hooks.translatePath(request.target);
+  if (options.liveReload) {
+    const resource = liveReloadResource(request.target);
+    if (resource === "events") {
+      return Promise.resolve().then(() =>
+        openEvents(request, options, hooks, sandbox)
+      );
+    }
+    if (resource !== null) {
+      const body = resource === "client" ? CLIENT_BYTES : WORKER_BYTES;
+      return Promise.resolve({ kind: "live-script", status: 200, body });
+    }
+  }
+  // Without a 404 page, no second step: one promise per request.
+  if ((options.notFoundPage ?? null) === null) {
+    return serveTarget(request, options, hooks, sandbox);
+  }
+  return serveTarget(request, options, hooks, sandbox).catch((error) => {
+    if (!(error instanceof HttpError) || error.kind !== "not-found") {
+      throw error;
+    }
+    return notFoundPage(error, request, options, hooks, sandbox);
+  });
+}
+
+/**
+ * Live reload's event stream ({@link EventStream}), opened for a GET.
+ *
+ * @throws {HttpError} 503 when the face holds no streams, the folder cannot
+ *   be watched, or the streams are at their most
+ */
+export function openEvents(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): EventStream {
+  if (request.method !== "GET") {
+    const refusal = liveRefusal(options, hooks);
+    if (typeof refusal === "string") throw liveUnavailable(refusal);
+    return { kind: "events", status: 200, stream: null };
+  }
+  // The subscription says why the folder cannot be watched.
+  const signal = hooks.eventStreams?.() ?? NO_STREAMS;
+  if (typeof signal === "string") throw liveUnavailable(signal);
+  const stream = LiveReload.of(options.directory).subscribe(
+    signal,
+    (message) => sandbox.log("%s", message),
+  );
+  if (!(stream instanceof ReadableStream)) {
+    throw liveUnavailable(stream.reason);
+  }
+  return { kind: "events", status: 200, stream };
+}
+
+/** Why a face without {@link ServeHooks.eventStreams} gives no stream. */
+const NO_STREAMS = "live reload needs a face that holds event streams";
+
+/** The 503 of live reload's event stream. */
+function liveUnavailable(explain: string): HttpError {
+  return new HttpError("live-reload-unavailable", undefined, { explain });
+}
+
+/**
+ * Why live reload gives no event stream here: the face holds none, or the
+ * folder cannot be watched; else the signal that ends the streams.
+ */
+function liveRefusal(
+  options: ServeOptions,
+  hooks: ServeHooks,
+): AbortSignal | string {
+  const signal = hooks.eventStreams?.() ?? NO_STREAMS;
+  if (typeof signal === "string") return signal;
+  return LiveReload.of(options.directory).available
+    ? signal
+    : "live reload is off: the folder cannot be watched";
+}
+
+/**
+ * Whether a file of type `type` gets live reload's script: an HTML page,
+ * with live reload on and its event stream given, unless the request asks
+ * for a range (a range is of the file's own bytes).
+ */
+function injects(
+  request: FileRequest,
+  type: string,
+  options: ServeOptions,
+  hooks: ServeHooks,
+): boolean {
+  return options.liveReload === true && /^text\/html\b/i.test(type) &&
+    !(request.method === "GET" && request.header("range") !== null) &&
+    typeof liveRefusal(options, hooks) !== "string";
+}
+
+/** {@link serveFile} for what the path names. */
+async function serveTarget(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  const path = hooks.translatePath(request.target);
   if (!options.showHidden && hasHiddenComponent(options.directory, path)) {
     throw fileNotFound();
   }
-  let info = await sandbox.lookup(path);
-  if (info === null && options.spa) {
-    // A route of a single-page app: its page handles it.
-    path = hooks.translatePath("/index.html");
-    info = await sandbox.lookup(path);
+  const info = await sandbox.lookup(path);
+  // A file named as it is: answered in this turn, when small.
+  if (info?.isFile && !options.cleanUrls && !path.endsWith("/")) {
+    return fileAnswer(request, path, info, options, hooks, sandbox);
   }
-  if (info?.isDirectory) {
-    const location = directoryLocation(request.target);
-    // Python's redirect, as Apache does it.
-    if (location !== null) return { kind: "redirect", status: 301, location };
-    const folder = path.endsWith("/") ? path : path + "/";
-    let index: Deno.FileInfo | null = null;
-    for (const name of options.indexPages) {
-      index = await sandbox.lookup(folder + name);
-      if (index?.isFile) {
-        path = folder + name;
-        break;
-      }
-      index = null;
-    }
-    if (index === null) {
-      return await listing(path, request, options, hooks, sandbox);
-    }
-    info = index;
+  const target = await resolveTarget(
+    request.target,
+    path,
+    info,
+    options,
+    new Lookups(options, hooks, sandbox),
+  );
+  switch (target.kind) {
+    case "redirect":
+      return { kind: "redirect", status: 301, location: target.location };
+    case "listing":
+      return await listing(target.path, request, options, hooks, sandbox);
+    case "missing":
+      throw fileNotFound();
+    case "file":
+      return fileAnswer(
+        request,
+        target.path,
+        target.info,
+        options,
+        hooks,
+        sandbox,
+      );
   }
-  // A trailing slash names a folder: on a file it is 404 (CPython
-  // bpo-17324), even where the platform would open the file.
-  if (info === null || !info.isFile || path.endsWith("/")) {
-    throw fileNotFound();
+}
+
+/** How `siteroutes.ts` reaches the file system: the hooks and the sandbox. */
+class Lookups implements TargetLookups {
+  readonly #options: ServeOptions;
+  readonly #hooks: ServeHooks;
+  readonly #sandbox: Sandbox;
+
+  constructor(options: ServeOptions, hooks: ServeHooks, sandbox: Sandbox) {
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#sandbox = sandbox;
   }
-  // Not awaited: a small file is answered in this turn.
-  return fileAnswer(request, path, info, options, hooks, sandbox);
+
+  translate(requestPath: string): string {
+    return this.#hooks.translatePath(requestPath);
+  }
+
+  refused(path: string): boolean {
+    return !this.#options.showHidden &&
+      hasHiddenComponent(this.#options.directory, path);
+  }
+
+  lookup(path: string): Promise<Deno.FileInfo | null> {
+    return this.#sandbox.lookup(path);
+  }
+}
+
+/**
+ * The site's 404 page in place of the error page of `error`, whatever its
+ * type (with live reload's script when it is a page). Its own read
+ * permission decides what it may be, not the sandbox: it is the operator's
+ * file. When it cannot be read, that is logged and `error` thrown as
+ * without it.
+ */
+async function notFoundPage(
+  error: HttpError,
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): Promise<NotFoundPage> {
+  const path = options.notFoundPage!;
+  let body: Uint8Array | FileBody;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) throw new Error("not a file");
+    const cached = info.size <= MAX_CACHED_FILE
+      ? SMALL_FILES.lookup(path, info) ?? SMALL_FILES.load(path, info)
+      : null;
+    body = cached?.body ?? { file: await Deno.open(path), length: info.size };
+  } catch (cause) {
+    sandbox.log("cannot send the 404 page %s: %s", path, String(cause));
+    throw outOfDescriptors(cause) ?? error;
+  }
+  const type = hooks.guessType(path);
+  if (injects(request, type, options, hooks)) body = await withScript(body);
+  return {
+    kind: "not-found-page",
+    status: 404,
+    type,
+    length: body.length,
+    body,
+  };
+}
+
+/** Live reload's scripts, as sent. */
+const CLIENT_BYTES = new TextEncoder().encode(CLIENT_SCRIPT);
+const WORKER_BYTES = new TextEncoder().encode(WORKER_SCRIPT);
+
+/**
+ * A page's body with live reload's script put in (see `live/inject.ts`):
+ * bytes made anew, or the open file sent with it. The file is closed if
+ * that fails.
+ */
+async function withScript(
+  body: Uint8Array | FileBody,
+): Promise<Uint8Array | FileBody> {
+  if (body instanceof Uint8Array) return injectScript(body);
+  try {
+    const injected = await injectFile(body.file, body.length);
+    return injected === null ? body : { file: body.file, ...injected };
+  } catch (error) {
+    body.file.close();
+    throw outOfDescriptors(error) ?? fileNotFound(error);
+  }
 }
 
 /** A folder's listing: the face's own when it has one, else the core's. */
@@ -343,6 +594,10 @@ function fileAnswer(
   sandbox: Sandbox,
 ): ServeResult | Promise<ServeResult> {
   const type = hooks.guessType(path);
+  // With the script, the page's own bytes: no sibling, no gzip.
+  if (injects(request, type, options, hooks)) {
+    return injectedAnswer(request, path, info, type, sandbox);
+  }
   // Off by default: a precompressed sibling in place of the file (its own
   // size and times then describe the response), or gzip on the fly.
   const encoding = options.precompressed || options.gzip
@@ -360,6 +615,32 @@ function fileAnswer(
     return bodyAnswer(request, cached.body, cached.info, type, encoding);
   }
   return openedAnswer(request, path, info, type, encoding, sandbox);
+}
+
+/**
+ * {@link bodyAnswer} for a page with live reload's script: a representation
+ * of its own, whose `ETag` is of its length.
+ */
+async function injectedAnswer(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo,
+  type: string,
+  sandbox: Sandbox,
+): Promise<ServeResult> {
+  const cached = info.size <= MAX_CACHED_FILE
+    ? SMALL_FILES.lookup(path, info) ??
+      sandbox.loadSmall(SMALL_FILES, path, info)
+    : null;
+  let body: Uint8Array | FileBody;
+  if (cached !== null) ({ body, info } = cached);
+  else {
+    const opened = await sandbox.open(path, info);
+    info = opened.info;
+    body = { file: opened.file, length: info.size };
+  }
+  body = await withScript(body);
+  return await bodyAnswer(request, body, info, type, null, body.length);
 }
 
 /** {@link bodyAnswer} for a file opened to stream. */
@@ -411,7 +692,8 @@ function contentEncoding(
  * when the request's validators allow it (RFC 9110 §13.2.2, see
  * `conditional.ts`), the ranges of a GET without a coding (§14.2), else the
  * whole body, gzipped when `encoding` says so on the fly. An open file not
- * sent is closed.
+ * sent is closed. `size` is what the `ETag` is of: the file's, unless the
+ * body is made of it.
  */
 function bodyAnswer(
   request: FileRequest,
@@ -419,9 +701,10 @@ function bodyAnswer(
   info: Deno.FileInfo,
   type: string,
   encoding: Encoding | null,
+  size: number = info.size,
 ): ServeResult | Promise<ServeResult> {
   const mtime = info.mtime?.getTime();
-  const etag = weakETag(info.size, mtime);
+  const etag = weakETag(size, mtime);
   if (
     notModified(
       request.header("if-none-match"),
@@ -552,7 +835,12 @@ function partAnswer(
 /** The settings that some header fields depend on. */
 export type HeaderOptions = Pick<
   ServeOptions,
-  "precompressed" | "gzip" | "jsonListing" | "cacheMaxAge" | "noCache"
+  | "precompressed"
+  | "gzip"
+  | "jsonListing"
+  | "cacheMaxAge"
+  | "noCache"
+  | "liveReload"
 >;
 
 /** Where {@link emitHeaders} puts the header fields: a face's response. */
@@ -604,6 +892,20 @@ export function emitHeaders(
       sink.header("Content-Range", unsatisfiedRange(result.size));
       sink.length(0);
       return;
+    case "not-found-page":
+      sink.header("Content-type", result.type);
+      sink.length(result.length);
+      return;
+    case "live-script":
+      sink.header("Content-type", "text/javascript; charset=utf-8");
+      sink.length(result.body.length);
+      sink.header("Cache-Control", "no-cache");
+      return;
+    case "events":
+      // The face frames it: it ends with the connection.
+      sink.header("Content-type", "text/event-stream");
+      sink.header("Cache-Control", "no-store");
+      return;
     case "listing":
       for (const [name, value] of result.headers) sink.header(name, value);
       sink.length(result.body.length);
@@ -637,10 +939,15 @@ function fileHeaders(
   cacheControl(options, sink);
 }
 
-/** `Cache-Control` as `noCache` or `cacheMaxAge` ask; none by default. */
+/**
+ * `Cache-Control` as `noCache` or `cacheMaxAge` ask; else `no-cache` with
+ * live reload, so that a reloaded page asks again for the scripts and images
+ * it uses (a browser may otherwise take them from its cache for a while
+ * without asking); none by default.
+ */
 function cacheControl(options: HeaderOptions, sink: HeaderSink): void {
   if (options.noCache) sink.header("Cache-Control", "no-store");
   else if (options.cacheMaxAge !== null) {
     sink.header("Cache-Control", `max-age=${options.cacheMaxAge}`);
-  }
+  } else if (options.liveReload) sink.header("Cache-Control", "no-cache");
 }

@@ -24,6 +24,7 @@
  */
 
 import type { BaseHTTPRequestHandler } from "./base.ts";
+import { ThreadingHTTPServer } from "../server.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
 import { writeGzip } from "../files/compression.ts";
@@ -32,6 +33,7 @@ import { writePage } from "../files/listing/page.ts";
 import { Sandbox } from "../files/sandbox.ts";
 import {
   emitHeaders,
+  type EventStream,
   type FileRequest,
   type HeaderOptions,
   type HeaderSink,
@@ -128,6 +130,7 @@ export interface FileHandler extends
     | "protocolVersion"
     | "requestVersion"
     | "closeConnection"
+    | "server"
   > {
   /** The served folder. */
   readonly directory: string;
@@ -185,6 +188,18 @@ export class FileFace implements ServeHooks, HeaderSink {
     return this.#handler.guessType(path);
   }
 
+  /**
+   * The server's shutdown, which ends live reload's event streams; a
+   * `ThreadingHTTPServer` only: `HTTPServer` serves one connection at a
+   * time, which a stream would hold.
+   */
+  eventStreams(): AbortSignal | string {
+    const { server } = this.#handler;
+    return server instanceof ThreadingHTTPServer
+      ? server.shutdownSignal
+      : "live reload needs a ThreadingHTTPServer: HTTPServer serves one connection at a time";
+  }
+
   /** Sends a header field. */
   header(name: string, value: string): void {
     this.#handler.sendHeader(name, value);
@@ -223,6 +238,14 @@ export class FileFace implements ServeHooks, HeaderSink {
         if (body instanceof Uint8Array) return body;
         return { length: body.length, send: (out) => writePage(body, out) };
       }
+      case "not-found-page":
+      case "live-script":
+        return result.body;
+      case "events":
+        // Streamed by `sendEvents` only: a HEAD, or a GET through a
+        // subclass's `sendHead`, gets the head alone.
+        result.stream?.cancel();
+        return null;
       default:
         return null;
     }
@@ -233,7 +256,38 @@ export class FileFace implements ServeHooks, HeaderSink {
     const handler = this.#handler;
     handler.sendResponse(result.status);
     emitHeaders(result, handler, this);
+    if (result.kind === "events") {
+      const field = framingField("close", !handler.closeConnection);
+      if (field !== null) handler.sendHeader(...field);
+    }
     handler.endHeaders();
+  }
+
+  /**
+   * Sends live reload's event stream, its events as they come, until the
+   * client leaves (`conn` is closed) or the server shuts down.
+   */
+  async sendEvents(
+    { stream, ...head }: EventStream,
+    out: BufferedWriter,
+    conn: Deno.Conn,
+  ): Promise<void> {
+    if (stream === null) return this.sendHeaders({ ...head, stream });
+    const reader = stream.getReader();
+    try {
+      this.sendHeaders({ ...head, stream: null });
+      // The client sends nothing more on this connection: its end (a
+      // closed tab) ends the stream now, not at the next change.
+      closed(conn).then(() => reader.cancel());
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        await out.write(value);
+        await out.flush();
+      }
+    } finally {
+      await reader.cancel();
+    }
   }
 
   /**
@@ -257,6 +311,16 @@ export class FileFace implements ServeHooks, HeaderSink {
       length,
       send: (out) => writeGzip(file, length, out, chunked),
     };
+  }
+}
+
+/** Resolves once the peer has closed `conn` or it fails; what it sends is dropped. */
+async function closed(conn: Deno.Conn): Promise<void> {
+  const scratch = new Uint8Array(512);
+  try {
+    while (await conn.read(scratch) !== null);
+  } catch {
+    // Closed by this side, or reset: either way, gone.
   }
 }
 

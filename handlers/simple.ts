@@ -28,7 +28,8 @@ import { listFolder } from "../files/listing/service.ts";
 import { pageBytes } from "../files/listing/page.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { translatePath } from "../files/paths.ts";
-import { serveFile } from "../files/serve.ts";
+import { openEvents, serveFile } from "../files/serve.ts";
+import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
 
 export type { FileBody } from "../files/filebody.ts";
@@ -94,6 +95,31 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * 404 as in Python.
    */
   spa = false;
+  /**
+   * Reload pages in the browser when a file of {@link directory} changes
+   * (the CLI's `--live-reload`): HTML pages get a script that listens to
+   * the folder's changes, which reloads the page, or swaps a stylesheet
+   * when only stylesheets changed (see `files/live/`). Pages and files are
+   * then sent with `Cache-Control: no-cache` unless {@link noCache} or
+   * {@link cacheMaxAge} say otherwise. Needs read permission only, and a
+   * `ThreadingHTTPServer`: `HTTPServer` serves one connection at a time,
+   * which the event stream would hold, so there pages get no script.
+   */
+  liveReload = false;
+  /**
+   * A file sent with status 404 for anything not found by GET or HEAD (the
+   * CLI's `--404`), in place of Python's error page; null: that page. With
+   * {@link spa}, missing files (a last component with a dot) get it, routes
+   * `/index.html` (see `siteroutes.ts`).
+   */
+  notFoundPage: string | null = null;
+  /**
+   * Clean URLs (the CLI's `--clean-urls`): `/about` serves `about.html` when
+   * there is no `about`, and `/about.html` (or `/docs/index.html`)
+   * redirects to `/about` (or `/docs/`) when that serves the same file.
+   * Folders keep their index pages and trailing slash.
+   */
+  cleanUrls = false;
   /**
    * List a folder without an index page (Python's behaviour); false answers
    * 404 instead (the CLI's `--no-listing`).
@@ -205,8 +231,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       : this.do_POST !== own.do_POST;
   }
 
-  /** Serves a GET request: the headers, then the file or listing. */
+  /**
+   * Serves a GET request: the headers, then the file or listing; with
+   * {@link liveReload}, its event stream.
+   */
   async do_GET(): Promise<void> {
+    if (this.liveReload && liveReloadResource(this.path) === "events") {
+      const face = this.#fileFace();
+      const events = openEvents(face.request, this, face, face.sandbox);
+      await face.sendEvents(events, this.wfile, this.request);
+      return;
+    }
     const body = await this.sendHead();
     if (body === null) return;
     if (body instanceof Uint8Array) {
@@ -272,8 +307,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * large listing to write as it is made, or null when the response is
    * complete (301, 304, 416). The file-serving core decides the answer (see
    * `serve.ts`); a folder without an index page is answered by
-   * {@link listDirectory} when a subclass overrides it. Throws an
-   * {@link HttpError} for 404 (and 400 for a NUL in the path).
+   * {@link listDirectory} when a subclass overrides it. What the path names
+   * follows {@link indexPages}, {@link spa} and {@link cleanUrls} (see
+   * `siteroutes.ts`); with {@link liveReload}, pages get its script and its
+   * paths are answered. Throws an {@link HttpError} for 404, unless
+   * {@link notFoundPage} is sent instead (and 400 for a NUL in the path).
    */
   async sendHead(): Promise<HeadBody> {
     const face = this.#fileFace();

@@ -72,6 +72,9 @@ export const ERROR_STATUS = {
   // The process or the system is out of file descriptors (EMFILE, ENFILE):
   // a passing state (RFC 9110 §15.6.4), never a 404 that caches would keep.
   "out-of-descriptors": 503,
+  // Live reload's event stream, when its folder cannot be watched or the
+  // streams are at their most: no stream, and a browser does not retry.
+  "live-reload-unavailable": 503,
 } as const;
 
 /**

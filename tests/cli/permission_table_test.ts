@@ -34,10 +34,12 @@ Deno.test("every flag of --help has its row in the permission table, and every r
   // The flags start the option lines; their descriptions may name others.
   const helpFlags = new Set(
     stdout.split("\n").filter((line) => line.startsWith("  -"))
-      .flatMap((line) => line.trim().split(/ {2,}/)[0].match(/--[a-z-]+/g)!),
+      .flatMap((line) => line.trim().split(/ {2,}/)[0].match(/--[a-z0-9-]+/g)!),
   );
   const tableFlags = new Set(
-    FLAG_PERMISSIONS.flatMap((row) => row.flag.match(/--[a-z][a-z-]*/g) ?? []),
+    FLAG_PERMISSIONS.flatMap((row) =>
+      row.flag.match(/--[a-z0-9][a-z0-9-]*/g) ?? []
+    ),
   );
   for (const flag of helpFlags) {
     assert.ok(

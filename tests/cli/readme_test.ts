@@ -167,7 +167,9 @@ Deno.test("the README.md examples marked `ts run` run with their flags and print
 Deno.test("the README.md command line reference names every flag of --help", async () => {
   const { code, stdout } = await run([], ["--help"]);
   assert.equal(code, 0);
-  const flags = new Set(stdout.match(/(?<![\w-])--?[a-zA-Z][\w-]*/g));
+  const flags = new Set(
+    stdout.match(/(?<![\w-])(?:--?[a-zA-Z]|--\d)[\w-]*/g),
+  );
   assert.ok(flags.has("--bind"));
   const reference = section("Command line");
   const missing = [...flags].filter((flag) => !reference.includes(`\`${flag}`));

@@ -17,6 +17,8 @@ import type { FileBody } from "../../files/filebody.ts";
 import { guessType } from "../../files/mime.ts";
 import { translatePath } from "../../files/paths.ts";
 import { HttpError } from "../../util/errors.ts";
+import { weakETag } from "../../files/conditional.ts";
+import { CLIENT_PATH, EVENTS_PATH } from "../../files/live/client.ts";
 
 const SMALL = "hello, small file\n".repeat(20);
 /** Past the 64 KiB of the small-file cache: opened to stream. */
@@ -328,4 +330,75 @@ Deno.test("codings: a precompressed sibling, gzip in memory, and gzip as sent of
   assert.ok(ranged.kind === "file");
   assert.equal(ranged.coding, null);
   assert.equal(ranged.status, 206);
+});
+
+Deno.test("site rules in the core: a clean URL names its page, the .html name redirects, and what names nothing is the 404 page", async () => {
+  await using fx = await fixture();
+  await Deno.writeTextFile(`${fx.root}/about.html`, "<p>about</p>");
+  await Deno.writeTextFile(`${fx.root}/missing.html`, "<p>gone</p>");
+  const site = {
+    cleanUrls: true,
+    notFoundPage: `${fx.root}/missing.html`,
+  };
+  const about = await serve(fx.root, "/about", {}, site);
+  assert.equal(about.kind, "file");
+  if (about.kind === "file") assert.equal(text(about.body), "<p>about</p>");
+  assert.deepEqual(await serve(fx.root, "/about.html?x=1", {}, site), {
+    kind: "redirect",
+    status: 301,
+    location: "/about?x=1",
+  });
+  const missing = await serve(fx.root, "/nothing/here", {}, site);
+  assert.equal(missing.kind, "not-found-page");
+  if (missing.kind !== "not-found-page") return;
+  assert.equal(missing.status, 404);
+  assert.equal(text(missing.body), "<p>gone</p>");
+  assert.deepEqual(fields(missing), [
+    "Content-type: text/html",
+    "<length 11>",
+  ]);
+  await rejects404(serve(fx.root, "/nothing/here", {}, { cleanUrls: true }));
+});
+
+Deno.test("live reload in the core: a page gets the script and a tag of its own length, only where the face holds event streams", async () => {
+  await using fx = await fixture();
+  const stopping = new AbortController();
+  const live = (target: string, headers: Record<string, string> = {}) =>
+    serveFile(
+      request(target, headers),
+      options(fx.root, { liveReload: true }),
+      { ...hooks(fx.root), eventStreams: () => stopping.signal },
+      new Sandbox(fx.root, () => {}),
+    );
+  const page = await live("/site/");
+  assert.equal(page.kind, "file");
+  if (page.kind !== "file") return;
+  const body = text(page.body);
+  assert.match(body, /^<p>site<\/p><script src="[^"]+" defer><\/script>$/);
+  assert.equal(page.length, body.length);
+  const mtime = Deno.statSync(`${fx.root}/site/index.html`).mtime!.getTime();
+  assert.equal(page.etag, weakETag(body.length, mtime));
+  assert.equal(
+    fields(page, { liveReload: true }).at(-1),
+    "Cache-Control: no-cache",
+  );
+  const range = await live("/site/", { range: "bytes=0-2" });
+  assert.ok(range.kind === "file" && text(range.body) === "<p>");
+  const script = await live(CLIENT_PATH);
+  assert.equal(script.kind, "live-script");
+  const head = await serveFile(
+    request(EVENTS_PATH, {}, "HEAD"),
+    options(fx.root, { liveReload: true }),
+    { ...hooks(fx.root), eventStreams: () => stopping.signal },
+    new Sandbox(fx.root, () => {}),
+  );
+  assert.deepEqual(head, { kind: "events", status: 200, stream: null });
+  // A face that holds no streams: no script, and the stream is 503.
+  const plain = await serve(fx.root, "/site/", {}, { liveReload: true });
+  assert.ok(plain.kind === "file" && text(plain.body) === "<p>site</p>");
+  await assert.rejects(
+    serve(fx.root, EVENTS_PATH, {}, { liveReload: true }),
+    (error) => error instanceof HttpError && error.status === 503,
+  );
+  stopping.abort();
 });

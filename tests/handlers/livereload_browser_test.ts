@@ -1,0 +1,173 @@
+// Live reload in headless Chromium (Debian's package), as a person sees it:
+// a page reloads when it is edited, a stylesheet's new style applies without
+// a navigation, ten tabs open at once all load and all reload (one event
+// stream for the browser), and the server then shuts down at once. Every
+// wait is for an event, bounded by 5 s. Skipped where chromium is missing.
+import assert from "node:assert/strict";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { SimpleHTTPRequestHandler } from "../../mod.ts";
+import { LiveReload } from "../../files/live/reload.ts";
+import { serve, until, within } from "../support/helpers.ts";
+import { requiring, tool } from "../support/tools.ts";
+
+const WAIT = 5_000;
+
+class Live extends SimpleHTTPRequestHandler {
+  override logMessage(): void {}
+  override liveReload = true;
+}
+
+/** A page that allows only its own origin's scripts, styles and workers. */
+function page(text: string): string {
+  return `<!doctype html>
+<html><head>
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'">
+<link rel="stylesheet" href="/style.css">
+<title>live</title>
+</head><body><p id="text">${text}</p></body></html>
+`;
+}
+
+/**
+ * A served folder and a fresh Chromium profile; everything is closed and
+ * removed at the end, the browser first.
+ */
+async function setUp() {
+  const site = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "livereload_browser_" }),
+  );
+  await Deno.writeTextFile(`${site}/index.html`, page("one"));
+  await Deno.writeTextFile(
+    `${site}/style.css`,
+    "p { color: rgb(255, 0, 0); }\n",
+  );
+  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+  const running = serve(Live, { directory: site, shutdownTimeout: 30_000 });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: tool("chromium")!,
+      headless: true,
+      timeout: WAIT * 2,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  } catch (error) {
+    await running[Symbol.asyncDispose]();
+    throw error;
+  }
+  const live = LiveReload.of(site);
+  return {
+    site,
+    url: running.url,
+    server: running.server,
+    context,
+    /** Resolves once the browser's event stream is open. */
+    streaming: () =>
+      until(() => live.streams > 0 || undefined, "the event stream"),
+    async [Symbol.asyncDispose]() {
+      await context.close();
+      await running[Symbol.asyncDispose]();
+      await Deno.remove(profile, { recursive: true });
+      await Deno.remove(site, { recursive: true });
+    },
+  };
+}
+
+/** Whether the color of the page's `#text` is `color` (run in the page). */
+function textColorIs(color: string): boolean {
+  const page = globalThis as unknown as {
+    document: { getElementById(id: string): unknown };
+    getComputedStyle(element: unknown): { color: string };
+  };
+  return page.getComputedStyle(page.document.getElementById("text")).color ===
+    color;
+}
+
+/** What the page's Content-Security-Policy refused, as its console says. */
+function refusals(tab: Page): string[] {
+  const refused: string[] = [];
+  tab.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) {
+      refused.push(message.text());
+    }
+  });
+  return refused;
+}
+
+const chromiumTests = requiring("chromium");
+
+chromiumTests.test("edit a page and it reloads, under a CSP of 'self'", async () => {
+  await using t = await setUp();
+  const tab = await t.context.newPage();
+  const refused = refusals(tab);
+  await tab.goto(`${t.url}/`, { timeout: WAIT });
+  await t.streaming();
+  let loads = 0;
+  tab.on("load", () => loads++);
+  await Deno.writeTextFile(`${t.site}/index.html`, page("two"));
+  // The page shows the edit once reloaded: an editor's save may come as
+  // more than one change, and the page shows the last.
+  await tab.waitForFunction(
+    () =>
+      (globalThis as unknown as {
+        document: { getElementById(id: string): { textContent: string } };
+      }).document.getElementById("text")?.textContent === "two",
+    undefined,
+    { timeout: WAIT },
+  );
+  assert.ok(loads > 0, "reloaded");
+  assert.deepEqual(refused, []);
+});
+
+chromiumTests.test("edit a stylesheet and the new style applies without a navigation", async () => {
+  await using t = await setUp();
+  const tab = await t.context.newPage();
+  await tab.goto(`${t.url}/`, { timeout: WAIT });
+  await t.streaming();
+  assert.equal(await tab.evaluate(textColorIs, "rgb(255, 0, 0)"), true);
+  let navigations = 0;
+  tab.on("framenavigated", () => navigations++);
+  await tab.evaluate(() => Object.assign(globalThis, { kept: "this page" }));
+  await Deno.writeTextFile(
+    `${t.site}/style.css`,
+    "p { color: rgb(0, 0, 255); }\n",
+  );
+  await tab.waitForFunction(textColorIs, "rgb(0, 0, 255)", { timeout: WAIT });
+  assert.equal(navigations, 0);
+  assert.equal(
+    await tab.evaluate(() => (globalThis as { kept?: string }).kept),
+    "this page",
+  );
+  // One stylesheet: the old <link> went once the new one had loaded.
+  assert.equal(await tab.locator("link[rel=stylesheet]").count(), 1);
+});
+
+chromiumTests.test("ten tabs open at once all load and all reload on one stream, then the server shuts down at once", async () => {
+  await using t = await setUp();
+  const tabs = await Promise.all(
+    Array.from({ length: 10 }, () => t.context.newPage()),
+  );
+  await Promise.all(
+    tabs.map((tab) => tab.goto(`${t.url}/`, { timeout: WAIT })),
+  );
+  await t.streaming();
+  assert.equal(LiveReload.of(t.site).streams, 1, "one stream for the browser");
+  const reloads = tabs.map((tab) =>
+    tab.waitForEvent("load", { timeout: WAIT })
+  );
+  await Deno.writeTextFile(`${t.site}/index.html`, page("ten"));
+  await Promise.all(reloads);
+  for (const tab of tabs) {
+    assert.equal(await tab.textContent("#text", { timeout: WAIT }), "ten");
+  }
+  await t.streaming();
+  await within(t.server.shutdown(), 2_000, "the shutdown");
+});

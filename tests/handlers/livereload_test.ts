@@ -1,0 +1,347 @@
+// Live reload over real sockets, without a browser: which responses get the
+// script (HTML pages, whole) and which never do (a range, another type, a
+// compressed sibling, a listing, an error page); the reserved paths; the
+// event stream, its bound, its end when the client goes or the server shuts
+// down; a folder that cannot be watched. The browser's side is in
+// livereload_browser_test.ts.
+import assert from "node:assert/strict";
+import { HTTPServer, SimpleHTTPRequestHandler } from "../../mod.ts";
+import { SCRIPT_TAG } from "../../files/live/inject.ts";
+import {
+  CLIENT_PATH,
+  CLIENT_SCRIPT,
+  EVENTS_PATH,
+  WORKER_PATH,
+  WORKER_SCRIPT,
+} from "../../files/live/client.ts";
+import { LiveReload, MAX_STREAMS } from "../../files/live/reload.ts";
+import { BANNER, Cli } from "../support/cli_process.ts";
+import {
+  captureLogs,
+  RawClient,
+  serve,
+  until,
+  within,
+} from "../support/helpers.ts";
+
+class Live extends SimpleHTTPRequestHandler {
+  override logMessage(): void {}
+  override liveReload = true;
+}
+
+const PAGE = "<!doctype html><title>t</title><p>page</p></body></html>\n";
+const BIG = `<p>${"x".repeat(100_000)}</p>\n</body>\n</html>\n`;
+
+/** A folder of pages and other files; each test serves its own. */
+async function fixture() {
+  const site = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "livereload_test_" }),
+  );
+  const files: Record<string, string | Uint8Array> = {
+    "index.html": PAGE,
+    "big.html": BIG,
+    "notes.txt": "not a page </body>\n",
+    "app.js": "app()\n",
+    "gz.html": PAGE,
+    "gz.html.gz": new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+    "utf16.html": new Uint8Array([0xff, 0xfe, 0x3c, 0, 0x70, 0, 0x3e, 0]),
+    "sub/a.txt": "a",
+    "404.html": "<h1>Not here</h1></body>",
+  };
+  for (const [name, content] of Object.entries(files)) {
+    const path = `${site}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(path, content);
+    else await Deno.writeFile(path, content);
+  }
+  return {
+    site,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(site, { recursive: true });
+    },
+  };
+}
+
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(url, { method, headers, redirect: "manual" });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+function withTag(page: string): string {
+  const at = page.lastIndexOf("</body>");
+  return page.slice(0, at) + SCRIPT_TAG + page.slice(at);
+}
+
+Deno.test("live reload: a page gets the script before </body>, with its length, its own ETag and no-cache", async () => {
+  await using f = await fixture();
+  await using live = serve(Live, { directory: f.site });
+  class Plain extends Live {
+    override liveReload = false;
+  }
+  await using plain = serve(Plain, { directory: f.site });
+  const page = await get(`${live.url}/`);
+  assert.equal(page.status, 200);
+  assert.equal(page.text, withTag(PAGE));
+  assert.equal(
+    page.headers.get("content-length"),
+    String(new TextEncoder().encode(withTag(PAGE)).length),
+  );
+  assert.equal(page.headers.get("cache-control"), "no-cache");
+  const etag = page.headers.get("etag")!;
+  const original = await get(`${plain.url}/`, {}, "HEAD");
+  assert.notEqual(etag, original.headers.get("etag"));
+  // HEAD says what GET sends; the page's ETag validates the page.
+  const head = await get(`${live.url}/index.html`, {}, "HEAD");
+  assert.equal(
+    head.headers.get("content-length"),
+    page.headers.get("content-length"),
+  );
+  assert.equal(head.headers.get("etag"), etag);
+  assert.equal(
+    (await get(`${live.url}/`, { "if-none-match": etag })).status,
+    304,
+  );
+});
+
+Deno.test("live reload: a page too large to hold is sent from its file with the script", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site });
+  const page = await get(`${s.url}/big.html`);
+  assert.equal(page.text, withTag(BIG));
+  assert.equal(page.headers.get("content-length"), String(withTag(BIG).length));
+  const head = await get(`${s.url}/big.html`, {}, "HEAD");
+  assert.equal(head.headers.get("content-length"), String(withTag(BIG).length));
+});
+
+Deno.test("live reload: never into a range, another type, a compressed sibling, a listing, an error page or UTF-16", async () => {
+  await using f = await fixture();
+  class Gzip extends Live {
+    override precompressed = true;
+    override gzip = true;
+  }
+  await using s = serve(Gzip, { directory: f.site });
+  const range = await get(`${s.url}/index.html`, { range: "bytes=0-14" });
+  assert.equal(range.status, 206);
+  assert.equal(range.text, PAGE.slice(0, 15));
+  const whole = await get(`${s.url}/index.html`, { range: "bytes=0-" });
+  assert.equal(whole.text, PAGE, "a range of it all is still the file's");
+  assert.equal((await get(`${s.url}/notes.txt`)).text, "not a page </body>\n");
+  assert.equal((await get(`${s.url}/app.js`)).text, "app()\n");
+  // A browser accepts gzip: the page comes without its sibling, with the tag.
+  const gz = await get(`${s.url}/gz.html`, { "accept-encoding": "gzip" });
+  assert.equal(gz.headers.get("content-encoding"), null);
+  assert.equal(gz.text, withTag(PAGE));
+  const listing = await get(`${s.url}/sub/`);
+  assert.match(listing.text, /a\.txt/);
+  assert.doesNotMatch(listing.text, /live-reload/);
+  const missing = await get(`${s.url}/missing.html`);
+  assert.equal(missing.status, 404);
+  assert.doesNotMatch(missing.text, /live-reload/);
+  const utf16 = await fetch(`${s.url}/utf16.html`);
+  assert.deepEqual(
+    new Uint8Array(await utf16.arrayBuffer()),
+    new Uint8Array([0xff, 0xfe, 0x3c, 0, 0x70, 0, 0x3e, 0]),
+  );
+});
+
+Deno.test("live reload: the 404 page is a page of the site, and gets the script", async () => {
+  await using f = await fixture();
+  class Page extends Live {
+    override notFoundPage = `${f.site}/404.html`;
+  }
+  await using s = serve(Page, { directory: f.site });
+  const missing = await get(`${s.url}/missing`);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.text, withTag("<h1>Not here</h1></body>"));
+});
+
+Deno.test("live reload: the scripts are served from the reserved paths; off by default they are not", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site });
+  for (
+    const [path, script] of [[CLIENT_PATH, CLIENT_SCRIPT], [
+      WORKER_PATH,
+      WORKER_SCRIPT,
+    ]]
+  ) {
+    const response = await get(`${s.url}${path}?v=1`);
+    assert.equal(response.status, 200);
+    assert.equal(
+      response.headers.get("content-type"),
+      "text/javascript; charset=utf-8",
+    );
+    assert.equal(response.text, script);
+  }
+  const head = await get(`${s.url}${EVENTS_PATH}`, {}, "HEAD");
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("content-type"), "text/event-stream");
+  class Off extends Live {
+    override liveReload = false;
+  }
+  await using off = serve(Off, { directory: f.site });
+  for (const path of [CLIENT_PATH, WORKER_PATH, EVENTS_PATH]) {
+    assert.equal((await get(`${off.url}${path}`)).status, 404, path);
+  }
+  assert.equal((await get(`${off.url}/`)).text, PAGE);
+});
+
+/** Opens the event stream on a raw connection and reads its head. */
+async function openStream(port: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  await client.send(`GET ${EVENTS_PATH} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  await within(
+    client.readUntil(/retry: 1000\n\n/),
+    5_000,
+    "the stream's start",
+  );
+  return client;
+}
+
+Deno.test("live reload: a change reaches the stream; shutting down ends it at once", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site, shutdownTimeout: 30_000 });
+  using client = await openStream(s.port);
+  const head = await client.readUntil(/^[^]*?\r\n\r\n/);
+  assert.match(head[0], /^HTTP\/1\.0 200 OK\r\n/);
+  assert.match(head[0], /\r\nContent-type: text\/event-stream\r\n/);
+  assert.match(head[0], /\r\nCache-Control: no-store\r\n/);
+  assert.doesNotMatch(head[0], /Content-Length/i);
+  await Deno.writeTextFile(`${f.site}/index.html`, PAGE + "<!-- 2 -->");
+  await within(
+    client.readUntil(/event: reload\ndata: \["\/index\.html"\]\n\n/),
+    5_000,
+    "the change",
+  );
+  const started = performance.now();
+  await within(s.server.shutdown(), 5_000, "the shutdown");
+  assert.ok(performance.now() - started < 5_000);
+  await within(client.readAll(), 5_000, "the close");
+});
+
+Deno.test(`live reload: at most ${MAX_STREAMS} streams; one whose client left frees its place and the watch`, async () => {
+  await using f = await fixture();
+  let closes = 0;
+  LiveReload.of(f.site, (path) => {
+    const watcher = Deno.watchFs(path, { recursive: true });
+    const close = watcher.close.bind(watcher);
+    watcher.close = () => {
+      closes++;
+      close();
+    };
+    return watcher;
+  });
+  const { Handler, lines } = captureLogs(Live);
+  await using s = serve(Handler, { directory: f.site });
+  const clients: RawClient[] = [];
+  try {
+    for (let i = 0; i < MAX_STREAMS; i++) {
+      clients.push(await openStream(s.port));
+    }
+    using refused = await RawClient.connect(s.port);
+    await refused.send(`GET ${EVENTS_PATH} HTTP/1.0\r\n\r\n`);
+    const response = await refused.readResponse();
+    assert.equal(response.status, 503);
+    assert.match(response.text, /32 event streams are open already/);
+    // A tab closed: its place is free at once, not at the next change.
+    clients.pop()!.close();
+    clients.push(
+      await within(openStream(s.port), 5_000, "a stream in the freed place"),
+    );
+    for (const client of clients.splice(0)) client.close();
+    await until(() => closes === 1 ? true : undefined, "the watch's end");
+  } finally {
+    for (const client of clients) client.close();
+  }
+  assert.ok(
+    lines.some((line) =>
+      line.includes('"GET /.well-known/httpserver/live-reload HTTP/1.0" 503')
+    ),
+  );
+});
+
+Deno.test("live reload: a folder that cannot be watched is said once; its pages are then served without the script", async () => {
+  await using f = await fixture();
+  LiveReload.of(f.site, () => {
+    throw new Error("OS file watch limit reached. (os error 28)");
+  });
+  const { Handler, lines } = captureLogs(Live);
+  await using s = serve(Handler, { directory: f.site });
+  assert.equal((await get(`${s.url}/`)).text, withTag(PAGE), "not known yet");
+  for (let i = 0; i < 2; i++) {
+    const stream = await get(`${s.url}${EVENTS_PATH}`);
+    assert.equal(stream.status, 503);
+    assert.match(
+      stream.text,
+      /live reload is off: OS file watch limit reached/,
+    );
+  }
+  assert.equal((await get(`${s.url}/`)).text, PAGE);
+  const said = lines.filter((line) => line.startsWith("cannot watch"));
+  assert.deepEqual(said, [
+    `cannot watch '${f.site}' for live reload (OS file watch limit reached.): serving without it`,
+  ]);
+});
+
+Deno.test("live reload needs a ThreadingHTTPServer: under HTTPServer, which a stream would hold, pages get no script", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site }, HTTPServer);
+  assert.equal((await get(`${s.url}/`)).text, PAGE);
+  const stream = await get(`${s.url}${EVENTS_PATH}`);
+  assert.equal(stream.status, 503);
+  assert.match(stream.text, /HTTPServer serves one connection at a time/);
+  assert.equal((await get(`${s.url}/`)).status, 200, "still serving");
+});
+
+Deno.test("CLI: --live-reload says so in the banner, serves pages with the script, and stops at once on SIGTERM", async () => {
+  await using f = await fixture();
+  await using cli = new Cli(
+    ["--allow-net=127.0.0.1", `--allow-read=${f.site}`],
+    ["0", "-b", "127.0.0.1", "-d", f.site, "--live-reload"],
+  );
+  const banner = await cli.waitFor(BANNER);
+  await cli.waitFor(/Live reload: .*\n/);
+  assert.match(
+    cli.out,
+    new RegExp(
+      `Live reload: pages reload when a file in '${f.site}' changes \\(their script: /\\.well-known/httpserver/live-reload\\.js\\)`,
+    ),
+  );
+  const port = Number(banner![2]);
+  assert.equal((await get(`http://127.0.0.1:${port}/`)).text, withTag(PAGE));
+  using client = await openStream(port);
+  cli.kill("SIGTERM");
+  const { code } = await within(cli.finish(), 5_000, "the exit");
+  assert.equal(code, 0);
+  await within(client.readAll(), 5_000, "the close");
+});
+
+Deno.test("CLI: --live-reload on a folder that cannot be watched says so in the banner and serves on", async () => {
+  await using f = await fixture();
+  await using cli = new Cli(
+    ["--allow-net=127.0.0.1", `--allow-read=${f.site}`],
+    ["0", "-b", "127.0.0.1", "-d", f.site, "--live-reload"],
+    {
+      module: new URL("../support/nowatch_fixture.ts", import.meta.url)
+        .pathname,
+    },
+  );
+  const banner = await cli.waitFor(BANNER);
+  await cli.waitFor(/Live reload off: .*\n/);
+  assert.match(
+    cli.out,
+    new RegExp(
+      `\nLive reload off: cannot watch '${f.site}' \\(OS file watch limit reached\\.\\): serving without it\n`,
+    ),
+  );
+  const url = `http://127.0.0.1:${banner![2]}`;
+  assert.equal((await get(`${url}/`)).text, PAGE);
+  assert.equal((await get(`${url}${EVENTS_PATH}`)).status, 503);
+  cli.kill("SIGTERM");
+  const { code, stderr } = await cli.finish();
+  assert.equal(code, 0);
+  assert.doesNotMatch(stderr, /cannot watch/, "said once, in the banner");
+});
