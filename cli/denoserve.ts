@@ -31,7 +31,10 @@ import type { TlsOptions } from "./serve.ts";
  * The fetch face's options for the command line's: Python's defaults, as
  * the CLI gives them, in place of std's.
  */
-export function fileServerOptions(options: CliOptions): FileServerOptions {
+export function fileServerOptions(
+  options: CliOptions,
+  shutdownSignal?: AbortSignal,
+): FileServerOptions {
   return {
     fsRoot: options.directory,
     showDirListing: options.listing,
@@ -42,6 +45,10 @@ export function fileServerOptions(options: CliOptions): FileServerOptions {
     logFormat: options.logFormat,
     trustedProxies: options.trustedProxies,
     spa: options.spa,
+    notFoundPage: options.notFoundPage ?? null,
+    cleanUrls: options.cleanUrls,
+    liveReload: options.liveReload,
+    shutdownSignal,
     precompressed: options.gzip,
     gzip: options.gzip,
     prettyListing: options.prettyListing,
@@ -84,7 +91,11 @@ export function serveWithDeno(
   address: ServeAddress,
   tls?: TlsOptions,
 ): DenoServeServer {
-  const handler = createFileHandler(fileServerOptions(options));
+  // Aborted at shutdown: live reload's streams would hold it for ever.
+  const stopping = new AbortController();
+  const handler = createFileHandler(
+    fileServerOptions(options, stopping.signal),
+  );
   const onListen = () => {};
   let server: Deno.HttpServer<Deno.Addr>;
   if ("path" in address) {
@@ -104,7 +115,10 @@ export function serveWithDeno(
       : "",
     serverPort: "port" in addr ? addr.port : 0,
     serveForever: () => server.finished,
-    shutdown: () => server.shutdown(),
+    shutdown() {
+      stopping.abort();
+      return server.shutdown();
+    },
     serverClose() {},
   };
 }

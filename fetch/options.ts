@@ -100,6 +100,28 @@ export interface FileServerOptions {
    */
   spa?: boolean;
   /**
+   * A file sent with status 404 for what GET and HEAD do not find, in place
+   * of Python's error page (the CLI's `--404`): a file system path; default
+   * none.
+   */
+  notFoundPage?: string | null;
+  /**
+   * `/about` serves `about.html`, and `/about.html` redirects to `/about`
+   * (the CLI's `--clean-urls`); default false.
+   */
+  cleanUrls?: boolean;
+  /**
+   * Reload pages in the browser when a file of the folder changes (the
+   * CLI's `--live-reload`); default false. Its event streams last until the
+   * client leaves or {@link shutdownSignal} is aborted.
+   */
+  liveReload?: boolean;
+  /**
+   * Aborted when the server shuts down: it ends live reload's event
+   * streams, which `Deno.serve`'s `shutdown()` would otherwise wait for.
+   */
+  shutdownSignal?: AbortSignal;
+  /**
    * Send a file's `.br` or `.gz` sibling in its place to a client that
    * accepts it (the CLI's `--gzip`); default false.
    */
@@ -148,6 +170,12 @@ export interface CoreSettings {
   readonly indexPages: readonly string[];
   /** The SPA fallback. */
   readonly spa: boolean;
+  /** The 404 page, or null. */
+  readonly notFoundPage: string | null;
+  /** Clean URLs. */
+  readonly cleanUrls: boolean;
+  /** Live reload. */
+  readonly liveReload: boolean;
   /** Listings. */
   readonly listing: boolean;
   /** Dotfiles. */
@@ -190,6 +218,8 @@ export interface ResolvedOptions {
   readonly logFormat: LogFormat;
   /** The peers whose `Forwarded` is believed. */
   readonly trustedProxies: readonly string[];
+  /** Ends live reload's streams; undefined: they end with their clients. */
+  readonly shutdownSignal: AbortSignal | undefined;
 }
 
 /** The index pages of `SimpleHTTPRequestHandler`, which std's `showIndex` turns on. */
@@ -222,6 +252,9 @@ export function resolveOptions(
       directory: options.fsRoot ?? ".",
       indexPages: options.showIndex ?? true ? INDEX_PAGES : [],
       spa: options.spa ?? false,
+      notFoundPage: options.notFoundPage ?? null,
+      cleanUrls: options.cleanUrls ?? false,
+      liveReload: options.liveReload ?? false,
       listing: options.showDirListing ?? false,
       showHidden: options.showDotfiles ?? false,
       jsonListing: options.jsonListing ?? true,
@@ -241,6 +274,7 @@ export function resolveOptions(
     quiet: options.quiet ?? false,
     logFormat: options.logFormat ?? "python",
     trustedProxies: options.trustedProxies ?? [],
+    shutdownSignal: options.shutdownSignal,
   };
 }
 

@@ -142,6 +142,9 @@ interface Answer {
   length: number | null;
 }
 
+/** Never aborted: without a shutdown signal, streams end with their clients. */
+const NEVER = new AbortController().signal;
+
 /** The methods a preflight lists: those the fetch face answers. */
 const READ_METHODS = ["GET", "HEAD", "OPTIONS"];
 const WRITE_METHODS = ["POST", "PUT"];
@@ -256,6 +259,7 @@ class FileServer {
     const hooks: ServeHooks = {
       translatePath: (path) => this.#translatePath(path),
       guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
+      eventStreams: () => this.#options.shutdownSignal ?? NEVER,
     };
     const sandbox = new Sandbox(
       options.directory,
@@ -284,7 +288,8 @@ class FileServer {
     emitHeaders(result, this.#options.serve, sink);
     const answer = { status: result.status, headers, body: null, length };
     switch (result.kind) {
-      case "file": {
+      case "file":
+      case "not-found-page": {
         const { body } = result;
         if (body instanceof Uint8Array) {
           return { ...answer, body: bytesBody(body) };
@@ -293,8 +298,14 @@ class FileServer {
           body.file.close();
           return answer;
         }
-        return { ...answer, body: fileBody(body, result.length === null) };
+        const gzip = result.kind === "file" && result.length === null;
+        return { ...answer, body: fileBody(body, gzip) };
       }
+      case "live-script":
+        return { ...answer, body: result.body };
+      case "events":
+        // Null for a HEAD; it ends when the client leaves or at shutdown.
+        return { ...answer, body: result.stream };
       case "listing": {
         const { body } = result;
         if (head) return answer;

@@ -206,3 +206,44 @@ tlsTest(
     );
   },
 );
+
+Deno.test("--engine serve with --live-reload sends a change on the event stream, and SIGINT ends the stream and the server", async () => {
+  await withFolder(async (dir) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      [
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        dir,
+        "--engine",
+        "serve",
+        "-q",
+        "--live-reload",
+      ],
+    );
+    const port = (await cli.waitFor(BANNER))![2];
+    const events = await fetch(
+      `http://127.0.0.1:${port}/.well-known/httpserver/live-reload`,
+    );
+    assert.equal(events.headers.get("content-type"), "text/event-stream");
+    const reader = events.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    try {
+      await Deno.writeTextFile(`${dir}/hello.txt`, "changed\n");
+      let seen = "";
+      while (!seen.includes("hello.txt")) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended early: ${seen}`);
+        seen += value;
+      }
+      cli.kill("SIGINT");
+      // The server ends the stream as it shuts down.
+      while (!(await reader.read()).done);
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+    assert.equal((await cli.finish()).code, 0);
+  });
+});

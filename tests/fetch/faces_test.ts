@@ -10,6 +10,7 @@ import { ask, comparable, type FaceName, startFace } from "../support/faces.ts";
 /** One request, the flags both faces serve it with, and what to check. */
 interface Case {
   name: string;
+  /** The command line's flags; `{dir}` stands for the folder served. */
   flags?: string[];
   request: string;
   /** The status both must answer. */
@@ -42,6 +43,8 @@ async function makeFolder(): Promise<string> {
     "app.js.gz": "GZIP",
     "big.bin": Uint8Array.from({ length: BIG }, (_, i) => (i * 7) & 0xff),
     "sp ace & <b>.txt": "odd name\n",
+    "about.html": "<h1>about</h1>\n",
+    "404.html": "<h1>not here</h1>\n",
   };
   for (const [name, content] of Object.entries(files)) {
     const path = `${dir}/${name}`;
@@ -194,6 +197,36 @@ const CASES: Case[] = [
     name: "a route with --spa",
     flags: ["--spa"],
     request: get("/some/route"),
+    status: 200,
+  },
+  {
+    name: "a missing file with --404",
+    flags: ["--404", "{dir}/404.html"],
+    request: get("/missing.txt"),
+    status: 404,
+  },
+  {
+    name: "a clean URL",
+    flags: ["--clean-urls"],
+    request: get("/about"),
+    status: 200,
+  },
+  {
+    name: "a .html URL with --clean-urls",
+    flags: ["--clean-urls"],
+    request: get("/about.html"),
+    status: 301,
+  },
+  {
+    name: "a page with --live-reload",
+    flags: ["--live-reload"],
+    request: get("/about.html"),
+    status: 200,
+  },
+  {
+    name: "live reload's script",
+    flags: ["--live-reload"],
+    request: get("/.well-known/httpserver/live-reload.js"),
     status: 200,
   },
   {
@@ -378,7 +411,8 @@ async function answer(
   flags: string[],
   request: string,
 ) {
-  await using face = startFace(name, dir, flags);
+  const given = flags.map((flag) => flag.replaceAll("{dir}", dir));
+  await using face = startFace(name, dir, given);
   return comparable(await ask(face, request));
 }
 
