@@ -21,8 +21,7 @@
  * @module
  */
 
-import type { RequestHandlerClass } from "./handlers/base.ts";
-import type { LogFormat } from "./handlers/accesslog.ts";
+import type { LogFormat } from "./http/accesslog.ts";
 import {
   type CliOptions,
   HELP,
@@ -44,7 +43,7 @@ import { LogFile } from "./util/logfile.ts";
 import { WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
-import { ThreadingHTTPServer } from "./server.ts";
+import { type ServerAddress, ThreadingHTTPServer } from "./server.ts";
 import { handlerFor, newServer, type TlsOptions } from "./cli/serve.ts";
 import {
   commandLine,
@@ -57,6 +56,7 @@ import {
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
 import { isBelow } from "./files/sandbox.ts";
+import { type DenoServeServer, serveWithDeno } from "./cli/denoserve.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
 class StartupError extends Error {}
@@ -91,7 +91,7 @@ export async function main(
     console.log(commandLine(needs, commandArgs));
     return 0;
   }
-  let server: ThreadingHTTPServer;
+  let server: ThreadingHTTPServer | DenoServeServer;
   let log: LogFile | undefined;
   let serving: Serving;
   try {
@@ -110,10 +110,27 @@ export async function main(
     }
     log = openLogFile(options.logFile);
     const tls = tlsOptions(options);
-    server = listen(options, handlerFor(options), tls);
-    serving = options.workers > 1
-      ? await startWorkers(server, options, tls, workerModule)
-      : server;
+    if (options.engine === "serve") {
+      server = serving = listen(
+        options,
+        (address) => serveWithDeno(options, address, tls),
+        (path) => serveWithDeno(options, { path }),
+      );
+    } else {
+      const Handler = handlerFor(options);
+      const python = listen(
+        options,
+        (address) => newServer(options, address, tls, Handler),
+        (path) =>
+          new ThreadingHTTPServer({ transport: "unix", path }, Handler, {
+            directory: options.directory,
+          }),
+      );
+      server = python;
+      serving = options.workers > 1
+        ? await startWorkers(python, options, tls, workerModule)
+        : python;
+    }
   } catch (error) {
     log?.close();
     if (error instanceof UsageError) {
@@ -153,14 +170,21 @@ function osMessage(error: unknown): string {
  * Python's banner: `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`,
  * with `HTTPS` and `https://` over TLS, and `with 4 workers` before the dots
  * when there are several; on a Unix socket, its path and how to reach it.
- * Then the open-file limit, when it holds connections below their most or
- * could not be read, and a line for each mode that is not Python's.
+ * Then, for our own server, the open-file limit, when it holds connections
+ * below their most or could not be read, and a line for each mode that is
+ * not Python's.
  */
-function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
+function printBanner(
+  server: ThreadingHTTPServer | DenoServeServer,
+  options: CliOptions,
+): void {
   const { workers } = options;
   const host = server.serverName;
   const urlHost = host.includes(":") ? `[${host}]` : host;
-  const scheme = server instanceof ThreadingHTTPSServer ? "HTTPS" : "HTTP";
+  const scheme = server instanceof ThreadingHTTPSServer ||
+      (options.engine === "serve" && options.tlsCert !== undefined)
+    ? "HTTPS"
+    : "HTTP";
   console.log(
     options.socketPath !== undefined
       ? `Serving HTTP on unix:${host} (curl --unix-socket ${host} http://localhost/) ...`
@@ -168,6 +192,11 @@ function printBanner(server: ThreadingHTTPServer, options: CliOptions): void {
         workers > 1 ? ` with ${workers} workers` : ""
       } ...`,
   );
+  if (!(server instanceof ThreadingHTTPServer)) {
+    // Deno.serve has no cap on connections: the limit holds nothing back.
+    for (const line of modeLines(options)) console.log(line);
+    return;
+  }
   const { soft, assumed } = descriptorLimit();
   const most = `at most ${server.options.maxConnections} connections at once`;
   if (assumed !== null) {
@@ -196,6 +225,13 @@ const FORMAT_NAMES: Record<LogFormat, string> = {
 function modeLines(options: CliOptions): string[] {
   const lines: string[] = [];
   const { quiet, logFormat, logFile, trustedProxies } = options;
+  if (options.engine === "serve") {
+    lines.push(
+      `Engine: Deno.serve (--engine serve), keep-alive${
+        options.tlsCert !== undefined ? ", HTTP/2 and HTTP/1.1" : ""
+      }`,
+    );
+  }
   if (quiet) lines.push("Logging nothing (--quiet)");
   else if (logFile !== undefined) {
     lines.push(
@@ -338,21 +374,18 @@ function isInside(path: string, folder: string): boolean {
 }
 
 /**
- * Binds the server. Without `--bind` it listens on all interfaces: IPv6
- * dual-stack `::` when that is possible and permitted, else `0.0.0.0` (the
- * permission check has made sure that one of them is permitted).
+ * Binds the server, with `bind` for an address, or `bindUnix` for the Unix
+ * socket of `--bind unix:PATH`. Without `--bind` it listens on all
+ * interfaces: IPv6 dual-stack `::` when that is possible and permitted, else
+ * `0.0.0.0` (the permission check has made sure that one of them is
+ * permitted).
  */
-function listen(
+function listen<T>(
   options: CliOptions,
-  Handler: RequestHandlerClass,
-  tls: TlsOptions | undefined,
-): ThreadingHTTPServer {
-  if (options.socketPath !== undefined) {
-    const address = { transport: "unix", path: options.socketPath } as const;
-    return new ThreadingHTTPServer(address, Handler, {
-      directory: options.directory,
-    });
-  }
+  bind: (address: Required<ServerAddress>) => T,
+  bindUnix: (path: string) => T,
+): T {
+  if (options.socketPath !== undefined) return bindUnix(options.socketPath);
   const candidates = options.bind !== undefined
     ? [options.bind]
     : ["::", "0.0.0.0"];
@@ -361,7 +394,7 @@ function listen(
   );
   for (const [i, hostname] of permitted.entries()) {
     try {
-      return newServer(options, { hostname, port: options.port }, tls, Handler);
+      return bind({ hostname, port: options.port });
     } catch (error) {
       const message = error instanceof Error ? error.message : "";
       // Deno reports a name that does not resolve as a plain Error; the -b

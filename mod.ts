@@ -50,6 +50,22 @@
  * `CGIHTTPRequestHandler` runs CGI scripts too. README.md has the guide, the
  * permissions table and the Python-to-TypeScript name table.
  *
+ * **Serve files from `Deno.serve`**, or from any router that takes
+ * `(Request) => Response`: `serveDir` takes std's `serveDir` options, with
+ * std's defaults, and ours besides (SPA fallback, precompressed files,
+ * ranges, JSON listings, uploads), on the same file-serving core.
+ *
+ * ```ts ignore
+ * import { serveDir } from "jsr:@x/httpserver";
+ *
+ * Deno.serve((request) => {
+ *   if (new URL(request.url).pathname === "/api/time") {
+ *     return Response.json({ now: Date.now() });
+ *   }
+ *   return serveDir(request, { fsRoot: "public", spa: true });
+ * });
+ * ```
+ *
  * @module
  */
 
@@ -74,7 +90,7 @@ export {
 export {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-} from "./handlers/errorpage.ts";
+} from "./http/errorpage.ts";
 export {
   type FileBody,
   type HeadBody,
@@ -82,9 +98,15 @@ export {
   type StreamBody,
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
+export {
+  createFileHandler,
+  type FileHandler,
+  type FileServerOptions,
+  serveDir,
+} from "./fetch/serve_dir.ts";
 export { flushLog } from "./util/logbuffer.ts";
 export { LogFile } from "./util/logfile.ts";
-export { type AccessLogEntry, type LogFormat } from "./handlers/accesslog.ts";
+export { type AccessLogEntry, type LogFormat } from "./http/accesslog.ts";
 export { ERROR_STATUS, HttpError, type HttpErrorKind } from "./util/errors.ts";
 export { STATUS_MESSAGES, type StatusMessages } from "./http/status.ts";
 export type { RequestBody } from "./http/body.ts";

@@ -44,6 +44,7 @@ export interface ScenarioReport {
 export const REFERENCES = [
   { server: "python", column: "x python" },
   { server: "floor-listen", column: "x floor" },
+  { server: "floor-serve", column: "x serve floor" },
   { server: "nginx", column: "x nginx" },
 ] as const;
 
@@ -221,10 +222,46 @@ const TARGETS: Target[] = [
   ),
 ];
 
-/** The targets table for `servers`, or "" when none of them has a figure. */
+/** The Python face that the fetch face's memory is held to. */
+const PYTHON_FACE = "ours-start-1.1";
+
+/**
+ * The targets of the fetch face (`--engine serve`), each a ratio within one
+ * run: to the `Deno.serve` floor, to nginx, and to the Python face's peak
+ * memory with the same V8 flags.
+ */
+const FETCH_TARGETS: Target[] = [
+  ratioTarget(
+    "1 KiB file, keep-alive: >= 0.7x the Deno.serve floor",
+    "small-keepalive",
+    "floor-serve",
+    0.7,
+  ),
+  ratioTarget("100 MiB download: >= 0.9x nginx", "download", "nginx", 0.9),
+  {
+    label:
+      `peak RSS serving files under load: no higher than the Python face's (${PYTHON_FACE})`,
+    measure(of, server) {
+      const peak = peakRss(LOAD_SCENARIOS);
+      const mine = peak(of, server);
+      const python = peak(of, PYTHON_FACE);
+      return mine !== undefined && python !== undefined
+        ? mine / python
+        : undefined;
+    },
+    show: (value) => `${format(value)}x`,
+    pass: (value) => value <= 1,
+  },
+];
+
+/**
+ * The targets table for `servers` (the Python face's targets, or with
+ * `fetch` the fetch face's), or "" when none of them has a figure.
+ */
 export function targetsTable(
   scenarios: ScenarioReport[],
   servers: string[],
+  fetch = false,
 ): string {
   const of = (scenario: string, server: string) =>
     scenarios.find((s) => s.name === scenario)?.figures
@@ -233,7 +270,7 @@ export function targetsTable(
     scenarios.some((s) => of(s.name, server))
   );
   if (measured.length === 0) return "";
-  const rows = TARGETS.map((target) => [
+  const rows = (fetch ? FETCH_TARGETS : TARGETS).map((target) => [
     target.label,
     ...measured.map((server) => {
       const value = target.measure(of, server);
@@ -242,5 +279,6 @@ export function targetsTable(
       return `${target.show(value)} ${target.pass(value) ? "pass" : "FAIL"}`;
     }),
   ]);
-  return `### Targets\n\n${table(["target", ...measured], rows)}\n`;
+  const title = fetch ? "Targets of the fetch face" : "Targets";
+  return `### ${title}\n\n${table(["target", ...measured], rows)}\n`;
 }

@@ -637,12 +637,19 @@ async function main(): Promise<void> {
     `- the run took ${minutes} min`,
     ...notRun,
     "",
-    "Ratios divide by the figure of `python` (python3 -m http.server, HTTP/1.0), `floor-listen` (the `Deno.listen` fixed-response floor) or `nginx` in the same table; for ms and KiB lower is better.\n",
+    "Ratios divide by the figure of `python` (python3 -m http.server, HTTP/1.0), `floor-listen` (the `Deno.listen` fixed-response floor), `floor-serve` (the `Deno.serve` one) or `nginx` in the same table; for ms and KiB lower is better.\n",
     ...reports.map(scenarioTable),
     ...compared,
     targetsTable(
       reports,
       runnable.filter((spec) => spec.group === "ours").map((spec) => spec.name),
+    ),
+    targetsTable(
+      reports,
+      runnable.filter((spec) => spec.group === "fetch").map((spec) =>
+        spec.name
+      ),
+      true,
     ),
   ].join("\n");
   const results = fileURLToPath(new URL("./results", import.meta.url));

@@ -22,8 +22,11 @@ import { connectWithin } from "./net.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DENO = Deno.execPath();
 
-/** What a server is, for choosing the scenarios it runs. */
-export type ServerGroup = "python" | "floor" | "nginx" | "ours";
+/**
+ * What a server is, for choosing the scenarios it runs: `ours` is the
+ * Python face on our own server, `fetch` the fetch face on `Deno.serve`.
+ */
+export type ServerGroup = "python" | "floor" | "nginx" | "ours" | "fetch";
 
 /** A process to spawn, and what to remove once it has stopped. */
 export interface Launch {
@@ -267,6 +270,39 @@ export function oursCli(
   };
 }
 
+/**
+ * The fetch face through the CLI's `--engine serve` (`createFileHandler` on
+ * `Deno.serve`), with the V8 flags of `deno task start`.
+ */
+function oursServe(name: string, port: number): ServerSpec {
+  return {
+    name,
+    description:
+      `ours, CLI --engine serve (the fetch face on Deno.serve), --v8-flags=${START_V8_FLAGS}`,
+    group: "fetch",
+    port,
+    unavailable: oursUnavailable,
+    launch: (root) =>
+      Promise.resolve({
+        argv: [
+          DENO,
+          "run",
+          `--v8-flags=${START_V8_FLAGS}`,
+          "--allow-net",
+          "--allow-read",
+          `${ROOT}mod.ts`,
+          "--engine",
+          "serve",
+          String(port),
+          "-b",
+          "127.0.0.1",
+          "-d",
+          root,
+        ],
+      }),
+  };
+}
+
 /** `HTTPServer` through the public API, started by `bench/ours_single.ts`. */
 function oursSingle(name: string, port: number, protocol: string): ServerSpec {
   const argv = (root: string, cgi: boolean) => [
@@ -327,6 +363,7 @@ export const SERVERS: readonly ServerSpec[] = [
   oursCli("ours-threading-1.0", 18108, "HTTP/1.0"),
   oursCli("ours-threading-1.1", 18109, "HTTP/1.1"),
   oursCli("ours-start-1.1", 18110, "HTTP/1.1", START_V8_FLAGS),
+  oursServe("ours-serve", 18115),
 ];
 
 const encoder = new TextEncoder();

@@ -19,9 +19,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { LOG_FORMATS, type LogFormat } from "../handlers/accesslog.ts";
-import { TrustedProxies } from "../handlers/forwarded.ts";
-import { parseHeaderArgument } from "../handlers/headers.ts";
+import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
+import { TrustedProxies } from "../http/forwarded.ts";
+import { parseHeaderArgument } from "../http/fields.ts";
 
 /** The program's name in its messages. */
 export const PROG = "httpserver";
@@ -36,8 +36,8 @@ export const USAGE =
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
-                  [--trusted-proxy ADDR] [--workers N] [--print-permissions]
-                  [port]`;
+                  [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
+                  [--print-permissions] [port]`;
 
 /** What `--help` prints. */
 export const HELP = `${USAGE}
@@ -102,6 +102,9 @@ options:
   --workers N           serve with N threads that share the port, or auto
                         for one per core (default: 1; Linux only, and
                         needs deno run --unstable-net)
+  --engine ENGINE       serve with python, our own HTTP/1.x server
+                        (default), or serve, Deno.serve: keep-alive, and
+                        HTTP/2 as well with --tls-cert
 `;
 
 /** The command line's settings, with Python's defaults. */
@@ -116,6 +119,12 @@ export interface CliOptions {
   protocol: string;
   /** Run CGI scripts under `/cgi-bin` and `/htbin`. */
   cgi: boolean;
+  /**
+   * What serves (`--engine`): `python`, our own HTTP/1.x server and
+   * Python's classes (the default), or `serve`, `Deno.serve` through the
+   * fetch face.
+   */
+  engine: Engine;
   /** The TLS certificate chain file (`--tls-cert`): serve HTTPS. */
   tlsCert?: string;
   /** The TLS key file (`--tls-key`); default the key in the certificate file. */
@@ -179,6 +188,12 @@ export interface CliOptions {
   trustedProxies: string[];
 }
 
+/** What serves: see {@link CliOptions.engine}. */
+export type Engine = "python" | "serve";
+
+/** Every {@link Engine}, the default first. */
+export const ENGINES: readonly Engine[] = ["python", "serve"];
+
 /** A command line that cannot be run: argparse's usage error (exit status 2). */
 export class UsageError extends Error {
   override name = "UsageError";
@@ -201,6 +216,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         bind: { type: "string", short: "b" },
         directory: { type: "string", short: "d" },
         protocol: { type: "string", short: "p" },
+        engine: { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         "tls-password-file": { type: "string" },
@@ -253,12 +269,15 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     );
   }
   const operating = parseOperating(values, positionals.length > 0);
+  const engine = parseEngine(values);
   return {
     port,
     bind: operating.socketPath === undefined ? values.bind : undefined,
     directory: values.directory ?? ".",
-    protocol,
+    // Deno.serve keeps connections alive, as HTTP/1.1 does.
+    protocol: engine === "serve" ? "HTTP/1.1" : protocol,
     cgi: values.cgi ?? false,
+    engine,
     ...parseTls(values),
     headers: parseHeaders(values.header ?? [], values.cors ?? false),
     cors: values.cors ?? false,
@@ -269,6 +288,47 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     ...operating,
     workers: parseWorkers(values.workers ?? "1", operating.socketPath),
   };
+}
+
+/**
+ * `--engine`: `python` or `serve`. `Deno.serve` always keeps connections
+ * alive and runs no CGI script, and the workers of `--workers` run our own
+ * server: an explicit `-p HTTP/1.0`, `--cgi` or `--workers` with it is a
+ * usage error rather than a flag silently ignored.
+ */
+function parseEngine(
+  values: {
+    engine?: string;
+    protocol?: string;
+    cgi?: boolean;
+    workers?: string;
+  },
+): Engine {
+  const engine = values.engine ?? "python";
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new UsageError(
+      `argument --engine: invalid choice: '${engine}' (choose from ${
+        ENGINES.map((name) => `'${name}'`).join(", ")
+      })`,
+    );
+  }
+  if (engine !== "serve") return "python";
+  if (values.protocol === "HTTP/1.0") {
+    throw new UsageError(
+      "argument -p/--protocol: HTTP/1.0 not allowed with --engine serve, which keeps connections alive (HTTP/1.1, and HTTP/2 with --tls-cert)",
+    );
+  }
+  if (values.cgi) {
+    throw new UsageError(
+      "argument --cgi: not allowed with --engine serve, which runs no CGI scripts: use --engine python",
+    );
+  }
+  if (values.workers !== undefined && values.workers !== "1") {
+    throw new UsageError(
+      "argument --workers: not allowed with --engine serve, whose server runs on one thread: use --engine python",
+    );
+  }
+  return "serve";
 }
 
 /** The most workers `--workers` takes. */

@@ -191,6 +191,8 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
         : [],
   },
   { flag: "-p/--protocol", needs: NOTHING },
+  // Deno.serve reads the folder and listens as our own server does.
+  { flag: "--engine", needs: NOTHING },
   { flag: "-H/--header", needs: NOTHING },
   { flag: "--cors", needs: NOTHING },
   { flag: "--gzip", needs: NOTHING },

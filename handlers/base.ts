@@ -6,9 +6,9 @@
  * JSDoc stay whole, and whose private state (the response being built, the
  * access log entry) its public methods share with the connection loop, so
  * both stay in the one class. What is not the class lives beside it: the
- * error page (`errorpage.ts`), reading a head and its timeouts
- * (`headwait.ts`), the access log's formats (`accesslog.ts`) and the client
- * behind trusted proxies (`forwarded.ts`).
+ * error page (`http/errorpage.ts`), reading a head and its timeouts
+ * (`headwait.ts`), the access log's formats (`http/accesslog.ts`) and the client
+ * behind trusted proxies (`http/forwarded.ts`).
  *
  * @example
  * ```ts
@@ -35,11 +35,12 @@ import {
   formatAccessLine,
   formatJsonMessage,
   type LogFormat,
-} from "./accesslog.ts";
+} from "../http/accesslog.ts";
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-} from "./errorpage.ts";
+  errorPage,
+} from "../http/errorpage.ts";
 import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
 import { formatHttpDate, formatLogDate } from "../http/date.ts";
@@ -47,7 +48,6 @@ import { invalidFieldChar, isToken, reasonPhrase } from "../http/fields.ts";
 import { endsAtHead, statusHasContent } from "../http/framing.ts";
 import { Deadline, type WaitPhase } from "../server/deadline.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
-import { escapeText } from "../util/html.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
 import { type RequestHead, RequestParser } from "../http/parser.ts";
 import { closeQuietly, isConnectionError } from "../server/conn.ts";
@@ -56,7 +56,7 @@ import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
-import { forwardedClient, TrustedProxies } from "./forwarded.ts";
+import { forwardedClient, TrustedProxies } from "../http/forwarded.ts";
 
 /**
  * The version of this module's handlers, as Python's `http.server.__version__`
@@ -423,16 +423,8 @@ export class BaseHTTPRequestHandler {
     for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (statusHasContent(code)) {
-      const fields: Record<string, string | number> = {
-        code,
-        message: escapeText(message),
-        explain: escapeText(explain),
-      };
       body = encoder.encode(
-        this.errorMessageFormat.replace(
-          /%\((\w+)\)[sd]/g,
-          (match, key: string) => key in fields ? String(fields[key]) : match,
-        ),
+        errorPage(this.errorMessageFormat, code, message, explain),
       );
       this.sendHeader("Content-Type", this.errorContentType);
       this.sendHeader("Content-Length", String(body.length));

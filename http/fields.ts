@@ -3,6 +3,8 @@
  * directions: the request parser scans bytes with its tables, and everything
  * that writes a head (`sendHeader`, `-H`, a CGI script's header block) checks
  * strings with the same rules, so that all of them refuse the same fields.
+ * The headers a user adds to every response (the CLI's `-H`, the fetch
+ * face's `headers`) are checked here once, when given.
  *
  * @example
  * ```ts
@@ -16,12 +18,14 @@
  * contentLengthValue("42"); // 42
  * contentLengthValue("042"); // -1
  * reasonPhrase("No such file ('/€')"); // "No such file ('/%E2%82%AC')"
+ * parseHeaderArgument("Cache-Control: no-store"); // ["Cache-Control", "no-store"]
  * ```
  *
  * @module
  */
 
 import { HttpError } from "../util/errors.ts";
+import { HOP_BY_HOP_FIELDS } from "./framing.ts";
 
 const HTAB = 0x09;
 const SP = 0x20;
@@ -162,4 +166,48 @@ export function reasonPhrase(text: string): string {
     ).join("");
   }
   return phrase;
+}
+
+/**
+ * Headers the server sets itself from the response it sends: one given
+ * again could change the framing (response splitting) or the connection,
+ * or would repeat a field that may appear once (RFC 9110 §5.3).
+ */
+const SERVER_OWNED = new Set([
+  ...HOP_BY_HOP_FIELDS,
+  "content-length",
+  "content-encoding",
+  "content-range",
+  "content-type",
+  "date",
+  "etag",
+  "last-modified",
+  "location",
+  "server",
+]);
+
+/**
+ * Parses `Name: value` into a header: a token name, the value trimmed of
+ * surrounding spaces and tabs. Throws a TypeError for anything else (such
+ * as a value that `sendHeader` would refuse), and for headers that frame
+ * the response or manage the connection (`Content-Length`,
+ * `Transfer-Encoding`, `Connection`, ...) or that the server sends once with
+ * its own value (`Server`, `Date`, `Content-Type`, ...).
+ */
+export function parseHeaderArgument(text: string): [string, string] {
+  const colon = text.indexOf(":");
+  const name = text.slice(0, colon);
+  const value = trimOws(text.slice(colon + 1));
+  if (colon < 0 || !isToken(name)) {
+    throw new TypeError(`invalid header: '${text}' (use "Name: value")`);
+  }
+  if (invalidFieldChar(value) !== -1) {
+    throw new TypeError(
+      `invalid header: '${text}' (a value may hold neither control characters nor characters beyond Latin-1)`,
+    );
+  }
+  if (SERVER_OWNED.has(name.toLowerCase())) {
+    throw new TypeError(`'${name}' is set by the server`);
+  }
+  return [name, value];
 }

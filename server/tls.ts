@@ -61,8 +61,10 @@ export interface HTTPSServerOptions extends ServerOptions {
 }
 
 /** The certificate chain and the (decrypted) key, as `Deno.listenTls` takes them. */
-interface CertChain {
+export interface CertChain {
+  /** The certificate chain, PEM. */
   cert: string;
+  /** The private key, decrypted, PEM (PKCS#8). */
   key: string;
 }
 
@@ -83,9 +85,10 @@ const PRIVATE_KEY =
  * Reads and checks the PEM files, as Python's `SSLContext.load_cert_chain`:
  * a certificate, a private key (from `keyfile`, else from `certfile`),
  * decrypted with `password` when encrypted, that matches the certificate.
- * Throws an Error naming the file for each failure.
+ * Throws an Error naming the file for each failure. `Deno.serve`, which
+ * takes the key decrypted, gets it from here too.
  */
-function loadCertChain(
+export function loadCertChain(
   certfile: string,
   keyfile: string | undefined,
   password: string | undefined,

@@ -59,7 +59,7 @@ import { SEP } from "../../util/platform.ts";
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
   /** The request body. */
-  rfile: RequestBody;
+  rfile: Pick<RequestBody, "readChunk">;
   /** The most bytes one request may upload (a PUT body, a form's parts). */
   maxUploadBytes: number;
   /** Whether an upload may replace an existing file. */

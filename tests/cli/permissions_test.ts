@@ -703,3 +703,76 @@ Deno.test("the CLI on a Unix socket needs --allow-net=unix:PATH, and --allow-rea
     }
   });
 });
+
+const SERVE_ENGINE =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver --engine serve";
+
+Deno.test("the CLI with --engine serve needs no more than --allow-net=0.0.0.0:PORT and --allow-read=.", async (t) => {
+  documented(SERVE_ENGINE);
+  await withSite(async (dir) => {
+    await t.step("files and listings are served by Deno.serve", async () => {
+      await serves(SERVE_ENGINE, dir, async (port) => {
+        assert.deepEqual(await get(port, "/hello.txt"), {
+          status: 200,
+          body: "hello\n",
+        });
+        assert.ok((await get(port, "/")).body.includes("sub/"));
+      });
+    });
+    await refusesEach(t, SERVE_ENGINE, dir, [
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
+const FETCH_APP = `import { serveDir } from "jsr:@x/httpserver";
+
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: Number(Deno.args[0]), onListen() {} },
+  (request) => serveDir(request, { fsRoot: "./public" }),
+);
+console.log(server.addr.port);
+`;
+
+Deno.test("serveDir in Deno.serve needs only --allow-net=127.0.0.1:PORT and --allow-read=./public", async (t) => {
+  documented(
+    "| `serveDir` or `createFileHandler` in `Deno.serve` | `deno run --allow-net=127.0.0.1:8000 --allow-read=./public app.ts`",
+  );
+  await withSite(async (dir) => {
+    await Deno.mkdir(`${dir}/public`);
+    await Deno.writeTextFile(`${dir}/public/index.html`, "<p>hi</p>\n");
+    await t.step("it serves the folder", async () => {
+      const port = freePort();
+      await appServes(
+        dir,
+        [`--allow-net=127.0.0.1:${port}`, "--allow-read=./public"],
+        FETCH_APP,
+        port,
+        async () => {
+          assert.deepEqual(await get(port, "/"), {
+            status: 200,
+            body: "<p>hi</p>\n",
+          });
+          assert.equal((await get(port, "/../hello.txt")).status, 404);
+        },
+      );
+    });
+    await t.step(
+      "without --allow-read nothing is served, and the log says why",
+      async () => {
+        const port = freePort();
+        const stderr = await appServes(
+          dir,
+          [`--allow-net=127.0.0.1:${port}`],
+          FETCH_APP,
+          port,
+          async () => {
+            assert.equal((await get(port, "/")).status, 404);
+          },
+        );
+        assert.match(stderr, /refused \.\/public\/: no read permission/);
+      },
+    );
+  });
+});

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { BaseHTTPRequestHandler, HTTPServer } from "../../mod.ts";
 import { RequestParser } from "../../http/parser.ts";
-import { parseHeaderArgument } from "../../handlers/headers.ts";
+import { parseHeaderArgument } from "../../http/fields.ts";
 import { ScriptHeadParser } from "../../handlers/cgi/response.ts";
 import { exchange, latin1, serve } from "../support/helpers.ts";
 

@@ -8,7 +8,7 @@ import {
   CGIHTTPRequestHandler,
   type RequestHandlerClass,
 } from "../../mod.ts";
-import { forwardedClient, TrustedProxies } from "../../handlers/forwarded.ts";
+import { forwardedClient, TrustedProxies } from "../../http/forwarded.ts";
 import { addCgiScript, Cli, run, withFolder } from "../support/cli_process.ts";
 import { captureStderr, RawClient, serve } from "../support/helpers.ts";
 

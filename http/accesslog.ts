@@ -32,7 +32,7 @@
  * @module
  */
 
-import { formatClfDate } from "../http/date.ts";
+import { formatClfDate } from "./date.ts";
 
 /**
  * A format of the access log: Python's line (`python`, the default), the

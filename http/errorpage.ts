@@ -1,19 +1,21 @@
 /**
  * Python's error page: its template and `Content-Type`, which a handler may
- * replace (`errorMessageFormat`, `errorContentType`). What `sendError()`
- * fills in is escaped with `escapeText` (`util/html.ts`).
+ * replace (`errorMessageFormat`, `errorContentType`), and the page filled
+ * in, escaped with `escapeText` (`util/html.ts`), for `sendError()` and for
+ * the fetch face's errors alike.
  *
  * @example
  * ```ts
- * import { DEFAULT_ERROR_MESSAGE } from "./errorpage.ts";
- * import { escapeText } from "../util/html.ts";
+ * import { DEFAULT_ERROR_MESSAGE, errorPage } from "./errorpage.ts";
  *
- * const page = DEFAULT_ERROR_MESSAGE.replace("%(message)s", escapeText("<x>"));
+ * const page = errorPage(DEFAULT_ERROR_MESSAGE, 404, "<x>", "Nothing here");
  * console.log(page.includes("Message: &lt;x&gt;.")); // true
  * ```
  *
  * @module
  */
+
+import { escapeText } from "../util/html.ts";
 
 /**
  * Python's default error page; `%(code)d`, `%(message)s`, `%(explain)s` are
@@ -61,3 +63,25 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
  * ```
  */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
+
+/**
+ * The error page of `code`: `template` with `%(code)d` (and `%(code)s`),
+ * `%(message)s` and `%(explain)s` filled in, the last two HTML-escaped; any
+ * other `%(name)s` is left as it is.
+ */
+export function errorPage(
+  template: string,
+  code: number,
+  message: string,
+  explain: string,
+): string {
+  const fields: Record<string, string | number> = {
+    code,
+    message: escapeText(message),
+    explain: escapeText(explain),
+  };
+  return template.replace(
+    /%\((\w+)\)[sd]/g,
+    (match, key: string) => key in fields ? String(fields[key]) : match,
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * The fetch face's memory during a large download: `--engine serve` (with
+ * the V8 flags of `deno task start`) serves a 1 GiB file, sparse so that the
+ * disk is not what is measured, to `curl -o /dev/null`, while the server's
+ * resident memory is read from `/proc` every 100 ms. The body streams from
+ * the file, so the RSS stays flat: prints it before, at its peak during,
+ * and after the download, and the download's speed.
+ *
+ * ```sh
+ * deno run -A bench/serve_rss.ts            # 1 GiB
+ * deno run -A bench/serve_rss.ts 4096       # 4 GiB
+ * ```
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { START_V8_FLAGS } from "./servers.ts";
+import { connectWithin } from "./net.ts";
+
+const MIB = 1024 * 1024;
+const PORT = 18116;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The server's resident memory (VmRSS), in MiB; 0 once it is gone. */
+function rssMiB(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const size = Number(Deno.args[0] ?? 1024) * MIB;
+  const dir = await Deno.makeTempDir({ prefix: "httpserver-rss-" });
+  const path = `${dir}/large.bin`;
+  await Deno.writeFile(path, new Uint8Array(0));
+  await Deno.truncate(path, size);
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--v8-flags=${START_V8_FLAGS}`,
+      "--allow-net=127.0.0.1",
+      `--allow-read=${dir}`,
+      `${ROOT}mod.ts`,
+      "--engine",
+      "serve",
+      "-q",
+      "-b",
+      "127.0.0.1",
+      "-d",
+      dir,
+      String(PORT),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    // Ready once it accepts a connection (bounded by connectWithin's tries).
+    for (let tries = 0; tries < 200; tries++) {
+      try {
+        (await connectWithin(PORT, 100)).close();
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const before = rssMiB(server.pid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMiB(server.pid));
+    }, 100);
+    const started = performance.now();
+    const curl = await new Deno.Command("curl", {
+      args: ["-sS", "-o", "/dev/null", `http://127.0.0.1:${PORT}/large.bin`],
+    }).output();
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, rssMiB(server.pid));
+    const after = rssMiB(server.pid);
+    if (!curl.success) throw new Error(new TextDecoder().decode(curl.stderr));
+    console.log(
+      `${size / MIB} MiB in ${seconds.toFixed(1)} s (${
+        (size / seconds / 1e6).toFixed(0)
+      } MB/s); server RSS ${before.toFixed(1)} MiB before, ${
+        peak.toFixed(1)
+      } at its peak during the download, ${after.toFixed(1)} after`,
+    );
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,98 @@
+// The command line's `--engine serve` over TLS in headless Chromium
+// (Debian's package), as a person's browser reaches it: the page and what it
+// fetches arrive over HTTP/2, negotiated by ALPN, and a video-style range
+// request is answered with 206. The test CA is trusted by this browser
+// profile alone (ignoreHTTPSErrors). Skipped where chromium, openssl or the
+// npm package playwright-core is missing.
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { BANNER, Cli } from "../support/cli_process.ts";
+import { makeCerts } from "../support/tls_fixture.ts";
+import { requiring, tool } from "../support/tools.ts";
+
+const WAIT = 10_000;
+
+requiring("chromium", "openssl").test(
+  "Chromium gets the page and its fetches over HTTP/2 from --engine serve with --tls-cert",
+  async () => {
+    const certs = await makeCerts();
+    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+    try {
+      await Deno.writeTextFile(
+        `${certs.root}/index.html`,
+        `<!doctype html><title>h2</title><p id="text">loading</p>
+<script type="module">
+const part = await fetch("/hello.txt", { headers: { range: "bytes=0-3" } });
+document.getElementById("text").textContent =
+  part.status + " " + (await part.text());
+</script>
+`,
+      );
+      await using cli = new Cli(
+        ["--allow-net=127.0.0.1", `--allow-read=${certs.dir}`],
+        [
+          "0",
+          "-b",
+          "127.0.0.1",
+          "-d",
+          certs.root,
+          "--engine",
+          "serve",
+          "--tls-cert",
+          certs.cert,
+          "--tls-key",
+          certs.key,
+          "-q",
+        ],
+      );
+      const banner = await cli.waitFor(BANNER);
+      assert.ok(banner, cli.out);
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: tool("chromium")!,
+        headless: true,
+        ignoreHTTPSErrors: true,
+        timeout: WAIT,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+      try {
+        const page = await context.newPage();
+        await page.goto(`https://127.0.0.1:${banner[2]}/`, { timeout: WAIT });
+        // Run in the page, where the DOM is: given as source text.
+        await page.waitForFunction(
+          `document.getElementById("text").textContent !== "loading"`,
+          undefined,
+          { timeout: WAIT },
+        );
+        assert.equal(await page.textContent("#text"), "206 hell");
+        // The navigation and every resource, the fetch among them.
+        const protocols: string[] = await page.evaluate(
+          `performance.getEntries().filter((entry) => "nextHopProtocol" in entry)
+            .map((entry) => entry.name + " " + entry.nextHopProtocol)`,
+        );
+        assert.ok(
+          protocols.some((p) => p.endsWith("/hello.txt h2")),
+          `${protocols}`,
+        );
+        assert.deepEqual(
+          protocols.filter((entry) => !entry.endsWith(" h2")),
+          [],
+        );
+      } finally {
+        await context.close();
+      }
+      cli.kill("SIGINT");
+      assert.equal((await cli.finish()).code, 0);
+    } finally {
+      await Deno.remove(profile, { recursive: true });
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+);

@@ -1,0 +1,127 @@
+/**
+ * The two faces of the file-serving core side by side, for the table of
+ * cases that runs against both: the Python face (`SimpleHTTPRequestHandler`
+ * on our own server) and the fetch face (`createFileHandler` on
+ * `Deno.serve`), each on 127.0.0.1 port 0, both configured from the same
+ * command-line flags (`cli/serve.ts` and `cli/denoserve.ts` map them), and
+ * asked with the same raw request bytes. {@link comparable} keeps what both
+ * must agree on: the status, the header fields but those the transport
+ * decides, and the body.
+ *
+ * @module
+ */
+
+import { parseCliArgs } from "../../cli/args.ts";
+import { handlerFor } from "../../cli/serve.ts";
+import { fileServerOptions } from "../../cli/denoserve.ts";
+import { createFileHandler } from "../../fetch/serve_dir.ts";
+import { ThreadingHTTPServer } from "../../server.ts";
+import { RawClient, type RawResponse } from "./helpers.ts";
+
+/** Which face. */
+export type FaceName = "python" | "fetch";
+
+/** One face serving a folder. */
+export interface Face extends AsyncDisposable {
+  /** Which face it is. */
+  name: FaceName;
+  /** Its port on 127.0.0.1. */
+  port: number;
+}
+
+/**
+ * Serves `dir` with the face `name`, configured by the command-line `flags`
+ * (`--spa`, `--gzip`, ...), with `-p HTTP/1.1` and `-q`.
+ */
+export function startFace(name: FaceName, dir: string, flags: string[]): Face {
+  const options = parseCliArgs([
+    ...flags,
+    "-d",
+    dir,
+    "-p",
+    "HTTP/1.1",
+    "-q",
+  ])!;
+  if (name === "python") {
+    const server = new ThreadingHTTPServer(
+      { hostname: "127.0.0.1", port: 0 },
+      handlerFor(options),
+      { directory: dir },
+    );
+    const loop = server.serveForever();
+    return {
+      name,
+      port: server.serverPort,
+      async [Symbol.asyncDispose]() {
+        await server.shutdown();
+        server.serverClose();
+        await loop;
+      },
+    };
+  }
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    createFileHandler(fileServerOptions(options)),
+  );
+  return {
+    name,
+    port: server.addr.port,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/**
+ * Header fields that the transport decides, not the core: the framing, the
+ * connection, and each face's own `Server` and `Date`.
+ */
+const TRANSPORT_FIELDS = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "server",
+  "date",
+]);
+
+/** One character per byte: WHATWG's `latin1` maps every byte to one. */
+const LATIN1 = new TextDecoder("latin1");
+
+/** What both faces must agree on, of one response. */
+export interface Comparable {
+  /** The status code (the reason phrases differ: Python's are the message). */
+  status: number;
+  /** The header fields, names lower-cased, sorted, but the transport's. */
+  headers: [string, string][];
+  /** The body, as Latin-1 text so that any byte shows. */
+  body: string;
+}
+
+/**
+ * The parts of `response` that the core decides. A `multipart/byteranges`
+ * boundary is random: it is replaced by `BOUNDARY` wherever it appears.
+ */
+export function comparable(response: RawResponse): Comparable {
+  let body = LATIN1.decode(response.body);
+  const headers: [string, string][] = [];
+  const type = response.headers.get("content-type") ?? "";
+  const boundary = type.match(/boundary=(\S+)/)?.[1];
+  for (const [name, value] of response.headers) {
+    if (TRANSPORT_FIELDS.has(name)) continue;
+    headers.push([
+      name,
+      boundary === undefined ? value : value.replaceAll(boundary, "BOUNDARY"),
+    ]);
+  }
+  if (boundary !== undefined) body = body.replaceAll(boundary, "BOUNDARY");
+  headers.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return { status: response.status, headers, body };
+}
+
+/** Sends `request` to `face` on a new connection and reads one response. */
+export async function ask(
+  face: Face,
+  request: string,
+): Promise<RawResponse> {
+  using client = await RawClient.connect(face.port);
+  await client.send(request);
+  return await client.readResponse(request.startsWith("HEAD "));
+}
