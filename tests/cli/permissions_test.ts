@@ -380,48 +380,70 @@ console.log(server.serverPort);
 await server.serveForever();
 `;
 
-Deno.test("SimpleHTTPRequestHandler from code needs only --allow-net=127.0.0.1:PORT and --allow-read=./public", async (t) => {
-  documented(
-    "deno run --allow-net=127.0.0.1:8000 --allow-read=./public app.ts",
-  );
-  await withSite(async (dir) => {
-    await Deno.mkdir(`${dir}/public`);
-    await Deno.writeTextFile(`${dir}/public/index.html`, "<p>hi</p>\n");
-    await t.step("it serves the folder", async () => {
-      const port = freePort();
-      await appServes(
-        dir,
-        [`--allow-net=127.0.0.1:${port}`, "--allow-read=./public"],
-        FILES_APP,
-        port,
+const FETCH_APP = `import { serveDir } from "jsr:@x/httpserver";
+
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: Number(Deno.args[0]), onListen() {} },
+  (request) => serveDir(request, { fsRoot: "./public" }),
+);
+console.log(server.addr.port);
+`;
+
+for (
+  const [name, app, documentedLine] of [
+    [
+      "SimpleHTTPRequestHandler from code",
+      FILES_APP,
+      "deno run --allow-net=127.0.0.1:8000 --allow-read=./public app.ts",
+    ],
+    [
+      "serveDir in Deno.serve",
+      FETCH_APP,
+      "| `serveDir` or `createFileHandler` in `Deno.serve` | `deno run --allow-net=127.0.0.1:8000 --allow-read=./public app.ts`",
+    ],
+  ] as const
+) {
+  Deno.test(`${name} needs only --allow-net=127.0.0.1:PORT and --allow-read=./public`, async (t) => {
+    documented(documentedLine);
+    await withSite(async (dir) => {
+      await Deno.mkdir(`${dir}/public`);
+      await Deno.writeTextFile(`${dir}/public/index.html`, "<p>hi</p>\n");
+      await t.step("it serves the folder", async () => {
+        const port = freePort();
+        await appServes(
+          dir,
+          [`--allow-net=127.0.0.1:${port}`, "--allow-read=./public"],
+          app,
+          port,
+          async () => {
+            assert.deepEqual(await get(port, "/"), {
+              status: 200,
+              body: "<p>hi</p>\n",
+            });
+            // Outside the grant: not served, whatever the path says.
+            assert.equal((await get(port, "/../hello.txt")).status, 404);
+          },
+        );
+      });
+      await t.step(
+        "without --allow-read nothing is served, and the log says why",
         async () => {
-          assert.deepEqual(await get(port, "/"), {
-            status: 200,
-            body: "<p>hi</p>\n",
-          });
-          // Outside the grant: not served, whatever the path says.
-          assert.equal((await get(port, "/../hello.txt")).status, 404);
+          const port = freePort();
+          const stderr = await appServes(
+            dir,
+            [`--allow-net=127.0.0.1:${port}`],
+            app,
+            port,
+            async () => {
+              assert.equal((await get(port, "/")).status, 404);
+            },
+          );
+          assert.match(stderr, /refused \.\/public\/: no read permission/);
         },
       );
     });
-    await t.step(
-      "without --allow-read nothing is served, and the log says why",
-      async () => {
-        const port = freePort();
-        const stderr = await appServes(
-          dir,
-          [`--allow-net=127.0.0.1:${port}`],
-          FILES_APP,
-          port,
-          async () => {
-            assert.equal((await get(port, "/")).status, 404);
-          },
-        );
-        assert.match(stderr, /refused \.\/public\/: no read permission/);
-      },
-    );
   });
-});
+}
 
 /** GET `path` over TLS from 127.0.0.1:`port`, trusting `caPem`: status and body. */
 async function httpsGet(port: number, caPem: string, path: string) {
@@ -723,56 +745,5 @@ Deno.test("the CLI with --engine serve needs no more than --allow-net=0.0.0.0:PO
       ["--allow-read", () => "--allow-read=."],
       ["--allow-net", (port) => `--allow-net=0.0.0.0:${port}`],
     ]);
-  });
-});
-
-const FETCH_APP = `import { serveDir } from "jsr:@x/httpserver";
-
-const server = Deno.serve(
-  { hostname: "127.0.0.1", port: Number(Deno.args[0]), onListen() {} },
-  (request) => serveDir(request, { fsRoot: "./public" }),
-);
-console.log(server.addr.port);
-`;
-
-Deno.test("serveDir in Deno.serve needs only --allow-net=127.0.0.1:PORT and --allow-read=./public", async (t) => {
-  documented(
-    "| `serveDir` or `createFileHandler` in `Deno.serve` | `deno run --allow-net=127.0.0.1:8000 --allow-read=./public app.ts`",
-  );
-  await withSite(async (dir) => {
-    await Deno.mkdir(`${dir}/public`);
-    await Deno.writeTextFile(`${dir}/public/index.html`, "<p>hi</p>\n");
-    await t.step("it serves the folder", async () => {
-      const port = freePort();
-      await appServes(
-        dir,
-        [`--allow-net=127.0.0.1:${port}`, "--allow-read=./public"],
-        FETCH_APP,
-        port,
-        async () => {
-          assert.deepEqual(await get(port, "/"), {
-            status: 200,
-            body: "<p>hi</p>\n",
-          });
-          assert.equal((await get(port, "/../hello.txt")).status, 404);
-        },
-      );
-    });
-    await t.step(
-      "without --allow-read nothing is served, and the log says why",
-      async () => {
-        const port = freePort();
-        const stderr = await appServes(
-          dir,
-          [`--allow-net=127.0.0.1:${port}`],
-          FETCH_APP,
-          port,
-          async () => {
-            assert.equal((await get(port, "/")).status, 404);
-          },
-        );
-        assert.match(stderr, /refused \.\/public\/: no read permission/);
-      },
-    );
   });
 });
