@@ -76,6 +76,7 @@ export function runWorker(
             true,
           );
         } catch (error) {
+          log?.close();
           const message = error instanceof Error ? error.message : `${error}`;
           scope.postMessage({ type: "failed", error: message });
           scope.close();

@@ -33,6 +33,7 @@ import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { translatePath } from "../files/paths.ts";
 import { fileNotFound, Sandbox } from "../files/sandbox.ts";
 import {
+  closeFileOf,
   emitHeaders,
   type FileRequest,
   type HeaderSink,
@@ -285,7 +286,12 @@ class FileServer {
         if (bytes !== null) headers.set("Content-Length", String(bytes));
       },
     };
-    emitHeaders(result, this.#options.serve, sink);
+    try {
+      emitHeaders(result, this.#options.serve, sink);
+    } catch (error) {
+      closeFileOf(result);
+      throw error;
+    }
     const answer = { status: result.status, headers, body: null, length };
     switch (result.kind) {
       case "file":

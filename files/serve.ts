@@ -652,3 +652,13 @@ function partAnswer(
     etag,
   );
 }
+
+/**
+ * Closes the open file an answer carries, if any: for a face whose writing
+ * of the answer's head failed.
+ */
+export function closeFileOf(result: ServeResult): void {
+  if (result.kind !== "file" && result.kind !== "not-found-page") return;
+  const { body } = result;
+  if (!(body instanceof Uint8Array)) body.file.close();
+}

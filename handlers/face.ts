@@ -32,6 +32,7 @@ import type { FileBody } from "../files/filebody.ts";
 import { writePage } from "../files/listing/page.ts";
 import { Sandbox } from "../files/sandbox.ts";
 import {
+  closeFileOf,
   emitHeaders,
   type EventStream,
   type FileRequest,
@@ -227,7 +228,12 @@ export class FileFace implements ServeHooks, HeaderSink {
   /** Writes the core's answer: its status and headers; returns its body. */
   send(result: ServeResult): HeadBody {
     if (result.kind === "listed") return result.body;
-    this.sendHeaders(result);
+    try {
+      this.sendHeaders(result);
+    } catch (error) {
+      closeFileOf(result);
+      throw error;
+    }
     switch (result.kind) {
       case "file":
         return result.length === null

@@ -269,7 +269,12 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
   } catch (error) {
     throw storageError(error);
   } finally {
-    for (const file of files.values()) await file[Symbol.asyncDispose]();
+    // Each file is let go of, whatever one of the others throws.
+    for (const file of files.values()) {
+      await file[Symbol.asyncDispose]().catch((error) =>
+        h.logError("could not remove an upload's temporary file: %s", error)
+      );
+    }
   }
   h.sendResponse(303);
   h.sendHeader("Location", pageOf(h.path));

@@ -197,10 +197,12 @@ export class UploadFile implements AsyncDisposable {
       throw conflict("The folder changed during the upload");
     }
     this.#file = file;
-    const opened = statOpen(file);
-    if (opened !== null && !sameFile(opened, this.#created)) {
-      throw conflict("The folder changed during the upload");
-    }
+    // As `checkCreated`: the handle's own stat where Deno gives one (null
+    // there means it was reached outside), else the file its real path names.
+    const same = statsOpenFiles(servedRoot(this.#h))
+      ? sameStat(statOpen(file), this.#created)
+      : stillReaches(this.#temp, this.#created, inFolder(this.#h));
+    if (!same) throw conflict("The folder changed during the upload");
   }
 
   async #rename(): Promise<void> {
@@ -218,10 +220,12 @@ export class UploadFile implements AsyncDisposable {
     const target = this.#target;
     if (stillReaches(target, this.#created, inFolder(this.#h))) return;
     const file = this.#file!;
+    const opened = statOpen(file);
     // Replaced at once by another upload of the name: the file has no name
     // left but the temporary one.
-    if (statOpen(file)?.nlink === (this.#tempExists ? 1 : 0)) return;
-    await file.truncate(0);
+    if (opened?.nlink === (this.#tempExists ? 1 : 0)) return;
+    // Emptied only when the handle is known to be the file created.
+    if (sameStat(opened, this.#created)) await file.truncate(0);
     const removed = await removeUnique(target, this.#created);
     this.#h.logError(
       "refused upload to %s: its folder was swapped for a symlink meanwhile%s",
@@ -235,12 +239,15 @@ export class UploadFile implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.#file?.close();
     this.#file = null;
-    if (!this.#tempExists) return;
-    this.#tempExists = false;
     try {
-      await removeUnique(this.#temp);
+      if (this.#tempExists) {
+        this.#tempExists = false;
+        await removeUnique(this.#temp);
+      }
     } finally {
+      // Named or removed, the temporary file needs no clean-up at exit.
       exitCleanups.delete(this.#cleanup);
+      this.#cleanup = null;
     }
   }
 }
@@ -364,4 +371,12 @@ export function exists(path: string): boolean {
 
 function notPermitted(): HttpError {
   return new HttpError("forbidden", "Uploads are not permitted here");
+}
+
+/** Whether `opened`, an open file's `stat` (null: none), is `created`. */
+function sameStat(
+  opened: Deno.FileInfo | null,
+  created: Deno.FileInfo,
+): boolean {
+  return opened !== null && sameFile(opened, created);
 }

@@ -8,6 +8,7 @@ import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_FORM } from "../../files/upload/upload.ts";
+import { exitCleanups } from "../../util/exitcleanup.ts";
 import {
   Cli,
   missingPermissions,
@@ -186,6 +187,17 @@ Deno.test("PUT over an existing file is 409 without overwrite, 204 with it", asy
   assert.equal(res.headers.get("content-length"), null);
   assert.equal(await Deno.readTextFile(`${fx.root}/existing.txt`), "new");
   assert.deepEqual(fx.tree(), UNTOUCHED);
+});
+
+Deno.test("an upload, replacing a file or not, leaves no clean-up registered for an immediate exit", async () => {
+  await using fx = await fixture();
+  const before = exitCleanups.size;
+  {
+    await using s = serve(Overwrites, { directory: fx.root });
+    assert.equal((await put(`${s.url}/existing.txt`, "new")).status, 204);
+    assert.equal((await put(`${s.url}/fresh.txt`, "new")).status, 201);
+  }
+  assert.equal(exitCleanups.size, before);
 });
 
 Deno.test("PUT with --overwrite keeps to If-Match, If-None-Match and If-Unmodified-Since: 412", async () => {
