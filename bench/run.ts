@@ -8,6 +8,10 @@
  * `--workers 2` against one worker, and the download against Python. Prints
  * a markdown report and writes it to `bench/results/latest.md`.
  *
+ * Past the house's 400 lines: the runner's one job, scenario after
+ * scenario, with its command line and report steps; the servers, load
+ * generators, pairs and report tables are modules of their own.
+ *
  * ```sh
  * deno task bench                      # everything, about 8 minutes
  * deno task bench --quick              # a smoke run, 2 s per measurement

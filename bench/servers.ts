@@ -4,6 +4,10 @@
  * whose memory can be read from `/proc` and which {@link RunningServer.stop}
  * (or {@link stopAll}, on error or Ctrl-C) always ends, children included.
  *
+ * Past the house's 400 lines: most of it is the table of servers compared,
+ * one entry each with its command line, next to the code that starts and
+ * measures them.
+ *
  * ```ts ignore
  * const server = await startServer(SERVERS[0], "bench/fixtures");
  * try {

@@ -6,12 +6,18 @@ import assert from "node:assert/strict";
 import {
   BANNER,
   Cli,
+  loopback,
   refused,
   run,
   withFolder,
 } from "../support/cli_process.ts";
 import { RawClient } from "../support/helpers.ts";
-import { type Certs, curl, makeCerts } from "../support/tls_fixture.ts";
+import {
+  type Certs,
+  curl,
+  makeCerts,
+  tlsFlags,
+} from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
 const usageErrors: [string, string[], RegExp][] = [
@@ -156,21 +162,14 @@ tlsTest(
   async (certs) => {
     await using cli = new Cli(
       ["--allow-net=127.0.0.1", `--allow-read=${certs.dir}`],
-      [
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
+      loopback(
         certs.root,
         "--engine",
         "serve",
-        "--tls-cert",
-        certs.cert,
-        "--tls-key",
-        certs.encryptedKey,
+        ...tlsFlags(certs, certs.encryptedKey),
         "--tls-password-file",
         certs.passwordFile,
-      ],
+      ),
     );
     const banner = await cli.waitFor(BANNER);
     assert.ok(banner, cli.out);

@@ -5,10 +5,10 @@
 // profile alone (ignoreHTTPSErrors). Skipped where chromium, openssl or the
 // npm package playwright-core is missing.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { BANNER, Cli } from "../support/cli_process.ts";
-import { makeCerts } from "../support/tls_fixture.ts";
-import { requiring, tool } from "../support/tools.ts";
+import { launchChromium } from "../support/browser.ts";
+import { BANNER, Cli, loopback } from "../support/cli_process.ts";
+import { makeCerts, tlsFlags } from "../support/tls_fixture.ts";
+import { requiring } from "../support/tools.ts";
 
 const WAIT = 10_000;
 
@@ -30,38 +30,11 @@ document.getElementById("text").textContent =
       );
       await using cli = new Cli(
         ["--allow-net=127.0.0.1", `--allow-read=${certs.dir}`],
-        [
-          "0",
-          "-b",
-          "127.0.0.1",
-          "-d",
-          certs.root,
-          "--engine",
-          "serve",
-          "--tls-cert",
-          certs.cert,
-          "--tls-key",
-          certs.key,
-          "-q",
-        ],
+        loopback(certs.root, "--engine", "serve", ...tlsFlags(certs), "-q"),
       );
       const banner = await cli.waitFor(BANNER);
       assert.ok(banner, cli.out);
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: tool("chromium")!,
-        headless: true,
-        ignoreHTTPSErrors: true,
-        timeout: WAIT,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const context = await launchChromium(profile, WAIT, true);
       try {
         const page = await context.newPage();
         await page.goto(`https://127.0.0.1:${banner[2]}/`, { timeout: WAIT });

@@ -4,11 +4,12 @@
 // stream for the browser), and the server then shuts down at once. Every
 // wait is for an event, bounded by 5 s. Skipped where chromium is missing.
 import assert from "node:assert/strict";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { LiveReload } from "../../files/live/reload.ts";
 import { serve, until, within } from "../support/helpers.ts";
-import { requiring, tool } from "../support/tools.ts";
+import { launchChromium } from "../support/browser.ts";
+import { requiring } from "../support/tools.ts";
 
 // A reload takes well under a second here; the bound is wider than the 5 s
 // aimed at because CI runs these beside other test files on two cores.
@@ -47,20 +48,7 @@ async function setUp() {
   const running = serve(Live, { directory: site, shutdownTimeout: 30_000 });
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: tool("chromium")!,
-      headless: true,
-      timeout: WAIT * 2,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    context = await launchChromium(profile, WAIT * 2);
   } catch (error) {
     await running[Symbol.asyncDispose]();
     throw error;
