@@ -195,7 +195,7 @@ export function isUtf8Path(requestPath: string): boolean {
 }
 
 /** A request-target's path: no `scheme://authority`, query or fragment. */
-function targetPath(requestPath: string): string {
+export function targetPath(requestPath: string): string {
   return requestPath.replace(ABSOLUTE_FORM, "").split("?", 1)[0]
     .split("#", 1)[0];
 }
@@ -205,7 +205,7 @@ function targetPath(requestPath: string): string {
  * removes the component before it, and a `..` with nothing to remove is
  * dropped, as Python drops it after normpath.
  */
-function normalizedComponents(path: string): string[] {
+export function normalizedComponents(path: string): string[] {
   const words: string[] = [];
   for (const word of path.split("/")) {
     if (word === "" || word === ".") continue;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Access } from "./access.ts";
 import type { CompressionOptions, ContentCoding } from "./compression.ts";
 import type { FileBody } from "./filebody.ts";
 import type { ListingOptions, ListingResult } from "./listing/service.ts";
@@ -20,6 +21,11 @@ export interface FileRequest {
   readonly target: string;
   /** A header field's value (repeated fields joined with `, `), or null. */
   header(name: string): string | null;
+  /**
+   * What the request's user may read and change (see `access.ts`); left
+   * out, everything (`EVERYONE`).
+   */
+  readonly access?: Access;
 }
 
 /** The settings of a file server: the fields of `SimpleHTTPRequestHandler`. */

@@ -1,0 +1,64 @@
+/**
+ * What a request's user may do with the paths it touches: the one question
+ * every feature asks before it reads or changes a path (files, listings,
+ * archives, search results, uploads, deletes, moves, CGI). Accounts and
+ * their rules answer it; without accounts everyone may do everything, and
+ * writing still needs the feature's own switch (`--upload`, `--delete`,
+ * `--mkdir`).
+ *
+ * Paths are the served folder's own: `/` for the folder itself, else `/`
+ * and the components below it joined by `/`, as {@link servedPath} makes
+ * them from a request-target, with no trailing slash.
+ *
+ * @example
+ * ```ts
+ * import { EVERYONE, servedPath } from "./access.ts";
+ *
+ * servedPath("/docs/%2e%2e//private/a.txt?x=1"); // "/private/a.txt"
+ * EVERYONE.allows("/private/a.txt", "read"); // true
+ * ```
+ *
+ * @module
+ */
+
+import { normalizedComponents, targetPath, unquote } from "./paths.ts";
+
+/** Reading (files, listings, archives, search) or changing (the rest). */
+export type AccessMode = "read" | "write";
+
+/** What one request's user may do, decided by the accounts' rules. */
+export interface Access {
+  /** The signed-in user, or null when the request names none. */
+  readonly user: string | null;
+  /**
+   * Whether the user may read or change `path`, a path of the served
+   * folder (see {@link servedPath}).
+   */
+  allows(path: string, mode: AccessMode): boolean;
+}
+
+/** Without accounts: no user, every path readable and writable. */
+export const EVERYONE: Access = Object.freeze({
+  user: null,
+  allows: () => true,
+});
+
+/**
+ * The served folder's path that a request-target names: its path
+ * percent-decoded, with empty, `.` and `..` components resolved as
+ * `translatePath` resolves them, so that a rule and the file it guards
+ * always name the same path.
+ *
+ * @param target a request-target as received (absolute form, query allowed)
+ */
+export function servedPath(target: string): string {
+  return "/" + normalizedComponents(unquote(targetPath(target))).join("/");
+}
+
+/**
+ * The path of an entry `name` of the folder whose path is `folder` (both
+ * as {@link servedPath} gives them).
+ */
+export function childPath(folder: string, name: string): string {
+  return folder === "/" ? "/" + name : folder + "/" + name;
+}
