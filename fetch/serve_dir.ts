@@ -256,6 +256,7 @@ class FileServer {
       method: request.method,
       target,
       header: (name) => request.headers.get(name),
+      signal: request.signal,
     };
     const hooks: ServeHooks = {
       translatePath: (path) => this.#translatePath(path),
