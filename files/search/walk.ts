@@ -101,10 +101,12 @@ export function foldName(name: string): string {
 }
 
 /**
- * Work units are counted as the listings count them: an entry looked at is
- * one step, a `stat` eight, and a unit is {@link STATS_PER_UNIT} `stat`s.
+ * Work units are counted as the listings count them, a unit being
+ * {@link STATS_PER_UNIT} `stat`s: an entry looked at is one step, a `stat`
+ * eight, the reading of a folder (a few system calls) sixty-four.
  */
 const STAT_STEPS = 8;
+const FOLDER_STEPS = 64;
 const STEPS_PER_UNIT = STATS_PER_UNIT * STAT_STEPS;
 
 /** A folder waiting to be read. */
@@ -161,12 +163,14 @@ export async function findNames(
     if (steps < STEPS_PER_UNIT) return false;
     steps = 0;
     await workUnit();
-    return signal?.aborted === true || performance.now() > deadline;
+    return signal?.aborted === true || performance.now() >= deadline;
   };
   walk: for (let next = 0; next < queue.length; next++) {
     const folder = queue[next];
-    await workUnit();
-    if (signal?.aborted || performance.now() > deadline) {
+    if (
+      await step(FOLDER_STEPS) || signal?.aborted ||
+      performance.now() >= deadline
+    ) {
       truncated = true;
       break;
     }
