@@ -87,8 +87,11 @@ export async function searchFolder(
       showHidden: options.showHidden,
       sandbox,
       access,
-      signal: request.signal,
       limits,
+      // Looked at only once the walk is long (see `findNames`).
+      get signal() {
+        return request.signal;
+      },
     });
   } catch (error) {
     throw outOfDescriptors(error) ?? cannotList(error);

@@ -141,7 +141,7 @@ export async function findNames(
   needle: string,
   options: FindOptions,
 ): Promise<SearchHits> {
-  const { showHidden, sandbox, access, signal } = options;
+  const { showHidden, sandbox, access } = options;
   const limits = options.limits ?? SEARCH_LIMITS;
   const deadline = performance.now() + limits.ms;
   const root = path.length > 1 ? path.replace(/[/\\]+$/, "") : path;
@@ -157,20 +157,22 @@ export async function findNames(
   const hits: SearchHit[] = [];
   let steps = 0;
   let truncated = false;
-  /** Counts `n` steps; at a unit's end, waits for the next and says whether to stop. */
+  /**
+   * Counts `n` steps; at a unit's end, waits for the next unit and says
+   * whether to stop. The signal is looked at there only: a walk shorter
+   * than a unit is done before it could matter (and `Deno.serve` warns of
+   * a request's signal once it is taken).
+   */
   const step = async (n: number): Promise<boolean> => {
     steps += n;
     if (steps < STEPS_PER_UNIT) return false;
     steps = 0;
     await workUnit();
-    return signal?.aborted === true || performance.now() >= deadline;
+    return options.signal?.aborted === true || performance.now() >= deadline;
   };
   walk: for (let next = 0; next < queue.length; next++) {
     const folder = queue[next];
-    if (
-      await step(FOLDER_STEPS) || signal?.aborted ||
-      performance.now() >= deadline
-    ) {
+    if (await step(FOLDER_STEPS)) {
       truncated = true;
       break;
     }
