@@ -7,10 +7,12 @@
 // is not followed, a loop is walked once; and the fetch face's walk stops
 // with its request's signal.
 import assert from "node:assert/strict";
+import { parseCliArgs, UsageError } from "../../cli/args.ts";
 import { createFileHandler } from "../../fetch/serve_dir.ts";
+import { SimpleHTTPRequestHandler } from "../../handlers/simple.ts";
 import { ask, comparable, type Face, startFace } from "../support/faces.ts";
 import { Cli } from "../support/cli_process.ts";
-import { tempFolder } from "../support/helpers.ts";
+import { serve, tempFolder } from "../support/helpers.ts";
 
 /** The folder served: names to find, a dotfile, an odd name. */
 async function fixture() {
@@ -231,4 +233,35 @@ Deno.test("the fetch face's search stops with its request's signal: a client tha
   const cut = await response.json();
   assert.equal(cut.truncated, true);
   assert.ok(cut.results.length < 30, `${cut.results.length} results`);
+});
+
+Deno.test("search is off by default on every face: the CLI, the handler field, the fetch option", async () => {
+  assert.equal(parseCliArgs([])!.search, false);
+  assert.equal(parseCliArgs(["--search"])!.search, true);
+  await using fx = await fixture();
+  class Quiet extends SimpleHTTPRequestHandler {
+    override logMessage(): void {}
+  }
+  await using running = serve(Quiet, { directory: fx.root });
+  const handler = createFileHandler({ fsRoot: fx.root, showDirListing: true });
+  for (
+    const response of [
+      await fetch(`${running.url}/docs/?q=notes`),
+      await handler(new Request("http://localhost/docs/?q=notes")),
+    ]
+  ) {
+    const page = await response.text();
+    assert.ok(page.includes("<title>Directory listing for /docs/?q=notes"));
+    assert.ok(!page.includes("<form"));
+  }
+});
+
+Deno.test("--search with --no-listing is a usage error: a search lists names", () => {
+  assert.throws(
+    () => parseCliArgs(["--search", "--no-listing"]),
+    (error: Error) =>
+      error instanceof UsageError &&
+      error.message ===
+        "argument --search: not allowed with argument --no-listing",
+  );
 });
