@@ -373,8 +373,8 @@ Deno.test("a search of a folder the Access refuses is 404, as a folder that cann
     answer(`${fx.root}/private`, "/private/?q=notes", "notes", {}, {
       access: new NoPrivate(),
     }),
-    (error: HttpError) =>
-      error.status === 404 &&
+    (error) =>
+      error instanceof HttpError && error.status === 404 &&
       error.message === "No permission to list directory",
   );
 });
@@ -383,7 +383,7 @@ Deno.test("with listings off a search is 404, as the listing would be", async ()
   await using fx = await fixture();
   await assert.rejects(
     answer(fx.root, "/?q=notes", "notes", { listing: false }),
-    (error: HttpError) => error.status === 404,
+    (error) => error instanceof HttpError && error.status === 404,
   );
 });
 
