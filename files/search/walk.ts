@@ -144,16 +144,9 @@ export async function findNames(
   const { showHidden, sandbox, access } = options;
   const limits = options.limits ?? SEARCH_LIMITS;
   const deadline = performance.now() + limits.ms;
-  const root = path.length > 1 ? path.replace(/[/\\]+$/, "") : path;
-  const info = Deno.statSync(root);
-  const queue: Pending[] = [{
-    path: root,
-    served,
-    relative: "",
-    depth: 0,
-    info,
-  }];
-  const seen = new Set([await identity(root, info)]);
+  const info = Deno.statSync(path);
+  const queue: Pending[] = [{ path, served, relative: "", depth: 0, info }];
+  const seen = new Set([await identity(path, info)]);
   const hits: SearchHit[] = [];
   let steps = 0;
   let truncated = false;
@@ -199,7 +192,11 @@ export async function findNames(
       if (!found && !entries.isDirectory(i) && !entries.isSymlink(i)) continue;
       const childServed = childPath(folder.served, name);
       if (!access.allows(childServed, "read")) continue;
-      const childPathOnDisk = folder.path + SEP + name;
+      // A folder named with its trailing slash (as `translatePath` leaves
+      // it), or a drive's root, ends with its separator already.
+      const childPathOnDisk = /[/\\]$/.test(folder.path)
+        ? folder.path + name
+        : folder.path + SEP + name;
       const child = sandbox.stat(childPathOnDisk, false);
       if (await step(STAT_STEPS)) {
         truncated = true;
