@@ -406,3 +406,18 @@ Deno.test("a cut-short search says so on its page", async () => {
     text,
   );
 });
+
+Deno.test("a query of markup is escaped wherever the page shows it, on both kinds of page", async () => {
+  await using fx = await tempFolder("search_test_", { "a.txt": "a" });
+  const query = `<script>alert("x")</script>&'`;
+  for (const prettyListing of [false, true]) {
+    const { text } = await answer(
+      fx.root,
+      `/?q=${encodeURIComponent(query)}`,
+      query,
+      { prettyListing },
+    );
+    assert.ok(!text.includes("<script>"), text);
+    assert.ok(text.includes("&lt;script&gt;"), text);
+  }
+});
