@@ -90,9 +90,7 @@ const LARGE_FOLDER = 4096;
 
 /**
  * Makes ready a listing in `format`: the `stat`s it needs and its length,
- * not its bytes. JSON and the pretty page say `Vary: Accept` (the same URL
- * can be the other page); the pretty page forbids scripts with its
- * `Content-Security-Policy`. Python's page has Python's header alone.
+ * not its bytes, and its header fields ({@link listingHeaders}).
  *
  * @param format the page
  * @param requestPath the request-target (Python's `self.path`)
