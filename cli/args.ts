@@ -32,7 +32,7 @@ export const USAGE =
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
                   [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
-                  [--upload] [--overwrite] [--max-upload BYTES]
+                  [--search] [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
@@ -84,6 +84,8 @@ options:
                         serve and list dotfiles, names that begin with a
                         dot (default: --hidden, as Python)
   --pretty-listing      list folders with sizes, dates and sorting links
+  --search              a search box on listings: ?q=text finds the names
+                        below a folder that contain the text
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
   --overwrite           let uploads replace existing files
@@ -155,6 +157,8 @@ export interface CliOptions {
   showHidden: boolean;
   /** The pretty listing page (`--pretty-listing`). */
   prettyListing: boolean;
+  /** Search names below listed folders (`--search`). */
+  search: boolean;
   /** Accept PUT and form uploads (`--upload`). */
   upload: boolean;
   /** Let uploads replace files (`--overwrite`). */
@@ -233,6 +237,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         hidden: { type: "boolean" },
         "no-hidden": { type: "boolean" },
         "pretty-listing": { type: "boolean" },
+        search: { type: "boolean" },
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
@@ -430,7 +435,8 @@ function parseOperating(
 /**
  * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
- * BooleanOptionalAction), `--pretty-listing` (not with `--no-listing`), and
+ * BooleanOptionalAction), `--pretty-listing` and `--search` (not with
+ * `--no-listing`), and
  * `--upload` with `--overwrite` and `--allowed-host`, and `--max-upload`
  * (with `--upload` or `--cgi`).
  */
@@ -443,6 +449,7 @@ function parseServing(
     "live-reload"?: boolean;
     "no-listing"?: boolean;
     "pretty-listing"?: boolean;
+    search?: boolean;
     upload?: boolean;
     overwrite?: boolean;
     "max-upload"?: string;
@@ -458,6 +465,7 @@ function parseServing(
   | "listing"
   | "showHidden"
   | "prettyListing"
+  | "search"
   | "upload"
   | "overwrite"
   | "maxUploadBytes"
@@ -469,6 +477,11 @@ function parseServing(
   if (values["pretty-listing"] && values["no-listing"]) {
     throw new UsageError(
       "argument --pretty-listing: not allowed with argument --no-listing",
+    );
+  }
+  if (values.search && values["no-listing"]) {
+    throw new UsageError(
+      "argument --search: not allowed with argument --no-listing",
     );
   }
   const upload = values.upload ?? false;
@@ -502,6 +515,7 @@ function parseServing(
     listing: !values["no-listing"],
     showHidden: hidden?.name !== "no-hidden",
     prettyListing: values["pretty-listing"] ?? false,
+    search: values.search ?? false,
     upload,
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),

@@ -52,6 +52,7 @@ export function fileServerOptions(
     precompressed: options.gzip,
     gzip: options.gzip,
     prettyListing: options.prettyListing,
+    search: options.search,
     cacheMaxAge: options.cacheMaxAge,
     noCache: options.noCache,
     upload: options.upload,

@@ -216,6 +216,8 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--hidden", needs: NOTHING },
   { flag: "--no-hidden", needs: NOTHING },
   { flag: "--pretty-listing", needs: NOTHING },
+  // The walk reads the folder with its read permission, as listings do.
+  { flag: "--search", needs: NOTHING },
   { flag: "--overwrite", needs: NOTHING },
   { flag: "--max-upload", needs: NOTHING },
   { flag: "--allowed-host", needs: NOTHING },

@@ -142,6 +142,13 @@ export interface FileServerOptions {
    * dates, sorting links, no script; default false, Python's page.
    */
   prettyListing?: boolean;
+  /**
+   * With {@link showDirListing}, search names: listings end with a search
+   * box, and `?q=text` answers the files and folders below the folder that
+   * contain the text, as a page or JSON (the CLI's `--search`); default
+   * false, `?q=` ignored.
+   */
+  search?: boolean;
   /** `Cache-Control: max-age=<seconds>` on files and listings; default none. */
   cacheMaxAge?: number | null;
   /** `Cache-Control: no-store` on files and listings; default false. */
@@ -184,6 +191,8 @@ export interface CoreSettings {
   readonly jsonListing: boolean;
   /** The pretty listing page. */
   readonly prettyListing: boolean;
+  /** Search names below a listed folder. */
+  readonly search: boolean;
   /** Uploads. */
   readonly upload: boolean;
   /** Uploads may replace files. */
@@ -259,6 +268,7 @@ export function resolveOptions(
       showHidden: options.showDotfiles ?? false,
       jsonListing: options.jsonListing ?? true,
       prettyListing: options.prettyListing ?? false,
+      search: options.search ?? false,
       upload: options.upload ?? false,
       overwrite: options.overwrite ?? false,
       maxUploadBytes,

@@ -256,6 +256,11 @@ class FileServer {
       method: request.method,
       target,
       header: (name) => request.headers.get(name),
+      // Taken only when asked for (by a search): Deno.serve warns once,
+      // on the first response, of the legacy abort of a signal taken.
+      get signal() {
+        return request.signal;
+      },
     };
     const hooks: ServeHooks = {
       translatePath: (path) => this.#translatePath(path),

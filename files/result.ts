@@ -26,6 +26,11 @@ export interface FileRequest {
    * out, everything (`EVERYONE`).
    */
   readonly access?: Access;
+  /**
+   * Aborted once the answer is no longer wanted (the client left, the
+   * server shuts down): long work for it (a search) stops. Left out, none.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The settings of a file server: the fields of `SimpleHTTPRequestHandler`. */

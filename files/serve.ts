@@ -92,6 +92,7 @@ import {
   writeMultipart,
 } from "./ranges.ts";
 import { fileNotFound, type Sandbox } from "./sandbox.ts";
+import { searchFolder, searchQuery } from "./search/search.ts";
 import type {
   EventStream,
   FileRequest,
@@ -357,7 +358,10 @@ async function withScript(
   }
 }
 
-/** A folder's listing: the face's own when it has one, else the core's. */
+/**
+ * A folder's listing: the face's own when it has one, else the core's; with
+ * {@link ServeOptions.search} on and `?q=` given, the search's answer.
+ */
 async function listing(
   path: string,
   request: FileRequest,
@@ -365,6 +369,10 @@ async function listing(
   hooks: ServeHooks,
   sandbox: Sandbox,
 ): Promise<ListingResult | Listed> {
+  const query = options.search ? searchQuery(request.target) : null;
+  if (query !== null) {
+    return await searchFolder(path, request, query, options, sandbox);
+  }
   if (hooks.listDirectory !== undefined) {
     return { kind: "listed", body: await hooks.listDirectory(path) };
   }

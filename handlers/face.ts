@@ -349,4 +349,13 @@ class HandlerRequest implements FileRequest {
   header(name: string): string | null {
     return this.#handler.header(name);
   }
+
+  /**
+   * The server's shutdown: reading the connection to learn that the client
+   * left would take the next request's bytes, so long work is bounded by
+   * its own time instead.
+   */
+  get signal(): AbortSignal {
+    return this.#handler.server.shutdownSignal;
+  }
 }

@@ -145,6 +145,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   prettyListing = false;
   /**
+   * Search names (the CLI's `--search`): listing pages end with a search
+   * box, and `GET /folder/?q=text` answers the files and folders below
+   * that contain the text, case-insensitive, as a page in the listing's
+   * style or as JSON (`&format=json`, or as JSON listings are asked for);
+   * dotfiles only with {@link showHidden}, at most 16 levels down, 1,000
+   * names and 2 seconds (see `files/search/`). Needs read permission only,
+   * and {@link listing}. Off, `?q=` is ignored, as in Python.
+   */
+  search = false;
+  /**
    * Accept uploads (the CLI's `--upload`): `PUT /path`, and a
    * `multipart/form-data` POST from the form that listings then show (see
    * `upload.ts`). Needs write permission for the folder. Off, PUT and POST

@@ -90,9 +90,7 @@ const LARGE_FOLDER = 4096;
 
 /**
  * Makes ready a listing in `format`: the `stat`s it needs and its length,
- * not its bytes. JSON and the pretty page say `Vary: Accept` (the same URL
- * can be the other page); the pretty page forbids scripts with its
- * `Content-Security-Policy`. Python's page has Python's header alone.
+ * not its bytes, and its header fields ({@link listingHeaders}).
  *
  * @param format the page
  * @param requestPath the request-target (Python's `self.path`)
@@ -116,7 +114,7 @@ export async function prepareListing(
     });
     return {
       text: pythonListing(requestPath, folder, { footer, showHidden, links }),
-      headers: [["Content-type", `text/html; charset=${CHARSET}`]],
+      headers: listingHeaders(format),
     };
   }
   const infos = await statEntries(folder, {
@@ -131,22 +129,33 @@ export async function prepareListing(
       : prettyListing(requestPath, folder, infos, { footer, showHidden }),
     pace,
   );
-  if (format === "json") {
-    return {
-      text,
-      headers: [["Content-type", "application/json"], ["Vary", "Accept"]],
-    };
-  }
-  return {
-    text,
-    headers: [
-      ["Content-type", `text/html; charset=${CHARSET}`],
-      ["Vary", "Accept"],
-      ["Content-Security-Policy", PRETTY_CSP],
-    ],
-  };
+  return { text, headers: listingHeaders(format) };
 }
 
-/** The pretty page's own styles and form, nothing else: no script runs. */
+/**
+ * The header fields of a page in `format`, after its status line: JSON and
+ * the pretty page say `Vary: Accept` (the same URL can be the other page);
+ * the pretty page forbids scripts with its `Content-Security-Policy`.
+ * Python's page has Python's header alone.
+ */
+export function listingHeaders(format: ListingFormat): [string, string][] {
+  switch (format) {
+    case "python":
+      return [["Content-type", `text/html; charset=${CHARSET}`]];
+    case "json":
+      return [["Content-type", "application/json"], ["Vary", "Accept"]];
+    case "pretty":
+      return [
+        ["Content-type", `text/html; charset=${CHARSET}`],
+        ["Vary", "Accept"],
+        ["Content-Security-Policy", PRETTY_CSP],
+      ];
+  }
+}
+
+/**
+ * The pretty page's own styles and forms (to this origin: the upload form,
+ * the search box), nothing else: no script runs.
+ */
 const PRETTY_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'";

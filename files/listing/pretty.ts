@@ -28,7 +28,9 @@ import { escapeAttribute } from "../../util/html.ts";
 /** The columns a listing can be sorted by. */
 export type SortKey = "name" | "size" | "modified";
 
-const STYLE = `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff;
+/** The pretty pages' stylesheet: the listing's, and the search's results. */
+export const PRETTY_STYLE =
+  `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff;
   --muted: #59636e; --line: #d1d9e0; --link: #0969da; --hover: #f6f8fa; }
 @media (prefers-color-scheme: dark) {
   :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d;
@@ -117,7 +119,7 @@ export function prettyListing(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <style>
-${STYLE}
+${PRETTY_STYLE}
 </style>
 </head>
 <body>
@@ -231,7 +233,7 @@ function row(
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
 /** `512 B`, `1.5 KiB`, `12 MiB`: three significant digits at most. */
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < UNITS.length - 1) {
@@ -243,6 +245,6 @@ function formatSize(bytes: number): string {
 }
 
 /** `2024-01-31 13:05` in UTC, as the `datetime` attribute says. */
-function formatDate(date: Date): string {
+export function formatDate(date: Date): string {
   return date.toISOString().slice(0, 16).replace("T", " ");
 }

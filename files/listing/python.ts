@@ -211,7 +211,7 @@ function pythonSizes(folder: FolderEntries): PythonSizes {
 const PLAIN_NAME = /^[A-Za-z0-9_.\-~/]*$/;
 
 /** `urllib.parse.quote(s)`: UTF-8 bytes, each unsafe byte as `%XX`. */
-function quote(s: string): string {
+export function quote(s: string): string {
   if (PLAIN_NAME.test(s)) return s;
   let out = "";
   for (const b of encoder.encode(s)) out += QUOTED_BYTE[b];

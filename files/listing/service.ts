@@ -36,6 +36,7 @@ import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { UPLOAD_FORM } from "../upload/upload.ts";
+import { searchForm } from "../search/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -55,6 +56,11 @@ export interface ListingOptions extends ListingFormatOptions {
   readonly showHidden: boolean;
   /** Whether the HTML pages end with the upload form. */
   readonly upload: boolean;
+  /**
+   * Whether the HTML pages end with the search box, and `?q=` searches
+   * the names below the folder (see `search/`); default off.
+   */
+  readonly search?: boolean;
 }
 
 /** A folder's listing, ready to send with status 200. */
@@ -110,7 +116,8 @@ export async function listFolder(
     path,
     requestPath: target,
     format,
-    footer: options.upload ? UPLOAD_FORM : "",
+    footer: (options.upload ? UPLOAD_FORM : "") +
+      (options.search ? searchForm("") : ""),
     showHidden: options.showHidden,
     directory: options.directory,
   };
@@ -138,7 +145,7 @@ interface ListingInputs {
   /** The request-target, which the page shows and links from. */
   requestPath: string;
   format: ListingFormat;
-  /** The upload form, or "". */
+  /** The upload form and the search box, or "". */
   footer: string;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
@@ -242,7 +249,7 @@ async function readListing(
  * renamed by changing the folder. `check`, when given, runs before and after
  * a reading and throws to refuse it. Throws what `Deno.readDir` throws.
  */
-function readFolder(
+export function readFolder(
   path: string,
   info: Deno.FileInfo,
   check?: () => void,

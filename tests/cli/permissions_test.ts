@@ -585,6 +585,29 @@ Deno.test("the CLI with --cgi needs --allow-run besides --allow-net and --allow-
   });
 });
 
+const SEARCH =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver --search";
+
+Deno.test("the CLI with --search needs no more than --allow-net=0.0.0.0:PORT and --allow-read=.", async (t) => {
+  documented(SEARCH);
+  await withSite(async (dir) => {
+    await t.step("it finds names below the folder", async () => {
+      await serves(SEARCH, dir, async (port) => {
+        const { status, body } = await get(port, "/?q=HELLO&format=json");
+        assert.equal(status, 200);
+        assert.deepEqual(
+          JSON.parse(body).results.map((hit: { path: string }) => hit.path),
+          ["hello.txt", "cgi-bin/hello.sh"],
+        );
+      });
+    });
+    await refusesEach(t, SEARCH, dir, [
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
 const UPLOAD =
   "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=. jsr:@x/httpserver --upload";
 
