@@ -33,7 +33,7 @@
 import { SEP } from "../../util/platform.ts";
 import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { Coalescer } from "../coalesce.ts";
-import { fileNotFound, type Sandbox } from "../sandbox.ts";
+import { fileNotFound, type Sandbox, type SymlinkPolicy } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { UPLOAD_FORM } from "../upload/upload.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
@@ -113,6 +113,7 @@ export async function listFolder(
     footer: options.upload ? UPLOAD_FORM : "",
     showHidden: options.showHidden,
     directory: options.directory,
+    symlinks: sandbox.symlinks,
   };
   const key = JSON.stringify(Object.values(inputs));
   const page = await LISTINGS.run(key, () => readListing(inputs, key, sandbox));
@@ -143,6 +144,8 @@ interface ListingInputs {
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
   directory: string;
+  /** Which symlinks are followed: with `never`, none is listed. */
+  symlinks: SymlinkPolicy;
 }
 
 /** A listing made ready: its body, whole or to stream, and header fields. */
@@ -205,6 +208,8 @@ async function readListing(
     const kept = format === "python" ? PAGES.lookup(key, info) : null;
     if (kept !== null) return kept;
     folder = await readFolder(path, info, sandbox.checkRead(path, info));
+    // A path through a symlink is not there: neither is the symlink.
+    if (inputs.symlinks === "never") folder = folder.withoutSymlinks();
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
