@@ -348,6 +348,50 @@ export function checkFolder(
   }
 }
 
+/**
+ * Makes the folders of `paths` that are missing, each in the one before it,
+ * the first in a folder that `checkFolder` passed, and checks each as the
+ * folder an upload goes into (`checkFolder`: in the served folder once
+ * symlinks are resolved, writable) once it is there. The folders made are
+ * added to `made`, so that a failed upload can remove them again (see
+ * `removeFolders`), one that a swap put out of the served folder too.
+ *
+ * @throws {HttpError} 409 for a name taken by a file, 403 outside the
+ *   served folder or without write permission
+ */
+export async function makeFolders(
+  h: UploadSite,
+  paths: readonly string[],
+  made: string[],
+): Promise<void> {
+  for (const path of paths) {
+    try {
+      await Deno.mkdir(path);
+      made.push(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    checkFolder(h, path, "conflict");
+  }
+}
+
+/**
+ * Removes the folders `made` (see {@link makeFolders}), innermost first,
+ * those still empty: another upload may have put a file in one meanwhile.
+ */
+export async function removeFolders(
+  h: UploadSite,
+  made: readonly string[],
+): Promise<void> {
+  for (const path of made.toReversed()) {
+    await Deno.remove(path).catch((error) => {
+      if (error?.code === "ENOTEMPTY" || error?.code === "EEXIST") return;
+      if (error instanceof Deno.errors.NotFound) return;
+      h.logError("form failed, but the folder %s stays: %s", path, error);
+    });
+  }
+}
+
 /** The real path of the served folder. */
 function servedRoot(h: UploadSite): string {
   return Deno.realPathSync(h.directory);
