@@ -31,6 +31,7 @@ import { type FolderEntries, statEntries } from "./folder.ts";
 import { jsonListing, wantsJson } from "./json.ts";
 import { atOnce, measureText, type PageText, workUnit } from "./page.ts";
 import { prettyListing } from "./pretty.ts";
+import { listingPolicy } from "./csp.ts";
 
 /** The listing pages. */
 export type ListingFormat = "python" | "pretty" | "json";
@@ -92,7 +93,9 @@ const LARGE_FOLDER = 4096;
  * Makes ready a listing in `format`: the `stat`s it needs and its length,
  * not its bytes. JSON and the pretty page say `Vary: Accept` (the same URL
  * can be the other page); the pretty page forbids scripts with its
- * `Content-Security-Policy`. Python's page has Python's header alone.
+ * `Content-Security-Policy`. Python's page has Python's header alone, unless
+ * its footer has a script: then a policy that allows that script alone
+ * (see `csp.ts`).
  *
  * @param format the page
  * @param requestPath the request-target (Python's `self.path`)
@@ -114,9 +117,14 @@ export async function prepareListing(
       pace,
       which: (i) => folder.isSymlink(i),
     });
+    const headers: [string, string][] = [
+      ["Content-type", `text/html; charset=${CHARSET}`],
+    ];
+    const policy = listingPolicy(null, footer);
+    if (policy !== null) headers.push(["Content-Security-Policy", policy]);
     return {
       text: pythonListing(requestPath, folder, { footer, showHidden, links }),
-      headers: [["Content-type", `text/html; charset=${CHARSET}`]],
+      headers,
     };
   }
   const infos = await statEntries(folder, {
@@ -142,7 +150,7 @@ export async function prepareListing(
     headers: [
       ["Content-type", `text/html; charset=${CHARSET}`],
       ["Vary", "Accept"],
-      ["Content-Security-Policy", PRETTY_CSP],
+      ["Content-Security-Policy", listingPolicy(PRETTY_CSP, footer)!],
     ],
   };
 }

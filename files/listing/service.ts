@@ -35,7 +35,7 @@ import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox, type SymlinkPolicy } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
-import { UPLOAD_FORM } from "../upload/upload.ts";
+import { UPLOAD_PAGE } from "../upload/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -110,7 +110,7 @@ export async function listFolder(
     path,
     requestPath: target,
     format,
-    footer: options.upload ? UPLOAD_FORM : "",
+    footer: options.upload ? UPLOAD_PAGE : "",
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
@@ -139,7 +139,7 @@ interface ListingInputs {
   /** The request-target, which the page shows and links from. */
   requestPath: string;
   format: ListingFormat;
-  /** The upload form, or "". */
+  /** The upload form and its script, or "". */
   footer: string;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */

@@ -7,7 +7,7 @@ import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
-import { UPLOAD_FORM } from "../../files/upload/upload.ts";
+import { UPLOAD_PAGE, UPLOAD_SCRIPT } from "../../files/upload/page.ts";
 import type { Access } from "../../files/access.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import {
@@ -711,27 +711,51 @@ Deno.test("a POST that is not a form is 415; a form to a missing folder 404; a c
   assert.deepEqual(fx.tree(), UNTOUCHED);
 });
 
-Deno.test("with upload on, listings carry the form; Python's page is otherwise unchanged", async () => {
+Deno.test("with upload on, listings carry the form and its script, allowed by its hash alone; Python's page is otherwise unchanged", async () => {
   await using fx = await fixture();
   await Deno.remove(`${fx.root}/escape`);
   await using s = serve(Uploads, { directory: fx.root });
-  const page = await (await fetch(`${s.url}/`)).text();
+  const response = await fetch(`${s.url}/`);
+  const page = await response.text();
   const entries = [...Deno.readDirSync(fx.root)].map((e) => ({
     name: e.name,
     isDirectory: e.isDirectory,
     isSymlink: e.isSymlink,
   }));
-  const expected = renderListing("/", entries, UPLOAD_FORM).body;
+  const expected = renderListing("/", entries, UPLOAD_PAGE).body;
   assert.equal(page, new TextDecoder().decode(expected));
   assert.match(
     page,
-    /<hr>\n<form method="post" enctype="multipart\/form-data">/,
+    /<hr>\n<form method="post" enctype="multipart\/form-data">\n.*\n.*\n<\/form>\n<script>/,
+  );
+  // The hash of the script's text, as a browser takes it (CSP 3 §8.4).
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(UPLOAD_SCRIPT),
+  );
+  const hash = `'sha256-${
+    btoa(String.fromCharCode(...new Uint8Array(digest)))
+  }'`;
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    `default-src 'none'; form-action 'self'; script-src ${hash}; connect-src 'self'`,
   );
   class PrettyUploads extends Uploads {
     override prettyListing = true;
   }
   await using p = serve(PrettyUploads, { directory: fx.root });
-  assert.ok((await (await fetch(`${p.url}/`)).text()).includes(UPLOAD_FORM));
+  const pretty = await fetch(`${p.url}/`);
+  assert.ok((await pretty.text()).includes(UPLOAD_PAGE));
+  assert.equal(
+    pretty.headers.get("content-security-policy"),
+    `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src ${hash}; connect-src 'self'`,
+  );
+  // Without uploads, Python's page has no policy, and the pretty page's
+  // allows no script.
+  await using plain = serve(Quiet, { directory: fx.root });
+  const python = await fetch(`${plain.url}/`);
+  await python.body?.cancel();
+  assert.equal(python.headers.get("content-security-policy"), null);
 });
 
 Deno.test("with CGI on, a POST outside the CGI folders is an upload when upload is on, else 501", async () => {
