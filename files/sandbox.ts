@@ -121,6 +121,16 @@ export function statsOpenFiles(root: string): boolean {
  * way; with read permission for the folder only, those the grant covers),
  * `inside` only those whose target lies in the served folder, `never` none:
  * a path through a symlink is not there.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, type SymlinkPolicy } from "jsr:@x/httpserver";
+ *
+ * // A shared folder whose symlinks must not lead out of it.
+ * class Shared extends SimpleHTTPRequestHandler {
+ *   override symlinks: SymlinkPolicy = "inside";
+ * }
+ * ```
  */
 export type SymlinkPolicy = "follow" | "inside" | "never";
 
