@@ -14,9 +14,11 @@ import {
   isWithin,
   lstatUnder,
   sameFile,
+  Sandbox,
   statOpen,
   statsOpenFiles,
   stillReaches,
+  type SymlinkPolicy,
 } from "../sandbox.ts";
 import { conflict, nameTaken } from "./names.ts";
 import { SEP } from "../../util/platform.ts";
@@ -25,6 +27,11 @@ import { SEP } from "../../util/platform.ts";
 export interface UploadSite {
   /** The served folder. */
   directory: string;
+  /**
+   * Which symlinks are followed: with `never`, none on the way to the
+   * folder an upload goes into either. Left out, `follow`.
+   */
+  readonly symlinks?: SymlinkPolicy;
   /** Logs an error. */
   logError(format: string, ...args: unknown[]): void;
 }
@@ -309,7 +316,8 @@ async function removeUnique(
 /**
  * The folder receiving a file must exist (else `missing`: 409 for a PUT, as
  * RFC 9110 §9.3.4 allows, 404 for a form's page), be the served folder or
- * under it once symlinks are resolved, and be writable by the process.
+ * under it once symlinks are resolved (with `--symlinks never`, with no
+ * symlink on the way), and be writable by the process.
  */
 export function checkFolder(
   h: UploadSite,
@@ -332,6 +340,16 @@ export function checkFolder(
       "refused upload to %s: its real path %s is outside",
       folder,
       real,
+    );
+    throw notPermitted();
+  }
+  if (
+    h.symlinks === "never" &&
+    !new Sandbox(h.directory, () => {}, "never").followsLink(folder)
+  ) {
+    h.logError(
+      "refused upload to %s: a symlink is on its way (--symlinks never)",
+      folder,
     );
     throw notPermitted();
   }

@@ -539,6 +539,22 @@ const CASES: Case[] = [
       ),
   },
   {
+    name: "a PUT through a linked folder with --symlinks never",
+    flags: ["--upload", "--symlinks", "never"],
+    fresh: true,
+    request:
+      "PUT /links/dir/up.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+    status: 403,
+  },
+  {
+    name: "a PUT through a linked folder with --symlinks inside",
+    flags: ["--upload", "--symlinks", "inside"],
+    fresh: true,
+    request:
+      "PUT /links/dir/up.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+    status: 201,
+  },
+  {
     name: "a pretty listing with --symlinks inside shows symlinks",
     flags: ["--symlinks", "inside", "--pretty-listing"],
     request: get("/links/"),
