@@ -148,8 +148,10 @@ export interface FileServerOptions {
   /** `Cache-Control: no-store` on files and listings; default false. */
   noCache?: boolean;
   /**
-   * Accept uploads: `PUT /path`, and the form that listings then show
-   * (needs `--allow-write` for the folder); default false, 501.
+   * Accept uploads: `PUT /path`, and the form that listings then show, with
+   * drag and drop, folders and progress bars where scripts run (needs
+   * `--allow-write` for the folder); default false, 501. Files are then
+   * served with `nosniff`, pages and SVG sandboxed (see {@link trustUploads}).
    */
   upload?: boolean;
   /** Let an upload replace an existing file; default false, 409. */

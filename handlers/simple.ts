@@ -155,9 +155,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   prettyListing = false;
   /**
    * Accept uploads (the CLI's `--upload`): `PUT /path`, and a
-   * `multipart/form-data` POST from the form that listings then show (see
-   * `upload.ts`). Needs write permission for the folder. Off, PUT and POST
-   * are 501 as in Python.
+   * `multipart/form-data` POST from the form that listings then show, with
+   * its script (drag and drop, folders, a progress bar per file: see
+   * `upload/page.ts`), allowed by the page's `Content-Security-Policy`.
+   * Files are then served with `nosniff`, pages and SVG sandboxed (see
+   * {@link trustUploads}). Needs write permission for the folder. Off, PUT
+   * and POST are 501 as in Python.
    */
   upload = false;
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */

@@ -9,7 +9,8 @@
  * An aborted, oversized or refused upload leaves nothing behind (see
  * `uploadfile.ts`). Targets stay in the served folder (symlinks followed, as
  * for reads), never have a hidden component (`.git/hooks`, `.ssh`), and a
- * form's file names must be plain names (see `names.ts`). A form posted from another site (its `Origin`) is refused, and so
+ * form's file names must be plain names, or paths of them for a folder
+ * uploaded whole (see `names.ts`). A form posted from another site (its `Origin`) is refused, and so
  * is any upload through a host name the server does not know (see
  * `host.ts`).
  *
