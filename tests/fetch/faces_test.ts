@@ -405,6 +405,24 @@ const CASES: Case[] = [
     flags: ["--upload"],
     request: get("/docs/"),
     status: 200,
+    check: (answer) => {
+      assert.match(answer.body, /<\/form>\n<script>/);
+      assert.match(
+        field(answer, "content-security-policy") ?? "",
+        /^default-src 'none'; form-action 'self'; script-src 'sha256-[\w+/]+=*'; connect-src 'self'$/,
+      );
+    },
+  },
+  {
+    name: "a pretty listing with the upload form",
+    flags: ["--upload", "--pretty-listing"],
+    request: get("/docs/"),
+    status: 200,
+    check: (answer) =>
+      assert.match(
+        field(answer, "content-security-policy") ?? "",
+        /^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src 'sha256-[\w+/]+=*'; connect-src 'self'$/,
+      ),
   },
   {
     name: "a text file with --upload: nosniff, no sandbox",
