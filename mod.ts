@@ -98,6 +98,7 @@ export {
   type StreamBody,
 } from "./handlers/simple.ts";
 export { CGIHTTPRequestHandler } from "./handlers/cgi/cgi.ts";
+export type { SymlinkPolicy } from "./files/sandbox.ts";
 export {
   createFileHandler,
   type FileHandler,

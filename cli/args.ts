@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
 import { TrustedProxies } from "../http/forwarded.ts";
 import { parseHeaderArgument } from "../http/fields.ts";
+import { SYMLINK_POLICIES, type SymlinkPolicy } from "../files/sandbox.ts";
 
 /** The program's name in its messages. */
 export const PROG = "httpserver";
@@ -32,8 +33,9 @@ export const USAGE =
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
                   [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
-                  [--search] [--upload] [--overwrite] [--max-upload BYTES]
-                  [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
+                  [--search] [--symlinks POLICY] [--upload] [--overwrite]
+                  [--max-upload BYTES] [--allowed-host NAME]
+                  [--trust-uploads] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
                   [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
@@ -86,6 +88,9 @@ options:
   --pretty-listing      list folders with sizes, dates and sorting links
   --search              a search box on listings: ?q=text finds the names
                         below a folder that contain the text
+  --symlinks POLICY     which symlinks to follow: follow (default, as
+                        Python), inside (only to targets in the directory),
+                        or never (404, and left out of listings)
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
   --overwrite           let uploads replace existing files
@@ -93,6 +98,8 @@ options:
                         body, stores; K, M, G suffixes (default: 1G)
   --allowed-host NAME   take uploads through this host name too, not only
                         IP addresses and localhost (repeatable)
+  --trust-uploads       serve pages and SVG of the directory without
+                        Content-Security-Policy: sandbox (with --upload)
   -q, --quiet           log nothing: no request lines, no messages
   --log-format FORMAT   the access log's format: python (default), common,
                         combined, or json (one object per request)
@@ -163,6 +170,13 @@ export interface CliOptions {
   upload: boolean;
   /** Let uploads replace files (`--overwrite`). */
   overwrite: boolean;
+  /**
+   * Serve pages and SVG without `Content-Security-Policy: sandbox` while
+   * uploads are on (`--trust-uploads`).
+   */
+  trustUploads: boolean;
+  /** Which symlinks are followed (`--symlinks`); default `follow`. */
+  symlinks: SymlinkPolicy;
   /**
    * The most bytes one upload, or chunked CGI request body, stores
    * (`--max-upload`); default 1 GiB.
@@ -242,6 +256,8 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
+        "trust-uploads": { type: "boolean" },
+        symlinks: { type: "string" },
         quiet: { type: "boolean", short: "q" },
         "log-format": { type: "string" },
         "log-file": { type: "string" },
@@ -436,9 +452,9 @@ function parseOperating(
  * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
  * BooleanOptionalAction), `--pretty-listing` and `--search` (not with
- * `--no-listing`), and
- * `--upload` with `--overwrite` and `--allowed-host`, and `--max-upload`
- * (with `--upload` or `--cgi`).
+ * `--no-listing`), and `--symlinks`, `--upload` with `--overwrite`,
+ * `--allowed-host` and `--trust-uploads`, and `--max-upload` (with
+ * `--upload` or `--cgi`).
  */
 function parseServing(
   values: {
@@ -454,6 +470,8 @@ function parseServing(
     overwrite?: boolean;
     "max-upload"?: string;
     "allowed-host"?: string[];
+    "trust-uploads"?: boolean;
+    symlinks?: string;
   },
   tokens: readonly { kind: string; name?: string }[],
 ): Pick<
@@ -470,6 +488,8 @@ function parseServing(
   | "overwrite"
   | "maxUploadBytes"
   | "allowedHosts"
+  | "trustUploads"
+  | "symlinks"
 > {
   if (values["404"] === "") {
     throw new UsageError("argument --404: expected a file's path");
@@ -494,6 +514,19 @@ function parseServing(
   const allowedHosts = values["allowed-host"] ?? [];
   if (allowedHosts.length > 0 && !upload) {
     throw new UsageError("argument --allowed-host: only with --upload");
+  }
+  if (values["trust-uploads"] && !upload) {
+    throw new UsageError("argument --trust-uploads: only with --upload");
+  }
+  const symlinks = SYMLINK_POLICIES.find((name) =>
+    name === (values.symlinks ?? "follow")
+  );
+  if (symlinks === undefined) {
+    throw new UsageError(
+      `argument --symlinks: invalid choice: '${values.symlinks}' (choose from ${
+        SYMLINK_POLICIES.map((name) => `'${name}'`).join(", ")
+      })`,
+    );
   }
   for (const name of allowedHosts) {
     // A DNS name as a Host header carries it (IDNs as punycode), no port.
@@ -520,6 +553,8 @@ function parseServing(
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),
     allowedHosts,
+    trustUploads: values["trust-uploads"] ?? false,
+    symlinks,
   };
 }
 

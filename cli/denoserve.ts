@@ -57,6 +57,8 @@ export function fileServerOptions(
     noCache: options.noCache,
     upload: options.upload,
     overwrite: options.overwrite,
+    trustUploads: options.trustUploads,
+    symlinks: options.symlinks,
     maxUploadBytes: options.maxUploadBytes,
     allowedHosts: options.allowedHosts,
   };

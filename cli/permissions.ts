@@ -221,6 +221,9 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--overwrite", needs: NOTHING },
   { flag: "--max-upload", needs: NOTHING },
   { flag: "--allowed-host", needs: NOTHING },
+  { flag: "--trust-uploads", needs: NOTHING },
+  // Fewer reads, never more: the folder's grant covers them.
+  { flag: "--symlinks", needs: NOTHING },
   { flag: "-q/--quiet", needs: NOTHING },
   { flag: "--log-format", needs: NOTHING },
   {

@@ -35,6 +35,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const { cleanUrls, liveReload } = options;
   const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
+  const { trustUploads, symlinks } = options;
   const { logFormat, quiet, trustedProxies } = options;
   return class extends Base {
     override protocolVersion = protocol;
@@ -54,6 +55,8 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override search = search;
     override upload = upload;
     override overwrite = overwrite;
+    override trustUploads = trustUploads;
+    override symlinks = symlinks;
     override maxUploadBytes = maxUploadBytes;
     override allowedHosts = allowedHosts;
     override logFormat = logFormat;

@@ -23,6 +23,7 @@
 
 import { parseHeaderArgument } from "../http/fields.ts";
 import type { LogFormat } from "../http/accesslog.ts";
+import { SYMLINK_POLICIES, type SymlinkPolicy } from "../files/sandbox.ts";
 
 /**
  * How `serveDir` and `createFileHandler` serve a folder. Every option is
@@ -154,12 +155,28 @@ export interface FileServerOptions {
   /** `Cache-Control: no-store` on files and listings; default false. */
   noCache?: boolean;
   /**
-   * Accept uploads: `PUT /path`, and the form that listings then show
-   * (needs `--allow-write` for the folder); default false, 501.
+   * Accept uploads: `PUT /path`, and the form that listings then show, with
+   * drag and drop, folders and progress bars where scripts run (needs
+   * `--allow-write` for the folder); default false, 501. Files are then
+   * served with `nosniff`, pages and SVG sandboxed (see {@link trustUploads}).
    */
   upload?: boolean;
   /** Let an upload replace an existing file; default false, 409. */
   overwrite?: boolean;
+  /**
+   * With {@link upload}, serve pages, SVG and XML without
+   * `Content-Security-Policy: sandbox` (the CLI's `--trust-uploads`);
+   * default false. Every file carries `X-Content-Type-Options: nosniff`
+   * while uploads are on, either way.
+   */
+  trustUploads?: boolean;
+  /**
+   * Which symlinks in the folder are followed (the CLI's `--symlinks`):
+   * `follow` any (default, as Python), `inside` only those whose target
+   * lies in the folder, `never` none (a path through one is 404, listings
+   * leave them out).
+   */
+  symlinks?: SymlinkPolicy;
   /** The most bytes one upload request stores; default 1 GiB. */
   maxUploadBytes?: number;
   /**
@@ -197,6 +214,10 @@ export interface CoreSettings {
   readonly upload: boolean;
   /** Uploads may replace files. */
   readonly overwrite: boolean;
+  /** No sandbox policy on uploaded pages. */
+  readonly trustUploads: boolean;
+  /** Which symlinks are followed. */
+  readonly symlinks: SymlinkPolicy;
   /** The most bytes one upload stores. */
   readonly maxUploadBytes: number;
   /** Host names uploads may come through. */
@@ -239,8 +260,8 @@ const INDEX_PAGES: readonly string[] = Object.freeze([
 
 /**
  * Checks `options` and fills in the defaults. Throws a TypeError for a
- * header that cannot be sent, or a `cacheMaxAge` or `maxUploadBytes` that is
- * not a whole number of at least 0.
+ * header that cannot be sent, a `cacheMaxAge` or `maxUploadBytes` that is
+ * not a whole number of at least 0, or an unknown `symlinks`.
  */
 export function resolveOptions(
   options: FileServerOptions = {},
@@ -271,6 +292,8 @@ export function resolveOptions(
       search: options.search ?? false,
       upload: options.upload ?? false,
       overwrite: options.overwrite ?? false,
+      trustUploads: options.trustUploads ?? false,
+      symlinks: symlinkPolicy(options.symlinks ?? "follow"),
       maxUploadBytes,
       allowedHosts: options.allowedHosts ?? [],
       precompressed: options.precompressed ?? false,
@@ -286,6 +309,17 @@ export function resolveOptions(
     trustedProxies: options.trustedProxies ?? [],
     shutdownSignal: options.shutdownSignal,
   };
+}
+
+/** `symlinks`, checked: code in plain JavaScript may pass anything. */
+function symlinkPolicy(value: string): SymlinkPolicy {
+  const policy = SYMLINK_POLICIES.find((name) => name === value);
+  if (policy === undefined) {
+    throw new TypeError(
+      `symlinks: one of ${SYMLINK_POLICIES.join(", ")}: ${value}`,
+    );
+  }
+  return policy;
 }
 
 /** `static`, `/static` and `/static/` as `/static`; `""` and `/` as `""`. */

@@ -270,6 +270,7 @@ class FileServer {
     const sandbox = new Sandbox(
       options.directory,
       (format, ...args) => this.#log.message(entry, format, ...args),
+      options.symlinks,
     );
     const result = await serveFile(fileRequest, options, hooks, sandbox);
     return this.#response(result, request.method === "HEAD");

@@ -36,6 +36,7 @@ import {
 export type UploadSettings = Pick<
   UploadHandler,
   | "directory"
+  | "symlinks"
   | "maxUploadBytes"
   | "overwrite"
   | "allowedHosts"

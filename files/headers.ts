@@ -8,6 +8,7 @@
 
 import type { Listed, ServeOptions, ServeResult } from "./result.ts";
 import { unsatisfiedRange } from "./ranges.ts";
+import { uploadedFileFields } from "./upload/served.ts";
 
 /** The settings that some header fields depend on. */
 export type HeaderOptions = Pick<
@@ -18,6 +19,8 @@ export type HeaderOptions = Pick<
   | "cacheMaxAge"
   | "noCache"
   | "liveReload"
+  | "upload"
+  | "trustUploads"
 >;
 
 /** Where {@link emitHeaders} puts the header fields: a face's response. */
@@ -57,6 +60,13 @@ export function emitHeaders(
       sink.length(result.length);
       sink.date("Last-Modified", result.mtime ?? 0);
       fileHeaders(result.etag, options, sink);
+      if (options.upload) {
+        for (
+          const field of uploadedFileFields(result.type, !!options.trustUploads)
+        ) {
+          sink.header(...field);
+        }
+      }
       return;
     case "not-modified":
       fileHeaders(result.etag, options, sink);

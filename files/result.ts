@@ -46,6 +46,12 @@ export interface ServeOptions
   readonly cacheMaxAge: number | null;
   /** `Cache-Control: no-store` on files and listings; wins over `cacheMaxAge`. */
   readonly noCache: boolean;
+  /**
+   * With {@link ListingOptions.upload}, serve pages and SVG without
+   * `Content-Security-Policy: sandbox` (see `upload/served.ts`): the folder's
+   * uploads are trusted. `nosniff` stays.
+   */
+  readonly trustUploads?: boolean;
 }
 
 /**

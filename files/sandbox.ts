@@ -32,7 +32,7 @@ import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { sharedStat, statOrNull } from "./coalesce.ts";
 import type { CachedFile, FileCache } from "./filebody.ts";
 
-import { SEP } from "../util/platform.ts";
+import { SEP, WINDOWS } from "../util/platform.ts";
 
 /** Whether the real path `real` is the real path `root` or lies under it. */
 export function isWithin(real: string, root: string): boolean {
@@ -116,6 +116,31 @@ export function statsOpenFiles(root: string): boolean {
   return isGranted(root);
 }
 
+/**
+ * Which symlinks in a served folder are followed: `follow` any (Python's
+ * way; with read permission for the folder only, those the grant covers),
+ * `inside` only those whose target lies in the served folder, `never` none:
+ * a path through a symlink is not there.
+ *
+ * @example
+ * ```ts
+ * import { SimpleHTTPRequestHandler, type SymlinkPolicy } from "jsr:@x/httpserver";
+ *
+ * // A shared folder whose symlinks must not lead out of it.
+ * class Shared extends SimpleHTTPRequestHandler {
+ *   override symlinks: SymlinkPolicy = "inside";
+ * }
+ * ```
+ */
+export type SymlinkPolicy = "follow" | "inside" | "never";
+
+/** Every {@link SymlinkPolicy}, the default first. */
+export const SYMLINK_POLICIES: readonly SymlinkPolicy[] = [
+  "follow",
+  "inside",
+  "never",
+];
+
 /** A log line's format and its arguments, as `logError` takes them. */
 export type LogFunction = (format: string, ...args: unknown[]) => void;
 
@@ -131,8 +156,11 @@ export function fileNotFound(cause?: unknown): HttpError {
  * read only when its real path, symlinks followed, is in bounds (covered by
  * the grant, or under the served folder's real path), and what was opened
  * or listed is checked against that real path afterwards (see
- * {@link stillReaches}). Refusals are logged through `log`. Permissions are
- * queried, never requested: no prompt.
+ * {@link stillReaches}). The {@link SymlinkPolicy} `inside` or `never`
+ * narrows either: the real path must lie under the served folder's, and
+ * with `never` be the path itself, no symlink on the way (whatever the
+ * grant: {@link followsLink} is that one decision). Refusals are logged
+ * through `log`. Permissions are queried, never requested: no prompt.
  *
  * @example
  * ```ts
@@ -151,14 +179,45 @@ export class Sandbox {
   readonly directory: string;
   /** Where refusals, and the core's failures to send, are logged. */
   readonly log: LogFunction;
+  /** Which symlinks are followed. */
+  readonly symlinks: SymlinkPolicy;
 
   /**
    * @param directory the served folder
    * @param log where refusals are logged
+   * @param symlinks which symlinks are followed; default `follow`
    */
-  constructor(directory: string, log: LogFunction) {
+  constructor(
+    directory: string,
+    log: LogFunction,
+    symlinks: SymlinkPolicy = "follow",
+  ) {
     this.directory = directory;
     this.log = log;
+    this.symlinks = symlinks;
+  }
+
+  /**
+   * Whether paths are read as they are, symlinks followed anywhere: full
+   * read permission and the policy `follow`. Else each read is checked.
+   */
+  get #direct(): boolean {
+    return this.symlinks === "follow" && hasFullRead();
+  }
+
+  /**
+   * Whether `path`, a path in the served folder (a listing's entry, a
+   * folder walked for an archive or a search), may be read through the
+   * symlinks on its way, as the policy and the read grant decide: the same
+   * decision as every read of the sandbox. False for a path that is gone.
+   */
+  followsLink(path: string): boolean {
+    if (this.#direct) return true;
+    try {
+      return this.#mayRead(path, false) !== null;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -169,7 +228,7 @@ export class Sandbox {
    * file outside.
    */
   lookup(path: string): Promise<Deno.FileInfo | null> {
-    return hasFullRead()
+    return this.#direct
       ? sharedStat(path)
       : Promise.resolve(this.stat(path, true));
   }
@@ -181,7 +240,7 @@ export class Sandbox {
    * checked, as the grant covers it.
    */
   stat(path: string, log: boolean): Deno.FileInfo | null {
-    if (hasFullRead()) return statOrNull(path);
+    if (this.#direct) return statOrNull(path);
     try {
       return this.#mayRead(path, log);
     } catch {
@@ -200,7 +259,7 @@ export class Sandbox {
     path: string,
     info: Deno.FileInfo,
   ): CachedFile | null {
-    const check = hasFullRead()
+    const check = this.#direct
       ? undefined
       : (file: Deno.FsFile) => this.#checkOpened(path, file, info);
     try {
@@ -227,7 +286,7 @@ export class Sandbox {
     } catch (error) {
       throw outOfDescriptors(error) ?? fileNotFound(error);
     }
-    if (hasFullRead()) return { file, info };
+    if (this.#direct) return { file, info };
     try {
       return { file, info: this.#checkOpened(path, file, info) ?? info };
     } catch (error) {
@@ -241,12 +300,12 @@ export class Sandbox {
    * before and after the reading: it must be the folder `info` describes,
    * at the real path of `path` resolved then, in bounds, so that a folder
    * swapped for a symlink to the outside meanwhile is refused (logged).
-   * Undefined with full read permission.
+   * Undefined when reads are not checked (full read permission, `follow`).
    */
   checkRead(path: string, info: Deno.FileInfo): (() => void) | undefined {
-    if (hasFullRead()) return undefined;
+    if (this.#direct) return undefined;
     return () => {
-      if (stillReaches(path, info, (real) => this.#look(real))) return;
+      if (stillReaches(path, info, (real) => this.#look(real, path))) return;
       this.log(
         "refused %s: the folder read is not the folder its real path names",
         path,
@@ -266,11 +325,13 @@ export class Sandbox {
       return null;
     }
     const real = Deno.realPathSync(path);
-    const info = this.#look(real);
+    const info = this.#look(real, path);
     if (info !== null) return info;
     if (log) {
       this.log(
-        "refused %s: its real path %s is outside the read permission",
+        this.symlinks === "follow"
+          ? "refused %s: its real path %s is outside the read permission"
+          : `refused %s: its real path %s is not allowed by --symlinks ${this.symlinks}`,
         path,
         real,
       );
@@ -279,15 +340,25 @@ export class Sandbox {
   }
 
   /**
-   * The `lstat` of the real path `real` when the sandbox serves what lies
-   * there: the read grant covers it, or it lies under the served folder's
-   * real path (for a grant that names the folder through a symlink: see
-   * {@link lstatUnder}); else null.
+   * The `lstat` of the real path `real` of `path` when the sandbox serves
+   * what lies there: with `follow`, the read grant covers it; or it lies
+   * under the served folder's real path (for a grant that names the folder
+   * through a symlink: see {@link lstatUnder}), and with `never` it is the
+   * path itself, no symlink between the folder and it; else null.
    */
-  #look(real: string): Deno.FileInfo | null {
-    if (isGranted(real)) return Deno.lstatSync(real);
+  #look(real: string, path: string): Deno.FileInfo | null {
+    if (this.symlinks === "follow" && isGranted(real)) {
+      return Deno.lstatSync(real);
+    }
     const root = realDirectory(this.directory);
-    return root === null ? null : lstatUnder(real, root, this.directory);
+    if (root === null) return null;
+    if (
+      this.symlinks === "never" &&
+      real !== unlinkedPath(root, this.directory, path)
+    ) {
+      return null;
+    }
+    return lstatUnder(real, root, this.directory);
   }
 
   /**
@@ -311,7 +382,7 @@ export class Sandbox {
     const reached = statable ? opened : info;
     if (
       reached === null || !reached.isFile ||
-      !stillReaches(path, reached, (real) => this.#look(real))
+      !stillReaches(path, reached, (real) => this.#look(real, path))
     ) {
       this.log(
         "refused %s: the file opened is not the file its real path names",
@@ -322,6 +393,30 @@ export class Sandbox {
     return opened;
   }
 }
+
+/**
+ * The real path `path` (a path under the served folder `directory`, whose
+ * real path is `root`) has when no symlink lies between the folder and it;
+ * null when it is not under `directory` as written.
+ */
+function unlinkedPath(
+  root: string,
+  directory: string,
+  path: string,
+): string | null {
+  if (!path.startsWith(directory)) return null;
+  const after = path.slice(directory.length);
+  const words = after.split(SEPARATORS).filter((word) => word !== "");
+  if (words.length === 0) return root;
+  // `/srv/site2/a` is not under `/srv/site`.
+  if (!SEPARATORS.test(after[0]) && !SEPARATORS.test(directory.at(-1) ?? "")) {
+    return null;
+  }
+  return (root.endsWith(SEP) ? root : root + SEP) + words.join(SEP);
+}
+
+/** What separates a path's components: `/`, and `\\` on Windows too. */
+const SEPARATORS = WINDOWS ? /[/\\]+/ : /\/+/;
 
 /** Queried once: with full read permission no path needs checking. */
 let fullRead: boolean | undefined;

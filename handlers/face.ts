@@ -30,7 +30,7 @@ import { contentFraming, framingField } from "../http/framing.ts";
 import { writeGzip } from "../files/compression.ts";
 import type { FileBody } from "../files/filebody.ts";
 import { writePage } from "../files/listing/page.ts";
-import { Sandbox } from "../files/sandbox.ts";
+import { Sandbox, type SymlinkPolicy } from "../files/sandbox.ts";
 import {
   closeFileOf,
   emitHeaders,
@@ -135,6 +135,8 @@ export interface FileHandler extends
   > {
   /** The served folder. */
   readonly directory: string;
+  /** Which symlinks in it are followed. */
+  readonly symlinks: SymlinkPolicy;
   /** Python's `translate_path`. */
   translatePath(path: string): string;
   /** Python's `guess_type`. */
@@ -167,13 +169,20 @@ export class FileFace implements ServeHooks, HeaderSink {
     if (ownListing) this.listDirectory = (path) => handler.listDirectory(path);
   }
 
-  /** The sandbox of the handler's `directory`, made again if it changed. */
+  /**
+   * The sandbox of the handler's `directory` and `symlinks`, made again if
+   * they changed.
+   */
   get sandbox(): Sandbox {
     const handler = this.#handler;
-    if (this.#sandbox?.directory !== handler.directory) {
+    if (
+      this.#sandbox?.directory !== handler.directory ||
+      this.#sandbox.symlinks !== handler.symlinks
+    ) {
       this.#sandbox = new Sandbox(
         handler.directory,
         (format, ...args) => handler.logError(format, ...args),
+        handler.symlinks,
       );
     }
     return this.#sandbox;

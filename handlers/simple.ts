@@ -28,6 +28,7 @@ import { listFolder } from "../files/listing/service.ts";
 import { pageBytes } from "../files/listing/page.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../files/mime.ts";
 import { translatePath } from "../files/paths.ts";
+import type { SymlinkPolicy } from "../files/sandbox.ts";
 import { openEvents, serveFile } from "../files/serve.ts";
 import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
@@ -126,6 +127,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   listing = true;
   /**
+   * Which symlinks in the folder are followed (the CLI's `--symlinks`):
+   * `follow` any, as Python; `inside` only those whose target lies in
+   * {@link directory}; `never` none, a path through one being 404 and
+   * listings leaving them out. With read permission for the folder only,
+   * `follow` follows only those the grant covers (see `files/sandbox.ts`).
+   */
+  symlinks: SymlinkPolicy = "follow";
+  /**
    * Serve and list dotfiles, names that begin with `.`, as Python does; false
    * answers 404 for any path with a hidden component, even with {@link spa},
    * and leaves them out of listings (the CLI's `--no-hidden`). Uploads never
@@ -156,13 +165,24 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   search = false;
   /**
    * Accept uploads (the CLI's `--upload`): `PUT /path`, and a
-   * `multipart/form-data` POST from the form that listings then show (see
-   * `upload.ts`). Needs write permission for the folder. Off, PUT and POST
-   * are 501 as in Python.
+   * `multipart/form-data` POST from the form that listings then show, with
+   * its script (drag and drop, folders, a progress bar per file: see
+   * `upload/page.ts`), allowed by the page's `Content-Security-Policy`.
+   * Files are then served with `nosniff`, pages and SVG sandboxed (see
+   * {@link trustUploads}). Needs write permission for the folder. Off, PUT
+   * and POST are 501 as in Python.
    */
   upload = false;
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
+  /**
+   * With {@link upload}, serve pages, SVG and XML without
+   * `Content-Security-Policy: sandbox` (the CLI's `--trust-uploads`): every
+   * file still carries `X-Content-Type-Options: nosniff`. Off, an uploaded
+   * page runs no script and gets an origin of its own, so that it cannot
+   * act with a viewer's credentials on this site.
+   */
+  trustUploads = false;
   /**
    * The most bytes one upload request may store (the CLI's `--max-upload`);
    * also the most a chunked request body for a CGI script is held to.

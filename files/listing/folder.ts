@@ -60,6 +60,8 @@ export class FolderEntries {
   /** About the bytes this holds, for a cache's bound. */
   readonly bytes: number;
   #kinds: Uint8Array;
+  /** {@link withoutSymlinks}, once made. */
+  #plain?: FolderEntries;
 
   /** @param entries the folder's entries, in the order it lists them */
   constructor(entries: readonly FolderEntry[]) {
@@ -113,6 +115,23 @@ export class FolderEntries {
   /** Whether entry `i` is a symlink. */
   isSymlink(i: number): boolean {
     return (this.#kinds[i] & SYMLINK) !== 0;
+  }
+
+  /**
+   * The entries that are not symlinks, for a listing that follows none;
+   * this one when there is none.
+   */
+  withoutSymlinks(): FolderEntries {
+    if (this.symlinks === 0) return this;
+    if (this.#plain !== undefined) return this.#plain;
+    const entries: FolderEntry[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (this.isSymlink(i)) continue;
+      const isDirectory = this.isDirectory(i);
+      entries.push({ name: this.names[i], isDirectory, isSymlink: false });
+    }
+    // Kept with these entries, as long as a cache keeps them.
+    return this.#plain = new FolderEntries(entries);
   }
 
   /** Whether entry `i` is listed: dotfiles only when `showHidden`. */

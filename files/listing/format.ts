@@ -31,6 +31,7 @@ import { type FolderEntries, statEntries } from "./folder.ts";
 import { jsonListing, wantsJson } from "./json.ts";
 import { atOnce, measureText, type PageText, workUnit } from "./page.ts";
 import { prettyListing } from "./pretty.ts";
+import { listingPolicy } from "./csp.ts";
 
 /** The listing pages. */
 export type ListingFormat = "python" | "pretty" | "json";
@@ -114,7 +115,7 @@ export async function prepareListing(
     });
     return {
       text: pythonListing(requestPath, folder, { footer, showHidden, links }),
-      headers: listingHeaders(format),
+      headers: listingHeaders(format, footer),
     };
   }
   const infos = await statEntries(folder, {
@@ -129,26 +130,39 @@ export async function prepareListing(
       : prettyListing(requestPath, folder, infos, { footer, showHidden }),
     pace,
   );
-  return { text, headers: listingHeaders(format) };
+  return { text, headers: listingHeaders(format, footer) };
 }
 
 /**
  * The header fields of a page in `format`, after its status line: JSON and
  * the pretty page say `Vary: Accept` (the same URL can be the other page);
- * the pretty page forbids scripts with its `Content-Security-Policy`.
- * Python's page has Python's header alone.
+ * the pretty page forbids scripts but `footer`'s with its
+ * `Content-Security-Policy`. Python's page has Python's header alone, unless
+ * `footer` has a script: then a policy that allows that script alone (see
+ * `csp.ts`).
  */
-export function listingHeaders(format: ListingFormat): [string, string][] {
+export function listingHeaders(
+  format: ListingFormat,
+  footer = "",
+): [string, string][] {
   switch (format) {
-    case "python":
-      return [["Content-type", `text/html; charset=${CHARSET}`]];
+    case "python": {
+      const html: [string, string] = [
+        "Content-type",
+        `text/html; charset=${CHARSET}`,
+      ];
+      const policy = listingPolicy(null, footer);
+      return policy === null
+        ? [html]
+        : [html, ["Content-Security-Policy", policy]];
+    }
     case "json":
       return [["Content-type", "application/json"], ["Vary", "Accept"]];
     case "pretty":
       return [
         ["Content-type", `text/html; charset=${CHARSET}`],
         ["Vary", "Accept"],
-        ["Content-Security-Policy", PRETTY_CSP],
+        ["Content-Security-Policy", listingPolicy(PRETTY_CSP, footer)!],
       ];
   }
 }

@@ -33,10 +33,10 @@
 import { SEP } from "../../util/platform.ts";
 import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { Coalescer } from "../coalesce.ts";
-import { fileNotFound, type Sandbox } from "../sandbox.ts";
+import { fileNotFound, type Sandbox, type SymlinkPolicy } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
-import { UPLOAD_FORM } from "../upload/upload.ts";
 import { searchForm } from "../search/page.ts";
+import { UPLOAD_PAGE } from "../upload/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -61,6 +61,16 @@ export interface ListingOptions extends ListingFormatOptions {
    * the names below the folder (see `search/`); default off.
    */
   readonly search?: boolean;
+}
+
+/**
+ * What the HTML pages show under the list, in order: the upload form and
+ * its script ({@link ListingOptions.upload}), the search box
+ * ({@link ListingOptions.search}). Each feature adds its piece here.
+ */
+export function listingFooter(options: ListingOptions): string {
+  return (options.upload ? UPLOAD_PAGE : "") +
+    (options.search ? searchForm("") : "");
 }
 
 /** A folder's listing, ready to send with status 200. */
@@ -116,10 +126,10 @@ export async function listFolder(
     path,
     requestPath: target,
     format,
-    footer: (options.upload ? UPLOAD_FORM : "") +
-      (options.search ? searchForm("") : ""),
+    footer: listingFooter(options),
     showHidden: options.showHidden,
     directory: options.directory,
+    symlinks: sandbox.symlinks,
   };
   const key = JSON.stringify(Object.values(inputs));
   const page = await LISTINGS.run(key, () => readListing(inputs, key, sandbox));
@@ -145,11 +155,13 @@ interface ListingInputs {
   /** The request-target, which the page shows and links from. */
   requestPath: string;
   format: ListingFormat;
-  /** The upload form and the search box, or "". */
+  /** The pieces under the list (see {@link listingFooter}), or "". */
   footer: string;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
   directory: string;
+  /** Which symlinks are followed: with `never`, none is listed. */
+  symlinks: SymlinkPolicy;
 }
 
 /** A listing made ready: its body, whole or to stream, and header fields. */
@@ -212,6 +224,8 @@ async function readListing(
     const kept = format === "python" ? PAGES.lookup(key, info) : null;
     if (kept !== null) return kept;
     folder = await readFolder(path, info, sandbox.checkRead(path, info));
+    // A path through a symlink is not there: neither is the symlink.
+    if (inputs.symlinks === "never") folder = folder.withoutSymlinks();
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -1,8 +1,8 @@
 /**
  * The names an upload may take: a PUT's file name holds no control
- * characters, a form's is a plain, visible file name, neither is longer
- * than file systems take, and a target that is a folder, or a file unless
- * `overwrite`, is refused.
+ * characters, a form's is a plain, visible file name (or a path of them in
+ * a folder uploaded whole), neither is longer than file systems take, and a
+ * target that is a folder, or a file unless `overwrite`, is refused.
  *
  * @module
  */
@@ -38,27 +38,51 @@ export function checkTarget(target: string, overwrite: boolean): void {
   if (!overwrite) throw nameTaken(target);
 }
 
+/** Where a form's file goes: see {@link formTarget}. */
+export interface FormTarget {
+  /** The file's path. */
+  target: string;
+  /**
+   * The folders on its way below the form's folder, outermost first: none
+   * for a plain name.
+   */
+  folders: string[];
+  /** Its path relative to the form's folder, `/` between components. */
+  relative: string;
+}
+
 /**
- * The path a form's file goes to: its name must be a plain, visible file
- * name (no separators, control characters, `..`, leading `.`, nor what
- * Windows reads specially), not taken (unless `overwrite`) and not twice in
- * the form.
+ * Where a form's file goes in `folder`: its name must be a plain, visible
+ * file name (no separators, control characters, `..`, leading `.`, nor what
+ * Windows reads specially), or such names joined by `/`, the path of a file
+ * of a folder picked or dropped whole, relative to the form's folder (its
+ * folders are made as needed: see `makeFolders`); not taken (unless
+ * `overwrite`) and not twice in the form.
  */
 export function formTarget(
   folder: string,
   name: string,
   files: ReadonlyMap<string, unknown>,
   overwrite: boolean,
-): string {
-  checkName(name, NOT_A_PLAIN_NAME, "Upload files by their name alone");
-  if (WINDOWS && WINDOWS_SPECIAL.test(name)) {
-    throw badName("Upload files by their name alone");
+): FormTarget {
+  const words = name.split("/");
+  let target = folder.endsWith(SEP) ? folder.slice(0, -1) : folder;
+  const folders: string[] = [];
+  for (const [i, word] of words.entries()) {
+    if (word === "" || (words.length > 1 && (word === "." || word === ".."))) {
+      throw badName("A file's path has no empty, . or .. component");
+    }
+    checkName(word, NOT_A_PLAIN_NAME, "Upload files by their name alone");
+    if (WINDOWS && WINDOWS_SPECIAL.test(word)) {
+      throw badName("Upload files by their name alone");
+    }
+    if (isHiddenName(word)) throw hiddenName();
+    target += SEP + word;
+    if (i < words.length - 1) folders.push(target);
   }
-  if (isHiddenName(name)) throw hiddenName();
-  const target = `${folder}${folder.endsWith(SEP) ? "" : SEP}${name}`;
   if (files.has(target)) throw conflict("The form has two files of one name");
   checkTarget(target, overwrite);
-  return target;
+  return { target, folders, relative: name };
 }
 
 /**

@@ -9,7 +9,8 @@
  * An aborted, oversized or refused upload leaves nothing behind (see
  * `uploadfile.ts`). Targets stay in the served folder (symlinks followed, as
  * for reads), never have a hidden component (`.git/hooks`, `.ssh`), and a
- * form's file names must be plain names (see `names.ts`). A form posted from another site (its `Origin`) is refused, and so
+ * form's file names must be plain names, or paths of them for a folder
+ * uploaded whole (see `names.ts`). A form posted from another site (its `Origin`) is refused, and so
  * is any upload through a host name the server does not know (see
  * `host.ts`).
  *
@@ -50,9 +51,12 @@ import {
 import {
   checkFolder,
   exists,
+  makeFolders,
+  removeFolders,
   UploadFile,
   type UploadSite,
 } from "./uploadfile.ts";
+import { type Access, childPath, EVERYONE, servedPath } from "../access.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
 
@@ -60,6 +64,11 @@ import { SEP } from "../../util/platform.ts";
 export interface UploadHandler extends HostPolicy, UploadSite {
   /** The request body. */
   rfile: Pick<RequestBody, "readChunk">;
+  /**
+   * What the request's user may change (see `access.ts`); left out,
+   * everything.
+   */
+  readonly access?: Access;
   /** The most bytes one request may upload (a PUT body, a form's parts). */
   maxUploadBytes: number;
   /** Whether an upload may replace an existing file. */
@@ -201,7 +210,9 @@ function checkPreconditions(headers: Headers, path: string): void {
  * A `multipart/form-data` POST to a folder: stores every part that carries a
  * file name in that folder, all or (whatever fails) none, then answers 303
  * See Other back to the folder's page. Each part's file is closed when the
- * part ends.
+ * part ends. A file name may be a relative path (`photos/2026/a.jpg`: a
+ * folder picked or dropped whole); its folders are made as needed, and
+ * removed again if the form fails.
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
  *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
@@ -234,6 +245,8 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
     maxBodyBytes: h.maxUploadBytes,
   });
   const files = new Map<string, UploadFile>();
+  const made: string[] = [];
+  let stored = false;
   try {
     let current: UploadFile | null = null;
     while (!parser.done) {
@@ -251,13 +264,19 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
         } else if (event.head.filename) {
           // A plain field, or a file input left empty (filename=""), is
           // skipped; the parser still counts its bytes.
-          const target = formTarget(
+          const { target, folders, relative } = formTarget(
             folder,
             event.head.filename,
             files,
             h.overwrite,
           );
-          current = await UploadFile.create(h, folder, target);
+          refuseUnwritable(h, relative);
+          await makeFolders(h, folders, made);
+          current = await UploadFile.create(
+            h,
+            folders.at(-1) ?? folder,
+            target,
+          );
           files.set(target, current);
         }
       }
@@ -266,6 +285,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
       throw new HttpError("bad-multipart", "The form holds no file");
     }
     await commitAll(h, files);
+    stored = true;
   } catch (error) {
     throw storageError(error);
   } finally {
@@ -275,11 +295,28 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
         h.logError("could not remove an upload's temporary file: %s", error)
       );
     }
+    if (!stored) await removeFolders(h, made);
   }
   h.sendResponse(303);
   h.sendHeader("Location", pageOf(h.path));
   h.sendHeader("Content-Length", "0");
   h.endHeaders();
+}
+
+/**
+ * Refuses a form's file at `relative` (below the form's folder, `/`
+ * between components) that the request's user may not write, nor any
+ * folder on its way: 403.
+ */
+function refuseUnwritable(h: UploadHandler, relative: string): void {
+  const access = h.access ?? EVERYONE;
+  let path = servedPath(h.path);
+  for (const word of relative.split("/")) {
+    path = childPath(path, word);
+    if (!access.allows(path, "write")) {
+      throw new HttpError("forbidden", "No permission to upload here");
+    }
+  }
 }
 
 /**

@@ -14,9 +14,11 @@ import {
   isWithin,
   lstatUnder,
   sameFile,
+  Sandbox,
   statOpen,
   statsOpenFiles,
   stillReaches,
+  type SymlinkPolicy,
 } from "../sandbox.ts";
 import { conflict, nameTaken } from "./names.ts";
 import { SEP } from "../../util/platform.ts";
@@ -25,6 +27,11 @@ import { SEP } from "../../util/platform.ts";
 export interface UploadSite {
   /** The served folder. */
   directory: string;
+  /**
+   * Which symlinks are followed: with `never`, none on the way to the
+   * folder an upload goes into either. Left out, `follow`.
+   */
+  readonly symlinks?: SymlinkPolicy;
   /** Logs an error. */
   logError(format: string, ...args: unknown[]): void;
 }
@@ -309,7 +316,8 @@ async function removeUnique(
 /**
  * The folder receiving a file must exist (else `missing`: 409 for a PUT, as
  * RFC 9110 §9.3.4 allows, 404 for a form's page), be the served folder or
- * under it once symlinks are resolved, and be writable by the process.
+ * under it once symlinks are resolved (with `--symlinks never`, with no
+ * symlink on the way), and be writable by the process.
  */
 export function checkFolder(
   h: UploadSite,
@@ -336,6 +344,16 @@ export function checkFolder(
     throw notPermitted();
   }
   if (
+    h.symlinks === "never" &&
+    !new Sandbox(h.directory, () => {}, "never").followsLink(folder)
+  ) {
+    h.logError(
+      "refused upload to %s: a symlink is on its way (--symlinks never)",
+      folder,
+    );
+    throw notPermitted();
+  }
+  if (
     Deno.permissions.querySync({ name: "write", path: folder }).state !==
       "granted"
   ) {
@@ -345,6 +363,50 @@ export function checkFolder(
       h.directory,
     );
     throw notPermitted();
+  }
+}
+
+/**
+ * Makes the folders of `paths` that are missing, each in the one before it,
+ * the first in a folder that `checkFolder` passed, and checks each as the
+ * folder an upload goes into (`checkFolder`: in the served folder once
+ * symlinks are resolved, writable) once it is there. The folders made are
+ * added to `made`, so that a failed upload can remove them again (see
+ * `removeFolders`), one that a swap put out of the served folder too.
+ *
+ * @throws {HttpError} 409 for a name taken by a file, 403 outside the
+ *   served folder or without write permission
+ */
+export async function makeFolders(
+  h: UploadSite,
+  paths: readonly string[],
+  made: string[],
+): Promise<void> {
+  for (const path of paths) {
+    try {
+      await Deno.mkdir(path);
+      made.push(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    checkFolder(h, path, "conflict");
+  }
+}
+
+/**
+ * Removes the folders `made` (see {@link makeFolders}), innermost first,
+ * those still empty: another upload may have put a file in one meanwhile.
+ */
+export async function removeFolders(
+  h: UploadSite,
+  made: readonly string[],
+): Promise<void> {
+  for (const path of made.toReversed()) {
+    await Deno.remove(path).catch((error) => {
+      if (error?.code === "ENOTEMPTY" || error?.code === "EEXIST") return;
+      if (error instanceof Deno.errors.NotFound) return;
+      h.logError("form failed, but the folder %s stays: %s", path, error);
+    });
   }
 }
 

@@ -5,7 +5,13 @@
 // fields and the same body from both, but for what the transport decides
 // (framing, Connection, Server, Date: see tests/support/faces.ts).
 import assert from "node:assert/strict";
-import { ask, comparable, type FaceName, startFace } from "../support/faces.ts";
+import {
+  ask,
+  type Comparable,
+  comparable,
+  type FaceName,
+  startFace,
+} from "../support/faces.ts";
 
 /** One request, the flags both faces serve it with, and what to check. */
 interface Case {
@@ -17,6 +23,8 @@ interface Case {
   status: number;
   /** A write: each face gets a fresh copy of the folder. */
   fresh?: boolean;
+  /** What else the answer must hold (both faces agree on it). */
+  check?: (answer: Comparable) => void;
 }
 
 const BIG = 200 * 1024;
@@ -45,6 +53,8 @@ async function makeFolder(): Promise<string> {
     "sp ace & <b>.txt": "odd name\n",
     "about.html": "<h1>about</h1>\n",
     "404.html": "<h1>not here</h1>\n",
+    "logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+    "links/real.txt": "real\n",
   };
   for (const [name, content] of Object.entries(files)) {
     const path = `${dir}/${name}`;
@@ -52,8 +62,12 @@ async function makeFolder(): Promise<string> {
     if (typeof content === "string") await Deno.writeTextFile(path, content);
     else await Deno.writeFile(path, content);
   }
+  // Symlinks: to a file in the folder, to a folder in it, and out of it.
+  await Deno.symlink("../hello.txt", `${dir}/links/in.txt`);
+  await Deno.symlink("../docs", `${dir}/links/dir`);
+  await Deno.symlink("/etc/passwd", `${dir}/links/out.txt`);
   const time = new Date("2026-01-31T13:05:12Z");
-  for (const name of [...Object.keys(files), "docs", "app", "site"]) {
+  for (const name of [...Object.keys(files), "docs", "app", "site", "links"]) {
     await Deno.utime(`${dir}/${name}`, time, time);
   }
   return dir;
@@ -391,8 +405,186 @@ const CASES: Case[] = [
     flags: ["--upload"],
     request: get("/docs/"),
     status: 200,
+    check: (answer) => {
+      assert.match(answer.body, /<\/form>\n<script>/);
+      assert.match(
+        field(answer, "content-security-policy") ?? "",
+        /^default-src 'none'; form-action 'self'; script-src 'sha256-[\w+/]+=*'; connect-src 'self'$/,
+      );
+    },
+  },
+  {
+    name: "a pretty listing with the upload form",
+    flags: ["--upload", "--pretty-listing"],
+    request: get("/docs/"),
+    status: 200,
+    check: (answer) =>
+      assert.match(
+        field(answer, "content-security-policy") ?? "",
+        /^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src 'sha256-[\w+/]+=*'; connect-src 'self'$/,
+      ),
+  },
+  {
+    name: "a text file with --upload: nosniff, no sandbox",
+    flags: ["--upload"],
+    request: get("/hello.txt"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), undefined);
+    },
+  },
+  {
+    name: "a page with --upload: sandboxed",
+    flags: ["--upload"],
+    request: get("/about.html"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), "sandbox");
+    },
+  },
+  {
+    name: "an index page with --upload: sandboxed",
+    flags: ["--upload"],
+    request: get("/app/"),
+    status: 200,
+    check: (answer) =>
+      assert.equal(field(answer, "content-security-policy"), "sandbox"),
+  },
+  {
+    name: "an SVG with --upload: sandboxed",
+    flags: ["--upload"],
+    request: get("/logo.svg"),
+    status: 200,
+    check: (answer) =>
+      assert.equal(field(answer, "content-security-policy"), "sandbox"),
+  },
+  {
+    name: "a range of a page with --upload: sandboxed",
+    flags: ["--upload"],
+    request: get("/about.html", "Range: bytes=0-3"),
+    status: 206,
+    check: (answer) =>
+      assert.equal(field(answer, "content-security-policy"), "sandbox"),
+  },
+  {
+    name: "a page with --upload and --trust-uploads: nosniff only",
+    flags: ["--upload", "--trust-uploads"],
+    request: get("/about.html"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), undefined);
+    },
+  },
+  {
+    name: "a page without --upload: neither",
+    request: get("/about.html"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), undefined);
+      assert.equal(field(answer, "content-security-policy"), undefined);
+    },
+  },
+  {
+    name: "a symlink out of the folder, followed by default",
+    request: get("/links/out.txt"),
+    status: 200,
+  },
+  {
+    name: "a symlink in the folder with --symlinks inside",
+    flags: ["--symlinks", "inside"],
+    request: get("/links/in.txt"),
+    status: 200,
+    check: (answer) => assert.equal(answer.body, "hello\n"),
+  },
+  {
+    name: "a path through a linked folder with --symlinks inside",
+    flags: ["--symlinks", "inside"],
+    request: get("/links/dir/notes.txt"),
+    status: 200,
+  },
+  {
+    name: "a symlink out of the folder with --symlinks inside",
+    flags: ["--symlinks", "inside"],
+    request: get("/links/out.txt"),
+    status: 404,
+  },
+  {
+    name: "a symlink in the folder with --symlinks never",
+    flags: ["--symlinks", "never"],
+    request: get("/links/in.txt"),
+    status: 404,
+  },
+  {
+    name: "a path through a linked folder with --symlinks never",
+    flags: ["--symlinks", "never"],
+    request: get("/links/dir/notes.txt"),
+    status: 404,
+  },
+  {
+    name: "a linked folder's listing with --symlinks never",
+    flags: ["--symlinks", "never"],
+    request: get("/links/dir/"),
+    status: 404,
+  },
+  {
+    name: "a file beside symlinks with --symlinks never",
+    flags: ["--symlinks", "never"],
+    request: get("/links/real.txt"),
+    status: 200,
+  },
+  {
+    name: "a listing with --symlinks never leaves symlinks out",
+    flags: ["--symlinks", "never"],
+    request: get("/links/"),
+    status: 200,
+    check: (answer) => {
+      assert.match(answer.body, /real\.txt/);
+      assert.doesNotMatch(answer.body, /in\.txt|out\.txt|dir/);
+    },
+  },
+  {
+    name: "a JSON listing with --symlinks never leaves symlinks out",
+    flags: ["--symlinks", "never"],
+    request: get("/links/?format=json"),
+    status: 200,
+    check: (answer) =>
+      assert.deepEqual(
+        JSON.parse(answer.body).map((entry: { name: string }) => entry.name),
+        ["real.txt"],
+      ),
+  },
+  {
+    name: "a PUT through a linked folder with --symlinks never",
+    flags: ["--upload", "--symlinks", "never"],
+    fresh: true,
+    request:
+      "PUT /links/dir/up.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+    status: 403,
+  },
+  {
+    name: "a PUT through a linked folder with --symlinks inside",
+    flags: ["--upload", "--symlinks", "inside"],
+    fresh: true,
+    request:
+      "PUT /links/dir/up.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+    status: 201,
+  },
+  {
+    name: "a pretty listing with --symlinks inside shows symlinks",
+    flags: ["--symlinks", "inside", "--pretty-listing"],
+    request: get("/links/"),
+    status: 200,
+    check: (answer) => assert.match(answer.body, /in\.txt@/),
   },
 ];
+
+/** The value of the field `name` of an answer, or undefined. */
+function field(answer: Comparable, name: string): string | undefined {
+  return answer.headers.find(([key]) => key === name)?.[1];
+}
 
 /** A `multipart/form-data` POST of one file, as the listing's form sends it. */
 function formUpload(target: string, name: string, content: string): string {
@@ -430,6 +622,7 @@ Deno.test("both faces answer every case of the table alike", async (t) => {
           const fetched = await answer("fetch", dirs[1], flags, c.request);
           assert.equal(python.status, c.status, python.body);
           assert.deepEqual(fetched, python);
+          c.check?.(python);
         } finally {
           if (c.fresh) {
             for (const dir of dirs) await Deno.remove(dir, { recursive: true });

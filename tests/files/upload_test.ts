@@ -7,7 +7,8 @@ import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
-import { UPLOAD_FORM } from "../../files/upload/upload.ts";
+import { UPLOAD_PAGE, UPLOAD_SCRIPT } from "../../files/upload/page.ts";
+import type { Access } from "../../files/access.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import {
   Cli,
@@ -530,7 +531,12 @@ Deno.test("the form refuses names that are not plain, visible names, and stores 
     ["../up.txt", 400],
     ["..", 403],
     ["/etc/passwd", 400],
-    ["sub/x.txt", 400],
+    ["sub//x.txt", 400],
+    ["sub/", 400],
+    ["sub/./x.txt", 400],
+    ["new/../x.txt", 400],
+    ["sub/.git/x.txt", 403],
+    ["sub\\x.txt", 400],
     ["a\\b.txt", 400],
     ["C:\\\\x.txt", 400],
     [".htaccess", 403],
@@ -545,6 +551,89 @@ Deno.test("the form refuses names that are not plain, visible names, and stores 
   }
   assert.deepEqual(fx.tree(), UNTOUCHED);
 });
+
+Deno.test("the form stores a folder's files by their relative paths, making the folders they need", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const res = await postForm(`${s.url}/sub/`, [
+    { name: "file", filename: "album/2026/a.txt", body: "a" },
+    { name: "file", filename: "album/b.txt", body: "b" },
+    { name: "file", filename: "c.txt", body: "c" },
+  ]);
+  assert.equal(res.status, 303, res.text);
+  assert.equal(res.headers.get("location"), "/sub/");
+  assert.deepEqual(
+    fx.tree(),
+    [
+      ...UNTOUCHED,
+      "root/sub/album/2026/a.txt",
+      "root/sub/album/b.txt",
+      "root/sub/c.txt",
+    ].sort(),
+  );
+  // Into folders that are there now: a name taken in one is 409.
+  const again = await postForm(`${s.url}/sub/`, [
+    { name: "file", filename: "album/2026/d.txt", body: "d" },
+    { name: "file", filename: "album/b.txt", body: "b" },
+  ]);
+  assert.equal(again.status, 409);
+  assert.equal(exists(`${fx.root}/sub/album/2026/d.txt`), false);
+});
+
+Deno.test("a form that fails removes the folders it made, and makes none through a symlink out", async () => {
+  await using fx = await fixture();
+  await using s = serve(Uploads, { directory: fx.root });
+  const taken = await postForm(`${s.url}/`, [
+    { name: "file", filename: "new/deep/a.txt", body: "a" },
+    { name: "file", filename: "existing.txt", body: "b" },
+  ]);
+  assert.equal(taken.status, 409);
+  assert.equal(exists(`${fx.root}/new`), false);
+  const out = await postForm(`${s.url}/`, [
+    { name: "file", filename: "made/a.txt", body: "a" },
+    { name: "file", filename: "escape/inner/b.txt", body: "b" },
+  ]);
+  assert.equal(out.status, 403);
+  assert.equal(exists(`${fx.root}/made`), false);
+  assert.deepEqual([...Deno.readDirSync(`${fx.top}/outside`)], []);
+  assert.deepEqual(fx.tree(), UNTOUCHED);
+});
+
+Deno.test("the form asks the request's access for every folder a relative path makes and for its file", async () => {
+  await using fx = await fixture();
+  const asked: string[] = [];
+  class Guarded extends Uploads {
+    access: Access = {
+      user: "ann",
+      allows(path: string, mode: string) {
+        asked.push(`${mode} ${path}`);
+        return !path.startsWith("/sub/private");
+      },
+    };
+  }
+  await using s = serve(Guarded, { directory: fx.root });
+  const refused = await postForm(`${s.url}/sub/`, [
+    { name: "file", filename: "private/a.txt", body: "a" },
+  ]);
+  assert.equal(refused.status, 403);
+  assert.equal(exists(`${fx.root}/sub/private`), false);
+  asked.length = 0;
+  const taken = await postForm(`${s.url}/sub/`, [
+    { name: "file", filename: "open/a.txt", body: "a" },
+  ]);
+  assert.equal(taken.status, 303);
+  assert.deepEqual(asked, ["write /sub/open", "write /sub/open/a.txt"]);
+});
+
+/** Whether anything has the name `path`. */
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("the form with a taken name is 409 and stores none of its files; overwrite replaces", async () => {
   await using fx = await fixture();
@@ -622,27 +711,51 @@ Deno.test("a POST that is not a form is 415; a form to a missing folder 404; a c
   assert.deepEqual(fx.tree(), UNTOUCHED);
 });
 
-Deno.test("with upload on, listings carry the form; Python's page is otherwise unchanged", async () => {
+Deno.test("with upload on, listings carry the form and its script, allowed by its hash alone; Python's page is otherwise unchanged", async () => {
   await using fx = await fixture();
   await Deno.remove(`${fx.root}/escape`);
   await using s = serve(Uploads, { directory: fx.root });
-  const page = await (await fetch(`${s.url}/`)).text();
+  const response = await fetch(`${s.url}/`);
+  const page = await response.text();
   const entries = [...Deno.readDirSync(fx.root)].map((e) => ({
     name: e.name,
     isDirectory: e.isDirectory,
     isSymlink: e.isSymlink,
   }));
-  const expected = renderListing("/", entries, UPLOAD_FORM).body;
+  const expected = renderListing("/", entries, UPLOAD_PAGE).body;
   assert.equal(page, new TextDecoder().decode(expected));
   assert.match(
     page,
-    /<hr>\n<form method="post" enctype="multipart\/form-data">/,
+    /<hr>\n<form method="post" enctype="multipart\/form-data">\n.*\n.*\n<\/form>\n<script>/,
+  );
+  // The hash of the script's text, as a browser takes it (CSP 3 §8.4).
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(UPLOAD_SCRIPT),
+  );
+  const hash = `'sha256-${
+    btoa(String.fromCharCode(...new Uint8Array(digest)))
+  }'`;
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    `default-src 'none'; form-action 'self'; script-src ${hash}; connect-src 'self'`,
   );
   class PrettyUploads extends Uploads {
     override prettyListing = true;
   }
   await using p = serve(PrettyUploads, { directory: fx.root });
-  assert.ok((await (await fetch(`${p.url}/`)).text()).includes(UPLOAD_FORM));
+  const pretty = await fetch(`${p.url}/`);
+  assert.ok((await pretty.text()).includes(UPLOAD_PAGE));
+  assert.equal(
+    pretty.headers.get("content-security-policy"),
+    `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; script-src ${hash}; connect-src 'self'`,
+  );
+  // Without uploads, Python's page has no policy, and the pretty page's
+  // allows no script.
+  await using plain = serve(Quiet, { directory: fx.root });
+  const python = await fetch(`${plain.url}/`);
+  await python.body?.cancel();
+  assert.equal(python.headers.get("content-security-policy"), null);
 });
 
 Deno.test("with CGI on, a POST outside the CGI folders is an upload when upload is on, else 501", async () => {

@@ -29,16 +29,19 @@ const CHROMIUM_FLAGS = [
  * @param profile an empty folder for the profile
  * @param timeout how long the start may take, in ms
  * @param ignoreHTTPSErrors trust any certificate (a test CA)
+ * @param javaScriptEnabled false: pages run no script, as with it off
  */
 export function launchChromium(
   profile: string,
   timeout: number,
   ignoreHTTPSErrors = false,
+  javaScriptEnabled = true,
 ): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: tool("chromium")!,
     headless: true,
     ignoreHTTPSErrors,
+    javaScriptEnabled,
     timeout,
     args: CHROMIUM_FLAGS,
   });
