@@ -32,7 +32,7 @@ export const USAGE =
                   [--gzip] [--cache SECONDS | --no-cache] [--spa]
                   [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
-                  [--upload] [--overwrite] [--max-upload BYTES]
+                  [--archive] [--upload] [--overwrite] [--max-upload BYTES]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
@@ -84,6 +84,8 @@ options:
                         serve and list dotfiles, names that begin with a
                         dot (default: --hidden, as Python)
   --pretty-listing      list folders with sizes, dates and sorting links
+  --archive             let folders be downloaded as .zip and .tar.gz
+                        (?download=zip), linked from listing pages
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
   --overwrite           let uploads replace existing files
@@ -155,6 +157,8 @@ export interface CliOptions {
   showHidden: boolean;
   /** The pretty listing page (`--pretty-listing`). */
   prettyListing: boolean;
+  /** Folders downloaded as archives (`--archive`). */
+  archive: boolean;
   /** Accept PUT and form uploads (`--upload`). */
   upload: boolean;
   /** Let uploads replace files (`--overwrite`). */
@@ -233,6 +237,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         hidden: { type: "boolean" },
         "no-hidden": { type: "boolean" },
         "pretty-listing": { type: "boolean" },
+        archive: { type: "boolean" },
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
@@ -430,7 +435,8 @@ function parseOperating(
 /**
  * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
- * BooleanOptionalAction), `--pretty-listing` (not with `--no-listing`), and
+ * BooleanOptionalAction), `--pretty-listing` (not with `--no-listing`),
+ * `--archive`, and
  * `--upload` with `--overwrite` and `--allowed-host`, and `--max-upload`
  * (with `--upload` or `--cgi`).
  */
@@ -443,6 +449,7 @@ function parseServing(
     "live-reload"?: boolean;
     "no-listing"?: boolean;
     "pretty-listing"?: boolean;
+    archive?: boolean;
     upload?: boolean;
     overwrite?: boolean;
     "max-upload"?: string;
@@ -458,6 +465,7 @@ function parseServing(
   | "listing"
   | "showHidden"
   | "prettyListing"
+  | "archive"
   | "upload"
   | "overwrite"
   | "maxUploadBytes"
@@ -502,6 +510,7 @@ function parseServing(
     listing: !values["no-listing"],
     showHidden: hidden?.name !== "no-hidden",
     prettyListing: values["pretty-listing"] ?? false,
+    archive: values.archive ?? false,
     upload,
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),

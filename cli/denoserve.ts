@@ -52,6 +52,7 @@ export function fileServerOptions(
     precompressed: options.gzip,
     gzip: options.gzip,
     prettyListing: options.prettyListing,
+    archive: options.archive,
     cacheMaxAge: options.cacheMaxAge,
     noCache: options.noCache,
     upload: options.upload,

@@ -216,6 +216,8 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--hidden", needs: NOTHING },
   { flag: "--no-hidden", needs: NOTHING },
   { flag: "--pretty-listing", needs: NOTHING },
+  // Archives read the folder as files and listings do.
+  { flag: "--archive", needs: NOTHING },
   { flag: "--overwrite", needs: NOTHING },
   { flag: "--max-upload", needs: NOTHING },
   { flag: "--allowed-host", needs: NOTHING },

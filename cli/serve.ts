@@ -31,7 +31,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
-  const { spa, listing, showHidden, prettyListing } = options;
+  const { spa, listing, showHidden, prettyListing, archive } = options;
   const { cleanUrls, liveReload } = options;
   const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
@@ -51,6 +51,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override listing = listing;
     override showHidden = showHidden;
     override prettyListing = prettyListing;
+    override archive = archive;
     override upload = upload;
     override overwrite = overwrite;
     override maxUploadBytes = maxUploadBytes;

@@ -147,6 +147,13 @@ export interface FileServerOptions {
   /** `Cache-Control: no-store` on files and listings; default false. */
   noCache?: boolean;
   /**
+   * Let folders be downloaded as archives: `GET /folder/?download=zip` or
+   * `?download=tar.gz`, made as they are sent, linked from the listings
+   * (the handler's `archive`, the CLI's `--archive`); default false, the
+   * query ignored.
+   */
+  archive?: boolean;
+  /**
    * Accept uploads: `PUT /path`, and the form that listings then show
    * (needs `--allow-write` for the folder); default false, 501.
    */
@@ -184,6 +191,8 @@ export interface CoreSettings {
   readonly jsonListing: boolean;
   /** The pretty listing page. */
   readonly prettyListing: boolean;
+  /** Folders as archives. */
+  readonly archive: boolean;
   /** Uploads. */
   readonly upload: boolean;
   /** Uploads may replace files. */
@@ -259,6 +268,7 @@ export function resolveOptions(
       showHidden: options.showDotfiles ?? false,
       jsonListing: options.jsonListing ?? true,
       prettyListing: options.prettyListing ?? false,
+      archive: options.archive ?? false,
       upload: options.upload ?? false,
       overwrite: options.overwrite ?? false,
       maxUploadBytes,

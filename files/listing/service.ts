@@ -36,6 +36,7 @@ import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { UPLOAD_FORM } from "../upload/upload.ts";
+import { ARCHIVE_LINKS } from "../archive/archive.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -55,6 +56,11 @@ export interface ListingOptions extends ListingFormatOptions {
   readonly showHidden: boolean;
   /** Whether the HTML pages end with the upload form. */
   readonly upload: boolean;
+  /**
+   * Whether folders may be downloaded as archives (`?download=zip`, see
+   * `archive/`): the HTML pages then link to them. Left out, off.
+   */
+  readonly archive?: boolean;
 }
 
 /** A folder's listing, ready to send with status 200. */
@@ -110,7 +116,8 @@ export async function listFolder(
     path,
     requestPath: target,
     format,
-    footer: options.upload ? UPLOAD_FORM : "",
+    footer: (options.archive ? ARCHIVE_LINKS : "") +
+      (options.upload ? UPLOAD_FORM : ""),
     showHidden: options.showHidden,
     directory: options.directory,
   };
