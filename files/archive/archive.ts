@@ -116,14 +116,8 @@ export function archiveFolder(
       const members = walkFolder(folder, `${name}/`, served, walk);
       const pieces = format === "zip"
         ? zipPieces(members, sandbox)
-        : tarPieces(members, sandbox);
-      const stream = piecesStream(pieces, sandbox, served);
-      return format === "zip" ? stream : stream.pipeThrough<Uint8Array>(
-        new CompressionStream("gzip") as ReadableWritablePair<
-          Uint8Array,
-          Uint8Array
-        >,
-      );
+        : gzipped(tarPieces(members, sandbox));
+      return piecesStream(pieces, sandbox, served);
     },
   };
 }
@@ -344,6 +338,42 @@ async function* tarPieces(
     }
   }
   yield TAR_END;
+}
+
+/**
+ * `pieces` gzipped (`CompressionStream`), fed to it as it is read. Ending
+ * the generator early (a client gone) ends the feeding, and so `pieces`,
+ * before it returns.
+ */
+async function* gzipped(
+  pieces: AsyncGenerator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const gzip = new CompressionStream("gzip");
+  const writer = gzip.writable.getWriter();
+  const reader = gzip.readable.getReader();
+  const feeding = (async () => {
+    try {
+      // Each write waits for the output to be read: one piece at a time.
+      for await (const piece of pieces) {
+        await writer.write(piece as Uint8Array<ArrayBuffer>);
+      }
+      await writer.close();
+    } catch (error) {
+      await writer.abort(error).catch(() => {});
+      throw error;
+    }
+  })();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      yield value;
+    }
+    await feeding;
+  } finally {
+    await reader.cancel().catch(() => {});
+    await feeding.catch(() => {});
+  }
 }
 
 /** Pieces smaller than this are sent together, up to this many bytes. */
