@@ -24,7 +24,7 @@ export interface ZipReading {
   members: ZipInfo[];
   /** The first member whose bytes fail their CRC (`testzip()`), or null. */
   bad: string | null;
-  /** The bytes of the members asked for, by name, as Latin-1 text. */
+  /** The bytes of the members asked for, by name, in hex (see {@link hex}). */
   read: Record<string, string>;
 }
 
@@ -63,7 +63,7 @@ z = zipfile.ZipFile(sys.argv[1])
 members = [{"name": i.filename, "size": i.file_size, "crc": i.CRC,
             "mode": i.external_attr >> 16} for i in z.infolist()]
 bad = z.testzip() if sys.argv[2] == "test" else None
-read = {n: z.read(n).decode("latin-1") for n in sys.argv[3:]}
+read = {n: z.read(n).hex() for n in sys.argv[3:]}
 print(json.dumps({"members": members, "bad": bad, "read": read}))
 `;
 
@@ -120,4 +120,9 @@ export async function filesUnder(
     } else if (entry.isFile) found[name] = await Deno.readFile(path);
   }
   return found;
+}
+
+/** `bytes` in lower-case hex, as Python's `bytes.hex()` writes them. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
