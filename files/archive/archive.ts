@@ -115,8 +115,8 @@ export function archiveFolder(
       };
       const members = walkFolder(folder, `${name}/`, served, walk);
       const pieces = format === "zip"
-        ? zipPieces(members, sandbox)
-        : gzipped(tarPieces(members, sandbox));
+        ? batched(zipPieces(members, sandbox))
+        : gzipped(batched(tarPieces(members, sandbox)));
       return piecesStream(pieces, sandbox, served);
     },
   };
@@ -376,13 +376,34 @@ async function* gzipped(
   }
 }
 
-/** Pieces smaller than this are sent together, up to this many bytes. */
+/** Pieces are sent together up to this many bytes. */
 const BATCH_BYTES = 64 * 1024;
 
 /**
- * The stream of `pieces`, pulled as the client reads (no piece made ahead),
- * small ones sent together. Cancelling it ends the generator, which closes
- * the file it holds; the end or a failure of the walk is logged.
+ * `pieces` joined into batches of {@link BATCH_BYTES} or more (but the
+ * last): a header or a small file is not worth a write, nor a chunk of its
+ * own, nor a step of gzip.
+ */
+async function* batched(
+  pieces: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const piece of pieces) {
+    batch.push(piece);
+    bytes += piece.length;
+    if (bytes < BATCH_BYTES) continue;
+    yield joined(batch, bytes);
+    batch = [];
+    bytes = 0;
+  }
+  if (bytes > 0) yield joined(batch, bytes);
+}
+
+/**
+ * The stream of `pieces`, pulled as the client reads: nothing is made
+ * ahead. Cancelling it ends the generator, which closes the file it holds;
+ * the end or a failure of the walk is logged.
  */
 function piecesStream(
   pieces: AsyncGenerator<Uint8Array>,
@@ -391,21 +412,15 @@ function piecesStream(
 ): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const batch: Uint8Array[] = [];
-      let bytes = 0;
+      let next: IteratorResult<Uint8Array>;
       try {
-        while (bytes < BATCH_BYTES) {
-          const { value, done } = await pieces.next();
-          if (done) break;
-          batch.push(value);
-          bytes += value.length;
-        }
+        next = await pieces.next();
       } catch (error) {
         sandbox.log("archive of %s failed: %s", served, String(error));
         throw error;
       }
-      if (bytes > 0) controller.enqueue(joined(batch, bytes));
-      if (bytes < BATCH_BYTES) controller.close();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
     async cancel() {
       await pieces.return(undefined);
