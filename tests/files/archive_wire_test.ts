@@ -142,7 +142,7 @@ for (const face of ["python", "fetch"] as FaceName[]) {
     );
   });
 
-  test(`${face} face: HEAD of an archive is its head alone, and without --archive ?download= is ignored as in Python`, async () => {
+  test(`${face} face: HEAD of an archive is its head alone, the URL without its slash is redirected, and without --archive ?download= is ignored as in Python`, async () => {
     await using dir = await fixture();
     {
       await using server = startFace(face, dir.root, ["--archive"]);
@@ -156,6 +156,13 @@ for (const face of ["python", "fetch"] as FaceName[]) {
       assert.equal(head.headers.get("content-type"), "application/zip");
       const next = await client.readResponse();
       assert.equal(next.text, "top\n");
+      // The folder's URL without its slash is redirected, query kept.
+      const bare = await get(server.port, `/${QUOTED}?download=zip`);
+      assert.equal(bare.status, 301);
+      assert.equal(
+        bare.headers.get("location"),
+        `/${QUOTED}/?download=zip`,
+      );
     }
     await using plain = startFace(face, dir.root, []);
     const listing = await get(plain.port, `/${QUOTED}/?download=zip`);
