@@ -142,7 +142,7 @@ function folderName(served: string, directory: string): string {
  * `filename` for every client, and `filename*` in UTF-8 (RFC 8187) when
  * the name is more than that.
  */
-export function attachment(filename: string): string {
+function attachment(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]|["\\%]/g, "_");
   if (ascii === filename) return `attachment; filename="${filename}"`;
   const encoded = encodeURIComponent(filename).replace(
