@@ -46,7 +46,7 @@ import {
 
 /**
  * A body that `do_GET` sends by calling {@link StreamBody.send}: a large
- * listing, made as it is sent.
+ * listing, or a folder's archive, made as it is sent.
  *
  * @example
  * ```ts
@@ -107,7 +107,7 @@ export interface StreamBody {
  *       ? `${body.length} bytes`
  *       : "file" in body
  *       ? `a file of ${body.length} bytes`
- *       : `${body.length} bytes made as they are sent`;
+ *       : `${body.length ?? "some"} bytes made as they are sent`;
  *     this.logMessage("%s: %s", this.path, kind);
  *     return body;
  *   }
