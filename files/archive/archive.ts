@@ -7,19 +7,15 @@
  * that goes away cancels the stream, which stops the walk and closes the
  * file open.
  *
- * The walk takes what a listing would show and a GET would serve: dotfiles
- * only with `showHidden`, only paths the request's {@link Access} may read,
- * through the served folder's {@link Sandbox} (a symlink out of the read
- * grant is skipped, logged). A folder reached a second time (by its device
- * and inode: a symlink loop, or two links to one folder) is archived once.
- * A member that cannot be read is skipped with a log line; FIFOs, sockets
- * and devices are left out.
+ * What the archive holds is the walk's (`walk.ts`): what a listing would
+ * show and a GET would serve, each folder once.
  *
  * ZIP and tar are written here rather than with a library: of the streaming
- * ones, `client-zip` writes no ZIP64 end record for more than 65,535 members
+ * ones on npm, `client-zip` (2.5.1) writes no ZIP64 end record for more than 65,535 members
  * and never cancels the input it is reading when its own stream is
- * cancelled (a client gone would leave the file open), and `archiver` and
- * `tar-stream` are built on Node's streams; the formats are a few pages of
+ * cancelled (a client gone would leave the file open), `archiver`, `yazl`
+ * and `tar-stream` are built on Node's streams, and `modern-tar` (0.8.7)
+ * queues up to 8 MiB ahead of the client; the formats are a few pages of
  * a well-specified layout, and the data is the walk's to stream.
  *
  * @example
@@ -33,12 +29,17 @@
  * @module
  */
 
-import { type Access, childPath, EVERYONE, servedPath } from "../access.ts";
-import { isHiddenName } from "../hidden.ts";
-import { type FolderEntries, readFolderEntries } from "../listing/folder.ts";
+import { type Access, EVERYONE, servedPath } from "../access.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { SEP } from "../../util/platform.ts";
 import { BLOCK, padTo, TAR_END, tarHeader } from "./tar.ts";
+import {
+  type Member,
+  openMember,
+  readMember,
+  type Walk,
+  walkFolder,
+} from "./walk.ts";
 import { ZipWriter } from "./zip.ts";
 
 /** The archive formats a folder is downloaded in. */
@@ -150,139 +151,6 @@ function attachment(filename: string): string {
     (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
   );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
-/** What a walk decides with. */
-interface Walk {
-  readonly showHidden: boolean;
-  readonly access: Access;
-  readonly sandbox: Sandbox;
-  /** The folders archived, by device and inode. */
-  readonly seen: Set<string>;
-}
-
-/** A file or folder to archive. */
-interface Member {
-  /** Its path in the archive; a folder's ends with `/`. */
-  readonly name: string;
-  /** Its file system path. */
-  readonly path: string;
-  /** Its `stat`, symlinks followed, as the sandbox took it. */
-  readonly info: Deno.FileInfo;
-}
-
-/**
- * The members under the folder at `folder` (its served path `served`),
- * depth first in Python's listing order, named from `prefix`. The folder
- * itself is the first member.
- */
-async function* walkFolder(
-  folder: string,
-  prefix: string,
-  served: string,
-  walk: Walk,
-): AsyncGenerator<Member> {
-  const info = walk.sandbox.stat(folder, true);
-  if (info === null || !info.isDirectory) return;
-  walk.seen.add(identity(info, folder));
-  yield { name: prefix, path: folder, info };
-  yield* walkEntries(folder, info, prefix, served, walk);
-}
-
-/** The members below the folder `folder` (`info`, its `stat`). */
-async function* walkEntries(
-  folder: string,
-  info: Deno.FileInfo,
-  prefix: string,
-  served: string,
-  walk: Walk,
-): AsyncGenerator<Member> {
-  const { sandbox } = walk;
-  let entries: FolderEntries;
-  try {
-    const check = sandbox.checkRead(folder, info);
-    check?.();
-    entries = await readFolderEntries(folder);
-    check?.();
-  } catch (error) {
-    sandbox.log("archive: skipped the folder %s: %s", folder, String(error));
-    return;
-  }
-  for (const i of entries.order) {
-    const name = entries.names[i];
-    if (!walk.showHidden && isHiddenName(name)) continue;
-    const child = childPath(served, name);
-    if (!walk.access.allows(child, "read")) continue;
-    const path = folder.endsWith(SEP) ? folder + name : folder + SEP + name;
-    // Null when gone, or refused by the sandbox (which logs it).
-    const found = sandbox.stat(path, true);
-    if (found?.isFile) {
-      yield { name: prefix + name, path, info: found };
-    } else if (found?.isDirectory) {
-      const key = identity(found, path);
-      if (walk.seen.has(key)) {
-        sandbox.log("archive: skipped %s: a folder archived already", path);
-        continue;
-      }
-      walk.seen.add(key);
-      yield { name: `${prefix}${name}/`, path, info: found };
-      yield* walkEntries(path, found, `${prefix}${name}/`, child, walk);
-    }
-  }
-}
-
-/** What tells folders apart: device and inode, else the real path. */
-function identity(info: Deno.FileInfo, path: string): string {
-  if (info.ino !== null && info.dev !== null) return `${info.dev}:${info.ino}`;
-  return Deno.realPathSync(path);
-}
-
-/**
- * Opens a member's file through the sandbox, with the `stat` of what was
- * opened; null, logged, when it cannot be read.
- */
-async function openMember(
-  member: Member,
-  sandbox: Sandbox,
-): Promise<{ file: Deno.FsFile; info: Deno.FileInfo } | null> {
-  try {
-    return await sandbox.open(member.path, member.info);
-  } catch (error) {
-    sandbox.log(
-      "archive: skipped the unreadable file %s: %s",
-      member.path,
-      String(error instanceof Error && error.cause ? error.cause : error),
-    );
-    return null;
-  }
-}
-
-/** Bytes read from a file at once, into a fresh buffer each time. */
-const READ_SIZE = 64 * 1024;
-
-/**
- * The first `size` bytes of `file`, a chunk at a time; fewer when it
- * shrank meanwhile (logged), unless `pad`, which fills the rest with zeros
- * (tar's header has said the size).
- */
-async function* readMember(
-  file: Deno.FsFile,
-  size: number,
-  path: string,
-  sandbox: Sandbox,
-  pad: boolean,
-): AsyncGenerator<Uint8Array> {
-  let read = 0;
-  while (read < size) {
-    const chunk = new Uint8Array(Math.min(READ_SIZE, size - read));
-    const n = await file.read(chunk);
-    if (n === null) break;
-    read += n;
-    yield n === chunk.length ? chunk : chunk.subarray(0, n);
-  }
-  if (read === size) return;
-  sandbox.log("archive: %s shrank while archived", path);
-  if (pad) yield new Uint8Array(size - read);
 }
 
 /** The pieces of a ZIP of `members`. */
