@@ -13,10 +13,12 @@
  * ZIP and tar are written here rather than with a library: of the streaming
  * ones on npm, `client-zip` (2.5.1) writes no ZIP64 end record for more than 65,535 members
  * and never cancels the input it is reading when its own stream is
- * cancelled (a client gone would leave the file open), `archiver`, `yazl`
- * and `tar-stream` are built on Node's streams, and `modern-tar` (0.8.7)
- * queues up to 8 MiB ahead of the client; the formats are a few pages of
- * a well-specified layout, and the data is the walk's to stream.
+ * cancelled (a client gone would leave the file open); `archiver`, `yazl`
+ * and `tar-stream` are built on Node's streams; `modern-tar` (0.8.7)
+ * queues up to 8 MiB ahead of the client; `@zip.js/zip.js` (2.25.1), with
+ * Web Streams and ZIP64, brings its own deflate and workers for what is
+ * stored here. The formats are a few pages of a well-specified layout, and
+ * the data is the walk's to stream.
  *
  * @example
  * ```ts
