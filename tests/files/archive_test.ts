@@ -1,15 +1,16 @@
 // The archive core: the ZIP writer's ZIP64 records where values need them
-// (read back by Python's zipfile and unzip), and the walk of archiveFolder:
+// (read back by Python's zipfile and unzip), tar's pax size past 8 GiB, and the walk of archiveFolder:
 // hidden files, access rules, symlink loops, unreadable files, and a
 // client that goes away, which must stop the walk and close every file.
 import assert from "node:assert/strict";
 import { archiveFolder } from "../../files/archive/archive.ts";
+import { padTo, TAR_END, tarHeader } from "../../files/archive/tar.ts";
 import { ZipWriter } from "../../files/archive/zip.ts";
 import type { Access } from "../../files/access.ts";
 import { fileNotFound, Sandbox } from "../../files/sandbox.ts";
 import { concat, tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
-import { hex, readZip, unzipTest } from "../support/archives.ts";
+import { hex, readZip, runTool, unzipTest } from "../support/archives.ts";
 
 const { test } = requiring("python3", "unzip");
 
@@ -245,3 +246,18 @@ for (const format of ["zip", "tar.gz"] as const) {
     assert.ok(sandbox.opened <= 3, `opened ${sandbox.opened} of 20 files`);
   });
 }
+
+requiring("tar").test(
+  "a tar member of 8 GiB and more gets its size in a pax header, which tar reads",
+  async () => {
+    await using dir = await tempFolder("archive_test_");
+    const size = 2 ** 33 + 1;
+    const name = `${"long/".repeat(30)}日本.bin`;
+    const header = tarHeader({ name, directory: false, mtime: null, size });
+    const path = `${dir.root}/big.tar`;
+    // The data: a hole of zeros, then its padding and the end.
+    await writeParts(path, [header, padTo(size), TAR_END]);
+    const listing = await runTool("tar", ["-tvf", path]);
+    assert.match(listing, new RegExp(` ${size} .* ${name}\\n$`));
+  },
+);
