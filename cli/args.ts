@@ -30,12 +30,12 @@ export const PROG = "httpserver";
 /** The usage line, wrapped as argparse wraps one longer than 78 columns. */
 export const USAGE =
   `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-                  [--gzip] [--cache SECONDS | --no-cache] [--spa]
-                  [--404 PATH] [--clean-urls] [--live-reload]
-                  [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
-                  [--search] [--symlinks POLICY] [--upload] [--overwrite]
-                  [--max-upload BYTES] [--allowed-host NAME]
-                  [--trust-uploads] [--tls-cert PATH] [--tls-key PATH]
+                  [--gzip] [--cache SECONDS | --no-cache] [--spa] [--404 PATH]
+                  [--clean-urls] [--live-reload] [--no-listing]
+                  [--hidden | --no-hidden] [--pretty-listing] [--search]
+                  [--archive] [--symlinks POLICY] [--upload] [--overwrite]
+                  [--max-upload BYTES] [--allowed-host NAME] [--trust-uploads]
+                  [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
                   [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
@@ -91,6 +91,8 @@ options:
   --symlinks POLICY     which symlinks to follow: follow (default, as
                         Python), inside (only to targets in the directory),
                         or never (404, and left out of listings)
+  --archive             let folders be downloaded as .zip and .tar.gz
+                        (?download=zip), linked from listing pages
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
   --overwrite           let uploads replace existing files
@@ -166,6 +168,8 @@ export interface CliOptions {
   prettyListing: boolean;
   /** Search names below listed folders (`--search`). */
   search: boolean;
+  /** Folders downloaded as archives (`--archive`). */
+  archive: boolean;
   /** Accept PUT and form uploads (`--upload`). */
   upload: boolean;
   /** Let uploads replace files (`--overwrite`). */
@@ -252,6 +256,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         "no-hidden": { type: "boolean" },
         "pretty-listing": { type: "boolean" },
         search: { type: "boolean" },
+        archive: { type: "boolean" },
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
@@ -453,8 +458,8 @@ function parseOperating(
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
  * BooleanOptionalAction), `--pretty-listing` and `--search` (not with
  * `--no-listing`), and `--symlinks`, `--upload` with `--overwrite`,
- * `--allowed-host` and `--trust-uploads`, and `--max-upload` (with
- * `--upload` or `--cgi`).
+ * `--allowed-host` and `--trust-uploads`, `--archive`, and `--max-upload`
+ * (with `--upload` or `--cgi`).
  */
 function parseServing(
   values: {
@@ -466,6 +471,7 @@ function parseServing(
     "no-listing"?: boolean;
     "pretty-listing"?: boolean;
     search?: boolean;
+    archive?: boolean;
     upload?: boolean;
     overwrite?: boolean;
     "max-upload"?: string;
@@ -484,6 +490,7 @@ function parseServing(
   | "showHidden"
   | "prettyListing"
   | "search"
+  | "archive"
   | "upload"
   | "overwrite"
   | "maxUploadBytes"
@@ -549,6 +556,7 @@ function parseServing(
     showHidden: hidden?.name !== "no-hidden",
     prettyListing: values["pretty-listing"] ?? false,
     search: values.search ?? false,
+    archive: values.archive ?? false,
     upload,
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),

@@ -53,6 +53,7 @@ export function fileServerOptions(
     gzip: options.gzip,
     prettyListing: options.prettyListing,
     search: options.search,
+    archive: options.archive,
     cacheMaxAge: options.cacheMaxAge,
     noCache: options.noCache,
     upload: options.upload,

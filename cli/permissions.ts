@@ -218,6 +218,8 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
   { flag: "--pretty-listing", needs: NOTHING },
   // The walk reads the folder with its read permission, as listings do.
   { flag: "--search", needs: NOTHING },
+  // Archives read the folder as files and listings do.
+  { flag: "--archive", needs: NOTHING },
   { flag: "--overwrite", needs: NOTHING },
   { flag: "--max-upload", needs: NOTHING },
   { flag: "--allowed-host", needs: NOTHING },

@@ -32,6 +32,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const { protocol, gzip, cacheMaxAge, noCache } = options;
   const { headers, cors } = options;
   const { spa, listing, showHidden, prettyListing, search } = options;
+  const { archive } = options;
   const { cleanUrls, liveReload } = options;
   const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
@@ -53,6 +54,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override showHidden = showHidden;
     override prettyListing = prettyListing;
     override search = search;
+    override archive = archive;
     override upload = upload;
     override overwrite = overwrite;
     override trustUploads = trustUploads;

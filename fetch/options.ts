@@ -161,6 +161,13 @@ export interface FileServerOptions {
    * served with `nosniff`, pages and SVG sandboxed (see {@link trustUploads}).
    */
   upload?: boolean;
+  /**
+   * Let folders be downloaded as archives: `GET /folder/?download=zip` or
+   * `?download=tar.gz`, made as they are sent, linked from the listings
+   * (the handler's `archive`, the CLI's `--archive`); default false, the
+   * query ignored.
+   */
+  archive?: boolean;
   /** Let an upload replace an existing file; default false, 409. */
   overwrite?: boolean;
   /**
@@ -210,6 +217,8 @@ export interface CoreSettings {
   readonly prettyListing: boolean;
   /** Search names below a listed folder. */
   readonly search: boolean;
+  /** Folders as archives. */
+  readonly archive: boolean;
   /** Uploads. */
   readonly upload: boolean;
   /** Uploads may replace files. */
@@ -290,6 +299,7 @@ export function resolveOptions(
       jsonListing: options.jsonListing ?? true,
       prettyListing: options.prettyListing ?? false,
       search: options.search ?? false,
+      archive: options.archive ?? false,
       upload: options.upload ?? false,
       overwrite: options.overwrite ?? false,
       trustUploads: options.trustUploads ?? false,

@@ -315,6 +315,9 @@ class FileServer {
       }
       case "live-script":
         return { ...answer, body: result.body };
+      case "archive":
+        // Walked as the client reads; its cancelling stops the walk.
+        return head ? answer : { ...answer, body: result.open() };
       case "events":
         // Null for a HEAD; it ends when the client leaves or at shutdown.
         return { ...answer, body: result.stream };

@@ -93,6 +93,11 @@ export function emitHeaders(
       sink.header("Content-type", "text/event-stream");
       sink.header("Cache-Control", "no-store");
       return;
+    case "archive":
+      sink.header("Content-type", result.type);
+      sink.header("Content-Disposition", result.disposition);
+      sink.length(null);
+      return;
     case "listing":
       for (const [name, value] of result.headers) sink.header(name, value);
       sink.length(result.body.length);

@@ -8,6 +8,7 @@
  */
 
 import type { Access } from "./access.ts";
+import type { ArchiveResult } from "./archive/archive.ts";
 import type { CompressionOptions, ContentCoding } from "./compression.ts";
 import type { FileBody } from "./filebody.ts";
 import type { ListingOptions, ListingResult } from "./listing/service.ts";
@@ -214,4 +215,5 @@ export type ServeResult =
   | Listed
   | NotFoundPage
   | LiveScript
-  | EventStream;
+  | EventStream
+  | ArchiveResult;

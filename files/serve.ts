@@ -70,6 +70,7 @@ import {
   type Encoding,
   gzipBytes,
 } from "./compression.ts";
+import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, weakETag } from "./conditional.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
@@ -242,6 +243,19 @@ async function serveTarget(
     throw fileNotFound();
   }
   const info = await sandbox.lookup(path);
+  const archive = options.archive && info?.isDirectory && path.endsWith("/")
+    ? archiveRequest(request.target)
+    : null;
+  if (archive) {
+    return archiveFolder(
+      path,
+      request.target,
+      archive,
+      options,
+      request.access,
+      sandbox,
+    );
+  }
   // A file named as it is: answered in this turn, when small.
   if (info?.isFile && !options.cleanUrls && !path.endsWith("/")) {
     return fileAnswer(request, path, info, options, hooks, sandbox);

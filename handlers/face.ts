@@ -26,6 +26,7 @@
 import type { BaseHTTPRequestHandler } from "./base.ts";
 import { ThreadingHTTPServer } from "../server.ts";
 import type { BufferedWriter } from "../http/writer.ts";
+import { writeChunk, writeLastChunk } from "../http/chunked.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
 import { writeGzip } from "../files/compression.ts";
 import type { FileBody } from "../files/filebody.ts";
@@ -45,7 +46,7 @@ import {
 
 /**
  * A body that `do_GET` sends by calling {@link StreamBody.send}: a large
- * listing, made as it is sent.
+ * listing, or a folder's archive, made as it is sent.
  *
  * @example
  * ```ts
@@ -73,8 +74,11 @@ import {
  * ```
  */
 export interface StreamBody {
-  /** The `Content-Length` sent. */
-  length: number;
+  /**
+   * The `Content-Length` sent; null for a body framed without one (an
+   * archive: chunked, or up to the close), which `send` frames itself.
+   */
+  length: number | null;
   /**
    * Writes the body, at the pace the client reads it. Resolves to the bytes
    * written: `length`, unless the body could not be made as announced.
@@ -103,7 +107,7 @@ export interface StreamBody {
  *       ? `${body.length} bytes`
  *       : "file" in body
  *       ? `a file of ${body.length} bytes`
- *       : `${body.length} bytes made as they are sent`;
+ *       : `${body.length ?? "some"} bytes made as they are sent`;
  *     this.logMessage("%s: %s", this.path, kind);
  *     return body;
  *   }
@@ -256,6 +260,14 @@ export class FileFace implements ServeHooks, HeaderSink {
       case "not-found-page":
       case "live-script":
         return result.body;
+      case "archive": {
+        // Started here, not for a HEAD.
+        const chunked = this.#framing() === "chunked";
+        return {
+          length: null,
+          send: (out) => writeStream(result.open(), out, chunked),
+        };
+      }
       case "events":
         // Streamed by `sendEvents` only: a HEAD, or a GET through a
         // subclass's `sendHead`, gets the head alone.
@@ -327,6 +339,36 @@ export class FileFace implements ServeHooks, HeaderSink {
       send: (out) => writeGzip(file, length, out, chunked),
     };
   }
+}
+
+/**
+ * Writes `stream` to `out` as it is read: as chunks of the chunked transfer
+ * coding (RFC 9112 §7.1) when `chunked`, else as they come (the connection's
+ * close ends the body). A failed write (a client gone) cancels the stream;
+ * a failed stream leaves out the last chunk, so that the client sees the
+ * body cut short. Resolves to the bytes of the stream written.
+ */
+async function writeStream(
+  stream: ReadableStream<Uint8Array>,
+  out: BufferedWriter,
+  chunked: boolean,
+): Promise<number> {
+  const reader = stream.getReader();
+  let sent = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    try {
+      if (chunked) await writeChunk(out, value);
+      else await out.write(value);
+    } catch (error) {
+      await reader.cancel(error);
+      throw error;
+    }
+    sent += value.length;
+  }
+  if (chunked) await writeLastChunk(out);
+  return sent;
 }
 
 /** Resolves once the peer has closed `conn` or it fails; what it sends is dropped. */

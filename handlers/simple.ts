@@ -164,6 +164,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   search = false;
   /**
+   * Let folders be downloaded as archives (the CLI's `--archive`):
+   * `GET /folder/?download=zip` or `?download=tar.gz` sends the folder as a
+   * ZIP or a gzipped tar, made as it is sent (see `files/archive/`), and
+   * the listing pages link to them. Needs read permission only. Off, the
+   * query is ignored, as in Python.
+   */
+  archive = false;
+  /**
    * Accept uploads (the CLI's `--upload`): `PUT /path`, and a
    * `multipart/form-data` POST from the form that listings then show, with
    * its script (drag and drop, folders, a progress bar per file: see
@@ -281,7 +289,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (!("file" in body)) {
       const sent = await body.send(this.wfile);
       // As for a file that shrank: only closing tells the client.
-      if (sent !== body.length) {
+      if (body.length !== null && sent !== body.length) {
         this.logError(
           "%s: sent %d bytes of a body of %d",
           this.path,

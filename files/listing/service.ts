@@ -37,6 +37,7 @@ import { fileNotFound, type Sandbox, type SymlinkPolicy } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { searchForm } from "../search/page.ts";
 import { UPLOAD_PAGE } from "../upload/page.ts";
+import { ARCHIVE_LINKS } from "../archive/archive.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -61,15 +62,22 @@ export interface ListingOptions extends ListingFormatOptions {
    * the names below the folder (see `search/`); default off.
    */
   readonly search?: boolean;
+  /**
+   * Whether folders may be downloaded as archives (`?download=zip`, see
+   * `archive/`): the HTML pages then link to them. Left out, off.
+   */
+  readonly archive?: boolean;
 }
 
 /**
- * What the HTML pages show under the list, in order: the upload form and
- * its script ({@link ListingOptions.upload}), the search box
+ * What the HTML pages show under the list, in order: the archives' links
+ * ({@link ListingOptions.archive}), the upload form and its script
+ * ({@link ListingOptions.upload}), the search box
  * ({@link ListingOptions.search}). Each feature adds its piece here.
  */
 export function listingFooter(options: ListingOptions): string {
-  return (options.upload ? UPLOAD_PAGE : "") +
+  return (options.archive ? ARCHIVE_LINKS : "") +
+    (options.upload ? UPLOAD_PAGE : "") +
     (options.search ? searchForm("") : "");
 }
 

@@ -749,6 +749,30 @@ Deno.test("the CLI on a Unix socket needs --allow-net=unix:PATH, and --allow-rea
   });
 });
 
+const ARCHIVE =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver --archive";
+
+Deno.test("the CLI with --archive needs no more than --allow-net=0.0.0.0:PORT and --allow-read=.", async (t) => {
+  documented(ARCHIVE);
+  await withSite(async (dir) => {
+    await t.step("a folder is sent as a zip", async () => {
+      await serves(ARCHIVE, dir, async (port) => {
+        const response = await fetch(
+          `http://127.0.0.1:${port}/?download=zip`,
+        );
+        assert.equal(response.status, 200);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        // The local header of the first member: the folder itself.
+        assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 3, 4]);
+      });
+    });
+    await refusesEach(t, ARCHIVE, dir, [
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
 const SERVE_ENGINE =
   "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver --engine serve";
 
