@@ -33,6 +33,7 @@ export const USAGE =
                   [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
                   [--upload] [--overwrite] [--max-upload BYTES]
+                  [--delete] [--mkdir] [--webdav]
                   [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
@@ -89,8 +90,15 @@ options:
   --overwrite           let uploads replace existing files
   --max-upload BYTES    the most bytes one upload, or chunked CGI request
                         body, stores; K, M, G suffixes (default: 1G)
-  --allowed-host NAME   take uploads through this host name too, not only
-                        IP addresses and localhost (repeatable)
+  --delete              allow DELETE and MOVE, and buttons on listing pages
+                        to delete and rename (needs --allow-write=DIRECTORY)
+  --mkdir               allow MKCOL, and a button on listing pages to create
+                        a folder (needs --allow-write=DIRECTORY)
+  --webdav              answer PROPFIND and say DAV: 1 to OPTIONS, so that
+                        WebDAV clients mount the folder (implied by --delete
+                        and --mkdir)
+  --allowed-host NAME   take uploads and changes through this host name too,
+                        not only IP addresses and localhost (repeatable)
   -q, --quiet           log nothing: no request lines, no messages
   --log-format FORMAT   the access log's format: python (default), common,
                         combined, or json (one object per request)
@@ -164,9 +172,15 @@ export interface CliOptions {
    * (`--max-upload`); default 1 GiB.
    */
   maxUploadBytes: number;
+  /** Allow DELETE and MOVE (`--delete`). */
+  delete: boolean;
+  /** Allow MKCOL (`--mkdir`). */
+  mkdir: boolean;
+  /** Answer PROPFIND and OPTIONS as WebDAV (`--webdav`). */
+  webdav: boolean;
   /**
-   * Host names uploads may come through besides IP addresses and localhost
-   * (`--allowed-host`, repeatable).
+   * Host names uploads and changes may come through besides IP addresses
+   * and localhost (`--allowed-host`, repeatable).
    */
   allowedHosts: string[];
   /**
@@ -236,6 +250,9 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
+        delete: { type: "boolean" },
+        mkdir: { type: "boolean" },
+        webdav: { type: "boolean" },
         "allowed-host": { type: "string", multiple: true },
         quiet: { type: "boolean", short: "q" },
         "log-format": { type: "string" },
@@ -431,8 +448,9 @@ function parseOperating(
  * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
  * BooleanOptionalAction), `--pretty-listing` (not with `--no-listing`), and
- * `--upload` with `--overwrite` and `--allowed-host`, and `--max-upload`
- * (with `--upload` or `--cgi`).
+ * `--upload` with `--overwrite`, `--max-upload` (with `--upload` or
+ * `--cgi`), `--delete`, `--mkdir`, `--webdav`, and `--allowed-host` (with a
+ * flag that changes files).
  */
 function parseServing(
   values: {
@@ -447,6 +465,9 @@ function parseServing(
     overwrite?: boolean;
     "max-upload"?: string;
     "allowed-host"?: string[];
+    delete?: boolean;
+    mkdir?: boolean;
+    webdav?: boolean;
   },
   tokens: readonly { kind: string; name?: string }[],
 ): Pick<
@@ -462,6 +483,9 @@ function parseServing(
   | "overwrite"
   | "maxUploadBytes"
   | "allowedHosts"
+  | "delete"
+  | "mkdir"
+  | "webdav"
 > {
   if (values["404"] === "") {
     throw new UsageError("argument --404: expected a file's path");
@@ -479,8 +503,11 @@ function parseServing(
     throw new UsageError("argument --max-upload: only with --upload or --cgi");
   }
   const allowedHosts = values["allowed-host"] ?? [];
-  if (allowedHosts.length > 0 && !upload) {
-    throw new UsageError("argument --allowed-host: only with --upload");
+  const changes = upload || values.delete || values.mkdir;
+  if (allowedHosts.length > 0 && !changes) {
+    throw new UsageError(
+      "argument --allowed-host: only with --upload, --delete or --mkdir",
+    );
   }
   for (const name of allowedHosts) {
     // A DNS name as a Host header carries it (IDNs as punycode), no port.
@@ -506,6 +533,9 @@ function parseServing(
     overwrite: values.overwrite ?? false,
     maxUploadBytes: parseSize(values["max-upload"] ?? "1G"),
     allowedHosts,
+    delete: values.delete ?? false,
+    mkdir: values.mkdir ?? false,
+    webdav: values.webdav ?? false,
   };
 }
 

@@ -58,6 +58,9 @@ export function fileServerOptions(
     overwrite: options.overwrite,
     maxUploadBytes: options.maxUploadBytes,
     allowedHosts: options.allowedHosts,
+    delete: options.delete,
+    mkdir: options.mkdir,
+    webdav: options.webdav,
   };
 }
 

@@ -139,6 +139,30 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
         : [],
   },
   {
+    flag: "--delete",
+    needs: ({ delete: on, directory }) =>
+      on
+        ? [{
+          name: "write",
+          value: directory,
+          purpose: `delete and move files in '${directory}' (--delete)`,
+        }]
+        : [],
+  },
+  {
+    flag: "--mkdir",
+    needs: ({ mkdir, directory }) =>
+      mkdir
+        ? [{
+          name: "write",
+          value: directory,
+          purpose: `create folders in '${directory}' (--mkdir)`,
+        }]
+        : [],
+  },
+  // PROPFIND reads as GET does.
+  { flag: "--webdav", needs: NOTHING },
+  {
     flag: "--cgi",
     // Scripts are any file under cgi-bin or htbin: no narrower flag fits.
     needs: ({ cgi }) =>

@@ -35,6 +35,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const { cleanUrls, liveReload } = options;
   const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
+  const { delete: deletes, mkdir, webdav } = options;
   const { logFormat, quiet, trustedProxies } = options;
   return class extends Base {
     override protocolVersion = protocol;
@@ -55,6 +56,9 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override overwrite = overwrite;
     override maxUploadBytes = maxUploadBytes;
     override allowedHosts = allowedHosts;
+    override delete = deletes;
+    override mkdir = mkdir;
+    override webdav = webdav;
     override logFormat = logFormat;
     override quiet = quiet;
     override trustedProxies = trustedProxies;

@@ -59,6 +59,8 @@ import {
   resolveOptions,
 } from "./options.ts";
 import { receiveUpload } from "./upload.ts";
+import { answerOps, opsResponse } from "./ops.ts";
+import { davOptions, fileMethods, speaksDav } from "../files/ops/site.ts";
 
 export type { FileServerOptions } from "./options.ts";
 
@@ -146,8 +148,7 @@ interface Answer {
 /** Never aborted: without a shutdown signal, streams end with their clients. */
 const NEVER = new AbortController().signal;
 
-/** The methods a preflight lists: those the fetch face answers. */
-const READ_METHODS = ["GET", "HEAD", "OPTIONS"];
+/** The methods of uploads. */
 const WRITE_METHODS = ["POST", "PUT"];
 
 /** A folder served with resolved options. */
@@ -194,16 +195,35 @@ class FileServer {
       return this.#serve(request, target, entry);
     }
     const { upload } = this.#options.serve;
-    if (method === "OPTIONS" && this.#options.cors) {
-      const methods = upload
-        ? [...READ_METHODS, ...WRITE_METHODS].sort()
-        : READ_METHODS;
+    const dav = speaksDav(this.#options.serve);
+    if (method === "OPTIONS" && (this.#options.cors || dav)) {
+      const methods = fileMethods(this.#options.serve);
+      const davAnswer = dav ? davOptions(methods) : null;
+      if (!this.#options.cors) return opsResponse(davAnswer!);
       const headers = new Headers({
         "Access-Control-Allow-Methods": methods.join(", "),
       });
+      for (const [name, value] of davAnswer?.headers ?? []) {
+        headers.append(name, value);
+      }
       const asked = request.headers.get("access-control-request-headers");
       if (asked) headers.set("Access-Control-Allow-Headers", asked);
       return { status: 204, headers, body: null, length: 0 };
+    }
+    if (this.#operates(method)) {
+      const serve = this.#options.serve;
+      return answerOps(request, this.#mounted(target)!, {
+        ...serve,
+        urlRoot: this.#options.urlRoot,
+        sandbox: new Sandbox(
+          serve.directory,
+          (format, ...args) => this.#log.message(entry, format, ...args),
+        ),
+        translatePath: (path) => translatePath(serve.directory, path),
+        guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
+        logError: (format, ...args) =>
+          this.#log.message(entry, format, ...args),
+      });
     }
     if (upload && WRITE_METHODS.includes(method)) {
       return receiveUpload(request, target, {
@@ -217,6 +237,22 @@ class FileServer {
       "unsupported-method",
       `Unsupported method (${pyRepr(method)})`,
     );
+  }
+
+  /** Whether a file operation's switch lets it answer `method`. */
+  #operates(method: string): boolean {
+    const serve = this.#options.serve;
+    switch (method) {
+      case "DELETE":
+      case "MOVE":
+        return serve.delete;
+      case "MKCOL":
+        return serve.mkdir;
+      case "PROPFIND":
+        return speaksDav(serve);
+      default:
+        return false;
+    }
   }
 
   /**

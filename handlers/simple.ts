@@ -31,6 +31,14 @@ import { translatePath } from "../files/paths.ts";
 import { openEvents, serveFile } from "../files/serve.ts";
 import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
+import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { propfind } from "../files/ops/propfind.ts";
+import {
+  davOptions,
+  type OpsAnswer,
+  type OpsSite,
+  speaksDav,
+} from "../files/ops/site.ts";
 
 export type { FileBody } from "../files/filebody.ts";
 export type { HeadBody, StreamBody } from "./face.ts";
@@ -154,6 +162,26 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
   /**
+   * Allow `DELETE` and `MOVE` (with `Destination`, RFC 4918 §9.9) of the
+   * served folder's files and folders, and the listing pages' Rename and
+   * Delete buttons (the CLI's `--delete`; see `files/ops/`). Needs write
+   * permission for the folder. Off, both are 501 as in Python.
+   */
+  delete = false;
+  /**
+   * Allow `MKCOL`, which creates a folder, and the listing pages' New folder
+   * button (the CLI's `--mkdir`). Needs write permission for the folder.
+   * Off, 501 as in Python.
+   */
+  mkdir = false;
+  /**
+   * Speak read-only WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0
+   * and 1 answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well
+   * with {@link delete} or {@link mkdir}. Off, both are 501 as in Python
+   * (`OPTIONS` answers with {@link cors}).
+   */
+  webdav = false;
+  /**
    * The most bytes one upload request may store (the CLI's `--max-upload`);
    * also the most a chunked request body for a CGI script is held to.
    */
@@ -209,26 +237,45 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /**
    * Answers a CORS preflight when {@link cors} is on: 204, with the methods
    * of the handler's `do_` functions (PUT and POST only with {@link upload}
-   * on, unless a subclass answers them) and the headers the preflight asks
-   * for.
+   * on, the file operations only with theirs, unless a subclass answers
+   * them) and the headers the preflight asks for. When it speaks WebDAV
+   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV: 1` and
+   * `Allow` too, 200 without {@link cors}.
    */
-  do_OPTIONS(): void {
-    if (!this.cors) {
+  do_OPTIONS(): void | Promise<void> {
+    const dav = speaksDav(this);
+    if (!this.cors && !dav) {
       throw new HttpError(
         "unsupported-method",
         "Unsupported method ('OPTIONS')",
       );
     }
-    sendPreflight(this, handlerMethods(this).filter((m) => this.#answers(m)));
+    const methods = handlerMethods(this).filter((m) => this.#answers(m));
+    const answer = dav ? davOptions(methods) : null;
+    if (!this.cors) return this.#sendOps(answer!);
+    sendPreflight(this, methods, answer?.headers);
   }
 
-  /** Whether `do_<method>` answers: this class's PUT and POST need uploads. */
+  /**
+   * Whether `do_<method>` answers: this class's PUT and POST need uploads,
+   * DELETE and MOVE {@link delete}, MKCOL {@link mkdir}, PROPFIND WebDAV.
+   */
   #answers(method: string): boolean {
-    if (this.upload || (method !== "PUT" && method !== "POST")) return true;
-    const own = SimpleHTTPRequestHandler.prototype;
-    return method === "PUT"
-      ? this.do_PUT !== own.do_PUT
-      : this.do_POST !== own.do_POST;
+    const own = SimpleHTTPRequestHandler.prototype as unknown as Record<
+      string,
+      unknown
+    >;
+    const switches: Record<string, boolean> = {
+      PUT: this.upload,
+      POST: this.upload,
+      DELETE: this.delete,
+      MOVE: this.delete,
+      MKCOL: this.mkdir,
+      PROPFIND: speaksDav(this),
+    };
+    if (switches[method] ?? true) return true;
+    const name = `do_${method}`;
+    return (this as unknown as Record<string, unknown>)[name] !== own[name];
   }
 
   /**
@@ -299,6 +346,71 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       throw new HttpError("unsupported-method", "Unsupported method ('POST')");
     }
     await receiveForm(this);
+  }
+
+  /** Deletes the file or folder the path names when {@link delete} is on. */
+  async do_DELETE(): Promise<void> {
+    await this.#sendOps(await deleteTarget(this.#opsSite("DELETE", "delete")));
+  }
+
+  /** Moves the file or folder to its `Destination` when {@link delete} is on. */
+  async do_MOVE(): Promise<void> {
+    await this.#sendOps(await moveTarget(this.#opsSite("MOVE", "delete")));
+  }
+
+  /** Creates the folder the path names when {@link mkdir} is on. */
+  async do_MKCOL(): Promise<void> {
+    await this.#sendOps(await makeFolder(this.#opsSite("MKCOL", "mkdir")));
+  }
+
+  /** Answers WebDAV's `PROPFIND` (Depth 0 and 1) when it speaks WebDAV. */
+  async do_PROPFIND(): Promise<void> {
+    await this.#sendOps(await propfind(this.#opsSite("PROPFIND", "webdav")));
+  }
+
+  /**
+   * The file operations' view of this request, once `on` (or, for
+   * `webdav`, WebDAV at all) allows `method`: else 501, as Python.
+   */
+  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
+    if (on === "webdav" ? !speaksDav(this) : !this[on]) {
+      throw new HttpError(
+        "unsupported-method",
+        `Unsupported method ('${method}')`,
+      );
+    }
+    const face = this.#fileFace();
+    return {
+      command: this.command,
+      path: this.path,
+      headers: this.headers,
+      allowedHosts: this.allowedHosts,
+      directory: this.directory,
+      urlRoot: "",
+      upload: this.upload,
+      delete: this.delete,
+      mkdir: this.mkdir,
+      webdav: this.webdav,
+      showHidden: this.showHidden,
+      listing: this.listing,
+      rfile: this.rfile,
+      access: face.request.access,
+      sandbox: face.sandbox,
+      translatePath: (target) => this.translatePath(target),
+      guessType: (path) => this.guessType(path),
+      logError: (format, ...args) => this.logError(format, ...args),
+    };
+  }
+
+  /** Writes a file operation's answer. */
+  async #sendOps({ status, headers, body }: OpsAnswer): Promise<void> {
+    this.sendResponse(status);
+    for (const [name, value] of headers) this.sendHeader(name, value);
+    if (status !== 204) {
+      this.sendHeader("Content-Length", String(body?.length ?? 0));
+    }
+    this.endHeaders();
+    if (body !== null && this.command !== "HEAD") await this.wfile.write(body);
   }
 
   /**

@@ -55,6 +55,11 @@ export interface ListingPage {
 export interface PrepareOptions {
   /** HTML after the list (the upload form), for the HTML pages; or "". */
   footer: string;
+  /**
+   * The `script-src` sources (hashes) that allow the footer's scripts, or
+   * "" when it has none: the HTML pages then forbid every other script.
+   */
+  scripts?: string;
   /** Whether dotfiles are listed. */
   showHidden: boolean;
   /**
@@ -104,7 +109,7 @@ export async function prepareListing(
   folder: FolderEntries,
   options: PrepareOptions,
 ): Promise<ListingPage> {
-  const { footer, showHidden, stat } = options;
+  const { footer, showHidden, stat, scripts = "" } = options;
   const pace = folder.count > LARGE_FOLDER ? workUnit : atOnce;
   if (format === "python") {
     const links = folder.symlinks === 0 ? null : await statEntries(folder, {
@@ -114,9 +119,19 @@ export async function prepareListing(
       pace,
       which: (i) => folder.isSymlink(i),
     });
+    const headers: [string, string][] = [
+      ["Content-type", `text/html; charset=${CHARSET}`],
+    ];
+    // Python's page has no policy of its own: only with a script of ours.
+    if (scripts !== "") {
+      headers.push([
+        "Content-Security-Policy",
+        `script-src ${scripts}; object-src 'none'; base-uri 'none'`,
+      ]);
+    }
     return {
       text: pythonListing(requestPath, folder, { footer, showHidden, links }),
-      headers: [["Content-type", `text/html; charset=${CHARSET}`]],
+      headers,
     };
   }
   const infos = await statEntries(folder, {
@@ -142,11 +157,16 @@ export async function prepareListing(
     headers: [
       ["Content-type", `text/html; charset=${CHARSET}`],
       ["Vary", "Accept"],
-      ["Content-Security-Policy", PRETTY_CSP],
+      [
+        "Content-Security-Policy",
+        scripts === ""
+          ? PRETTY_CSP
+          : `${PRETTY_CSP}; script-src ${scripts}; connect-src 'self'`,
+      ],
     ],
   };
 }
 
-/** The pretty page's own styles and form, nothing else: no script runs. */
+/** The pretty page's own styles and form, nothing else: no script runs but ours. */
 const PRETTY_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'";

@@ -36,6 +36,7 @@ import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { UPLOAD_FORM } from "../upload/upload.ts";
+import { OPS_SCRIPT_SOURCE, opsFooter, type OpsButtons } from "../ops/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -46,7 +47,7 @@ import {
 import { pageBytes, type PageText, WHOLE_PAGE_BYTES } from "./page.ts";
 
 /** The handler's settings a listing depends on. */
-export interface ListingOptions extends ListingFormatOptions {
+export interface ListingOptions extends ListingFormatOptions, OpsButtons {
   /** The served folder: the symlinks that a folder-only grant may follow. */
   readonly directory: string;
   /** List folders at all; false answers 404 "File not found". */
@@ -104,13 +105,15 @@ export async function listFolder(
 ): Promise<ListingResult> {
   if (!options.listing) throw fileNotFound();
   const format = listingFormat(target, accept, options);
+  const ops = opsFooter(options);
   // Everything the page depends on, and its key: the served folder too,
   // which decides which symlinks a folder-only read grant may follow.
   const inputs: ListingInputs = {
     path,
     requestPath: target,
     format,
-    footer: options.upload ? UPLOAD_FORM : "",
+    footer: (options.upload ? UPLOAD_FORM : "") + ops,
+    scripts: ops === "" ? "" : OPS_SCRIPT_SOURCE,
     showHidden: options.showHidden,
     directory: options.directory,
   };
@@ -138,8 +141,10 @@ interface ListingInputs {
   /** The request-target, which the page shows and links from. */
   requestPath: string;
   format: ListingFormat;
-  /** The upload form, or "". */
+  /** The upload form and the file operations' script, or "". */
   footer: string;
+  /** The `script-src` sources of the footer's scripts, or "". */
+  scripts: string;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
   directory: string;
@@ -214,6 +219,7 @@ async function readListing(
     folder,
     {
       footer: inputs.footer,
+      scripts: inputs.scripts,
       showHidden: inputs.showHidden,
       stat: (name) => sandbox.stat(path + SEP + name, false),
     },

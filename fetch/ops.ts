@@ -1,0 +1,93 @@
+/**
+ * The file operations through the fetch face: the core's `DELETE`, `MOVE`,
+ * `MKCOL` and `PROPFIND` (`files/ops/`), which decide everything, run
+ * against a `Request`, and `OPTIONS` of a server that speaks WebDAV; their
+ * answer as the face's answer for a `Response`.
+ *
+ * @example
+ * ```ts ignore
+ * import { answerOps } from "./ops.ts";
+ *
+ * // settings: the face's OpsSite fields but the request's (see ops.ts)
+ * const answer = await answerOps(
+ *   new Request("http://localhost/old.txt", { method: "DELETE" }),
+ *   "/old.txt",
+ *   settings,
+ * );
+ * console.log(answer.status); // 204
+ * ```
+ *
+ * @module
+ */
+
+import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { propfind } from "../files/ops/propfind.ts";
+import type { OpsAnswer, OpsSite } from "../files/ops/site.ts";
+import { chunkReader } from "./upload.ts";
+
+/** What an operation needs besides the request: the face's settings. */
+export type OpsSettings = Omit<
+  OpsSite,
+  "command" | "path" | "headers" | "rfile"
+>;
+
+/** The operations by method. */
+const OPERATIONS: Record<string, (h: OpsSite) => Promise<OpsAnswer>> = {
+  DELETE: deleteTarget,
+  MOVE: moveTarget,
+  MKCOL: makeFolder,
+  PROPFIND: propfind,
+};
+
+/** A file operation's answer, as the face builds a `Response` from it. */
+export interface OpsResponse {
+  /** The status. */
+  status: number;
+  /** The header fields, `Content-Length` with them. */
+  headers: Headers;
+  /** The body, or null. */
+  body: Uint8Array | null;
+  /** The body's length. */
+  length: number;
+}
+
+/**
+ * Answers the `DELETE`, `MOVE`, `MKCOL` or `PROPFIND` `request` (whose
+ * switch the caller checked), as the Python face does.
+ *
+ * @param request the request
+ * @param target its request-target, the mount point taken off
+ * @param settings the face's settings and hooks
+ * @throws {HttpError} what the operation refuses (see `files/ops/`)
+ */
+export async function answerOps(
+  request: Request,
+  target: string,
+  settings: OpsSettings,
+): Promise<OpsResponse> {
+  const reader = request.body?.getReader();
+  try {
+    return opsResponse(
+      await OPERATIONS[request.method]({
+        ...settings,
+        command: request.method,
+        path: target,
+        headers: request.headers,
+        rfile: chunkReader(reader),
+      }),
+    );
+  } finally {
+    // A body not read (a refusal, an unread MKCOL body): let it go.
+    await reader?.cancel().catch(() => {});
+  }
+}
+
+/** An operation's answer with its `Content-Length` (none for a 204). */
+export function opsResponse(
+  { status, headers, body }: OpsAnswer,
+): OpsResponse {
+  const fields = new Headers(headers.map(([name, value]) => [name, value]));
+  const length = body?.length ?? 0;
+  if (status !== 204) fields.set("Content-Length", String(length));
+  return { status, headers: fields, body, length };
+}
