@@ -19,6 +19,10 @@
  * @module
  */
 
+// Synchronous: a module with a top-level await delays the workers of
+// `--workers`, whose first message would find no handler yet.
+import { createHash } from "node:crypto";
+
 /** The switches that put buttons on the listing pages. */
 export interface OpsButtons {
   /** Rename and Delete (`--delete`). */
@@ -90,7 +94,9 @@ export const OPS_SCRIPT = `
  * The `script-src` source that allows {@link OPS_SCRIPT} (CSP Level 2's
  * hash source): `'sha256-<base64>'`.
  */
-export const OPS_SCRIPT_SOURCE = `'sha256-${await sha256Base64(OPS_SCRIPT)}'`;
+export const OPS_SCRIPT_SOURCE = `'sha256-${
+  createHash("sha256").update(OPS_SCRIPT).digest("base64")
+}'`;
 
 /**
  * The listing pages' part of the file operations: the script with the
@@ -105,13 +111,4 @@ export function opsFooter(buttons: OpsButtons): string {
   return ops.length === 0
     ? ""
     : `<script data-ops="${ops.join(" ")}">${OPS_SCRIPT}</script>\n`;
-}
-
-/** The base64 of the SHA-256 of `text` as UTF-8. */
-async function sha256Base64(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(text),
-  );
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
