@@ -36,7 +36,7 @@ import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { StatCache } from "../statcache.ts";
 import { UPLOAD_FORM } from "../upload/upload.ts";
-import { OPS_SCRIPT_SOURCE, opsFooter, type OpsButtons } from "../ops/page.ts";
+import { OPS_SCRIPT_SOURCE, type OpsButtons, opsFooter } from "../ops/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,

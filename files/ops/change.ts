@@ -134,7 +134,9 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
 export async function makeFolder(h: OpsSite): Promise<OpsAnswer> {
   refuseForeignHost(h);
   const length = h.headers.get("content-length");
-  if (h.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
+  if (
+    h.headers.has("transfer-encoding") || (length !== null && length !== "0")
+  ) {
     throw new HttpError("unsupported-media-type", "MKCOL takes no body");
   }
   const target = checkChange(h, h.path, "MKCOL", "conflict");

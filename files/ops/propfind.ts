@@ -152,7 +152,9 @@ function response(
       : "<D:resourcetype/>",
   ];
   if (mtime !== undefined) {
-    props.push(`<D:getlastmodified>${formatHttpDate(mtime)}</D:getlastmodified>`);
+    props.push(
+      `<D:getlastmodified>${formatHttpDate(mtime)}</D:getlastmodified>`,
+    );
   }
   if (info.birthtime !== null) {
     props.push(

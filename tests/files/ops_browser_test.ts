@@ -74,7 +74,12 @@ requiring("chromium").test(
             refused.push(message.text());
           }
         });
-        for (const [Handler, name] of [[Ops, "python"], [PrettyOps, "pretty"]] as const) {
+        for (
+          const [Handler, name] of [[Ops, "python"], [
+            PrettyOps,
+            "pretty",
+          ]] as const
+        ) {
           await using s = serve(Handler, { directory: folder.root });
           await page.goto(`${s.url}/`, { timeout: WAIT });
           if (name === "python") {
@@ -116,7 +121,9 @@ Deno.test("without JavaScript the listing has no buttons: they are the script's,
   const response = await fetch(`${s.url}/`);
   const page = await response.text();
   assert.ok(!page.includes("<button"), page);
-  const script = page.match(/<script data-ops="delete mkdir">([^]*?)<\/script>/);
+  const script = page.match(
+    /<script data-ops="delete mkdir">([^]*?)<\/script>/,
+  );
   assert.ok(script, page);
   const digest = await crypto.subtle.digest(
     "SHA-256",

@@ -27,7 +27,11 @@ Deno.test("without write permission for the folder a change is 403 and the log n
   const root = `${top.root}/root`;
   await Deno.symlink(`${top.root}/outside`, `${root}/escape`);
   await using cli = new Cli(
-    ["--allow-net=127.0.0.1", `--allow-read=${root}`, `--allow-write=${root}/sub`],
+    [
+      "--allow-net=127.0.0.1",
+      `--allow-read=${root}`,
+      `--allow-write=${root}/sub`,
+    ],
     [root],
     { module: CHILD },
   );
@@ -107,7 +111,11 @@ Deno.test("CLI: --delete and --mkdir without --allow-write name the flag and wha
 
 Deno.test("CLI: --delete with --allow-write for the folder deletes and moves; --allowed-host takes a change flag", async () => {
   await withFolder(async (dir) => {
-    await using cli = Cli.serving(dir, ["--delete", "--allowed-host", "nas.lan"], [
+    await using cli = Cli.serving(dir, [
+      "--delete",
+      "--allowed-host",
+      "nas.lan",
+    ], [
       `--allow-write=${dir}`,
     ]);
     const url = `http://127.0.0.1:${await cli.port()}`;

@@ -207,7 +207,9 @@ Deno.test("DELETE refuses the served folder itself, hidden names, and paths thro
     UNTOUCHED.filter((path) => path !== "root/escape"),
   );
   assert.ok(
-    lines.some((line) => /refused DELETE .*escape: its real path .* is outside/.test(line)),
+    lines.some((line) =>
+      /refused DELETE .*escape: its real path .* is outside/.test(line)
+    ),
     lines.join("\n"),
   );
 });
@@ -422,7 +424,9 @@ Deno.test("PROPFIND answers 207 with a file's properties (Depth: 0), a folder's 
       "<D:getcontentlength>1</D:getcontentlength>",
       "<D:getcontenttype>text/plain</D:getcontenttype>",
       `<D:getetag>${head.headers.get("etag")}</D:getetag>`,
-      `<D:getlastmodified>${head.headers.get("last-modified")}</D:getlastmodified>`,
+      `<D:getlastmodified>${
+        head.headers.get("last-modified")
+      }</D:getlastmodified>`,
       "<D:status>HTTP/1.1 200 OK</D:status>",
     ]
   ) {
@@ -503,7 +507,8 @@ Deno.test("PROPFIND lists what GET serves: no dotfiles without showHidden, names
 function rules(writable: (path: string) => boolean): Access {
   return {
     user: "ann",
-    allows: (path, mode) => mode === "read" ? path !== "/sub/c.txt" : writable(path),
+    allows: (path, mode) =>
+      mode === "read" ? path !== "/sub/c.txt" : writable(path),
   };
 }
 

@@ -50,7 +50,11 @@ for (const face of ["python", "fetch"] as FaceName[]) {
       const remote = `:webdav,url='http://127.0.0.1:${server.port}':`;
       const run = async (...args: string[]) => {
         const result = await rclone(home.root, ...args);
-        assert.equal(result.code, 0, `rclone ${args.join(" ")}: ${result.stderr}`);
+        assert.equal(
+          result.code,
+          0,
+          `rclone ${args.join(" ")}: ${result.stderr}`,
+        );
         return result.stdout;
       };
       assert.deepEqual(lines(await run("lsf", "-R", remote)), [
@@ -74,7 +78,10 @@ for (const face of ["python", "fetch"] as FaceName[]) {
         "hello.txt",
         "made/",
       ]);
-      assert.equal(await Deno.readTextFile(`${share.root}/docs/uno.txt`), "one\n");
+      assert.equal(
+        await Deno.readTextFile(`${share.root}/docs/uno.txt`),
+        "one\n",
+      );
       // What rclone reads back is what was put.
       assert.equal(await run("cat", `${remote}docs/uno.txt`), "one\n");
     },
