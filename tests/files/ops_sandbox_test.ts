@@ -95,6 +95,20 @@ Deno.test("CLI: --delete and --mkdir without --allow-write name the flag and wha
       ]);
       assert.ok(stderr.includes(`to ${purpose} '${dir}' (${flag})`), stderr);
     }
+    // Flags that need the same grant share its line.
+    const both = await run(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir}`],
+      ["0", "-b", "127.0.0.1", "-d", dir, "--upload", "--delete", "--mkdir"],
+    );
+    assert.deepEqual(missingPermissions(both.stderr).flags, [
+      `--allow-write=${dir}`,
+    ]);
+    assert.ok(
+      both.stderr.includes(
+        `to store uploads in '${dir}' (--upload) and to delete and move files in '${dir}' (--delete) and to create folders in '${dir}' (--mkdir)\n`,
+      ),
+      both.stderr,
+    );
     // --webdav alone reads: the folder's read grant is all it needs.
     await using cli = Cli.serving(dir, ["--webdav"]);
     const port = await cli.port();
