@@ -26,7 +26,7 @@ import type { OpsAnswer, OpsSite } from "../files/ops/site.ts";
 import { chunkReader } from "./upload.ts";
 
 /** What an operation needs besides the request: the face's settings. */
-export type OpsSettings = Omit<
+export type OpsFaceSettings = Omit<
   OpsSite,
   "command" | "path" | "headers" | "rfile"
 >;
@@ -63,7 +63,7 @@ export interface OpsResponse {
 export async function answerOps(
   request: Request,
   target: string,
-  settings: OpsSettings,
+  settings: OpsFaceSettings,
 ): Promise<OpsResponse> {
   const reader = request.body?.getReader();
   try {

@@ -240,21 +240,23 @@ function overwriteOf(value: string | null): boolean {
 
 /**
  * The path of a `MOVE`'s `Destination` (RFC 4918 §10.3): an absolute URI,
- * or an absolute path, of this server (its host the request's `Host`),
- * under the face's mount point, which is taken off.
+ * or an absolute path, of this server (its host the request's `Host`, when
+ * it has one), under the face's mount point, which is taken off.
  *
  * @throws {HttpError} 400 (missing, not a URL), 403 (outside the mount
  *   point), 502 (another server's, §9.9.4)
  */
 function destinationOf(h: OpsSite): string {
   const value = h.headers.get("destination");
-  const host = h.headers.get("host") ?? "localhost";
+  // Without a Host (HTTP/1.0, a Request made in code) any authority is
+  // taken as this server's.
+  const host = h.headers.get("host");
   let url: URL;
   let own: URL;
   try {
     if (value === null) throw new Error("no Destination");
-    url = new URL(value, `http://${host}`);
-    own = new URL(`${url.protocol}//${host}`);
+    url = new URL(value, `http://${host ?? "localhost"}`);
+    own = new URL(`${url.protocol}//${host ?? url.host}`);
   } catch (error) {
     throw new HttpError("bad-path", "Bad Destination", {
       explain: "MOVE names where to as a URL in its Destination header",

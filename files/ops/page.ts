@@ -104,11 +104,12 @@ export const OPS_SCRIPT_SOURCE = `'sha256-${
  * page stays Python's, byte for byte).
  */
 export function opsFooter(buttons: OpsButtons): string {
-  const ops = [
-    ...buttons.delete ? ["delete"] : [],
-    ...buttons.mkdir ? ["mkdir"] : [],
-  ];
-  return ops.length === 0
-    ? ""
-    : `<script data-ops="${ops.join(" ")}">${OPS_SCRIPT}</script>\n`;
+  // Every listing asks: without buttons, nothing is made.
+  if (!buttons.delete && !buttons.mkdir) return "";
+  const ops = buttons.delete && buttons.mkdir
+    ? "delete mkdir"
+    : buttons.delete
+    ? "delete"
+    : "mkdir";
+  return `<script data-ops="${ops}">${OPS_SCRIPT}</script>\n`;
 }
