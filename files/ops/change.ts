@@ -53,7 +53,7 @@ import {
  */
 export async function deleteTarget(h: OpsSite): Promise<OpsAnswer> {
   refuseForeignHost(h);
-  const target = checkChange(h, h.path, "DELETE", "not-found");
+  const target = checkChange(h, h.path, "DELETE", "existing");
   const info = lstatOrNull(target.path);
   if (info === null) throw fileNotFound();
   checkPreconditions(h.headers, target.path);
@@ -89,10 +89,10 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   refuseForeignHost(h);
   const overwrite = overwriteOf(h.headers.get("overwrite"));
   const destination = destinationOf(h);
-  const source = checkChange(h, h.path, "MOVE", "not-found");
+  const source = checkChange(h, h.path, "MOVE", "existing");
   const info = lstatOrNull(source.path);
   if (info === null) throw fileNotFound();
-  const dest = checkChange(h, destination, "MOVE", "conflict");
+  const dest = checkChange(h, destination, "MOVE", "new");
   if (dest.served === source.served) {
     throw new HttpError("forbidden", "The destination is the source");
   }
@@ -139,7 +139,7 @@ export async function makeFolder(h: OpsSite): Promise<OpsAnswer> {
   ) {
     throw new HttpError("unsupported-media-type", "MKCOL takes no body");
   }
-  const target = checkChange(h, h.path, "MKCOL", "conflict");
+  const target = checkChange(h, h.path, "MKCOL", "new");
   try {
     await Deno.mkdir(target.path);
   } catch (error) {

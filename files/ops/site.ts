@@ -129,22 +129,23 @@ export interface Changed {
 
 /**
  * Checks a path that `method` changes (the request's own target, or a
- * `Destination`), before anything is changed: a UTF-8 name without control
- * characters, not the served folder itself (403), no hidden component (403,
- * as uploads), allowed to the request's user (403), in a folder that exists
- * (else `missing`), lies in the served folder once symlinks are resolved and
- * is writable (403, logged).
+ * `Destination`), before anything is changed: a UTF-8 path, not the served
+ * folder itself (403), no hidden component (403, as uploads), allowed to the
+ * request's user (403), in a folder that exists (else 404 for a path that
+ * is there to change, 409 for a new name, RFC 4918 §9.3.1, §9.9.4), lies in
+ * the served folder once symlinks are resolved and is writable (403,
+ * logged). A new name holds no control characters (400), as uploads'.
  *
  * @param h the face
  * @param target the request-target's path (no mount point)
  * @param method the method, for the messages
- * @param missing the answer when its folder does not exist
+ * @param name `existing` for what is changed, `new` for a name to take
  */
 export function checkChange(
   h: OpsSite,
   target: string,
   method: string,
-  missing: "conflict" | "not-found",
+  name: "existing" | "new",
 ): Changed {
   if (!isUtf8Path(target)) {
     throw badName("A file name is UTF-8, percent-encoded");
@@ -164,10 +165,13 @@ export function checkChange(
     throw new HttpError("forbidden", "Not allowed");
   }
   const cut = path.lastIndexOf(SEP);
-  const name = path.slice(cut + 1);
-  checkName(name, CONTROL, "A file name holds no control characters");
+  const last = path.slice(cut + 1);
+  if (name === "new") {
+    checkName(last, CONTROL, "A file name holds no control characters");
+  }
+  const missing = name === "new" ? "conflict" : "not-found";
   const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
-  return { served, name, folder, path: folder + SEP + name };
+  return { served, name: last, folder, path: folder + SEP + last };
 }
 
 /**

@@ -214,6 +214,27 @@ Deno.test("DELETE refuses the served folder itself, hidden names, and paths thro
   );
 });
 
+Deno.test("a name with control characters is 400 to take, but what has one already may be renamed and deleted", async () => {
+  await using f = await fixture();
+  await Deno.writeTextFile(`${f.root}/bad\x01name`, "x");
+  await using s = serve(Ops, { directory: f.root });
+  assert.equal((await call(`${s.url}/new%01/`, "MKCOL")).status, 400);
+  assert.equal(
+    (await call(`${s.url}/a.txt`, "MOVE", {
+      destination: `${s.url}/a%1b.txt`,
+    })).status,
+    400,
+  );
+  assert.equal(
+    (await call(`${s.url}/bad%01name`, "MOVE", {
+      destination: `${s.url}/good.txt`,
+    })).status,
+    201,
+  );
+  assert.equal((await call(`${s.url}/good.txt`, "DELETE")).status, 204);
+  assert.deepEqual(f.tree(), UNTOUCHED);
+});
+
 Deno.test("DELETE honours If-Match (strong comparison: GET's weak ETag never matches) and If-Unmodified-Since: 412, nothing removed", async () => {
   await using f = await fixture();
   await using s = serve(Ops, { directory: f.root });
