@@ -5,12 +5,12 @@
  * clients. `Depth: infinity`, which a request without `Depth` means, is
  * refused with 403, as §9.1 allows: a walk of the whole tree per request.
  *
- * Every request is answered with the same live properties (§15):
- * `displayname`, `resourcetype`, `getlastmodified`, `creationdate` where
- * the file system keeps it, and for files `getcontentlength`,
- * `getcontenttype` and `getetag` (GET's). The body, which may name the
- * properties wanted, is read (up to 64 KiB) and not parsed: clients take
- * the properties they asked for and skip the others.
+ * The live properties (§15) are `displayname`, `resourcetype`,
+ * `getlastmodified`, `creationdate` where the file system keeps it, and for
+ * files `getcontentlength`, `getcontenttype` and `getetag` (GET's). The body
+ * (up to 64 KiB) asks for all of them (`allprop`, or no body), their names
+ * (`propname`), or some (`prop`: see `wanted.ts`); a property asked for that
+ * a file does not have is answered in a `404 Not Found` propstat.
  *
  * What is listed is what GET serves: through the served folder's sandbox,
  * without dotfiles unless they are shown, each path readable to the
@@ -30,13 +30,14 @@
 
 import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../util/errors.ts";
-import { escapeText } from "../../util/html.ts";
+import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE, servedPath } from "../access.ts";
 import { weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { fileNotFound } from "../sandbox.ts";
 import type { OpsAnswer, OpsSite } from "./site.ts";
+import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
 
 /** The most bytes of a request body read (and dropped). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -52,7 +53,7 @@ const encoder = new TextEncoder();
  */
 export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   const depth = depthOf(h.headers.get("depth"));
-  await dropBody(h);
+  const wanted = wantedOf(await readBody(h));
   const path = h.translatePath(h.path);
   if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
     throw fileNotFound();
@@ -67,7 +68,7 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   if (info === null) throw fileNotFound();
   const href = h.urlRoot + hrefOf(served, info.isDirectory);
   const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
-  const parts = [response(h, href, name, path, info)];
+  const parts = [response(h, wanted, href, name, path, info)];
   if (depth === 1 && info.isDirectory) {
     if (!h.listing) {
       throw new HttpError("forbidden", "No permission to list directory");
@@ -87,7 +88,7 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
       if (stat === null) continue;
       const link = href + encodeURIComponent(entry) +
         (stat.isDirectory ? "/" : "");
-      parts.push(response(h, link, entry, full, stat));
+      parts.push(response(h, wanted, link, entry, full, stat));
     }
   }
   const body = encoder.encode(
@@ -117,16 +118,19 @@ function depthOf(value: string | null): 0 | 1 {
   });
 }
 
-/** Reads the request body, which names properties, and drops it. */
-async function dropBody(h: OpsSite): Promise<void> {
+/** The request body, which names the properties wanted, as text. */
+async function readBody(h: OpsSite): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
   let bytes = 0;
   for (;;) {
     const chunk = await h.rfile.readChunk();
-    if (chunk.length === 0) return;
+    if (chunk.length === 0) return text + decoder.decode();
     bytes += chunk.length;
     if (bytes > MAX_BODY_BYTES) {
       throw new HttpError("body-too-large", "PROPFIND body too large");
     }
+    text += decoder.decode(chunk, { stream: true });
   }
 }
 
@@ -136,41 +140,75 @@ function hrefOf(served: string, folder: boolean): string {
   return folder && path !== "/" ? path + "/" : path;
 }
 
-/** One `response` element (§14.24): the properties of one file or folder. */
+/**
+ * One `response` element (§14.24): the properties of one file or folder
+ * that `wanted` asks for, those it does not have in a 404 propstat.
+ */
 function response(
   h: OpsSite,
+  wanted: Wanted,
   href: string,
   name: string,
   path: string,
   info: Deno.FileInfo,
 ): string {
-  const mtime = info.mtime?.getTime();
-  const props = [
-    `<D:displayname>${xmlText(name)}</D:displayname>`,
-    info.isDirectory
-      ? "<D:resourcetype><D:collection/></D:resourcetype>"
-      : "<D:resourcetype/>",
-  ];
-  if (mtime !== undefined) {
-    props.push(
-      `<D:getlastmodified>${formatHttpDate(mtime)}</D:getlastmodified>`,
-    );
-  }
-  if (info.birthtime !== null) {
-    props.push(
-      `<D:creationdate>${info.birthtime.toISOString()}</D:creationdate>`,
-    );
-  }
-  if (!info.isDirectory) {
-    props.push(
-      `<D:getcontentlength>${info.size}</D:getcontentlength>`,
-      `<D:getcontenttype>${xmlText(h.guessType(path))}</D:getcontenttype>`,
-      `<D:getetag>${xmlText(weakETag(info.size, mtime))}</D:getetag>`,
-    );
+  const have = properties(h, name, path, info);
+  let found: string;
+  let missing = "";
+  if (wanted.kind === "all") {
+    found = [...have].map(([prop, value]) => element(prop, value)).join("");
+  } else if (wanted.kind === "names") {
+    found = [...have.keys()].map((prop) => `<D:${prop}/>`).join("");
+  } else {
+    const known = (p: PropName) => p.ns === "DAV:" && have.has(p.name);
+    found = wanted.props.filter(known)
+      .map(({ name }) => element(name, have.get(name)!)).join("");
+    missing = wanted.props.filter((p) => !known(p)).map(({ ns, name }) =>
+      `<${name} xmlns="${escapeAttribute(ns)}"/>`
+    ).join("");
   }
   return `<D:response><D:href>${xmlText(href)}</D:href>` +
-    `<D:propstat><D:prop>${props.join("")}</D:prop>` +
-    "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>\n";
+    propstat(found, "200 OK") +
+    (missing === "" ? "" : propstat(missing, "404 Not Found")) +
+    "</D:response>\n";
+}
+
+/** A `DAV:` property's element, empty when its value is. */
+function element(prop: string, value: string): string {
+  return value === "" ? `<D:${prop}/>` : `<D:${prop}>${value}</D:${prop}>`;
+}
+
+/** One `propstat` element (§14.22): properties and their status. */
+function propstat(props: string, status: string): string {
+  return `<D:propstat><D:prop>${props}</D:prop>` +
+    `<D:status>HTTP/1.1 ${status}</D:status></D:propstat>`;
+}
+
+/**
+ * The live properties a file or folder has, by their local names in `DAV:`,
+ * with their values as XML, in the order they are sent.
+ */
+function properties(
+  h: OpsSite,
+  name: string,
+  path: string,
+  info: Deno.FileInfo,
+): Map<string, string> {
+  const mtime = info.mtime?.getTime();
+  const have = new Map([
+    ["displayname", xmlText(name)],
+    ["resourcetype", info.isDirectory ? "<D:collection/>" : ""],
+  ]);
+  if (mtime !== undefined) have.set("getlastmodified", formatHttpDate(mtime));
+  if (info.birthtime !== null) {
+    have.set("creationdate", info.birthtime.toISOString());
+  }
+  if (!info.isDirectory) {
+    have.set("getcontentlength", String(info.size));
+    have.set("getcontenttype", xmlText(h.guessType(path)));
+    have.set("getetag", xmlText(weakETag(info.size, mtime)));
+  }
+  return have;
 }
 
 /**

@@ -488,6 +488,48 @@ Deno.test("PROPFIND answers 207 with a file's properties (Depth: 0), a folder's 
   );
 });
 
+Deno.test("PROPFIND answers what its body asks: some properties (those a file lacks in a 404 propstat), their names, or all; a body that is no propfind is 400", async () => {
+  await using f = await fixture();
+  await using s = serve(ReadOnlyDav, { directory: f.root });
+  const some = await call(
+    `${s.url}/sub/`,
+    "PROPFIND",
+    { depth: "0", "content-type": "application/xml" },
+    `<?xml version="1.0"?>
+<propfind xmlns="DAV:" xmlns:oc="http://owncloud.org/ns">
+  <prop><resourcetype/><getcontentlength/><oc:checksums/></prop>
+</propfind>`,
+  );
+  assert.equal(some.status, 207);
+  assert.ok(
+    some.text.includes(
+      "<D:href>/sub/</D:href>" +
+        "<D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>" +
+        '<D:propstat><D:prop><getcontentlength xmlns="DAV:"/><checksums xmlns="http://owncloud.org/ns"/></D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>',
+    ),
+    some.text,
+  );
+  const names = await call(
+    `${s.url}/a.txt`,
+    "PROPFIND",
+    { depth: "0" },
+    '<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>',
+  );
+  assert.match(
+    names.text,
+    /<D:prop><D:displayname\/><D:resourcetype\/><D:getlastmodified\/>.*<D:getcontentlength\/><D:getcontenttype\/><D:getetag\/><\/D:prop>/,
+  );
+  const all = await call(
+    `${s.url}/a.txt`,
+    "PROPFIND",
+    { depth: "0" },
+    '<propfind xmlns="DAV:"><allprop/></propfind>',
+  );
+  assert.match(all.text, /<D:getcontentlength>1<\/D:getcontentlength>/);
+  const bad = await call(`${s.url}/a.txt`, "PROPFIND", { depth: "0" }, "<x/>");
+  assert.equal(bad.status, 400);
+});
+
 Deno.test("PROPFIND lists what GET serves: no dotfiles without showHidden, names escaped, a folder only with listings on", async () => {
   await using f = await fixture();
   await Deno.writeTextFile(`${f.root}/sub/a&<b> c.txt`, "x");
