@@ -1,8 +1,8 @@
 /**
  * The file operations through the fetch face: the core's `DELETE`, `MOVE`,
  * `MKCOL` and `PROPFIND` (`files/ops/`), which decide everything, run
- * against a `Request`, and `OPTIONS` of a server that speaks WebDAV; their
- * answer as the face's answer for a `Response`.
+ * against a `Request`, and `OPTIONS` (a CORS preflight, WebDAV's `DAV`);
+ * their answer as the face's answer for a `Response`.
  *
  * @example
  * ```ts ignore
@@ -22,7 +22,14 @@
 
 import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
 import { propfind } from "../files/ops/propfind.ts";
-import type { OpsAnswer, OpsSite } from "../files/ops/site.ts";
+import {
+  davOptions,
+  fileMethods,
+  type OpsAnswer,
+  type OpsSettings,
+  type OpsSite,
+  speaksDav,
+} from "../files/ops/site.ts";
 import { chunkReader } from "./upload.ts";
 
 /** What an operation needs besides the request: the face's settings. */
@@ -90,4 +97,46 @@ export function opsResponse(
   const length = body?.length ?? 0;
   if (status !== 204) fields.set("Content-Length", String(length));
   return { status, headers: fields, body, length };
+}
+
+/** Whether the switches in `settings` let a file operation answer `method`. */
+export function operates(method: string, settings: OpsSettings): boolean {
+  switch (method) {
+    case "DELETE":
+    case "MOVE":
+      return settings.delete;
+    case "MKCOL":
+      return settings.mkdir;
+    case "PROPFIND":
+      return speaksDav(settings);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The answer to `OPTIONS`, as the Python face's `do_OPTIONS`: with `cors`, a
+ * preflight's 204 (`Access-Control-Allow-Methods`, the headers asked for),
+ * with `DAV` and `Allow` too when the server speaks WebDAV; without `cors`,
+ * WebDAV's 200; null when neither, for the face's 501.
+ */
+export function optionsAnswer(
+  request: Request,
+  settings: OpsSettings,
+  cors: boolean,
+): OpsResponse | null {
+  const dav = speaksDav(settings);
+  if (!cors && !dav) return null;
+  const methods = fileMethods(settings);
+  const davAnswer = dav ? davOptions(methods) : null;
+  if (!cors) return opsResponse(davAnswer!);
+  const headers = new Headers({
+    "Access-Control-Allow-Methods": methods.join(", "),
+  });
+  for (const [name, value] of davAnswer?.headers ?? []) {
+    headers.append(name, value);
+  }
+  const asked = request.headers.get("access-control-request-headers");
+  if (asked) headers.set("Access-Control-Allow-Headers", asked);
+  return { status: 204, headers, body: null, length: 0 };
 }

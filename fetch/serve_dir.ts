@@ -59,8 +59,7 @@ import {
   resolveOptions,
 } from "./options.ts";
 import { receiveUpload } from "./upload.ts";
-import { answerOps, opsResponse } from "./ops.ts";
-import { davOptions, fileMethods, speaksDav } from "../files/ops/site.ts";
+import { answerOps, operates, optionsAnswer } from "./ops.ts";
 
 export type { FileServerOptions } from "./options.ts";
 
@@ -195,22 +194,11 @@ class FileServer {
       return this.#serve(request, target, entry);
     }
     const { upload } = this.#options.serve;
-    const dav = speaksDav(this.#options.serve);
-    if (method === "OPTIONS" && (this.#options.cors || dav)) {
-      const methods = fileMethods(this.#options.serve);
-      const davAnswer = dav ? davOptions(methods) : null;
-      if (!this.#options.cors) return opsResponse(davAnswer!);
-      const headers = new Headers({
-        "Access-Control-Allow-Methods": methods.join(", "),
-      });
-      for (const [name, value] of davAnswer?.headers ?? []) {
-        headers.append(name, value);
-      }
-      const asked = request.headers.get("access-control-request-headers");
-      if (asked) headers.set("Access-Control-Allow-Headers", asked);
-      return { status: 204, headers, body: null, length: 0 };
-    }
-    if (this.#operates(method)) {
+    const options = method === "OPTIONS"
+      ? optionsAnswer(request, this.#options.serve, this.#options.cors)
+      : null;
+    if (options !== null) return options;
+    if (operates(method, this.#options.serve)) {
       const serve = this.#options.serve;
       return answerOps(request, this.#mounted(target)!, {
         ...serve,
@@ -237,22 +225,6 @@ class FileServer {
       "unsupported-method",
       `Unsupported method (${pyRepr(method)})`,
     );
-  }
-
-  /** Whether a file operation's switch lets it answer `method`. */
-  #operates(method: string): boolean {
-    const serve = this.#options.serve;
-    switch (method) {
-      case "DELETE":
-      case "MOVE":
-        return serve.delete;
-      case "MKCOL":
-        return serve.mkdir;
-      case "PROPFIND":
-        return speaksDav(serve);
-      default:
-        return false;
-    }
   }
 
   /**

@@ -3,6 +3,10 @@
  * folder for GET and HEAD, as Python's `http.server.SimpleHTTPRequestHandler`
  * (what `python3 -m http.server` runs).
  *
+ * Past the house's 400 lines: most of it is the handler's settings, one
+ * documented field each, which belong on the class that users subclass; the
+ * work is the core's (`files/`), and `face.ts` and `ops.ts` adapt it.
+ *
  * @example
  * ```ts
  * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
@@ -33,12 +37,8 @@ import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
 import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
 import { propfind } from "../files/ops/propfind.ts";
-import {
-  davOptions,
-  type OpsAnswer,
-  type OpsSite,
-  speaksDav,
-} from "../files/ops/site.ts";
+import { davOptions, type OpsSite, speaksDav } from "../files/ops/site.ts";
+import { opsSite, sendOps } from "./ops.ts";
 
 export type { FileBody } from "../files/filebody.ts";
 export type { HeadBody, StreamBody } from "./face.ts";
@@ -252,7 +252,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     const methods = handlerMethods(this).filter((m) => this.#answers(m));
     const answer = dav ? davOptions(methods) : null;
-    if (!this.cors) return this.#sendOps(answer!);
+    if (!this.cors) return sendOps(this, answer!);
     sendPreflight(this, methods, answer?.headers);
   }
 
@@ -350,67 +350,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Deletes the file or folder the path names when {@link delete} is on. */
   async do_DELETE(): Promise<void> {
-    await this.#sendOps(await deleteTarget(this.#opsSite("DELETE", "delete")));
+    await sendOps(this, await deleteTarget(this.#opsSite("DELETE", "delete")));
   }
 
   /** Moves the file or folder to its `Destination` when {@link delete} is on. */
   async do_MOVE(): Promise<void> {
-    await this.#sendOps(await moveTarget(this.#opsSite("MOVE", "delete")));
+    await sendOps(this, await moveTarget(this.#opsSite("MOVE", "delete")));
   }
 
   /** Creates the folder the path names when {@link mkdir} is on. */
   async do_MKCOL(): Promise<void> {
-    await this.#sendOps(await makeFolder(this.#opsSite("MKCOL", "mkdir")));
+    await sendOps(this, await makeFolder(this.#opsSite("MKCOL", "mkdir")));
   }
 
   /** Answers WebDAV's `PROPFIND` (Depth 0 and 1) when it speaks WebDAV. */
   async do_PROPFIND(): Promise<void> {
-    await this.#sendOps(await propfind(this.#opsSite("PROPFIND", "webdav")));
-  }
-
-  /**
-   * The file operations' view of this request, once `on` (or, for
-   * `webdav`, WebDAV at all) allows `method`: else 501, as Python.
-   */
-  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
-    if (on === "webdav" ? !speaksDav(this) : !this[on]) {
-      throw new HttpError(
-        "unsupported-method",
-        `Unsupported method ('${method}')`,
-      );
-    }
-    const face = this.#fileFace();
-    return {
-      command: this.command,
-      path: this.path,
-      headers: this.headers,
-      allowedHosts: this.allowedHosts,
-      directory: this.directory,
-      urlRoot: "",
-      upload: this.upload,
-      delete: this.delete,
-      mkdir: this.mkdir,
-      webdav: this.webdav,
-      showHidden: this.showHidden,
-      listing: this.listing,
-      rfile: this.rfile,
-      access: face.request.access,
-      sandbox: face.sandbox,
-      translatePath: (target) => this.translatePath(target),
-      guessType: (path) => this.guessType(path),
-      logError: (format, ...args) => this.logError(format, ...args),
-    };
-  }
-
-  /** Writes a file operation's answer. */
-  async #sendOps({ status, headers, body }: OpsAnswer): Promise<void> {
-    this.sendResponse(status);
-    for (const [name, value] of headers) this.sendHeader(name, value);
-    if (status !== 204) {
-      this.sendHeader("Content-Length", String(body?.length ?? 0));
-    }
-    this.endHeaders();
-    if (body !== null && this.command !== "HEAD") await this.wfile.write(body);
+    await sendOps(this, await propfind(this.#opsSite("PROPFIND", "webdav")));
   }
 
   /**
@@ -478,6 +433,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** The `Content-type` of a file: {@link extensionsMap}, then mime-db. */
   guessType(path: string): string {
     return guessType(path, this.extensionsMap);
+  }
+
+  /** The file operations' view of this request (see `ops.ts`). */
+  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
+    return opsSite(this, this.#fileFace(), method, on);
   }
 
   /** This handler's side of the file-serving core, made at its first use. */
