@@ -34,10 +34,10 @@ export const USAGE =
                   [--clean-urls] [--live-reload] [--no-listing]
                   [--hidden | --no-hidden] [--pretty-listing] [--search]
                   [--archive] [--symlinks POLICY] [--upload] [--overwrite]
-                  [--max-upload BYTES] [--allowed-host NAME] [--trust-uploads]
-                  [--tls-cert PATH] [--tls-key PATH]
-                  [--tls-password-file PATH] [-H HEADER] [--cors]
-                  [-q | --log-format FORMAT] [--log-file PATH]
+                  [--max-upload BYTES] [--delete] [--mkdir] [--webdav]
+                  [--allowed-host NAME] [--trust-uploads] [--tls-cert PATH]
+                  [--tls-key PATH] [--tls-password-file PATH] [-H HEADER]
+                  [--cors] [-q | --log-format FORMAT] [--log-file PATH]
                   [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
                   [--print-permissions] [port]`;
 
@@ -98,8 +98,15 @@ options:
   --overwrite           let uploads replace existing files
   --max-upload BYTES    the most bytes one upload, or chunked CGI request
                         body, stores; K, M, G suffixes (default: 1G)
-  --allowed-host NAME   take uploads through this host name too, not only
-                        IP addresses and localhost (repeatable)
+  --delete              allow DELETE and MOVE, and buttons on listing pages
+                        to delete and rename (needs --allow-write=DIRECTORY)
+  --mkdir               allow MKCOL, and a button on listing pages to create
+                        a folder (needs --allow-write=DIRECTORY)
+  --webdav              answer PROPFIND and say DAV: 1 to OPTIONS, so that
+                        WebDAV clients mount the folder (implied by --delete
+                        and --mkdir)
+  --allowed-host NAME   take uploads and changes through this host name too,
+                        not only IP addresses and localhost (repeatable)
   --trust-uploads       serve pages and SVG of the directory without
                         Content-Security-Policy: sandbox (with --upload)
   -q, --quiet           log nothing: no request lines, no messages
@@ -186,9 +193,15 @@ export interface CliOptions {
    * (`--max-upload`); default 1 GiB.
    */
   maxUploadBytes: number;
+  /** Allow DELETE and MOVE (`--delete`). */
+  delete: boolean;
+  /** Allow MKCOL (`--mkdir`). */
+  mkdir: boolean;
+  /** Answer PROPFIND and OPTIONS as WebDAV (`--webdav`). */
+  webdav: boolean;
   /**
-   * Host names uploads may come through besides IP addresses and localhost
-   * (`--allowed-host`, repeatable).
+   * Host names uploads and changes may come through besides IP addresses
+   * and localhost (`--allowed-host`, repeatable).
    */
   allowedHosts: string[];
   /**
@@ -260,6 +273,9 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         upload: { type: "boolean" },
         overwrite: { type: "boolean" },
         "max-upload": { type: "string" },
+        delete: { type: "boolean" },
+        mkdir: { type: "boolean" },
+        webdav: { type: "boolean" },
         "allowed-host": { type: "string", multiple: true },
         "trust-uploads": { type: "boolean" },
         symlinks: { type: "string" },
@@ -457,9 +473,10 @@ function parseOperating(
  * `--spa`, `--404`, `--clean-urls`, `--live-reload`, `--no-listing`,
  * `--hidden`/`--no-hidden` (the last one wins, as argparse's
  * BooleanOptionalAction), `--pretty-listing` and `--search` (not with
- * `--no-listing`), and `--symlinks`, `--upload` with `--overwrite`,
- * `--allowed-host` and `--trust-uploads`, `--archive`, and `--max-upload`
- * (with `--upload` or `--cgi`).
+ * `--no-listing`), `--symlinks`, `--archive`, and `--upload` with
+ * `--overwrite` and `--trust-uploads`, `--max-upload` (with `--upload` or
+ * `--cgi`), `--delete`, `--mkdir`, `--webdav`, and `--allowed-host` (with a
+ * flag that changes files).
  */
 function parseServing(
   values: {
@@ -478,6 +495,9 @@ function parseServing(
     "allowed-host"?: string[];
     "trust-uploads"?: boolean;
     symlinks?: string;
+    delete?: boolean;
+    mkdir?: boolean;
+    webdav?: boolean;
   },
   tokens: readonly { kind: string; name?: string }[],
 ): Pick<
@@ -497,6 +517,9 @@ function parseServing(
   | "allowedHosts"
   | "trustUploads"
   | "symlinks"
+  | "delete"
+  | "mkdir"
+  | "webdav"
 > {
   if (values["404"] === "") {
     throw new UsageError("argument --404: expected a file's path");
@@ -519,8 +542,11 @@ function parseServing(
     throw new UsageError("argument --max-upload: only with --upload or --cgi");
   }
   const allowedHosts = values["allowed-host"] ?? [];
-  if (allowedHosts.length > 0 && !upload) {
-    throw new UsageError("argument --allowed-host: only with --upload");
+  const changes = upload || values.delete || values.mkdir;
+  if (allowedHosts.length > 0 && !changes) {
+    throw new UsageError(
+      "argument --allowed-host: only with --upload, --delete or --mkdir",
+    );
   }
   if (values["trust-uploads"] && !upload) {
     throw new UsageError("argument --trust-uploads: only with --upload");
@@ -563,6 +589,9 @@ function parseServing(
     allowedHosts,
     trustUploads: values["trust-uploads"] ?? false,
     symlinks,
+    delete: values.delete ?? false,
+    mkdir: values.mkdir ?? false,
+    webdav: values.webdav ?? false,
   };
 }
 

@@ -62,6 +62,9 @@ export function fileServerOptions(
     symlinks: options.symlinks,
     maxUploadBytes: options.maxUploadBytes,
     allowedHosts: options.allowedHosts,
+    delete: options.delete,
+    mkdir: options.mkdir,
+    webdav: options.webdav,
   };
 }
 

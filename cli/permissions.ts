@@ -139,6 +139,30 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
         : [],
   },
   {
+    flag: "--delete",
+    needs: ({ delete: on, directory }) =>
+      on
+        ? [{
+          name: "write",
+          value: directory,
+          purpose: `delete and move files in '${directory}' (--delete)`,
+        }]
+        : [],
+  },
+  {
+    flag: "--mkdir",
+    needs: ({ mkdir, directory }) =>
+      mkdir
+        ? [{
+          name: "write",
+          value: directory,
+          purpose: `create folders in '${directory}' (--mkdir)`,
+        }]
+        : [],
+  },
+  // PROPFIND reads as GET does.
+  { flag: "--webdav", needs: NOTHING },
+  {
     flag: "--cgi",
     // Scripts are any file under cgi-bin or htbin: no narrower flag fits.
     needs: ({ cgi }) =>
@@ -350,7 +374,8 @@ export function shellQuote(word: string): string {
 
 /**
  * The message for missing permissions: one line per flag to add, with what
- * it is for, then the command that has everything.
+ * it is for (each purpose, when several flags need the same grant), then
+ * the command that has everything.
  */
 export function missingMessage(
   missing: readonly Need[],
@@ -360,10 +385,16 @@ export function missingMessage(
   const sorted = missing.toSorted((a, b) =>
     ORDER.indexOf(a.name) - ORDER.indexOf(b.name)
   );
-  const flags = sorted.map(needFlag);
-  const width = Math.max(...flags.map((flag) => flag.length));
-  const lines = sorted.map((need, i) =>
-    `  ${flags[i].padEnd(width)}  to ${need.purpose}`
+  // One line per flag: the purposes of the flags that need the same grant
+  // (--upload, --delete and --mkdir: write to the folder) joined on it.
+  const purposes = new Map<string, string[]>();
+  for (const need of sorted) {
+    const flag = needFlag(need);
+    purposes.set(flag, [...purposes.get(flag) ?? [], need.purpose]);
+  }
+  const width = Math.max(...[...purposes.keys()].map((flag) => flag.length));
+  const lines = [...purposes].map(([flag, why]) =>
+    `  ${flag.padEnd(width)}  to ${why.join(" and to ")}`
   );
   const again = Deno.build.standalone
     ? "this program was compiled without them; in a clone, build it with all it needs:"

@@ -37,6 +37,7 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const notFoundPage = options.notFoundPage ?? null;
   const { upload, overwrite, maxUploadBytes, allowedHosts } = options;
   const { trustUploads, symlinks } = options;
+  const { delete: deletes, mkdir, webdav } = options;
   const { logFormat, quiet, trustedProxies } = options;
   return class extends Base {
     override protocolVersion = protocol;
@@ -61,6 +62,9 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override symlinks = symlinks;
     override maxUploadBytes = maxUploadBytes;
     override allowedHosts = allowedHosts;
+    override delete = deletes;
+    override mkdir = mkdir;
+    override webdav = webdav;
     override logFormat = logFormat;
     override quiet = quiet;
     override trustedProxies = trustedProxies;

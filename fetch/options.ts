@@ -191,6 +191,23 @@ export interface FileServerOptions {
    * `localhost` (against DNS rebinding); default none.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Allow `DELETE` and `MOVE` (with `Destination`), and the listings'
+   * Rename and Delete buttons (needs `--allow-write` for the folder);
+   * default false, 501.
+   */
+  delete?: boolean;
+  /**
+   * Allow `MKCOL`, and the listings' New folder button (needs
+   * `--allow-write` for the folder); default false, 501.
+   */
+  mkdir?: boolean;
+  /**
+   * Read-only WebDAV: `PROPFIND` (Depth 0 and 1) and `OPTIONS` with
+   * `DAV: 1`; on as well with {@link delete} or {@link mkdir}. Default
+   * false, 501.
+   */
+  webdav?: boolean;
 }
 
 /** The core's settings: the fields of `SimpleHTTPRequestHandler`. */
@@ -231,6 +248,12 @@ export interface CoreSettings {
   readonly maxUploadBytes: number;
   /** Host names uploads may come through. */
   readonly allowedHosts: readonly string[];
+  /** `DELETE` and `MOVE`. */
+  readonly delete: boolean;
+  /** `MKCOL`. */
+  readonly mkdir: boolean;
+  /** Read-only WebDAV. */
+  readonly webdav: boolean;
   /** Precompressed siblings. */
   readonly precompressed: boolean;
   /** Gzip on the fly. */
@@ -306,6 +329,9 @@ export function resolveOptions(
       symlinks: symlinkPolicy(options.symlinks ?? "follow"),
       maxUploadBytes,
       allowedHosts: options.allowedHosts ?? [],
+      delete: options.delete ?? false,
+      mkdir: options.mkdir ?? false,
+      webdav: options.webdav ?? false,
       precompressed: options.precompressed ?? false,
       gzip: options.gzip ?? false,
       cacheMaxAge,

@@ -59,6 +59,7 @@ import {
   resolveOptions,
 } from "./options.ts";
 import { receiveUpload } from "./upload.ts";
+import { answerOps, operates, optionsAnswer } from "./ops.ts";
 
 export type { FileServerOptions } from "./options.ts";
 
@@ -146,8 +147,7 @@ interface Answer {
 /** Never aborted: without a shutdown signal, streams end with their clients. */
 const NEVER = new AbortController().signal;
 
-/** The methods a preflight lists: those the fetch face answers. */
-const READ_METHODS = ["GET", "HEAD", "OPTIONS"];
+/** The methods of uploads. */
 const WRITE_METHODS = ["POST", "PUT"];
 
 /** A folder served with resolved options. */
@@ -194,16 +194,24 @@ class FileServer {
       return this.#serve(request, target, entry);
     }
     const { upload } = this.#options.serve;
-    if (method === "OPTIONS" && this.#options.cors) {
-      const methods = upload
-        ? [...READ_METHODS, ...WRITE_METHODS].sort()
-        : READ_METHODS;
-      const headers = new Headers({
-        "Access-Control-Allow-Methods": methods.join(", "),
+    const options = method === "OPTIONS"
+      ? optionsAnswer(request, this.#options.serve, this.#options.cors)
+      : null;
+    if (options !== null) return options;
+    if (operates(method, this.#options.serve)) {
+      const serve = this.#options.serve;
+      return answerOps(request, this.#mounted(target)!, {
+        ...serve,
+        urlRoot: this.#options.urlRoot,
+        sandbox: new Sandbox(
+          serve.directory,
+          (format, ...args) => this.#log.message(entry, format, ...args),
+        ),
+        translatePath: (path) => translatePath(serve.directory, path),
+        guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
+        logError: (format, ...args) =>
+          this.#log.message(entry, format, ...args),
       });
-      const asked = request.headers.get("access-control-request-headers");
-      if (asked) headers.set("Access-Control-Allow-Headers", asked);
-      return { status: 204, headers, body: null, length: 0 };
     }
     if (upload && WRITE_METHODS.includes(method)) {
       return receiveUpload(request, target, {

@@ -59,6 +59,22 @@ export interface UploadAnswer {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * A request body's stream as the core reads a body: `readChunk()` resolves
+ * to the next chunk, and to an empty one at the end.
+ */
+export function chunkReader(
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+): Pick<UploadHandler["rfile"], "readChunk"> {
+  return {
+    async readChunk() {
+      if (reader === undefined) return EMPTY;
+      const { value, done } = await reader.read();
+      return done ? EMPTY : value;
+    },
+  };
+}
+
+/**
  * Stores the body of a PUT, or the files of a form's POST, under the
  * served folder, and answers as the Python face does.
  *
@@ -85,13 +101,7 @@ export async function receiveUpload(
     command: request.method,
     path: target,
     headers: request.headers,
-    rfile: {
-      async readChunk() {
-        if (reader === undefined) return EMPTY;
-        const { value, done } = await reader.read();
-        return done ? EMPTY : value;
-      },
-    },
+    rfile: chunkReader(reader),
     sendResponse(code) {
       answer.status = code;
     },

@@ -22,16 +22,19 @@ import type { BaseHTTPRequestHandler } from "./base.ts";
 /**
  * Answers an `OPTIONS` request (a CORS preflight or not) with 204:
  * `Access-Control-Allow-Methods` lists `methods`, and
- * `Access-Control-Allow-Headers` grants the headers the preflight asks for.
+ * `Access-Control-Allow-Headers` grants the headers the preflight asks for,
+ * then the `extra` fields (WebDAV's `DAV` and `Allow`).
  * `Access-Control-Allow-Origin` comes with every response of a handler with
  * `cors` on.
  */
 export function sendPreflight(
   handler: BaseHTTPRequestHandler,
   methods: readonly string[],
+  extra: readonly (readonly [string, string])[] = [],
 ): void {
   handler.sendResponse(204);
   handler.sendHeader("Access-Control-Allow-Methods", methods.join(", "));
+  for (const [name, value] of extra) handler.sendHeader(name, value);
   const asked = handler.headers.get("access-control-request-headers");
   if (asked) handler.sendHeader("Access-Control-Allow-Headers", asked);
   handler.endHeaders();

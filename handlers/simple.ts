@@ -3,6 +3,10 @@
  * folder for GET and HEAD, as Python's `http.server.SimpleHTTPRequestHandler`
  * (what `python3 -m http.server` runs).
  *
+ * Past the house's 400 lines: most of it is the handler's settings, one
+ * documented field each, which belong on the class that users subclass; the
+ * work is the core's (`files/`), and `face.ts` and `ops.ts` adapt it.
+ *
  * @example
  * ```ts
  * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
@@ -32,6 +36,10 @@ import type { SymlinkPolicy } from "../files/sandbox.ts";
 import { openEvents, serveFile } from "../files/serve.ts";
 import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
+import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { propfind } from "../files/ops/propfind.ts";
+import { davOptions, type OpsSite, speaksDav } from "../files/ops/site.ts";
+import { opsSite, sendOps } from "./ops.ts";
 
 export type { FileBody } from "../files/filebody.ts";
 export type { HeadBody, StreamBody } from "./face.ts";
@@ -192,6 +200,26 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   trustUploads = false;
   /**
+   * Allow `DELETE` and `MOVE` (with `Destination`, RFC 4918 §9.9) of the
+   * served folder's files and folders, and the listing pages' Rename and
+   * Delete buttons (the CLI's `--delete`; see `files/ops/`). Needs write
+   * permission for the folder. Off, both are 501 as in Python.
+   */
+  delete = false;
+  /**
+   * Allow `MKCOL`, which creates a folder, and the listing pages' New folder
+   * button (the CLI's `--mkdir`). Needs write permission for the folder.
+   * Off, 501 as in Python.
+   */
+  mkdir = false;
+  /**
+   * Speak read-only WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0
+   * and 1 answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well
+   * with {@link delete} or {@link mkdir}. Off, both are 501 as in Python
+   * (`OPTIONS` answers with {@link cors}).
+   */
+  webdav = false;
+  /**
    * The most bytes one upload request may store (the CLI's `--max-upload`);
    * also the most a chunked request body for a CGI script is held to.
    */
@@ -247,26 +275,45 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /**
    * Answers a CORS preflight when {@link cors} is on: 204, with the methods
    * of the handler's `do_` functions (PUT and POST only with {@link upload}
-   * on, unless a subclass answers them) and the headers the preflight asks
-   * for.
+   * on, the file operations only with theirs, unless a subclass answers
+   * them) and the headers the preflight asks for. When it speaks WebDAV
+   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV: 1` and
+   * `Allow` too, 200 without {@link cors}.
    */
-  do_OPTIONS(): void {
-    if (!this.cors) {
+  do_OPTIONS(): void | Promise<void> {
+    const dav = speaksDav(this);
+    if (!this.cors && !dav) {
       throw new HttpError(
         "unsupported-method",
         "Unsupported method ('OPTIONS')",
       );
     }
-    sendPreflight(this, handlerMethods(this).filter((m) => this.#answers(m)));
+    const methods = handlerMethods(this).filter((m) => this.#answers(m));
+    const answer = dav ? davOptions(methods) : null;
+    if (!this.cors) return sendOps(this, answer!);
+    sendPreflight(this, methods, answer?.headers);
   }
 
-  /** Whether `do_<method>` answers: this class's PUT and POST need uploads. */
+  /**
+   * Whether `do_<method>` answers: this class's PUT and POST need uploads,
+   * DELETE and MOVE {@link delete}, MKCOL {@link mkdir}, PROPFIND WebDAV.
+   */
   #answers(method: string): boolean {
-    if (this.upload || (method !== "PUT" && method !== "POST")) return true;
-    const own = SimpleHTTPRequestHandler.prototype;
-    return method === "PUT"
-      ? this.do_PUT !== own.do_PUT
-      : this.do_POST !== own.do_POST;
+    const own = SimpleHTTPRequestHandler.prototype as unknown as Record<
+      string,
+      unknown
+    >;
+    const switches: Record<string, boolean> = {
+      PUT: this.upload,
+      POST: this.upload,
+      DELETE: this.delete,
+      MOVE: this.delete,
+      MKCOL: this.mkdir,
+      PROPFIND: speaksDav(this),
+    };
+    if (switches[method] ?? true) return true;
+    const name = `do_${method}`;
+    return (this as unknown as Record<string, unknown>)[name] !== own[name];
   }
 
   /**
@@ -339,6 +386,26 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     await receiveForm(this);
   }
 
+  /** Deletes the file or folder the path names when {@link delete} is on. */
+  async do_DELETE(): Promise<void> {
+    await sendOps(this, await deleteTarget(this.#opsSite("DELETE", "delete")));
+  }
+
+  /** Moves the file or folder to its `Destination` when {@link delete} is on. */
+  async do_MOVE(): Promise<void> {
+    await sendOps(this, await moveTarget(this.#opsSite("MOVE", "delete")));
+  }
+
+  /** Creates the folder the path names when {@link mkdir} is on. */
+  async do_MKCOL(): Promise<void> {
+    await sendOps(this, await makeFolder(this.#opsSite("MKCOL", "mkdir")));
+  }
+
+  /** Answers WebDAV's `PROPFIND` (Depth 0 and 1) when it speaks WebDAV. */
+  async do_PROPFIND(): Promise<void> {
+    await sendOps(this, await propfind(this.#opsSite("PROPFIND", "webdav")));
+  }
+
   /**
    * Sends the status line and headers common to GET and HEAD, and returns
    * what the body would be: bytes, an open file (the caller closes it), a
@@ -404,6 +471,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** The `Content-type` of a file: {@link extensionsMap}, then mime-db. */
   guessType(path: string): string {
     return guessType(path, this.extensionsMap);
+  }
+
+  /** The file operations' view of this request (see `ops.ts`). */
+  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
+    return opsSite(this, this.#fileFace(), method, on);
   }
 
   /** This handler's side of the file-serving core, made at its first use. */

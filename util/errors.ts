@@ -69,6 +69,8 @@ export const ERROR_STATUS = {
   "unsupported-media-type": 415,
   "conflict": 409,
   "insufficient-storage": 507,
+  // File operations (RFC 4918): MKCOL of a name that exists (§9.3.1).
+  "method-not-allowed": 405,
   // The process or the system is out of file descriptors (EMFILE, ENFILE):
   // a passing state (RFC 9110 §15.6.4), never a 404 that caches would keep.
   "out-of-descriptors": 503,

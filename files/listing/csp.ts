@@ -21,7 +21,7 @@
 import { createHash } from "node:crypto";
 
 /** Inline scripts of a footer: their text, as the browser hashes it. */
-const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
+const INLINE_SCRIPT = /<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/g;
 
 /** Python's page with a script: its form posts here, and nothing else. */
 const PYTHON_BASE = "default-src 'none'; form-action 'self'";

@@ -38,6 +38,7 @@ import { StatCache } from "../statcache.ts";
 import { searchForm } from "../search/page.ts";
 import { UPLOAD_PAGE } from "../upload/page.ts";
 import { ARCHIVE_LINKS } from "../archive/archive.ts";
+import { type OpsButtons, opsFooter } from "../ops/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -48,7 +49,7 @@ import {
 import { pageBytes, type PageText, WHOLE_PAGE_BYTES } from "./page.ts";
 
 /** The handler's settings a listing depends on. */
-export interface ListingOptions extends ListingFormatOptions {
+export interface ListingOptions extends ListingFormatOptions, OpsButtons {
   /** The served folder: the symlinks that a folder-only grant may follow. */
   readonly directory: string;
   /** List folders at all; false answers 404 "File not found". */
@@ -73,12 +74,13 @@ export interface ListingOptions extends ListingFormatOptions {
  * What the HTML pages show under the list, in order: the archives' links
  * ({@link ListingOptions.archive}), the upload form and its script
  * ({@link ListingOptions.upload}), the search box
- * ({@link ListingOptions.search}). Each feature adds its piece here.
+ * ({@link ListingOptions.search}), the file operations' buttons (see
+ * `ops/page.ts`). Each feature adds its piece here.
  */
 export function listingFooter(options: ListingOptions): string {
   return (options.archive ? ARCHIVE_LINKS : "") +
     (options.upload ? UPLOAD_PAGE : "") +
-    (options.search ? searchForm("") : "");
+    (options.search ? searchForm("") : "") + opsFooter(options);
 }
 
 /** A folder's listing, ready to send with status 200. */

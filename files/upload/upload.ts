@@ -186,10 +186,11 @@ async function storeBody(
 }
 
 /**
- * Refuses a PUT whose preconditions fail (see `preconditionsHold`) against
- * the file at `path` as GET would serve it, symlinks followed: 412.
+ * Refuses a PUT (or a DELETE, a MOVE) whose preconditions fail (see
+ * `preconditionsHold`) against the file at `path` as GET would serve it,
+ * symlinks followed: 412.
  */
-function checkPreconditions(headers: Headers, path: string): void {
+export function checkPreconditions(headers: Headers, path: string): void {
   let current: Deno.FileInfo | null = null;
   try {
     current = Deno.statSync(path);
@@ -349,7 +350,7 @@ async function commitAll(
  * 507 (RFC 4918 §11.5), a name too long for the file system 400; any other
  * stays as it is (500).
  */
-function storageError(error: unknown): unknown {
+export function storageError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new HttpError("insufficient-storage", "No space left", {

@@ -317,13 +317,16 @@ async function removeUnique(
  * The folder receiving a file must exist (else `missing`: 409 for a PUT, as
  * RFC 9110 §9.3.4 allows, 404 for a form's page), be the served folder or
  * under it once symlinks are resolved (with `--symlinks never`, with no
- * symlink on the way), and be writable by the process.
+ * symlink on the way), and be writable by the process. Returns its real
+ * path. `action` names the change in the log line and the 403 (`upload
+ * to`; the file operations name theirs).
  */
 export function checkFolder(
   h: UploadSite,
   folder: string,
   missing: "conflict" | "not-found",
-): void {
+  action = "upload to",
+): string {
   let real: string;
   try {
     if (!Deno.statSync(folder).isDirectory) throw new Error("not a folder");
@@ -337,33 +340,37 @@ export function checkFolder(
   }
   if (!isWithin(real, servedRoot(h))) {
     h.logError(
-      "refused upload to %s: its real path %s is outside",
+      "refused %s %s: its real path %s is outside",
+      action,
       folder,
       real,
     );
-    throw notPermitted();
+    throw notPermitted(action);
   }
   if (
     h.symlinks === "never" &&
     !new Sandbox(h.directory, () => {}, "never").followsLink(folder)
   ) {
     h.logError(
-      "refused upload to %s: a symlink is on its way (--symlinks never)",
+      "refused %s %s: a symlink is on its way (--symlinks never)",
+      action,
       folder,
     );
-    throw notPermitted();
+    throw notPermitted(action);
   }
   if (
     Deno.permissions.querySync({ name: "write", path: folder }).state !==
       "granted"
   ) {
     h.logError(
-      "refused upload to %s: no write permission (start the server with --allow-write=%s)",
+      "refused %s %s: no write permission (start the server with --allow-write=%s)",
+      action,
       folder,
       h.directory,
     );
-    throw notPermitted();
+    throw notPermitted(action);
   }
+  return real;
 }
 
 /**
@@ -431,8 +438,13 @@ export function exists(path: string): boolean {
   }
 }
 
-function notPermitted(): HttpError {
-  return new HttpError("forbidden", "Uploads are not permitted here");
+function notPermitted(action = "upload to"): HttpError {
+  return new HttpError(
+    "forbidden",
+    action === "upload to"
+      ? "Uploads are not permitted here"
+      : "Changes are not permitted here",
+  );
 }
 
 /** Whether `opened`, an open file's `stat` (null: none), is `created`. */

@@ -111,6 +111,11 @@ Deno.test("--print-permissions prints the narrowest deno run line for the other 
       "--allow-net=0.0.0.0:8000 --allow-read=site --allow-write=site",
     ],
     [
+      ["--delete", "--mkdir", "-d", "site"],
+      "--allow-net=0.0.0.0:8000 --allow-read=site --allow-write=site",
+    ],
+    [["--webdav", "-d", "site"], "--allow-net=0.0.0.0:8000 --allow-read=site"],
+    [
       ["8080", "-b", "127.0.0.1", "--cgi"],
       "--allow-net=127.0.0.1:8080 --allow-read=. --allow-run",
     ],

@@ -633,6 +633,68 @@ Deno.test("the CLI with --upload needs --allow-write=. besides --allow-net and -
   });
 });
 
+const FILE_OPS =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. --allow-write=. jsr:@x/httpserver --delete --mkdir";
+
+Deno.test("the CLI with --delete and --mkdir needs --allow-write=. besides --allow-net and --allow-read", async (t) => {
+  documented(FILE_OPS);
+  await withSite(async (dir) => {
+    await t.step(
+      "it makes a folder, moves a file into it and deletes both",
+      async () => {
+        await serves(FILE_OPS, dir, async (port) => {
+          const url = `http://127.0.0.1:${port}`;
+          const statuses = [];
+          for (
+            const [method, target, headers] of [
+              ["MKCOL", "/made/", {}],
+              ["MOVE", "/hello.txt", { destination: `${url}/made/hello.txt` }],
+              ["DELETE", "/made/", {}],
+            ] as const
+          ) {
+            const response = await fetch(`${url}${target}`, {
+              method,
+              headers,
+            });
+            await response.body?.cancel();
+            statuses.push(response.status);
+          }
+          assert.deepEqual(statuses, [201, 201, 204]);
+          assert.equal((await get(port, "/hello.txt")).status, 404);
+        });
+      },
+    );
+    await refusesEach(t, FILE_OPS, dir, [
+      ["--allow-write", () => "--allow-write=."],
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
+const WEBDAV =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=. jsr:@x/httpserver --webdav";
+
+Deno.test("the CLI with --webdav needs no more than --allow-net=0.0.0.0:PORT and --allow-read=.", async (t) => {
+  documented(WEBDAV);
+  await withSite(async (dir) => {
+    await t.step("PROPFIND lists the folder", async () => {
+      await serves(WEBDAV, dir, async (port) => {
+        const response = await fetch(`http://127.0.0.1:${port}/`, {
+          method: "PROPFIND",
+          headers: { depth: "1" },
+        });
+        assert.equal(response.status, 207);
+        assert.match(await response.text(), /<D:href>\/hello\.txt<\/D:href>/);
+      });
+    });
+    await refusesEach(t, WEBDAV, dir, [
+      ["--allow-read", () => "--allow-read=."],
+      ["--allow-net", (port: number) => `--allow-net=0.0.0.0:${port}`],
+    ]);
+  });
+});
+
 const TLS =
   "deno run --allow-net=0.0.0.0:8443 --allow-read=.,/etc/httpserver jsr:@x/httpserver 8443 --tls-cert /etc/httpserver/cert.pem --tls-key /etc/httpserver/key.pem";
 

@@ -579,6 +579,105 @@ const CASES: Case[] = [
     status: 200,
     check: (answer) => assert.match(answer.body, /in\.txt@/),
   },
+  {
+    name: "DELETE without --delete",
+    request: get("/hello.txt").replace(/^GET/, "DELETE"),
+    status: 501,
+  },
+  {
+    name: "PROPFIND without --webdav",
+    request: get("/docs/", "Depth: 1").replace(/^GET/, "PROPFIND"),
+    status: 501,
+  },
+  {
+    name: "OPTIONS with --webdav",
+    flags: ["--webdav"],
+    request: get("/").replace(/^GET/, "OPTIONS"),
+    status: 200,
+  },
+  {
+    name: "a preflight with --delete and --cors",
+    flags: ["--delete", "--cors"],
+    request: get("/", "Access-Control-Request-Method: MOVE")
+      .replace(/^GET/, "OPTIONS"),
+    status: 204,
+  },
+  {
+    name: "PROPFIND of a file, Depth: 0",
+    flags: ["--webdav"],
+    request: get("/docs/guide.md", "Depth: 0").replace(/^GET/, "PROPFIND"),
+    status: 207,
+  },
+  {
+    name: "PROPFIND of a folder, Depth: 1",
+    flags: ["--webdav", "--no-hidden"],
+    request: get("/docs", "Depth: 1").replace(/^GET/, "PROPFIND"),
+    status: 207,
+  },
+  {
+    name: "PROPFIND of Depth: infinity",
+    flags: ["--webdav"],
+    request: get("/docs/", "Depth: infinity").replace(/^GET/, "PROPFIND"),
+    status: 403,
+  },
+  {
+    name: "a DELETE",
+    flags: ["--delete"],
+    fresh: true,
+    request: get("/docs/").replace(/^GET/, "DELETE"),
+    status: 204,
+  },
+  {
+    name: "a DELETE of the served folder",
+    flags: ["--delete"],
+    request: get("/").replace(/^GET/, "DELETE"),
+    status: 403,
+  },
+  {
+    name: "a MOVE",
+    flags: ["--delete"],
+    fresh: true,
+    request: get(
+      "/hello.txt",
+      "Destination: http://127.0.0.1/docs/hello%20again.txt",
+    ).replace(/^GET/, "MOVE"),
+    status: 201,
+  },
+  {
+    name: "a MOVE onto a taken name with Overwrite: F",
+    flags: ["--delete"],
+    request: get(
+      "/hello.txt",
+      "Destination: /about.html",
+      "Overwrite: F",
+    ).replace(/^GET/, "MOVE"),
+    status: 412,
+  },
+  {
+    name: "a MKCOL",
+    flags: ["--mkdir"],
+    fresh: true,
+    request: get("/new/").replace(/^GET/, "MKCOL"),
+    status: 201,
+  },
+  {
+    name: "a MKCOL of a taken name",
+    flags: ["--mkdir"],
+    request: get("/docs/").replace(/^GET/, "MKCOL"),
+    status: 405,
+  },
+  {
+    name: "a listing with the file operations' buttons",
+    flags: ["--delete", "--mkdir"],
+    request: get("/docs/"),
+    status: 200,
+  },
+  {
+    name: "a pretty listing with the file operations' buttons",
+    flags: ["--delete", "--pretty-listing"],
+    request: get("/docs/"),
+    status: 200,
+  },
 ];
 
 /** The value of the field `name` of an answer, or undefined. */

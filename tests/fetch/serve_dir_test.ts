@@ -229,3 +229,55 @@ Deno.test({
     });
   },
 });
+
+Deno.test("file operations under a urlRoot: hrefs and Destinations carry the mount point, a Destination outside it is 403", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(`${root}/docs`);
+    await Deno.writeTextFile(`${root}/docs/a.txt`, "a");
+    const files = createFileHandler({
+      fsRoot: root,
+      urlRoot: "static",
+      showDirListing: true,
+      delete: true,
+      mkdir: true,
+      quiet: true,
+    });
+    const ask = async (
+      method: string,
+      path: string,
+      headers: Record<string, string> = {},
+    ) => {
+      const response = await files(
+        new Request(`http://127.0.0.1${path}`, { method, headers }),
+      );
+      return { status: response.status, text: await response.text() };
+    };
+    const listing = await ask("PROPFIND", "/static/docs/", { depth: "1" });
+    assert.equal(listing.status, 207);
+    assert.deepEqual(
+      [...listing.text.matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]),
+      ["/static/docs/", "/static/docs/a.txt"],
+    );
+    assert.equal((await ask("MKCOL", "/static/made/")).status, 201);
+    assert.equal(
+      (await ask("MOVE", "/static/docs/a.txt", {
+        destination: "http://127.0.0.1/elsewhere/a.txt",
+      })).status,
+      403,
+    );
+    assert.equal(
+      (await ask("MOVE", "/static/docs/a.txt", {
+        destination: "/static/made/a.txt",
+      })).status,
+      201,
+    );
+    assert.equal(await Deno.readTextFile(`${root}/made/a.txt`), "a");
+    assert.equal((await ask("DELETE", "/static/docs/")).status, 204);
+    assert.equal((await ask("DELETE", "/static/")).status, 403);
+    assert.equal((await ask("DELETE", "/other/made/")).status, 404);
+    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["made"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

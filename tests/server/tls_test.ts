@@ -564,7 +564,8 @@ Deno.test("--help lists the TLS flags", async () => {
       "--tls-cert PATH       path to the TLS certificate chain file",
       "--tls-key PATH        path to the TLS key file",
       "--tls-password-file PATH\n",
-      "[--tls-cert PATH] [--tls-key PATH]",
+      "[--tls-cert PATH]",
+      "[--tls-key PATH]",
     ]
   ) {
     assert.ok(stdout.includes(flag), flag);

@@ -1,0 +1,142 @@
+/**
+ * The file operations through the fetch face: the core's `DELETE`, `MOVE`,
+ * `MKCOL` and `PROPFIND` (`files/ops/`), which decide everything, run
+ * against a `Request`, and `OPTIONS` (a CORS preflight, WebDAV's `DAV`);
+ * their answer as the face's answer for a `Response`.
+ *
+ * @example
+ * ```ts ignore
+ * import { answerOps } from "./ops.ts";
+ *
+ * // settings: the face's OpsSite fields but the request's (see ops.ts)
+ * const answer = await answerOps(
+ *   new Request("http://localhost/old.txt", { method: "DELETE" }),
+ *   "/old.txt",
+ *   settings,
+ * );
+ * console.log(answer.status); // 204
+ * ```
+ *
+ * @module
+ */
+
+import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { propfind } from "../files/ops/propfind.ts";
+import {
+  davOptions,
+  fileMethods,
+  type OpsAnswer,
+  type OpsSettings,
+  type OpsSite,
+  speaksDav,
+} from "../files/ops/site.ts";
+import { chunkReader } from "./upload.ts";
+
+/** What an operation needs besides the request: the face's settings. */
+export type OpsFaceSettings = Omit<
+  OpsSite,
+  "command" | "path" | "headers" | "rfile"
+>;
+
+/** The operations by method. */
+const OPERATIONS: Record<string, (h: OpsSite) => Promise<OpsAnswer>> = {
+  DELETE: deleteTarget,
+  MOVE: moveTarget,
+  MKCOL: makeFolder,
+  PROPFIND: propfind,
+};
+
+/** A file operation's answer, as the face builds a `Response` from it. */
+export interface OpsResponse {
+  /** The status. */
+  status: number;
+  /** The header fields, `Content-Length` with them. */
+  headers: Headers;
+  /** The body, or null. */
+  body: Uint8Array | null;
+  /** The body's length. */
+  length: number;
+}
+
+/**
+ * Answers the `DELETE`, `MOVE`, `MKCOL` or `PROPFIND` `request` (whose
+ * switch the caller checked), as the Python face does.
+ *
+ * @param request the request
+ * @param target its request-target, the mount point taken off
+ * @param settings the face's settings and hooks
+ * @throws {HttpError} what the operation refuses (see `files/ops/`)
+ */
+export async function answerOps(
+  request: Request,
+  target: string,
+  settings: OpsFaceSettings,
+): Promise<OpsResponse> {
+  const reader = request.body?.getReader();
+  try {
+    return opsResponse(
+      await OPERATIONS[request.method]({
+        ...settings,
+        command: request.method,
+        path: target,
+        headers: request.headers,
+        rfile: chunkReader(reader),
+      }),
+    );
+  } finally {
+    // A body not read (a refusal, an unread MKCOL body): let it go.
+    await reader?.cancel().catch(() => {});
+  }
+}
+
+/** An operation's answer with its `Content-Length` (none for a 204). */
+export function opsResponse(
+  { status, headers, body }: OpsAnswer,
+): OpsResponse {
+  const fields = new Headers(headers.map(([name, value]) => [name, value]));
+  const length = body?.length ?? 0;
+  if (status !== 204) fields.set("Content-Length", String(length));
+  return { status, headers: fields, body, length };
+}
+
+/** Whether the switches in `settings` let a file operation answer `method`. */
+export function operates(method: string, settings: OpsSettings): boolean {
+  switch (method) {
+    case "DELETE":
+    case "MOVE":
+      return settings.delete;
+    case "MKCOL":
+      return settings.mkdir;
+    case "PROPFIND":
+      return speaksDav(settings);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The answer to `OPTIONS`, as the Python face's `do_OPTIONS`: with `cors`, a
+ * preflight's 204 (`Access-Control-Allow-Methods`, the headers asked for),
+ * with `DAV` and `Allow` too when the server speaks WebDAV; without `cors`,
+ * WebDAV's 200; null when neither, for the face's 501.
+ */
+export function optionsAnswer(
+  request: Request,
+  settings: OpsSettings,
+  cors: boolean,
+): OpsResponse | null {
+  const dav = speaksDav(settings);
+  if (!cors && !dav) return null;
+  const methods = fileMethods(settings);
+  const davAnswer = dav ? davOptions(methods) : null;
+  if (!cors) return opsResponse(davAnswer!);
+  const headers = new Headers({
+    "Access-Control-Allow-Methods": methods.join(", "),
+  });
+  for (const [name, value] of davAnswer?.headers ?? []) {
+    headers.append(name, value);
+  }
+  const asked = request.headers.get("access-control-request-headers");
+  if (asked) headers.set("Access-Control-Allow-Headers", asked);
+  return { status: 204, headers, body: null, length: 0 };
+}

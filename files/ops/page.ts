@@ -1,0 +1,103 @@
+/**
+ * The file operations on the listing pages: a small inline script that
+ * adds a Rename and a Delete button beside each entry (`--delete`) and a New
+ * folder button below the list (`--mkdir`), which send `MOVE`, `DELETE` and
+ * `MKCOL` with `fetch` and reload the listing. Without JavaScript there are
+ * no buttons: the page stays a plain listing. The page allows the script by
+ * its hash in its `Content-Security-Policy` (see `listing/csp.ts`), so that
+ * nothing else inline runs; the buttons it shows are named on its `data-ops`
+ * attribute, which the hash does not cover.
+ *
+ * @example
+ * ```ts
+ * import { opsFooter } from "./page.ts";
+ *
+ * opsFooter({ delete: false, mkdir: false }); // ""
+ * opsFooter({ delete: true, mkdir: true }).startsWith('<script data-ops="delete mkdir">'); // true
+ * ```
+ *
+ * @module
+ */
+
+/** The switches that put buttons on the listing pages. */
+export interface OpsButtons {
+  /** Rename and Delete (`--delete`). */
+  readonly delete?: boolean;
+  /** New folder (`--mkdir`). */
+  readonly mkdir?: boolean;
+}
+
+/**
+ * The script: entries are the links of the list (Python's page) or of the
+ * name column (the pretty page), but the parent folder's and the sorting
+ * links. A refusal shows its status in an alert.
+ */
+export const OPS_SCRIPT = `
+(() => {
+  const script = document.currentScript;
+  const ops = script.dataset.ops.split(" ");
+  const act = async (url, init) => {
+    const response = await fetch(url, init);
+    if (response.ok) location.reload();
+    else alert(response.status + " " + response.statusText);
+  };
+  const button = (label, onClick) => {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.textContent = label;
+    element.addEventListener("click", onClick);
+    return element;
+  };
+  const encode = (path) => path.split("/").map(encodeURIComponent).join("/");
+  if (ops.includes("delete")) {
+    for (const link of document.querySelectorAll("li > a, td.name > a")) {
+      const href = link.getAttribute("href");
+      if (href === "../" || href.includes("?")) continue;
+      const url = new URL(href, location.href);
+      const folder = href.endsWith("/");
+      const name = decodeURIComponent(folder ? href.slice(0, -1) : href);
+      link.after(
+        " ",
+        button("Rename", () => {
+          const to = prompt("Rename " + name + " to", name);
+          if (!to || to === name) return;
+          const slash = folder && !to.endsWith("/") ? "/" : "";
+          const destination = new URL(encode(to) + slash, location.href);
+          act(url, {
+            method: "MOVE",
+            headers: { Destination: destination.href, Overwrite: "F" },
+          });
+        }),
+        " ",
+        button("Delete", () => {
+          if (confirm("Delete " + name + (folder ? " and all it holds?" : "?"))) {
+            act(url, { method: "DELETE" });
+          }
+        }),
+      );
+    }
+  }
+  if (ops.includes("mkdir")) {
+    script.before(button("New folder", () => {
+      const name = prompt("Name of the new folder");
+      if (name) act(new URL(encode(name) + "/", location.href), { method: "MKCOL" });
+    }));
+  }
+})();
+`;
+
+/**
+ * The listing pages' part of the file operations: the script with the
+ * buttons these settings allow, or "" when neither is on (then Python's
+ * page stays Python's, byte for byte).
+ */
+export function opsFooter(buttons: OpsButtons): string {
+  // Every listing asks: without buttons, nothing is made.
+  if (!buttons.delete && !buttons.mkdir) return "";
+  const ops = buttons.delete && buttons.mkdir
+    ? "delete mkdir"
+    : buttons.delete
+    ? "delete"
+    : "mkdir";
+  return `<script data-ops="${ops}">${OPS_SCRIPT}</script>\n`;
+}

@@ -1,0 +1,221 @@
+/**
+ * `PROPFIND` (RFC 4918 §9.1), read-only: the properties of the file or
+ * folder the target names (`Depth: 0`), and of the entries of a folder
+ * (`Depth: 1`), as a `207 Multi-Status`, so that the share mounts in WebDAV
+ * clients. `Depth: infinity`, which a request without `Depth` means, is
+ * refused with 403, as §9.1 allows: a walk of the whole tree per request.
+ *
+ * The live properties (§15) are `displayname`, `resourcetype`,
+ * `getlastmodified`, `creationdate` where the file system keeps it, and for
+ * files `getcontentlength`, `getcontenttype` and `getetag` (GET's). The body
+ * (up to 64 KiB) asks for all of them (`allprop`, or no body), their names
+ * (`propname`), or some (`prop`: see `wanted.ts`); a property asked for that
+ * a file does not have is answered in a `404 Not Found` propstat.
+ *
+ * What is listed is what GET serves: through the served folder's sandbox,
+ * without dotfiles unless they are shown, each path readable to the
+ * request's user; a folder's entries only with listings on.
+ *
+ * @example
+ * ```ts ignore
+ * import { propfind } from "./propfind.ts";
+ *
+ * // site: an OpsSite for `PROPFIND /docs/` with `Depth: 1` (see site.ts)
+ * const answer = await propfind(site);
+ * console.log(answer.status); // 207
+ * ```
+ *
+ * @module
+ */
+
+import { formatHttpDate } from "../../http/date.ts";
+import { HttpError } from "../../util/errors.ts";
+import { escapeAttribute, escapeText } from "../../util/html.ts";
+import { SEP } from "../../util/platform.ts";
+import { childPath, EVERYONE, servedPath } from "../access.ts";
+import { weakETag } from "../conditional.ts";
+import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
+import { fileNotFound } from "../sandbox.ts";
+import type { OpsAnswer, OpsSite } from "./site.ts";
+import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
+
+/** The most bytes of a request body read (and dropped). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Answers a `PROPFIND` with `207 Multi-Status`.
+ *
+ * @throws {HttpError} 400 (a bad `Depth`), 403 (`Depth: infinity` or none;
+ *   not allowed to the user; `Depth: 1` of a folder with listings off), 404
+ *   (missing, hidden, outside the sandbox), 413 (a body past 64 KiB)
+ */
+export async function propfind(h: OpsSite): Promise<OpsAnswer> {
+  const depth = depthOf(h.headers.get("depth"));
+  const wanted = wantedOf(await readBody(h));
+  const path = h.translatePath(h.path);
+  if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
+    throw fileNotFound();
+  }
+  const served = servedPath(h.path);
+  const access = h.access ?? EVERYONE;
+  if (!access.allows(served, "read")) {
+    h.logError("refused PROPFIND %s: not allowed to this user", served);
+    throw new HttpError("forbidden", "Not allowed");
+  }
+  const info = await h.sandbox.lookup(path);
+  if (info === null) throw fileNotFound();
+  const href = h.urlRoot + hrefOf(served, info.isDirectory);
+  const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
+  const parts = [response(h, wanted, href, name, path, info)];
+  if (depth === 1 && info.isDirectory) {
+    if (!h.listing) {
+      throw new HttpError("forbidden", "No permission to list directory");
+    }
+    const folder = path.replace(/[/\\]+$/, "");
+    const check = h.sandbox.checkRead(folder, info);
+    check?.();
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+    check?.();
+    names.sort();
+    for (const entry of names) {
+      if (!h.showHidden && isHiddenName(entry)) continue;
+      if (!access.allows(childPath(served, entry), "read")) continue;
+      const full = folder + SEP + entry;
+      const stat = h.sandbox.stat(full, false);
+      if (stat === null) continue;
+      const link = href + encodeURIComponent(entry) +
+        (stat.isDirectory ? "/" : "");
+      parts.push(response(h, wanted, link, entry, full, stat));
+    }
+  }
+  const body = encoder.encode(
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+      '<D:multistatus xmlns:D="DAV:">\n' + parts.join("") +
+      "</D:multistatus>\n",
+  );
+  return {
+    status: 207,
+    headers: [["Content-Type", 'application/xml; charset="utf-8"']],
+    body,
+  };
+}
+
+/** `Depth` (§10.2): 0 or 1; infinity, the default, is refused. */
+function depthOf(value: string | null): 0 | 1 {
+  const depth = value?.trim().toLowerCase() ?? "infinity";
+  if (depth === "0") return 0;
+  if (depth === "1") return 1;
+  if (depth === "infinity") {
+    throw new HttpError("forbidden", "PROPFIND of Depth infinity refused", {
+      explain: "Ask with Depth: 0 or Depth: 1 (RFC 4918 propfind-finite-depth)",
+    });
+  }
+  throw new HttpError("bad-path", "Bad Depth", {
+    explain: "Depth is 0, 1 or infinity",
+  });
+}
+
+/** The request body, which names the properties wanted, as text. */
+async function readBody(h: OpsSite): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for (;;) {
+    const chunk = await h.rfile.readChunk();
+    if (chunk.length === 0) return text + decoder.decode();
+    bytes += chunk.length;
+    if (bytes > MAX_BODY_BYTES) {
+      throw new HttpError("body-too-large", "PROPFIND body too large");
+    }
+    text += decoder.decode(chunk, { stream: true });
+  }
+}
+
+/** A served path as an href: each name percent-encoded, folders with `/`. */
+function hrefOf(served: string, folder: boolean): string {
+  const path = served.split("/").map(encodeURIComponent).join("/");
+  return folder && path !== "/" ? path + "/" : path;
+}
+
+/**
+ * One `response` element (§14.24): the properties of one file or folder
+ * that `wanted` asks for, those it does not have in a 404 propstat.
+ */
+function response(
+  h: OpsSite,
+  wanted: Wanted,
+  href: string,
+  name: string,
+  path: string,
+  info: Deno.FileInfo,
+): string {
+  const have = properties(h, name, path, info);
+  let found: string;
+  let missing = "";
+  if (wanted.kind === "all") {
+    found = [...have].map(([prop, value]) => element(prop, value)).join("");
+  } else if (wanted.kind === "names") {
+    found = [...have.keys()].map((prop) => `<D:${prop}/>`).join("");
+  } else {
+    const known = (p: PropName) => p.ns === "DAV:" && have.has(p.name);
+    found = wanted.props.filter(known)
+      .map(({ name }) => element(name, have.get(name)!)).join("");
+    missing = wanted.props.filter((p) => !known(p)).map(({ ns, name }) =>
+      `<${name} xmlns="${escapeAttribute(ns)}"/>`
+    ).join("");
+  }
+  return `<D:response><D:href>${xmlText(href)}</D:href>` +
+    propstat(found, "200 OK") +
+    (missing === "" ? "" : propstat(missing, "404 Not Found")) +
+    "</D:response>\n";
+}
+
+/** A `DAV:` property's element, empty when its value is. */
+function element(prop: string, value: string): string {
+  return value === "" ? `<D:${prop}/>` : `<D:${prop}>${value}</D:${prop}>`;
+}
+
+/** One `propstat` element (§14.22): properties and their status. */
+function propstat(props: string, status: string): string {
+  return `<D:propstat><D:prop>${props}</D:prop>` +
+    `<D:status>HTTP/1.1 ${status}</D:status></D:propstat>`;
+}
+
+/**
+ * The live properties a file or folder has, by their local names in `DAV:`,
+ * with their values as XML, in the order they are sent.
+ */
+function properties(
+  h: OpsSite,
+  name: string,
+  path: string,
+  info: Deno.FileInfo,
+): Map<string, string> {
+  const mtime = info.mtime?.getTime();
+  const have = new Map([
+    ["displayname", xmlText(name)],
+    ["resourcetype", info.isDirectory ? "<D:collection/>" : ""],
+  ]);
+  if (mtime !== undefined) have.set("getlastmodified", formatHttpDate(mtime));
+  if (info.birthtime !== null) {
+    have.set("creationdate", info.birthtime.toISOString());
+  }
+  if (!info.isDirectory) {
+    have.set("getcontentlength", String(info.size));
+    have.set("getcontenttype", xmlText(h.guessType(path)));
+    have.set("getetag", xmlText(weakETag(info.size, mtime)));
+  }
+  return have;
+}
+
+/**
+ * Text for an XML element: escaped, and the characters XML 1.0 cannot
+ * carry (C0 controls but tab and line ends) as U+FFFD.
+ */
+function xmlText(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return escapeText(text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "\ufffd"));
+}

@@ -1,0 +1,188 @@
+/**
+ * What the file operations (`DELETE`, `MOVE`, `MKCOL`, `PROPFIND`: see
+ * `change.ts` and `propfind.ts`) need of a face, what they answer, which
+ * methods a server with these settings answers, and the checks every change
+ * makes of a path it touches: the `Host`, the served folder itself, hidden
+ * names, the access rules, and the folder it lies in (in the served folder
+ * once symlinks are resolved, writable: `checkFolder`, as for uploads).
+ *
+ * @example
+ * ```ts
+ * import { fileMethods } from "./site.ts";
+ *
+ * const settings = { upload: false, delete: true, mkdir: false, webdav: false };
+ * fileMethods(settings); // ["DELETE", "GET", "HEAD", "MOVE", "OPTIONS", "PROPFIND"]
+ * ```
+ *
+ * @module
+ */
+
+import type { RequestBody } from "../../http/body.ts";
+import { HttpError } from "../../util/errors.ts";
+import { SEP } from "../../util/platform.ts";
+import { type Access, EVERYONE, servedPath } from "../access.ts";
+import { hasHiddenComponent } from "../hidden.ts";
+import { isUtf8Path } from "../paths.ts";
+import type { Sandbox } from "../sandbox.ts";
+import type { HostPolicy } from "../upload/host.ts";
+import { badName, checkName, CONTROL } from "../upload/names.ts";
+import { checkFolder } from "../upload/uploadfile.ts";
+
+/** The switches of the file operations, as the handler's fields name them. */
+export interface OpsSettings {
+  /** Uploads (`PUT`, `POST`). */
+  readonly upload: boolean;
+  /** `DELETE` and `MOVE` (the CLI's `--delete`). */
+  readonly delete: boolean;
+  /** `MKCOL` (the CLI's `--mkdir`). */
+  readonly mkdir: boolean;
+  /** Read-only WebDAV: `PROPFIND` and `OPTIONS` (the CLI's `--webdav`). */
+  readonly webdav: boolean;
+}
+
+/**
+ * What an operation needs of its face: the request (its method, target,
+ * header fields and body), the settings, and the face's hooks.
+ */
+export interface OpsSite extends HostPolicy, OpsSettings {
+  /** The served folder. */
+  readonly directory: string;
+  /**
+   * The mount point the face serves the folder under (`""` or `/static`),
+   * which {@link HostPolicy.path} no longer carries: hrefs and a
+   * `Destination` include it.
+   */
+  readonly urlRoot: string;
+  /** Whether dotfiles are served and listed. */
+  readonly showHidden: boolean;
+  /** Whether folders are listed (a `PROPFIND` of `Depth: 1` is a listing). */
+  readonly listing: boolean;
+  /** The request body. */
+  readonly rfile: Pick<RequestBody, "readChunk">;
+  /** What the request's user may do; left out, everything. */
+  readonly access?: Access;
+  /** The reads of the served folder. */
+  readonly sandbox: Sandbox;
+  /** The file system path of a request-target's path (no mount point). */
+  translatePath(target: string): string;
+  /** A file's `Content-Type`. */
+  guessType(path: string): string;
+}
+
+/** An operation's answer: a status, its header fields and a body, if any. */
+export interface OpsAnswer {
+  /** 200, 201, 204 or 207. */
+  readonly status: number;
+  /** The header fields but `Content-Length`, which is the body's. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** The body (a 207's XML), or null. */
+  readonly body: Uint8Array | null;
+}
+
+/**
+ * Whether a server with these settings speaks WebDAV: `OPTIONS` says
+ * `DAV: 1` and `PROPFIND` answers, read-only with `webdav` alone.
+ */
+export function speaksDav(settings: OpsSettings): boolean {
+  return settings.webdav || settings.delete || settings.mkdir;
+}
+
+/**
+ * The methods a file server with these settings answers, sorted: what
+ * `Allow` and a CORS preflight list.
+ */
+export function fileMethods(settings: OpsSettings): string[] {
+  return [
+    "GET",
+    "HEAD",
+    "OPTIONS",
+    ...settings.upload ? ["POST", "PUT"] : [],
+    ...settings.delete ? ["DELETE", "MOVE"] : [],
+    ...settings.mkdir ? ["MKCOL"] : [],
+    ...speaksDav(settings) ? ["PROPFIND"] : [],
+  ].sort();
+}
+
+/**
+ * The answer to `OPTIONS` of a server that speaks WebDAV (RFC 4918 §10.1,
+ * §18): the class of compliance and the methods, with no body.
+ */
+export function davOptions(methods: readonly string[]): OpsAnswer {
+  return {
+    status: 200,
+    headers: [["DAV", "1"], ["Allow", methods.join(", ")]],
+    body: null,
+  };
+}
+
+/** A path a change touches, checked. */
+export interface Changed {
+  /** Its path in the served folder (see `servedPath`). */
+  readonly served: string;
+  /** Its name in its folder. */
+  readonly name: string;
+  /** The real path of its folder, checked to be in the served folder. */
+  readonly folder: string;
+  /** Its path through {@link folder}'s real path: what is changed. */
+  readonly path: string;
+}
+
+/**
+ * Checks a path that `method` changes (the request's own target, or a
+ * `Destination`), before anything is changed: a UTF-8 path, not the served
+ * folder itself (403), no hidden component (403, as uploads), allowed to the
+ * request's user (403), in a folder that exists (else 404 for a path that
+ * is there to change, 409 for a new name, RFC 4918 §9.3.1, §9.9.4), lies in
+ * the served folder once symlinks are resolved and is writable (403,
+ * logged). A new name holds no control characters (400), as uploads'.
+ *
+ * @param h the face
+ * @param target the request-target's path (no mount point)
+ * @param method the method, for the messages
+ * @param name `existing` for what is changed, `new` for a name to take
+ */
+export function checkChange(
+  h: OpsSite,
+  target: string,
+  method: string,
+  name: "existing" | "new",
+): Changed {
+  if (!isUtf8Path(target)) {
+    throw badName("A file name is UTF-8, percent-encoded");
+  }
+  const served = servedPath(target);
+  if (served === "/") {
+    throw new HttpError("forbidden", "The served folder itself stays", {
+      explain: `${method} changes what is in the served folder, never itself`,
+    });
+  }
+  const path = h.translatePath(target).replace(/[/\\]+$/, "");
+  if (hasHiddenComponent(h.directory, path)) {
+    throw new HttpError("forbidden", "Hidden names cannot be changed");
+  }
+  if (!(h.access ?? EVERYONE).allows(served, "write")) {
+    h.logError("refused %s %s: not allowed to this user", method, served);
+    throw new HttpError("forbidden", "Not allowed");
+  }
+  const cut = path.lastIndexOf(SEP);
+  const last = path.slice(cut + 1);
+  if (name === "new") {
+    checkName(last, CONTROL, "A file name holds no control characters");
+  }
+  const missing = name === "new" ? "conflict" : "not-found";
+  const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
+  return { served, name: last, folder, path: folder + SEP + last };
+}
+
+/**
+ * The `lstat` of what `path` names (a symlink itself, not what it leads
+ * to), or null when nothing has that name.
+ */
+export function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
