@@ -26,6 +26,7 @@
  * @module
  */
 
+import { type Access, EVERYONE } from "../files/access.ts";
 import { writeGzip } from "../files/compression.ts";
 import type { FileBody } from "../files/filebody.ts";
 import { writePage } from "../files/listing/page.ts";
@@ -182,16 +183,38 @@ class FileServer {
     return new Response(sent, { status, headers });
   }
 
-  /** The answer to a request by its method. Throws an HttpError to refuse. */
+  /**
+   * The answer to a request, let in by the accounts' gate when there are
+   * accounts. Throws an HttpError to refuse.
+   */
   #answer(
     request: Request,
     target: string,
     entry: LogEntry,
   ): Promise<Answer> | Answer {
+    const mounted = this.#mounted(target);
+    if (mounted === null) throw fileNotFound();
+    const { gate } = this.#options;
+    if (gate === null) return this.#dispatch(request, target, entry, EVERYONE);
+    return gate.admit({
+      method: request.method,
+      target: mounted,
+      header: (name) => request.headers.get(name),
+      client: this.#log.client(entry),
+    }, (format, ...args) => this.#log.message(entry, format, ...args))
+      .then((access) => this.#dispatch(request, target, entry, access));
+  }
+
+  /** The answer to a request by its method. Throws an HttpError to refuse. */
+  #dispatch(
+    request: Request,
+    target: string,
+    entry: LogEntry,
+    access: Access,
+  ): Promise<Answer> | Answer {
     const { method } = request;
-    if (this.#mounted(target) === null) throw fileNotFound();
     if (method === "GET" || method === "HEAD") {
-      return this.#serve(request, target, entry);
+      return this.#serve(request, target, entry, access);
     }
     const { upload } = this.#options.serve;
     if (method === "OPTIONS" && this.#options.cors) {
@@ -211,6 +234,7 @@ class FileServer {
         translatePath: (path) => this.#translatePath(path),
         logError: (format, ...args) =>
           this.#log.message(entry, format, ...args),
+        access,
       });
     }
     throw new HttpError(
@@ -250,12 +274,14 @@ class FileServer {
     request: Request,
     target: string,
     entry: LogEntry,
+    access: Access,
   ): Promise<Answer> {
     const options = this.#options.serve;
     const fileRequest: FileRequest = {
       method: request.method,
       target,
       header: (name) => request.headers.get(name),
+      access,
     };
     const hooks: ServeHooks = {
       translatePath: (path) => this.#translatePath(path),

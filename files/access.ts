@@ -22,6 +22,7 @@
  */
 
 import { normalizedComponents, targetPath, unquote } from "./paths.ts";
+import { SEP } from "../util/platform.ts";
 
 /** Reading (files, listings, archives, search) or changing (the rest). */
 export type AccessMode = "read" | "write";
@@ -61,4 +62,14 @@ export function servedPath(target: string): string {
  */
 export function childPath(folder: string, name: string): string {
   return folder === "/" ? "/" + name : folder + "/" + name;
+}
+
+/**
+ * The path of the served folder (see {@link servedPath}) that `path`, a
+ * file system path under `directory` as `translatePath` builds it, names.
+ */
+export function folderPath(directory: string, path: string): string {
+  const rest = path.slice(directory.length);
+  return "/" + rest.split(SEP === "/" ? "/" : /[/\\]/).filter(Boolean)
+    .join("/");
 }

@@ -71,6 +71,7 @@ import {
   gzipBytes,
 } from "./compression.ts";
 import { notModified, weakETag } from "./conditional.ts";
+import { EVERYONE, folderPath } from "./access.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -260,6 +261,9 @@ async function serveTarget(
     case "missing":
       throw fileNotFound();
     case "file":
+      // An index page, a clean URL's file, the SPA's page: another path
+      // than the one the request was let in for.
+      if (target.path !== path) mayRead(request, options, target.path);
       return fileAnswer(
         request,
         target.path,
@@ -268,6 +272,21 @@ async function serveTarget(
         hooks,
         sandbox,
       );
+  }
+}
+
+/**
+ * Refuses (403) a file the request's user may not read (see `access.ts`):
+ * `path` as `translatePath` names it.
+ */
+function mayRead(
+  request: FileRequest,
+  options: ServeOptions,
+  path: string,
+): void {
+  const access = request.access ?? EVERYONE;
+  if (!access.allows(folderPath(options.directory, path), "read")) {
+    throw new HttpError("forbidden");
   }
 }
 
@@ -374,6 +393,7 @@ async function listing(
     request.header("accept"),
     options,
     sandbox,
+    request.access,
   );
 }
 

@@ -24,6 +24,7 @@
  */
 
 import type { BaseHTTPRequestHandler } from "./base.ts";
+import type { Access } from "../files/access.ts";
 import { ThreadingHTTPServer } from "../server.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
@@ -141,6 +142,8 @@ export interface FileHandler extends
   guessType(path: string): string;
   /** Python's `list_directory`. */
   listDirectory(path: string): Promise<Uint8Array>;
+  /** What the request's user may read and change. */
+  readonly access?: Access;
 }
 
 /**
@@ -348,5 +351,9 @@ class HandlerRequest implements FileRequest {
 
   header(name: string): string | null {
     return this.#handler.header(name);
+  }
+
+  get access(): Access | undefined {
+    return this.#handler.access;
   }
 }

@@ -115,6 +115,21 @@ export class FolderEntries {
     return (this.#kinds[i] & SYMLINK) !== 0;
   }
 
+  /** The entries whose names `keep` keeps: this one when it keeps them all. */
+  only(keep: (name: string) => boolean): FolderEntries {
+    const kept: FolderEntry[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const name = this.names[i];
+      if (!keep(name)) continue;
+      kept.push({
+        name,
+        isDirectory: this.isDirectory(i),
+        isSymlink: this.isSymlink(i),
+      });
+    }
+    return kept.length === this.count ? this : new FolderEntries(kept);
+  }
+
   /** Whether entry `i` is listed: dotfiles only when `showHidden`. */
   isListed(i: number, showHidden: boolean): boolean {
     return showHidden || !isHiddenName(this.names[i]);

@@ -55,6 +55,7 @@ import {
 } from "./uploadfile.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
+import { type Access, EVERYONE, folderPath } from "../access.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
@@ -72,6 +73,8 @@ export interface UploadHandler extends HostPolicy, UploadSite {
   sendHeader(keyword: string, value: string): void;
   /** Ends the header block. */
   endHeaders(): void;
+  /** What the request's user may change (see `access.ts`); left out, everything. */
+  readonly access?: Access;
 }
 
 /**
@@ -257,6 +260,11 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
             files,
             h.overwrite,
           );
+          // The folder was let in; a name in it may have a rule of its own.
+          const access = h.access ?? EVERYONE;
+          if (!access.allows(folderPath(h.directory, target), "write")) {
+            throw new HttpError("forbidden", "No permission to store this name");
+          }
           current = await UploadFile.create(h, folder, target);
           files.set(target, current);
         }

@@ -1,0 +1,206 @@
+/**
+ * Accounts from an Apache htpasswd file (`user:hash`, one a line), so that
+ * no password sits on the command line or in the process list. Two hash
+ * formats are taken: bcrypt (`$2y$`, `$2a$`, `$2b$`: `htpasswd -B`) and
+ * Apache's MD5-crypt (`$apr1$`: Debian's `htpasswd` default, fast to guess,
+ * so the banner warns). Any other line (plain text, `{SHA}`, DES crypt) is
+ * refused when the file is read, naming the line.
+ *
+ * Bcrypt takes tens of milliseconds on purpose: a browser sends the
+ * credentials with every request, so successful checks are remembered in
+ * {@link VERIFIED}, a bounded map keyed by an HMAC (under a key made anew
+ * by each process) of the stored hash and the password: it holds nothing
+ * that helps guess a password off-line, a changed file checks afresh, and a
+ * failure is never remembered.
+ *
+ * @example
+ * ```ts
+ * import { parseAccounts } from "./htpasswd.ts";
+ *
+ * // Made by `htpasswd -nbm alice secret`.
+ * const accounts = parseAccounts("alice:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n");
+ * console.log(accounts.users); // ["alice"]
+ * console.log(await accounts.verify("alice", "secret")); // true
+ * console.log(await accounts.verify("alice", "guess")); // false
+ * ```
+ *
+ * @module
+ */
+
+import bcrypt from "bcryptjs";
+import apacheMd5Module from "apache-md5";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * Apache's MD5-crypt of a password with the salt of a hash. The package's
+ * types declare an ES default export for what is CommonJS's
+ * `module.exports`, which Deno gives as the default.
+ */
+const apacheMd5 = apacheMd5Module as unknown as (
+  password: string,
+  salt: string,
+) => string;
+
+/** A hash format the file may use. */
+export type HashFormat = "bcrypt" | "apr1";
+
+/** An auth file that cannot be used: the message names the file and line. */
+export class AccountsError extends Error {
+  override name = "AccountsError";
+}
+
+/** bcrypt's modular crypt format: version, cost, 22 + 31 characters. */
+const BCRYPT = /^\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
+/** Apache's MD5-crypt: a salt of up to 8 characters, 22 of digest. */
+const APR1 = /^\$apr1\$[^$:]{1,8}\$[./A-Za-z0-9]{22}$/;
+
+/**
+ * The users of an htpasswd file and the check of their passwords. Make one
+ * with {@link loadAccounts} or {@link parseAccounts}.
+ */
+export class Accounts {
+  readonly #hashes: ReadonlyMap<string, string>;
+  /** Checked for unknown users: a hash like the first user's, of no password. */
+  readonly #decoy: string;
+
+  /** @param hashes each user's hash, checked already; at least one */
+  constructor(hashes: ReadonlyMap<string, string>) {
+    this.#hashes = hashes;
+    const first: string = hashes.values().next().value!;
+    this.#decoy = formatOf(first) === "apr1"
+      ? "$apr1$decoy$" + "A".repeat(22)
+      : first.slice(0, 7) + "A".repeat(53);
+  }
+
+  /** The user names, in the file's order. */
+  get users(): string[] {
+    return [...this.#hashes.keys()];
+  }
+
+  /** The users whose hash is `$apr1$`, quick to guess from a stolen file. */
+  get weakUsers(): string[] {
+    return this.users.filter((user) => formatOf(this.#hashes.get(user)!) === "apr1");
+  }
+
+  /** Whether `user` is one of the file's. */
+  has(user: string): boolean {
+    return this.#hashes.has(user);
+  }
+
+  /**
+   * Whether `password` is `user`'s. Every answer compares in constant time;
+   * an unknown user costs the check of a hash like the first user's, so that
+   * timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
+   */
+  async verify(user: string, password: string): Promise<boolean> {
+    const known = this.#hashes.get(user);
+    const hash = known ?? this.#decoy;
+    const key = verifiedKey(hash, password);
+    if (VERIFIED.has(key)) {
+      // Kept as the most recent: the map drops the least recent first.
+      VERIFIED.delete(key);
+      VERIFIED.add(key);
+      return true;
+    }
+    const ok = formatOf(hash) === "bcrypt"
+      ? await bcrypt.compare(password, hash)
+      : sameText(apacheMd5(password, hash), hash);
+    if (!ok || known === undefined) return false;
+    remember(key);
+    return true;
+  }
+}
+
+/** The format of a hash that {@link parseAccounts} took. */
+function formatOf(hash: string): HashFormat {
+  return hash.startsWith("$apr1$") ? "apr1" : "bcrypt";
+}
+
+/** Whether two strings are equal, in time that depends on their length only. */
+function sameText(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The successful checks of this process: HMACs of (hash, password) under
+ * {@link HMAC_KEY}, the least recently used dropped past
+ * {@link MAX_VERIFIED}.
+ */
+const VERIFIED = new Set<string>();
+
+/** How many successful checks {@link VERIFIED} keeps. */
+export const MAX_VERIFIED = 1024;
+
+/** Made anew by each process: the keys of {@link VERIFIED} mean nothing elsewhere. */
+const HMAC_KEY = randomBytes(32);
+
+function verifiedKey(hash: string, password: string): string {
+  return createHmac("sha256", HMAC_KEY).update(hash).update("\0")
+    .update(password).digest("base64");
+}
+
+function remember(key: string): void {
+  VERIFIED.add(key);
+  if (VERIFIED.size > MAX_VERIFIED) {
+    VERIFIED.delete(VERIFIED.values().next().value!);
+  }
+}
+
+/**
+ * The accounts of an htpasswd file's text: `user:hash` lines; blank lines
+ * and lines that begin with `#` are skipped. A line that is not `user:hash`
+ * with a bcrypt or `$apr1$` hash, or a user named twice, is refused.
+ *
+ * @param text the file's text
+ * @param source the file's name, for the messages
+ * @throws {AccountsError} naming `source:line` and what is wrong
+ */
+export function parseAccounts(text: string, source = "<accounts>"): Accounts {
+  const hashes = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const at = `${source}:${i + 1}`;
+    const colon = line.indexOf(":");
+    if (colon <= 0) {
+      throw new AccountsError(`${at}: not a user:hash line`);
+    }
+    const user = line.slice(0, colon);
+    const hash = line.slice(colon + 1).trim();
+    if (hashes.has(user)) {
+      throw new AccountsError(`${at}: user '${user}' is named twice`);
+    }
+    if (!BCRYPT.test(hash) && !APR1.test(hash)) {
+      throw new AccountsError(
+        `${at}: user '${user}': not a bcrypt ($2y$, htpasswd -B) or $apr1$ (htpasswd -m) hash`,
+      );
+    }
+    hashes.set(user, hash);
+  }
+  if (hashes.size === 0) throw new AccountsError(`${source}: no user`);
+  return new Accounts(hashes);
+}
+
+/**
+ * The accounts of the htpasswd file at `path` (see {@link parseAccounts}),
+ * read once.
+ *
+ * @throws {AccountsError} when the file cannot be read, or a line is not
+ *   one that {@link parseAccounts} takes
+ */
+export function loadAccounts(path: string): Accounts {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AccountsError(
+      `cannot read the auth file '${path}': ${
+        message.replace(/ \(os error \d+\).*$/, "")
+      }`,
+    );
+  }
+  return parseAccounts(text, path);
+}
