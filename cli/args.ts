@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
 import { TrustedProxies } from "../http/forwarded.ts";
 import { parseHeaderArgument } from "../http/fields.ts";
+import { parseAccessRules } from "../files/accounts/rules.ts";
 
 /** The program's name in its messages. */
 export const PROG = "httpserver";
@@ -33,7 +34,8 @@ export const USAGE =
                   [--404 PATH] [--clean-urls] [--live-reload]
                   [--no-listing] [--hidden | --no-hidden] [--pretty-listing]
                   [--upload] [--overwrite] [--max-upload BYTES]
-                  [--allowed-host NAME] [--tls-cert PATH] [--tls-key PATH]
+                  [--allowed-host NAME] [--auth-file FILE] [--access RULE]
+                  [--tls-cert PATH] [--tls-key PATH]
                   [--tls-password-file PATH] [-H HEADER] [--cors]
                   [-q | --log-format FORMAT] [--log-file PATH]
                   [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
@@ -91,6 +93,11 @@ options:
                         body, stores; K, M, G suffixes (default: 1G)
   --allowed-host NAME   take uploads through this host name too, not only
                         IP addresses and localhost (repeatable)
+  --auth-file FILE      users must sign in (HTTP Basic), as this htpasswd
+                        file says (htpasswd -B: bcrypt)
+  --access RULE         with --auth-file, who may read (ro) or change (rw)
+                        a path: PATH:WHO=MODE,..., WHO a user or * for
+                        anyone, as /private:alice=rw,bob=ro (repeatable)
   -q, --quiet           log nothing: no request lines, no messages
   --log-format FORMAT   the access log's format: python (default), common,
                         combined, or json (one object per request)
@@ -186,6 +193,13 @@ export interface CliOptions {
   logFile?: string;
   /** Peers whose `Forwarded`/`X-Forwarded-For` is believed (`--trusted-proxy`). */
   trustedProxies: string[];
+  /** The htpasswd file of the users who must sign in (`--auth-file`). */
+  authFile?: string;
+  /**
+   * Who may read and change which paths (`--access`, repeatable), as
+   * `PATH:WHO=MODE,...`: checked, kept as written.
+   */
+  access: string[];
 }
 
 /** What serves: see {@link CliOptions.engine}. */
@@ -243,6 +257,8 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         "trusted-proxy": { type: "string", multiple: true },
         workers: { type: "string" },
         "print-permissions": { type: "boolean" },
+        "auth-file": { type: "string" },
+        access: { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -287,7 +303,30 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     printPermissions: values["print-permissions"] ?? false,
     ...operating,
     workers: parseWorkers(values.workers ?? "1", operating.socketPath),
+    ...parseAccounts(values["auth-file"], values.access ?? []),
   };
+}
+
+/**
+ * `--auth-file` and `--access`, whose rules are checked here (that each
+ * user they name is in the file is checked once it is read).
+ */
+function parseAccounts(
+  authFile: string | undefined,
+  access: string[],
+): Pick<CliOptions, "authFile" | "access"> {
+  if (authFile === "") {
+    throw new UsageError("argument --auth-file: expected a file's path");
+  }
+  if (access.length > 0 && authFile === undefined) {
+    throw new UsageError("argument --access: only with --auth-file");
+  }
+  try {
+    parseAccessRules(access);
+  } catch (error) {
+    throw new UsageError(`argument --access: ${(error as Error).message}`);
+  }
+  return { authFile, access };
 }
 
 /**

@@ -91,13 +91,7 @@ export class AccountGate {
    * @throws {AccountsError} when a rule names a user the accounts lack
    */
   constructor(accounts: Accounts, rules: AccessRules, directory: string) {
-    for (const user of rules.users) {
-      if (!accounts.has(user)) {
-        throw new AccountsError(
-          `an access rule names '${user}', who is not in the auth file`,
-        );
-      }
-    }
+    checkRuleUsers(accounts, rules);
     this.#accounts = accounts;
     this.#rules = rules;
     this.#directory = directory;
@@ -190,6 +184,22 @@ export class AccountGate {
         return real === null || grants("/" + real.join("/"), mode);
       },
     };
+  }
+}
+
+/**
+ * Checks that every user `rules` name is one of `accounts`': a name
+ * misspelt would otherwise quietly grant nothing.
+ *
+ * @throws {AccountsError} naming the first user who is not
+ */
+export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
+  for (const user of rules.users) {
+    if (!accounts.has(user)) {
+      throw new AccountsError(
+        `an access rule names '${user}', who is not in the auth file`,
+      );
+    }
   }
 }
 

@@ -79,7 +79,9 @@ export class Accounts {
 
   /** The users whose hash is `$apr1$`, quick to guess from a stolen file. */
   get weakUsers(): string[] {
-    return this.users.filter((user) => formatOf(this.#hashes.get(user)!) === "apr1");
+    return this.users.filter((user) =>
+      formatOf(this.#hashes.get(user)!) === "apr1"
+    );
   }
 
   /** Whether `user` is one of the file's. */

@@ -52,9 +52,10 @@ export class FailureThrottle {
    */
   failed(address: string, now: number = Date.now()): boolean {
     const known = this.#addresses.get(address);
-    const failures = known !== undefined && now - known.last <= FAILURE_WINDOW_MS
-      ? known
-      : { count: 0, last: now, blockedUntil: 0 };
+    const failures =
+      known !== undefined && now - known.last <= FAILURE_WINDOW_MS
+        ? known
+        : { count: 0, last: now, blockedUntil: 0 };
     // The most recent last: the first of the map is dropped first.
     this.#addresses.delete(address);
     this.#addresses.set(address, failures);

@@ -263,7 +263,10 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           // The folder was let in; a name in it may have a rule of its own.
           const access = h.access ?? EVERYONE;
           if (!access.allows(folderPath(h.directory, target), "write")) {
-            throw new HttpError("forbidden", "No permission to store this name");
+            throw new HttpError(
+              "forbidden",
+              "No permission to store this name",
+            );
           }
           current = await UploadFile.create(h, folder, target);
           files.set(target, current);
