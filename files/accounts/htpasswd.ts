@@ -44,8 +44,23 @@ const apacheMd5 = apacheMd5Module as unknown as (
 /** A hash format the file may use. */
 export type HashFormat = "bcrypt" | "apr1";
 
-/** An auth file that cannot be used: the message names the file and line. */
+/**
+ * An auth file that cannot be used: the message names the file and line.
+ *
+ * @example
+ * ```ts
+ * import { AccountsError, parseAccounts } from "jsr:@x/httpserver";
+ *
+ * try {
+ *   parseAccounts("alice:plain-text-password\n", "users");
+ * } catch (error) {
+ *   if (error instanceof AccountsError) console.log(error.message);
+ *   // users:1: user 'alice': not a bcrypt ($2y$, htpasswd -B) or $apr1$ (htpasswd -m) hash
+ * }
+ * ```
+ */
 export class AccountsError extends Error {
+  /** `AccountsError`. */
   override name = "AccountsError";
 }
 
@@ -56,14 +71,41 @@ const APR1 = /^\$apr1\$[^$:]{1,8}\$[./A-Za-z0-9]{22}$/;
 
 /**
  * The users of an htpasswd file and the check of their passwords. Make one
- * with {@link loadAccounts} or {@link parseAccounts}.
+ * with {@link loadAccounts} or {@link parseAccounts}, and give it to a
+ * handler's `accounts` field or the fetch face's `accounts` option.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   loadAccounts,
+ *   SimpleHTTPRequestHandler,
+ *   ThreadingHTTPServer,
+ * } from "jsr:@x/httpserver";
+ *
+ * // Made with `htpasswd -cB users alice`: read once, at start.
+ * const accounts = loadAccounts("users");
+ * class Shared extends SimpleHTTPRequestHandler {
+ *   override accounts = accounts;
+ *   override accessRules = ["/pub:*=ro", "/private:alice=rw"];
+ * }
+ * await using server = new ThreadingHTTPServer(
+ *   { hostname: "127.0.0.1", port: 8000 },
+ *   Shared,
+ *   { directory: "share" },
+ * );
+ * await server.serveForever();
+ * ```
  */
 export class Accounts {
   readonly #hashes: ReadonlyMap<string, string>;
   /** Checked for unknown users: a hash like the first user's, of no password. */
   readonly #decoy: string;
 
-  /** @param hashes each user's hash, checked already; at least one */
+  /**
+   * Accounts of checked hashes: {@link parseAccounts} makes them.
+   *
+   * @param hashes each user's hash, checked already; at least one
+   */
   constructor(hashes: ReadonlyMap<string, string>) {
     this.#hashes = hashes;
     const first: string = hashes.values().next().value!;
@@ -155,6 +197,17 @@ function remember(key: string): void {
  * and lines that begin with `#` are skipped. A line that is not `user:hash`
  * with a bcrypt or `$apr1$` hash, or a user named twice, is refused.
  *
+ * @example
+ * ```ts
+ * import { parseAccounts } from "jsr:@x/httpserver";
+ *
+ * const accounts = parseAccounts(
+ *   "# made by htpasswd -nbm alice secret\n" +
+ *     "alice:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n",
+ * );
+ * console.log(await accounts.verify("alice", "secret")); // true
+ * ```
+ *
  * @param text the file's text
  * @param source the file's name, for the messages
  * @throws {AccountsError} naming `source:line` and what is wrong
@@ -188,6 +241,18 @@ export function parseAccounts(text: string, source = "<accounts>"): Accounts {
 /**
  * The accounts of the htpasswd file at `path` (see {@link parseAccounts}),
  * read once.
+ *
+ * @example
+ * ```ts
+ * import { createFileHandler, loadAccounts } from "jsr:@x/httpserver";
+ *
+ * Deno.serve(createFileHandler({
+ *   fsRoot: "share",
+ *   showDirListing: true,
+ *   accounts: loadAccounts("/etc/httpserver/users"),
+ *   access: ["/pub:*=ro"],
+ * }));
+ * ```
  *
  * @throws {AccountsError} when the file cannot be read, or a line is not
  *   one that {@link parseAccounts} takes
