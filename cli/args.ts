@@ -94,7 +94,7 @@ options:
   --allowed-host NAME   take uploads through this host name too, not only
                         IP addresses and localhost (repeatable)
   --auth-file FILE      users must sign in (HTTP Basic), as this htpasswd
-                        file says (htpasswd -B: bcrypt)
+                        file says (bcrypt or apr1 hashes)
   --access RULE         with --auth-file, who may read (ro) or change (rw)
                         a path: PATH:WHO=MODE,..., WHO a user or * for
                         anyone, as /private:alice=rw,bob=ro (repeatable)
