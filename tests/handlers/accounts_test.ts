@@ -41,6 +41,11 @@ async function makeSite() {
     "site/top.txt": "top\n",
   });
   await Deno.symlink("../private", `${folder.root}/site/pub/inside`);
+  await Deno.mkdir(`${folder.root}/site/pub/app`);
+  await Deno.symlink(
+    "../../private/s.txt",
+    `${folder.root}/site/pub/app/index.html`,
+  );
   return folder;
 }
 
@@ -196,6 +201,18 @@ const CASES: Case[] = [
     name: "a symlink into the private folder, as bob",
     request: get("/pub/inside/sub/t.txt", BOB),
     status: 200,
+  },
+  {
+    name: "an index page that is a symlink into the private folder",
+    request: get("/pub/app/"),
+    status: 403,
+    lacks: SECRET,
+  },
+  {
+    name: "an index page that is a symlink into the private folder, as bob",
+    request: get("/pub/app/", BOB),
+    status: 200,
+    holds: SECRET,
   },
   {
     name: "the public listing leaves out the symlink into the private folder",
