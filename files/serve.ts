@@ -284,7 +284,8 @@ function mayRead(
   options: ServeOptions,
   path: string,
 ): void {
-  const access = request.access ?? EVERYONE;
+  const { access } = request;
+  if (access === undefined || access === EVERYONE) return;
   if (!access.allows(folderPath(options.directory, path), "read")) {
     throw new HttpError("forbidden");
   }

@@ -673,7 +673,9 @@ export class BaseHTTPRequestHandler {
     if (head.connectionClose) this.closeConnection = true;
     else if (head.connectionKeepAlive && speaks11) this.closeConnection = false;
     this.rfile.begin(head.contentLength, head.chunked);
-    await this.admit();
+    // Most handlers let every request in at once: no promise to wait on.
+    const admitted = this.admit();
+    if (admitted !== undefined) await admitted;
     if (head.expectContinue && speaks11) return await this.handleExpect100();
     return true;
   }

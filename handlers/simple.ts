@@ -228,15 +228,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * challenge, 403, or 429 after repeated failed sign-ins; see
    * `files/accounts/gate.ts`).
    */
-  override async admit(): Promise<void> {
+  override admit(): void | Promise<void> {
     this.access = EVERYONE;
     if (this.accounts === null) return;
-    this.access = await this.#accountGate(this.accounts).admit({
+    return this.#accountGate(this.accounts).admit({
       method: this.command,
       target: this.path,
       header: (name) => this.header(name),
       client: this.addressString(),
-    }, (format, ...args) => this.logError(format, ...args));
+    }, (format, ...args) => this.logError(format, ...args))
+      .then((access) => {
+        this.access = access;
+      });
   }
 
   /** The gate of the accounts, made again when a setting changed. */

@@ -165,25 +165,35 @@ export class AccountGate {
     throw unauthorized();
   }
 
+  /** Each user's {@link Access}, made once: one per user of the file at most. */
+  readonly #made = new Map<string | null, Access>();
+
   /** What `user` may do: the rules, at the URL's path and at the real one. */
   #access(user: string | null): Access {
+    let access = this.#made.get(user);
+    if (access !== undefined) return access;
     const rules = this.#rules;
     const directory = this.#directory;
     const grants = (path: string, mode: AccessMode) => {
       const level = rules.mode(user, path);
       return level === "rw" || (level === "ro" && mode === "read");
     };
-    return {
+    access = Object.freeze({
       user,
-      allows(path: string, mode: AccessMode): boolean {
-        if (!grants(path, mode)) return false;
-        const real = realComponents(
-          directory,
-          path === "/" ? directory : directory + path.replaceAll("/", SEP),
-        );
-        return real === null || grants("/" + real.join("/"), mode);
-      },
-    };
+      // Without rules a user may do everything anywhere: no path to resolve.
+      allows: rules.rules.length === 0
+        ? () => user !== null
+        : (path: string, mode: AccessMode): boolean => {
+          if (!grants(path, mode)) return false;
+          const real = realComponents(
+            directory,
+            path === "/" ? directory : directory + path.replaceAll("/", SEP),
+          );
+          return real === null || grants("/" + real.join("/"), mode);
+        },
+    });
+    this.#made.set(user, access);
+    return access;
   }
 }
 
