@@ -136,7 +136,7 @@ export class Accounts {
    * an unknown user costs the check of a hash like the first user's, so that
    * timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
    */
-  async verify(user: string, password: string): Promise<boolean> {
+  verify(user: string, password: string): Promise<boolean> {
     const known = this.#hashes.get(user);
     const hash = known ?? this.#decoy;
     const key = verifiedKey(hash, password);
@@ -144,16 +144,30 @@ export class Accounts {
       // Kept as the most recent: the map drops the least recent first.
       VERIFIED.delete(key);
       VERIFIED.add(key);
-      return true;
+      return Promise.resolve(true);
     }
-    const ok = formatOf(hash) === "bcrypt"
-      ? await bcrypt.compare(password, hash)
-      : sameText(apacheMd5(password, hash), hash);
-    if (!ok || known === undefined) return false;
-    remember(key);
-    return true;
+    // A browser's first requests after signing in come together: one check.
+    let check = CHECKING.get(key);
+    if (check === undefined) {
+      check = compare(password, hash).then((ok) => {
+        if (ok && known !== undefined) remember(key);
+        return ok && known !== undefined;
+      }).finally(() => CHECKING.delete(key));
+      CHECKING.set(key, check);
+    }
+    return check;
   }
 }
+
+/** Whether `password` is the one `hash` was made of. */
+async function compare(password: string, hash: string): Promise<boolean> {
+  return formatOf(hash) === "bcrypt"
+    ? await bcrypt.compare(password, hash)
+    : sameText(apacheMd5(password, hash), hash);
+}
+
+/** The checks under way, by the key of {@link VERIFIED}: gone when done. */
+const CHECKING = new Map<string, Promise<boolean>>();
 
 /** The format of a hash that {@link parseAccounts} took. */
 function formatOf(hash: string): HashFormat {
