@@ -38,8 +38,8 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
-import type { Access, AccessMode } from "../access.ts";
-import { servedPath } from "../access.ts";
+import { type Access, type AccessMode, folderPath } from "../access.ts";
+import { translatePath } from "../paths.ts";
 import { type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
 import type { AccessRules } from "./rules.ts";
@@ -121,7 +121,14 @@ export class AccountGate {
     }
     const user = await this.#signIn(request, log);
     const access = this.#access(user);
-    if (!access.allows(servedPath(request.target), methodMode(method))) {
+    // The path as the file is found: what the platform drops (Windows'
+    // `c:`, `a\b`) is dropped here too.
+    const directory = this.#directory;
+    const path = folderPath(
+      directory,
+      translatePath(directory, request.target),
+    );
+    if (!access.allows(path, methodMode(method))) {
       throw user === null ? unauthorized() : new HttpError("forbidden");
     }
     return access;

@@ -35,6 +35,7 @@
  */
 
 import { servedPath } from "../access.ts";
+import { CASE_INSENSITIVE_FILES } from "../../util/platform.ts";
 
 /** What a rule grants: read only, or read and change. */
 export type AccessLevel = "ro" | "rw";
@@ -54,10 +55,25 @@ export interface AccessRule {
 export class AccessRules {
   /** The rules, the longest paths first. */
   readonly rules: readonly AccessRule[];
+  /** Whether paths are compared without regard to case. */
+  readonly #fold: boolean;
 
-  /** @param rules the rules, one per path */
-  constructor(rules: readonly AccessRule[]) {
-    this.rules = rules.toSorted((a, b) => b.path.length - a.path.length);
+  /**
+   * @param rules the rules, one per path
+   * @param caseInsensitive compare paths without regard to case, as the
+   *   file system finds names (default: on Windows and macOS, whose usual
+   *   file systems do, so that `/PRIVATE` meets `/private`'s rule)
+   */
+  constructor(
+    rules: readonly AccessRule[],
+    caseInsensitive: boolean = CASE_INSENSITIVE_FILES,
+  ) {
+    this.#fold = caseInsensitive;
+    this.rules = rules
+      .map((rule) =>
+        caseInsensitive ? { ...rule, path: rule.path.toLowerCase() } : rule
+      )
+      .toSorted((a, b) => b.path.length - a.path.length);
   }
 
   /** The users the rules name, {@link ANYONE} left out. */
@@ -80,7 +96,8 @@ export class AccessRules {
    * path, every signed-in user gets `rw`.
    */
   mode(user: string | null, path: string): AccessLevel | null {
-    const rule = this.rules.find((rule) => governs(rule.path, path));
+    const folded = this.#fold ? path.toLowerCase() : path;
+    const rule = this.rules.find((rule) => governs(rule.path, folded));
     if (rule === undefined) return user === null ? null : "rw";
     const own = user === null ? undefined : rule.grants.get(user);
     const anyone = rule.grants.get(ANYONE);
@@ -101,11 +118,16 @@ export const NO_RULES: AccessRules = new AccessRules([]);
  * Parses rules written as `PATH:WHO=MODE,WHO=MODE` (see the module's
  * documentation).
  *
+ * @param texts the rules
+ * @param caseInsensitive see {@link AccessRules}
  * @throws {SyntaxError} for a rule that is not of that form, a level that
  *   is not `ro` or `rw`, a user named twice in a rule, or a path given two
  *   rules
  */
-export function parseAccessRules(texts: readonly string[]): AccessRules {
+export function parseAccessRules(
+  texts: readonly string[],
+  caseInsensitive: boolean = CASE_INSENSITIVE_FILES,
+): AccessRules {
   const rules: AccessRule[] = [];
   for (const text of texts) {
     const colon = text.lastIndexOf(":");
@@ -115,7 +137,11 @@ export function parseAccessRules(texts: readonly string[]): AccessRules {
       );
     }
     const path = servedPath(text.slice(0, colon));
-    if (rules.some((rule) => rule.path === path)) {
+    const same = (other: string) =>
+      caseInsensitive
+        ? other.toLowerCase() === path.toLowerCase()
+        : other === path;
+    if (rules.some((rule) => same(rule.path))) {
       throw new SyntaxError(`'${text}': ${path} has a rule already`);
     }
     const grants = new Map<string, AccessLevel>();
@@ -134,5 +160,5 @@ export function parseAccessRules(texts: readonly string[]): AccessRules {
     }
     rules.push({ path, grants });
   }
-  return new AccessRules(rules);
+  return new AccessRules(rules, caseInsensitive);
 }

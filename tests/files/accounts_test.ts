@@ -155,6 +155,19 @@ Deno.test("the rule of the longest path wins, by whole components, and its list 
   assert.deepEqual(rules.users.sort(), ["alice", "bob"]);
 });
 
+Deno.test("where the file system ignores case, so do the rules", () => {
+  const folded = parseAccessRules(["/private:alice=ro"], true);
+  assert.equal(folded.mode(null, "/PRIVATE/s.txt"), null);
+  assert.equal(folded.mode("alice", "/Private/s.txt"), "ro");
+  assert.equal(folded.mode("bob", "/Private/s.txt"), null);
+  assert.throws(
+    () => parseAccessRules(["/a:*=ro", "/A:*=rw"], true),
+    /\/A has a rule already/,
+  );
+  const exact = parseAccessRules(["/private:alice=ro"], false);
+  assert.equal(exact.mode("bob", "/PRIVATE/s.txt"), "rw");
+});
+
 Deno.test("a rule that cannot be read is refused with what is wrong", () => {
   const cases: [string[], RegExp][] = [
     [["private:alice=rw"], /a rule is PATH:WHO=MODE/],
