@@ -72,6 +72,7 @@ import {
 } from "./compression.ts";
 import { notModified, weakETag } from "./conditional.ts";
 import { EVERYONE, folderPath } from "./access.ts";
+import { refusal } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -276,8 +277,8 @@ async function serveTarget(
 }
 
 /**
- * Refuses (403) a file the request's user may not read (see `access.ts`):
- * `path` as `translatePath` names it.
+ * Refuses a file the request's user may not read (see `access.ts`): 401
+ * when no one signed in, else 403; `path` as `translatePath` names it.
  */
 function mayRead(
   request: FileRequest,
@@ -287,7 +288,7 @@ function mayRead(
   const { access } = request;
   if (access === undefined || access === EVERYONE) return;
   if (!access.allows(folderPath(options.directory, path), "read")) {
-    throw new HttpError("forbidden");
+    throw refusal(access);
   }
 }
 

@@ -128,9 +128,7 @@ export class AccountGate {
       directory,
       translatePath(directory, request.target),
     );
-    if (!access.allows(path, methodMode(method))) {
-      throw user === null ? unauthorized() : new HttpError("forbidden");
-    }
+    if (!access.allows(path, methodMode(method))) throw refusal(access);
     return access;
   }
 
@@ -218,6 +216,14 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
       );
     }
   }
+}
+
+/**
+ * What refuses a path to the user of `access`: 401 with the challenge when
+ * no one signed in (credentials may open it), else 403.
+ */
+export function refusal(access: Access): HttpError {
+  return access.user === null ? unauthorized() : new HttpError("forbidden");
 }
 
 /** The 401 that asks for credentials. */

@@ -56,6 +56,7 @@ import {
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
 import { type Access, EVERYONE, folderPath } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
@@ -208,7 +209,8 @@ function checkPreconditions(headers: Headers, path: string): void {
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
  *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
- *   site's form, hidden name, outside the folder, no write permission), 404
+ *   site's form, hidden name, outside the folder, no write permission), 401
+ *   or 403 (a name the request's user may not change: see `access`), 404
  *   (not a folder), 409 (name taken), 413 (larger than `maxUploadBytes`), 415
  *   (not a form), 507 (disk full)
  */
@@ -263,10 +265,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           // The folder was let in; a name in it may have a rule of its own.
           const access = h.access ?? EVERYONE;
           if (!access.allows(folderPath(h.directory, target), "write")) {
-            throw new HttpError(
-              "forbidden",
-              "No permission to store this name",
-            );
+            throw refusal(access);
           }
           current = await UploadFile.create(h, folder, target);
           files.set(target, current);

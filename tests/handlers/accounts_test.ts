@@ -205,7 +205,7 @@ const CASES: Case[] = [
   {
     name: "an index page that is a symlink into the private folder",
     request: get("/pub/app/"),
-    status: 403,
+    status: 401,
     lacks: SECRET,
   },
   {
