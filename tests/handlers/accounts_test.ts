@@ -56,7 +56,23 @@ const request = (method: string, target: string, ...fields: string[]) =>
 const get = (target: string, ...fields: string[]) =>
   request("GET", target, ...fields);
 
-const RULES = ["--access", "/pub:*=ro", "--access", "/private:alice=rw,bob=ro"];
+const RULES = [
+  "--access",
+  "/pub:*=ro",
+  "--access",
+  "/private:alice=rw,bob=ro",
+  "--access",
+  "/private/sealed.txt:alice=ro",
+];
+
+/** A form's POST of one file named `name`, as the listing's form sends it. */
+const form = (target: string, name: string, ...fields: string[]) => {
+  const body =
+    `--B\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n\r\nnew\n\r\n--B--\r\n`;
+  return `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${
+    fields.map((field) => `${field}\r\n`).join("")
+  }Content-Type: multipart/form-data; boundary=B\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+};
 
 /** One request and the status both faces must answer. */
 interface Case {
@@ -255,6 +271,18 @@ const CASES: Case[] = [
     name: "an upload through the symlink by a read-only user",
     request: request("PUT", "/pub/inside/new.txt", BOB),
     status: 403,
+    fresh: true,
+  },
+  {
+    name: "a form's file under a name that has a rule of its own",
+    request: form("/private/", "sealed.txt", ALICE),
+    status: 403,
+    fresh: true,
+  },
+  {
+    name: "a form's file, by alice",
+    request: form("/private/", "note.txt", ALICE),
+    status: 303,
     fresh: true,
   },
   {
