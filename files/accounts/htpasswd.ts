@@ -161,9 +161,11 @@ export class Accounts {
 
 /** Whether `password` is the one `hash` was made of. */
 async function compare(password: string, hash: string): Promise<boolean> {
-  return formatOf(hash) === "bcrypt"
-    ? await bcrypt.compare(password, hash)
-    : sameText(apacheMd5(password, hash), hash);
+  if (formatOf(hash) === "bcrypt") return await bcrypt.compare(password, hash);
+  // htpasswd hashes the password's UTF-8 bytes; apache-md5 hashes its text
+  // as Node's "ascii", one byte per character: give it those bytes so.
+  const bytes = String.fromCharCode(...new TextEncoder().encode(password));
+  return sameText(apacheMd5(bytes, hash), hash);
 }
 
 /** The checks under way, by the key of {@link VERIFIED}: gone when done. */

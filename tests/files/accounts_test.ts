@@ -49,17 +49,20 @@ requiring("htpasswd").test(
       await htpasswd("B", "alice", "correct horse"),
       await htpasswd("m", "bob", "bobs pass"),
       await htpasswd("B", "zoë", "pässwörd"),
+      await htpasswd("m", "zaïd", "mötley crüe"),
     ].join("\n") + "\n";
     assert.match(text, /^alice:\$2y\$/);
     assert.match(text, /\nbob:\$apr1\$/);
     const accounts = parseAccounts(text, "users");
-    assert.deepEqual(accounts.users, ["alice", "bob", "zoë"]);
-    assert.deepEqual(accounts.weakUsers, ["bob"]);
+    assert.deepEqual(accounts.users, ["alice", "bob", "zoë", "zaïd"]);
+    assert.deepEqual(accounts.weakUsers, ["bob", "zaïd"]);
     assert.equal(await accounts.verify("alice", "correct horse"), true);
     assert.equal(await accounts.verify("alice", "correct horse "), false);
     assert.equal(await accounts.verify("bob", "bobs pass"), true);
     assert.equal(await accounts.verify("bob", "bobs pas"), false);
     assert.equal(await accounts.verify("zoë", "pässwörd"), true);
+    assert.equal(await accounts.verify("zaïd", "mötley crüe"), true);
+    assert.equal(await accounts.verify("zaïd", "motley crue"), false);
     assert.equal(await accounts.verify("carol", "correct horse"), false);
     // A second check of the same credentials is remembered, and still true.
     assert.equal(await accounts.verify("alice", "correct horse"), true);

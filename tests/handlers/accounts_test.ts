@@ -439,12 +439,15 @@ requiring("python3").test(
       "who.sh",
       '#!/bin/sh\nprintf \'Content-Type: text/plain\\r\\n\\r\\n[%s] [%s] [%s]\\n\' "$AUTH_TYPE" "$REMOTE_USER" "$HTTP_AUTHORIZATION"\n',
     );
-    const accounts = parseAccounts(USERS);
+    // htpasswd -nbm zoë pässwörd
+    const accounts = parseAccounts(
+      USERS + "zoë:$apr1$D/72iYP0$mJkqYhw41aqrbkBIZGvJp0\n",
+    );
     class Handler extends CGIHTTPRequestHandler {
       override accounts = accounts;
       override accessRules = [
         "/cgi-bin:alice=ro,*=ro",
-        "/cgi-bin/who.sh:alice=ro",
+        "/cgi-bin/who.sh:alice=ro,zoë=ro",
       ];
       override quiet = true;
     }
@@ -455,6 +458,14 @@ requiring("python3").test(
     });
     const alice = await fetch(url, { headers: as(ALICE) });
     assert.equal(await alice.text(), "[Basic] [alice] []\n");
+    // A name beyond ASCII, which Python's reading of the header drops.
+    const credentials = new TextEncoder().encode("zoë:pässwörd");
+    const zoe = await fetch(url, {
+      headers: {
+        authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,
+      },
+    });
+    assert.equal(await zoe.text(), "[Basic] [zoë] []\n");
     const bob = await fetch(url, { headers: as(BOB) });
     await bob.body?.cancel();
     assert.equal(bob.status, 403);
