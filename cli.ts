@@ -44,7 +44,13 @@ import { WINDOWS } from "./util/platform.ts";
 import { removeStaleSocket } from "./server/unixsocket.ts";
 import { ThreadingHTTPSServer } from "./server/tls.ts";
 import { type ServerAddress, ThreadingHTTPServer } from "./server.ts";
-import { handlerFor, newServer, type TlsOptions } from "./cli/serve.ts";
+import {
+  accountsOf,
+  handlerFor,
+  newServer,
+  type TlsOptions,
+} from "./cli/serve.ts";
+import { type Accounts, AccountsError } from "./files/accounts/htpasswd.ts";
 import {
   commandLine,
   granted,
@@ -94,6 +100,7 @@ export async function main(
   let server: ThreadingHTTPServer | DenoServeServer;
   let log: LogFile | undefined;
   let serving: Serving;
+  let accounts: Accounts | null;
   try {
     checkDirectory(options.directory);
     checkNotFoundPage(options.notFoundPage);
@@ -105,6 +112,7 @@ export async function main(
     if (missing.length > 0) {
       throw new StartupError(missingMessage(missing, needs, commandArgs));
     }
+    accounts = accountsOf(options);
     if (options.socketPath !== undefined) {
       await removeStaleSocket(options.socketPath);
     }
@@ -137,11 +145,20 @@ export async function main(
       console.error(`${USAGE}\n${PROG}: error: ${error.message}`);
       return 2;
     }
+    // The file names the fault: its line is what the user needs.
+    if (error instanceof AccountsError) {
+      console.error(`${PROG}: error: ${error.message}`);
+      return 2;
+    }
     console.error(`${PROG}: error: ${describeStartupError(error, options)}`);
     return 1;
   }
   try {
-    await serveUntilSignal(serving, () => printBanner(server, options), log);
+    await serveUntilSignal(
+      serving,
+      () => printBanner(server, options, accounts),
+      log,
+    );
   } finally {
     log?.close();
   }
@@ -177,6 +194,7 @@ function osMessage(error: unknown): string {
 function printBanner(
   server: ThreadingHTTPServer | DenoServeServer,
   options: CliOptions,
+  accounts: Accounts | null,
 ): void {
   const { workers } = options;
   const host = server.serverName;
@@ -192,9 +210,13 @@ function printBanner(
         workers > 1 ? ` with ${workers} workers` : ""
       } ...`,
   );
+  const modes = [
+    ...modeLines(options),
+    ...accountLines(options, accounts, scheme === "HTTPS", host),
+  ];
   if (!(server instanceof ThreadingHTTPServer)) {
     // Deno.serve has no cap on connections: the limit holds nothing back.
-    for (const line of modeLines(options)) console.log(line);
+    for (const line of modes) console.log(line);
     return;
   }
   const { soft, assumed } = descriptorLimit();
@@ -208,7 +230,49 @@ function printBanner(
       })`,
     );
   }
-  for (const line of modeLines(options)) console.log(line);
+  for (const line of modes) console.log(line);
+}
+
+/**
+ * The banner's lines for accounts: how many users and rules, and warnings
+ * for `$apr1$` hashes, for passwords sent readable over plain HTTP to an
+ * address that is not loopback, and for an auth file anyone can download.
+ */
+function accountLines(
+  options: CliOptions,
+  accounts: Accounts | null,
+  tls: boolean,
+  host: string,
+): string[] {
+  const { authFile, access } = options;
+  if (accounts === null || authFile === undefined) return [];
+  const lines = [
+    `Accounts: ${accounts.users.length} users from ${authFile}, ${access.length} access rules; everything else needs a user`,
+  ];
+  const weak = accounts.weakUsers;
+  if (weak.length > 0) {
+    lines.push(
+      `Warning: $apr1$ (MD5) hashes, quick to guess from a stolen file, for ${
+        weak.join(", ")
+      }: make them again with htpasswd -B (bcrypt)`,
+    );
+  }
+  if (!tls && options.socketPath === undefined && !isLoopback(host)) {
+    lines.push(
+      `Warning: passwords cross the network readable over plain HTTP on ${host}: serve HTTPS (--tls-cert) or bind to 127.0.0.1`,
+    );
+  }
+  if (isInside(authFile, options.directory)) {
+    lines.push(
+      `Warning: the auth file '${authFile}' is inside the served folder: its hashes can be downloaded`,
+    );
+  }
+  return lines;
+}
+
+/** Whether a bound address is loopback only: 127.0.0.0/8, ::1, localhost. */
+function isLoopback(host: string): boolean {
+  return /^127\.|^::1$|^::ffff:127\.|^localhost$/i.test(host);
 }
 
 const FORMAT_NAMES: Record<LogFormat, string> = {

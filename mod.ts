@@ -105,6 +105,13 @@ export {
   type FileServerOptions,
   serveDir,
 } from "./fetch/serve_dir.ts";
+export {
+  Accounts,
+  AccountsError,
+  loadAccounts,
+  parseAccounts,
+} from "./files/accounts/htpasswd.ts";
+export type { Access, AccessMode } from "./files/access.ts";
 export { flushLog } from "./util/logbuffer.ts";
 export { LogFile } from "./util/logfile.ts";
 export { type AccessLogEntry, type LogFormat } from "./http/accesslog.ts";

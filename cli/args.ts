@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { LOG_FORMATS, type LogFormat } from "../http/accesslog.ts";
 import { TrustedProxies } from "../http/forwarded.ts";
 import { parseHeaderArgument } from "../http/fields.ts";
+import { parseAccessRules } from "../files/accounts/rules.ts";
 import { SYMLINK_POLICIES, type SymlinkPolicy } from "../files/sandbox.ts";
 
 /** The program's name in its messages. */
@@ -35,9 +36,10 @@ export const USAGE =
                   [--hidden | --no-hidden] [--pretty-listing] [--search]
                   [--archive] [--symlinks POLICY] [--upload] [--overwrite]
                   [--max-upload BYTES] [--delete] [--mkdir] [--webdav]
-                  [--allowed-host NAME] [--trust-uploads] [--tls-cert PATH]
-                  [--tls-key PATH] [--tls-password-file PATH] [-H HEADER]
-                  [--cors] [-q | --log-format FORMAT] [--log-file PATH]
+                  [--allowed-host NAME] [--trust-uploads] [--auth-file FILE]
+                  [--access RULE] [--tls-cert PATH] [--tls-key PATH]
+                  [--tls-password-file PATH] [-H HEADER] [--cors]
+                  [-q | --log-format FORMAT] [--log-file PATH]
                   [--trusted-proxy ADDR] [--workers N] [--engine ENGINE]
                   [--print-permissions] [port]`;
 
@@ -109,6 +111,11 @@ options:
                         not only IP addresses and localhost (repeatable)
   --trust-uploads       serve pages and SVG of the directory without
                         Content-Security-Policy: sandbox (with --upload)
+  --auth-file FILE      users must sign in (HTTP Basic), as this htpasswd
+                        file says (bcrypt or apr1 hashes)
+  --access RULE         with --auth-file, who may read (ro) or change (rw)
+                        a path: PATH:WHO=MODE,..., WHO a user or * for
+                        anyone, as /private:alice=rw,bob=ro (repeatable)
   -q, --quiet           log nothing: no request lines, no messages
   --log-format FORMAT   the access log's format: python (default), common,
                         combined, or json (one object per request)
@@ -221,6 +228,13 @@ export interface CliOptions {
   logFile?: string;
   /** Peers whose `Forwarded`/`X-Forwarded-For` is believed (`--trusted-proxy`). */
   trustedProxies: string[];
+  /** The htpasswd file of the users who must sign in (`--auth-file`). */
+  authFile?: string;
+  /**
+   * Who may read and change which paths (`--access`, repeatable), as
+   * `PATH:WHO=MODE,...`: checked, kept as written.
+   */
+  access: string[];
 }
 
 /** What serves: see {@link CliOptions.engine}. */
@@ -285,6 +299,8 @@ export function parseCliArgs(args: string[]): CliOptions | null {
         "trusted-proxy": { type: "string", multiple: true },
         workers: { type: "string" },
         "print-permissions": { type: "boolean" },
+        "auth-file": { type: "string" },
+        access: { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -329,7 +345,30 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     printPermissions: values["print-permissions"] ?? false,
     ...operating,
     workers: parseWorkers(values.workers ?? "1", operating.socketPath),
+    ...parseAccounts(values["auth-file"], values.access ?? []),
   };
+}
+
+/**
+ * `--auth-file` and `--access`, whose rules are checked here (that each
+ * user they name is in the file is checked once it is read).
+ */
+function parseAccounts(
+  authFile: string | undefined,
+  access: string[],
+): Pick<CliOptions, "authFile" | "access"> {
+  if (authFile === "") {
+    throw new UsageError("argument --auth-file: expected a file's path");
+  }
+  if (access.length > 0 && authFile === undefined) {
+    throw new UsageError("argument --access: only with --auth-file");
+  }
+  try {
+    parseAccessRules(access);
+  } catch (error) {
+    throw new UsageError(`argument --access: ${(error as Error).message}`);
+  }
+  return { authFile, access };
 }
 
 /**

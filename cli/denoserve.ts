@@ -25,7 +25,7 @@ import {
 } from "../fetch/serve_dir.ts";
 import { loadCertChain } from "../server/tls.ts";
 import type { CliOptions } from "./args.ts";
-import type { TlsOptions } from "./serve.ts";
+import { accountsOf, type TlsOptions } from "./serve.ts";
 
 /**
  * The fetch face's options for the command line's: Python's defaults, as
@@ -65,6 +65,8 @@ export function fileServerOptions(
     delete: options.delete,
     mkdir: options.mkdir,
     webdav: options.webdav,
+    accounts: accountsOf(options),
+    access: options.access,
   };
 }
 

@@ -262,6 +262,17 @@ export const FLAG_PERMISSIONS: readonly FlagPermission[] = [
       }],
   },
   { flag: "--trusted-proxy", needs: NOTHING },
+  {
+    flag: "--auth-file",
+    // Inside the folder, the folder's read covers it (the banner warns).
+    needs: ({ authFile, directory }) =>
+      authFile === undefined || isUnder(authFile, directory) ? [] : [{
+        name: "read",
+        value: authFile,
+        purpose: `read the accounts in '${authFile}' (--auth-file)`,
+      }],
+  },
+  { flag: "--access", needs: NOTHING },
   { flag: "--print-permissions", needs: NOTHING },
   { flag: "-h/--help", needs: NOTHING },
 ];

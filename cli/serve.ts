@@ -16,6 +16,9 @@ import {
 } from "../server/tls.ts";
 import { defaultMaxConnections, descriptorLimit } from "../server/limits.ts";
 import type { CliOptions } from "./args.ts";
+import { checkRuleUsers } from "../files/accounts/gate.ts";
+import { type Accounts, loadAccounts } from "../files/accounts/htpasswd.ts";
+import { parseAccessRules } from "../files/accounts/rules.ts";
 
 /** The server's TLS settings from `--tls-*`; undefined without `--tls-cert`. */
 export type TlsOptions = Pick<
@@ -39,6 +42,8 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
   const { trustUploads, symlinks } = options;
   const { delete: deletes, mkdir, webdav } = options;
   const { logFormat, quiet, trustedProxies } = options;
+  const accounts = accountsOf(options);
+  const accessRules = options.access;
   return class extends Base {
     override protocolVersion = protocol;
     override extraHeaders = headers;
@@ -68,7 +73,22 @@ export function handlerFor(options: CliOptions): RequestHandlerClass {
     override logFormat = logFormat;
     override quiet = quiet;
     override trustedProxies = trustedProxies;
+    override accounts = accounts;
+    override accessRules = accessRules;
   };
+}
+
+/**
+ * The accounts of `--auth-file`, read, with the users `--access` names
+ * checked against them; null without it.
+ *
+ * @throws {AccountsError} naming the file (and line) or the rule's user
+ */
+export function accountsOf(options: CliOptions): Accounts | null {
+  if (options.authFile === undefined) return null;
+  const accounts = loadAccounts(options.authFile);
+  checkRuleUsers(accounts, parseAccessRules(options.access));
+  return accounts;
 }
 
 /**

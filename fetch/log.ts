@@ -107,7 +107,7 @@ export class AccessLog {
   message(entry: LogEntry, format: string, ...args: unknown[]): void {
     if (this.#quiet) return;
     const text = escapeControl(pyFormat(format, args));
-    const client = this.#client(entry);
+    const client = this.client(entry);
     if (this.#format === "json") {
       writeStderr(formatJsonMessage(client, text));
       return;
@@ -135,7 +135,7 @@ export class AccessLog {
     const write = (sent: boolean) =>
       writeLog(formatAccessLine(format, {
         time: entry.time,
-        client: this.#client(entry),
+        client: this.client(entry),
         requestLine,
         method: request.method,
         target,
@@ -152,7 +152,7 @@ export class AccessLog {
   }
 
   /** The client's address: the peer's, or the one a trusted proxy names. */
-  #client(entry: LogEntry): string {
+  client(entry: LogEntry): string {
     if (entry.client !== undefined) return entry.client;
     const addr = entry.info?.remoteAddr;
     const peer = addr !== undefined && "hostname" in addr

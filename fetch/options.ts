@@ -22,6 +22,9 @@
  */
 
 import { parseHeaderArgument } from "../http/fields.ts";
+import { AccountGate } from "../files/accounts/gate.ts";
+import type { Accounts } from "../files/accounts/htpasswd.ts";
+import { parseAccessRules } from "../files/accounts/rules.ts";
 import type { LogFormat } from "../http/accesslog.ts";
 import { SYMLINK_POLICIES, type SymlinkPolicy } from "../files/sandbox.ts";
 
@@ -208,6 +211,20 @@ export interface FileServerOptions {
    * false, 501.
    */
   webdav?: boolean;
+  /**
+   * Users who must sign in (HTTP Basic) to reach anything, unless
+   * {@link access} opens a path to anyone (the CLI's `--auth-file`; see
+   * `loadAccounts`). They only restrict: uploads still need
+   * {@link upload}. Default none.
+   */
+  accounts?: Accounts | null;
+  /**
+   * With {@link accounts}, who may read and who may change which paths
+   * (the CLI's `--access`): `PATH:WHO=MODE,...`, as
+   * `/private:alice=rw,bob=ro` or `/pub:*=ro`. Default none: every user
+   * may read and change everything.
+   */
+  access?: readonly string[];
 }
 
 /** The core's settings: the fields of `SimpleHTTPRequestHandler`. */
@@ -282,6 +299,8 @@ export interface ResolvedOptions {
   readonly trustedProxies: readonly string[];
   /** Ends live reload's streams; undefined: they end with their clients. */
   readonly shutdownSignal: AbortSignal | undefined;
+  /** The accounts' gate, or null without accounts. */
+  readonly gate: AccountGate | null;
 }
 
 /** The index pages of `SimpleHTTPRequestHandler`, which std's `showIndex` turns on. */
@@ -293,12 +312,19 @@ const INDEX_PAGES: readonly string[] = Object.freeze([
 /**
  * Checks `options` and fills in the defaults. Throws a TypeError for a
  * header that cannot be sent, a `cacheMaxAge` or `maxUploadBytes` that is
- * not a whole number of at least 0, or an unknown `symlinks`.
+ * not a whole number of at least 0, an unknown `symlinks`, or `access`
+ * without `accounts`; a SyntaxError for an access rule that cannot be read;
+ * an `AccountsError` for a rule that names a user the accounts lack.
  */
 export function resolveOptions(
   options: FileServerOptions = {},
 ): ResolvedOptions {
   const { cacheMaxAge = null, maxUploadBytes = 1024 ** 3 } = options;
+  const { accounts = null, access = [] } = options;
+  if (accounts === null && access.length > 0) {
+    throw new TypeError("access: rules need accounts");
+  }
+  const directory = options.fsRoot ?? ".";
   for (
     const [name, value] of [["cacheMaxAge", cacheMaxAge ?? 0], [
       "maxUploadBytes",
@@ -311,7 +337,7 @@ export function resolveOptions(
   }
   return {
     serve: {
-      directory: options.fsRoot ?? ".",
+      directory,
       indexPages: options.showIndex ?? true ? INDEX_PAGES : [],
       spa: options.spa ?? false,
       notFoundPage: options.notFoundPage ?? null,
@@ -344,6 +370,9 @@ export function resolveOptions(
     logFormat: options.logFormat ?? "python",
     trustedProxies: options.trustedProxies ?? [],
     shutdownSignal: options.shutdownSignal,
+    gate: accounts === null
+      ? null
+      : new AccountGate(accounts, parseAccessRules(access), directory),
   };
 }
 

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { type Access, EVERYONE } from "../files/access.ts";
 import { writeGzip } from "../files/compression.ts";
 import type { FileBody } from "../files/filebody.ts";
 import { writePage } from "../files/listing/page.ts";
@@ -182,16 +183,48 @@ class FileServer {
     return new Response(sent, { status, headers });
   }
 
-  /** The answer to a request by its method. Throws an HttpError to refuse. */
+  /**
+   * The answer to a request, let in by the accounts' gate when there are
+   * accounts. Throws an HttpError to refuse.
+   */
   #answer(
     request: Request,
     target: string,
     entry: LogEntry,
   ): Promise<Answer> | Answer {
+    const mounted = this.#mounted(target);
+    if (mounted === null) throw fileNotFound();
+    const { gate } = this.#options;
+    if (gate === null) return this.#dispatch(request, target, entry, EVERYONE);
+    return gate.admit({
+      method: request.method,
+      target: mounted,
+      header: (name) => request.headers.get(name),
+      client: this.#log.client(entry),
+    }, (format, ...args) => this.#log.message(entry, format, ...args))
+      .then((access) => this.#dispatch(request, target, entry, access));
+  }
+
+  /** The reads of the served folder for one request, logged with it. */
+  #sandbox(entry: LogEntry): Sandbox {
+    const { directory, symlinks } = this.#options.serve;
+    return new Sandbox(
+      directory,
+      (format, ...args) => this.#log.message(entry, format, ...args),
+      symlinks,
+    );
+  }
+
+  /** The answer to a request by its method. Throws an HttpError to refuse. */
+  #dispatch(
+    request: Request,
+    target: string,
+    entry: LogEntry,
+    access: Access,
+  ): Promise<Answer> | Answer {
     const { method } = request;
-    if (this.#mounted(target) === null) throw fileNotFound();
     if (method === "GET" || method === "HEAD") {
-      return this.#serve(request, target, entry);
+      return this.#serve(request, target, entry, access);
     }
     const { upload } = this.#options.serve;
     const options = method === "OPTIONS"
@@ -203,14 +236,12 @@ class FileServer {
       return answerOps(request, this.#mounted(target)!, {
         ...serve,
         urlRoot: this.#options.urlRoot,
-        sandbox: new Sandbox(
-          serve.directory,
-          (format, ...args) => this.#log.message(entry, format, ...args),
-        ),
+        sandbox: this.#sandbox(entry),
         translatePath: (path) => translatePath(serve.directory, path),
         guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
         logError: (format, ...args) =>
           this.#log.message(entry, format, ...args),
+        access,
       });
     }
     if (upload && WRITE_METHODS.includes(method)) {
@@ -219,6 +250,7 @@ class FileServer {
         translatePath: (path) => this.#translatePath(path),
         logError: (format, ...args) =>
           this.#log.message(entry, format, ...args),
+        access,
       });
     }
     throw new HttpError(
@@ -258,6 +290,7 @@ class FileServer {
     request: Request,
     target: string,
     entry: LogEntry,
+    access: Access,
   ): Promise<Answer> {
     const options = this.#options.serve;
     const fileRequest: FileRequest = {
@@ -269,17 +302,14 @@ class FileServer {
       get signal() {
         return request.signal;
       },
+      access,
     };
     const hooks: ServeHooks = {
       translatePath: (path) => this.#translatePath(path),
       guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
       eventStreams: () => this.#options.shutdownSignal ?? NEVER,
     };
-    const sandbox = new Sandbox(
-      options.directory,
-      (format, ...args) => this.#log.message(entry, format, ...args),
-      options.symlinks,
-    );
+    const sandbox = this.#sandbox(entry);
     const result = await serveFile(fileRequest, options, hooks, sandbox);
     return this.#response(result, request.method === "HEAD");
   }

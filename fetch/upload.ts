@@ -42,6 +42,7 @@ export type UploadSettings = Pick<
   | "allowedHosts"
   | "translatePath"
   | "logError"
+  | "access"
 >;
 
 /** An upload's answer: a status and its header fields, without a body. */

@@ -22,11 +22,42 @@
  */
 
 import { normalizedComponents, targetPath, unquote } from "./paths.ts";
+import { SEP } from "../util/platform.ts";
 
-/** Reading (files, listings, archives, search) or changing (the rest). */
+/**
+ * Reading (files, listings, archives, search) or changing (the rest).
+ *
+ * @example
+ * ```ts
+ * import type { AccessMode } from "jsr:@x/httpserver";
+ *
+ * const mode: AccessMode = "write"; // an upload, a delete, a move
+ * ```
+ */
 export type AccessMode = "read" | "write";
 
-/** What one request's user may do, decided by the accounts' rules. */
+/**
+ * What one request's user may do, decided by the accounts' rules.
+ *
+ * @example
+ * ```ts
+ * import { type HeadBody, SimpleHTTPRequestHandler } from "jsr:@x/httpserver";
+ *
+ * // A page only for signed-in users, whoever they are.
+ * class Members extends SimpleHTTPRequestHandler {
+ *   override async sendHead(): Promise<HeadBody> {
+ *     if (this.path === "/whoami") {
+ *       const body = new TextEncoder().encode(`${this.access.user ?? "-"}\n`);
+ *       this.sendResponse(200);
+ *       this.sendHeader("Content-Length", String(body.length));
+ *       this.endHeaders();
+ *       return body;
+ *     }
+ *     return await super.sendHead();
+ *   }
+ * }
+ * ```
+ */
 export interface Access {
   /** The signed-in user, or null when the request names none. */
   readonly user: string | null;
@@ -61,4 +92,14 @@ export function servedPath(target: string): string {
  */
 export function childPath(folder: string, name: string): string {
   return folder === "/" ? "/" + name : folder + "/" + name;
+}
+
+/**
+ * The path of the served folder (see {@link servedPath}) that `path`, a
+ * file system path under `directory` as `translatePath` builds it, names.
+ */
+export function folderPath(directory: string, path: string): string {
+  const rest = path.slice(directory.length);
+  return "/" + rest.split(SEP === "/" ? "/" : /[/\\]/).filter(Boolean)
+    .join("/");
 }

@@ -447,3 +447,37 @@ function realDirectory(directory: string): string | null {
   }
   return real;
 }
+
+/**
+ * Where the file system path `path`, under the served folder `directory`,
+ * really lies in that folder: the components below the folder's real path
+ * of the real path of `path` (of its nearest existing ancestor, the rest
+ * appended, for a name yet to be made), or null when that lies outside the
+ * folder or cannot be resolved. A symlink in the folder to one of its own
+ * folders names that folder here, so that rules about it cannot be got
+ * around through the link.
+ */
+export function realComponents(
+  directory: string,
+  path: string,
+): string[] | null {
+  const root = realDirectory(directory);
+  if (root === null) return null;
+  const rest: string[] = [];
+  let head = path.replace(/[/\\]+$/, "");
+  for (;;) {
+    try {
+      const real = Deno.realPathSync(head || SEP);
+      if (!isWithin(real, root)) return null;
+      const below = real.slice(root.length).split(/[/\\]/).filter(Boolean);
+      return [...below, ...rest.reverse()];
+    } catch (error) {
+      const cut = Math.max(head.lastIndexOf("/"), head.lastIndexOf(SEP));
+      if (!(error instanceof Deno.errors.NotFound) || cut < directory.length) {
+        return null;
+      }
+      rest.push(head.slice(cut + 1));
+      head = head.slice(0, cut);
+    }
+  }
+}

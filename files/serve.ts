@@ -72,6 +72,8 @@ import {
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, weakETag } from "./conditional.ts";
+import { EVERYONE, folderPath } from "./access.ts";
+import { refusal } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -249,7 +251,6 @@ async function serveTarget(
   if (archive) {
     return archiveFolder(
       path,
-      request.target,
       archive,
       options,
       request.access,
@@ -275,6 +276,9 @@ async function serveTarget(
     case "missing":
       throw fileNotFound();
     case "file":
+      // An index page, a clean URL's file, the SPA's page: another path
+      // than the one the request was let in for.
+      if (target.path !== path) mayRead(request, options, target.path);
       return fileAnswer(
         request,
         target.path,
@@ -283,6 +287,22 @@ async function serveTarget(
         hooks,
         sandbox,
       );
+  }
+}
+
+/**
+ * Refuses a file the request's user may not read (see `access.ts`): 401
+ * when no one signed in, else 403; `path` as `translatePath` names it.
+ */
+function mayRead(
+  request: FileRequest,
+  options: ServeOptions,
+  path: string,
+): void {
+  const { access } = request;
+  if (access === undefined || access === EVERYONE) return;
+  if (!access.allows(folderPath(options.directory, path), "read")) {
+    throw refusal(access);
   }
 }
 
@@ -396,6 +416,7 @@ async function listing(
     request.header("accept"),
     options,
     sandbox,
+    request.access,
   );
 }
 

@@ -391,6 +391,14 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
+   * Decides whether the request may go on, once its head is read: before
+   * any `100 Continue` and before it is dispatched. Throw an
+   * {@link HttpError} to refuse it. The base lets every request in;
+   * `SimpleHTTPRequestHandler` checks its accounts here.
+   */
+  admit(): void | Promise<void> {}
+
+  /**
    * Answers `Expect: 100-continue` with `100 Continue` (sent before the body
    * is read). Override it to refuse: send an error and return false.
    */
@@ -665,6 +673,9 @@ export class BaseHTTPRequestHandler {
     if (head.connectionClose) this.closeConnection = true;
     else if (head.connectionKeepAlive && speaks11) this.closeConnection = false;
     this.rfile.begin(head.contentLength, head.chunked);
+    // Most handlers let every request in at once: no promise to wait on.
+    const admitted = this.admit();
+    if (admitted !== undefined) await admitted;
     if (head.expectContinue && speaks11) return await this.handleExpect100();
     return true;
   }

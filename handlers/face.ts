@@ -24,6 +24,7 @@
  */
 
 import type { BaseHTTPRequestHandler } from "./base.ts";
+import type { Access } from "../files/access.ts";
 import { ThreadingHTTPServer } from "../server.ts";
 import type { BufferedWriter } from "../http/writer.ts";
 import { writeChunk, writeLastChunk } from "../http/chunked.ts";
@@ -147,6 +148,8 @@ export interface FileHandler extends
   guessType(path: string): string;
   /** Python's `list_directory`. */
   listDirectory(path: string): Promise<Uint8Array>;
+  /** What the request's user may read and change. */
+  readonly access?: Access;
 }
 
 /**
@@ -408,5 +411,9 @@ class HandlerRequest implements FileRequest {
    */
   get signal(): AbortSignal {
     return this.#handler.server.shutdownSignal;
+  }
+
+  get access(): Access | undefined {
+    return this.#handler.access;
   }
 }

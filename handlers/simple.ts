@@ -40,6 +40,10 @@ import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
 import { propfind } from "../files/ops/propfind.ts";
 import { davOptions, type OpsSite, speaksDav } from "../files/ops/site.ts";
 import { opsSite, sendOps } from "./ops.ts";
+import { type Access, EVERYONE } from "../files/access.ts";
+import { AccountGate } from "../files/accounts/gate.ts";
+import type { Accounts } from "../files/accounts/htpasswd.ts";
+import { parseAccessRules } from "../files/accounts/rules.ts";
 
 export type { FileBody } from "../files/filebody.ts";
 export type { HeadBody, StreamBody } from "./face.ts";
@@ -264,6 +268,62 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * `OPTIONS` is 501 as in Python.
    */
   cors = false;
+  /**
+   * Users who must sign in (HTTP Basic) to reach anything (the CLI's
+   * `--auth-file`; see `loadAccounts`), unless {@link accessRules} open a
+   * path to anyone. They only restrict: changing files still needs
+   * {@link upload}. Null: no accounts, as Python.
+   */
+  accounts: Accounts | null = null;
+  /**
+   * With {@link accounts}, who may read and who may change which paths (the
+   * CLI's `--access`, repeatable): `PATH:WHO=MODE,...`, as
+   * `/private:alice=rw,bob=ro` or `/pub:*=ro` (see `files/accounts/rules.ts`).
+   * None: every user may read and change everything.
+   */
+  accessRules: readonly string[] = [];
+  /**
+   * What the current request's user may read and change, as {@link admit}
+   * decided: everything without {@link accounts}.
+   */
+  access: Access = EVERYONE;
+
+  /**
+   * Lets the request in with what its user may do, with {@link accounts}:
+   * a request without the right to its path is refused (401 with Basic's
+   * challenge, 403, or 429 after repeated failed sign-ins; see
+   * `files/accounts/gate.ts`).
+   */
+  override admit(): void | Promise<void> {
+    this.access = EVERYONE;
+    if (this.accounts === null) return;
+    return this.#accountGate(this.accounts).admit({
+      method: this.command,
+      target: this.path,
+      header: (name) => this.header(name),
+      client: this.addressString(),
+    }, (format, ...args) => this.logError(format, ...args))
+      .then((access) => {
+        this.access = access;
+      });
+  }
+
+  /** The gate of the accounts, made again when a setting changed. */
+  #gate?: { gate: AccountGate; accounts: Accounts; rules: readonly string[] };
+
+  #accountGate(accounts: Accounts): AccountGate {
+    const made = this.#gate;
+    if (
+      made?.accounts === accounts && made.rules === this.accessRules &&
+      made.gate.directory === this.directory
+    ) {
+      return made.gate;
+    }
+    const rules = parseAccessRules(this.accessRules);
+    const gate = new AccountGate(accounts, rules, this.directory);
+    this.#gate = { gate, accounts, rules: this.accessRules };
+    return gate;
+  }
 
   /** Starts a response, with {@link extraHeaders} and the CORS header. */
   override sendResponse(code: number, message?: string): void {
@@ -441,7 +501,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   async listDirectory(path: string): Promise<Uint8Array> {
     const face = this.#fileFace();
     const accept = this.header("accept");
-    const page = await listFolder(path, this.path, accept, this, face.sandbox);
+    const page = await listFolder(
+      path,
+      this.path,
+      accept,
+      this,
+      face.sandbox,
+      this.access,
+    );
     face.sendHeaders(page);
     return page.body instanceof Uint8Array ? page.body : pageBytes(page.body);
   }

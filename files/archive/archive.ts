@@ -31,7 +31,7 @@
  * @module
  */
 
-import { type Access, EVERYONE, servedPath } from "../access.ts";
+import { type Access, EVERYONE, folderPath } from "../access.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { SEP } from "../../util/platform.ts";
 import { BLOCK, padTo, TAR_END, tarHeader } from "./tar.ts";
@@ -87,20 +87,19 @@ export function archiveRequest(target: string): ArchiveFormat | null {
 }
 
 /**
- * The archive of the folder at `path` (as `translatePath` names it) for a
- * request for `target`, in `format`.
+ * The archive of the folder at `path` (as `translatePath` names it), in
+ * `format`.
  *
  * @throws {HttpError} 404 when `access` may not read the folder
  */
 export function archiveFolder(
   path: string,
-  target: string,
   format: ArchiveFormat,
   options: ArchiveOptions,
   access: Access | undefined,
   sandbox: Sandbox,
 ): ArchiveResult {
-  const served = servedPath(target);
+  const served = folderPath(options.directory, path);
   if (!(access ?? EVERYONE).allows(served, "read")) throw fileNotFound();
   const name = folderName(served, options.directory);
   const folder = path.replace(/[/\\]+$/, "") || SEP;

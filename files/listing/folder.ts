@@ -123,15 +123,27 @@ export class FolderEntries {
    */
   withoutSymlinks(): FolderEntries {
     if (this.symlinks === 0) return this;
-    if (this.#plain !== undefined) return this.#plain;
-    const entries: FolderEntry[] = [];
-    for (let i = 0; i < this.count; i++) {
-      if (this.isSymlink(i)) continue;
-      const isDirectory = this.isDirectory(i);
-      entries.push({ name: this.names[i], isDirectory, isSymlink: false });
-    }
     // Kept with these entries, as long as a cache keeps them.
-    return this.#plain = new FolderEntries(entries);
+    return this.#plain ??= this.#kept((i) => !this.isSymlink(i));
+  }
+
+  /** The entries whose names `keep` keeps: this one when it keeps them all. */
+  only(keep: (name: string) => boolean): FolderEntries {
+    return this.#kept((i) => keep(this.names[i]));
+  }
+
+  /** The entries `keep` keeps: this one when it keeps them all. */
+  #kept(keep: (i: number) => boolean): FolderEntries {
+    const kept: FolderEntry[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (!keep(i)) continue;
+      kept.push({
+        name: this.names[i],
+        isDirectory: this.isDirectory(i),
+        isSymlink: this.isSymlink(i),
+      });
+    }
+    return kept.length === this.count ? this : new FolderEntries(kept);
   }
 
   /** Whether entry `i` is listed: dotfiles only when `showHidden`. */

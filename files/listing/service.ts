@@ -31,6 +31,7 @@
  */
 
 import { SEP } from "../../util/platform.ts";
+import { type Access, childPath, EVERYONE, folderPath } from "../access.ts";
 import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { Coalescer } from "../coalesce.ts";
 import { fileNotFound, type Sandbox, type SymlinkPolicy } from "../sandbox.ts";
@@ -108,7 +109,8 @@ export interface ListingResult {
  * page, else the pretty page ({@link ListingOptions.prettyListing}) or JSON
  * for a client that asks ({@link ListingOptions.jsonListing}), with the
  * upload form when {@link ListingOptions.upload} is on; dotfiles left out
- * unless {@link ListingOptions.showHidden}. Requests for the same page that
+ * unless {@link ListingOptions.showHidden}, and so are the entries that
+ * `access` does not let the user read. Requests for the same page that
  * arrive together share one reading of the folder, made after all of them
  * arrived (see `coalesce.ts`), and may share the bytes returned.
  *
@@ -117,6 +119,7 @@ export interface ListingResult {
  * @param accept the request's `Accept` header, or null
  * @param options the handler's settings
  * @param sandbox the served folder's reads
+ * @param access what the request's user may read
  * @throws {HttpError} 404 "File not found" with listings off, 404 "No
  *   permission to list directory" for a folder that cannot be read (as
  *   Python), 503 when out of descriptors
@@ -127,6 +130,7 @@ export async function listFolder(
   accept: string | null,
   options: ListingOptions,
   sandbox: Sandbox,
+  access: Access = EVERYONE,
 ): Promise<ListingResult> {
   if (!options.listing) throw fileNotFound();
   const format = listingFormat(target, accept, options);
@@ -140,9 +144,13 @@ export async function listFolder(
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
+    viewer: viewerOf(access),
   };
   const key = JSON.stringify(Object.values(inputs));
-  const page = await LISTINGS.run(key, () => readListing(inputs, key, sandbox));
+  const page = await LISTINGS.run(
+    key,
+    () => readListing(inputs, key, sandbox, access),
+  );
   if (page instanceof Error) {
     throw outOfDescriptors(page) ??
       new HttpError("not-found", "No permission to list directory", {
@@ -172,6 +180,20 @@ interface ListingInputs {
   directory: string;
   /** Which symlinks are followed: with `never`, none is listed. */
   symlinks: SymlinkPolicy;
+  /** Whose listing it is: "" for everyone's, else one per `Access`. */
+  viewer: string;
+}
+
+/** The keys of the `Access`es that listings were filtered for. */
+const VIEWERS = new WeakMap<Access, string>();
+let viewers = 0;
+
+/** The key of what `access` lets its user see: "" for everything. */
+function viewerOf(access: Access): string {
+  if (access === EVERYONE) return "";
+  let key = VIEWERS.get(access);
+  if (key === undefined) VIEWERS.set(access, key = String(++viewers));
+  return key;
 }
 
 /** A listing made ready: its body, whole or to stream, and header fields. */
@@ -225,19 +247,28 @@ async function readListing(
   inputs: ListingInputs,
   key: string,
   sandbox: Sandbox,
+  access: Access,
 ): Promise<ReadListing | Error> {
   const { path, format } = inputs;
   let info: Deno.FileInfo;
   let folder: FolderEntries;
+  // A filtered page depends on real paths below the folder too: not kept.
+  const keeps = format === "python" && inputs.viewer === "";
   try {
     info = Deno.statSync(path);
-    const kept = format === "python" ? PAGES.lookup(key, info) : null;
+    const kept = keeps ? PAGES.lookup(key, info) : null;
     if (kept !== null) return kept;
     folder = await readFolder(path, info, sandbox.checkRead(path, info));
     // A path through a symlink is not there: neither is the symlink.
     if (inputs.symlinks === "never") folder = folder.withoutSymlinks();
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
+  }
+  if (access !== EVERYONE) {
+    const here = folderPath(inputs.directory, path);
+    folder = folder.only((name) =>
+      access.allows(childPath(here, name), "read")
+    );
   }
   const { text, headers } = await prepareListing(
     format,
@@ -253,7 +284,7 @@ async function readListing(
   // Python's page depends on the folder alone. Not with a query, which the
   // page shows: a client could fill the cache with one page per query.
   if (
-    format === "python" && folder.symlinks === 0 &&
+    keeps && folder.symlinks === 0 &&
     !inputs.requestPath.includes("?") && text.length <= MAX_KEPT_PAGE &&
     PAGES.settled(info)
   ) {

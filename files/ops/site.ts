@@ -21,6 +21,7 @@ import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
 import { type Access, EVERYONE, servedPath } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
 import type { Sandbox } from "../sandbox.ts";
@@ -160,9 +161,10 @@ export function checkChange(
   if (hasHiddenComponent(h.directory, path)) {
     throw new HttpError("forbidden", "Hidden names cannot be changed");
   }
-  if (!(h.access ?? EVERYONE).allows(served, "write")) {
+  const access = h.access ?? EVERYONE;
+  if (!access.allows(served, "write")) {
     h.logError("refused %s %s: not allowed to this user", method, served);
-    throw new HttpError("forbidden", "Not allowed");
+    throw refusal(access);
   }
   const cut = path.lastIndexOf(SEP);
   const last = path.slice(cut + 1);

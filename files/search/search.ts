@@ -32,7 +32,7 @@
  * @module
  */
 
-import { EVERYONE, servedPath } from "../access.ts";
+import { EVERYONE, folderPath } from "../access.ts";
 import { listingFormat, listingHeaders } from "../listing/format.ts";
 import type { ListingOptions, ListingResult } from "../listing/service.ts";
 import type { FileRequest } from "../result.ts";
@@ -79,7 +79,7 @@ export async function searchFolder(
 ): Promise<ListingResult> {
   if (!options.listing) throw fileNotFound();
   const access = request.access ?? EVERYONE;
-  const served = servedPath(request.target);
+  const served = folderPath(options.directory, path);
   if (!access.allows(served, "read")) throw cannotList();
   let found: SearchHits;
   try {

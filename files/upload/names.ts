@@ -47,8 +47,6 @@ export interface FormTarget {
    * for a plain name.
    */
   folders: string[];
-  /** Its path relative to the form's folder, `/` between components. */
-  relative: string;
 }
 
 /**
@@ -82,7 +80,7 @@ export function formTarget(
   }
   if (files.has(target)) throw conflict("The form has two files of one name");
   checkTarget(target, overwrite);
-  return { target, folders, relative: name };
+  return { target, folders };
 }
 
 /**

@@ -56,9 +56,10 @@ import {
   UploadFile,
   type UploadSite,
 } from "./uploadfile.ts";
-import { type Access, childPath, EVERYONE, servedPath } from "../access.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
+import { type Access, EVERYONE, folderPath } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
@@ -217,7 +218,8 @@ export function checkPreconditions(headers: Headers, path: string): void {
  *
  * @throws {HttpError} 400 (malformed form, no file, a name that is not a
  *   plain name, not UTF-8 or too long), 403 (a Host not allowed, another
- *   site's form, hidden name, outside the folder, no write permission), 404
+ *   site's form, hidden name, outside the folder, no write permission), 401
+ *   or 403 (a name the request's user may not change: see `access`), 404
  *   (not a folder), 409 (name taken), 413 (larger than `maxUploadBytes`), 415
  *   (not a form), 507 (disk full)
  */
@@ -265,13 +267,15 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
         } else if (event.head.filename) {
           // A plain field, or a file input left empty (filename=""), is
           // skipped; the parser still counts its bytes.
-          const { target, folders, relative } = formTarget(
+          const { target, folders } = formTarget(
             folder,
             event.head.filename,
             files,
             h.overwrite,
           );
-          refuseUnwritable(h, relative);
+          // The folder was let in; its new folders and the name may have
+          // rules of their own.
+          refuseUnwritable(h, [...folders, target]);
           await makeFolders(h, folders, made);
           current = await UploadFile.create(
             h,
@@ -305,17 +309,15 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
 }
 
 /**
- * Refuses a form's file at `relative` (below the form's folder, `/`
- * between components) that the request's user may not write, nor any
- * folder on its way: 403.
+ * Refuses a form's file, or a folder made on its way (file system paths
+ * under the served folder), that the request's user may not write: 403, or
+ * 401 for a request that named no user.
  */
-function refuseUnwritable(h: UploadHandler, relative: string): void {
+function refuseUnwritable(h: UploadHandler, paths: readonly string[]): void {
   const access = h.access ?? EVERYONE;
-  let path = servedPath(h.path);
-  for (const word of relative.split("/")) {
-    path = childPath(path, word);
-    if (!access.allows(path, "write")) {
-      throw new HttpError("forbidden", "No permission to upload here");
+  for (const path of paths) {
+    if (!access.allows(folderPath(h.directory, path), "write")) {
+      throw refusal(access);
     }
   }
 }

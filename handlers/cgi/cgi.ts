@@ -284,6 +284,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       headers: this.headers,
       headerValues: (name) => this.headerValues(name),
       contentLength: spool?.size ?? null,
+      user: this.accounts === null ? undefined : this.access.user,
     });
   }
 

@@ -67,6 +67,13 @@ export interface CGIRequest {
    * (RFC 3875 §4.1.2), or null to take the `Content-Length` header.
    */
   contentLength: number | null;
+  /**
+   * With accounts, the user signed in (its credentials checked), or null
+   * for none: then `AUTH_TYPE` is `Basic` and `REMOTE_USER` the user (RFC
+   * 3875 §4.1.1, §4.1.11), or both empty. Left out, Python's reading of the
+   * `Authorization` header, unchecked.
+   */
+  user?: string | null;
 }
 
 /**
@@ -138,7 +145,12 @@ export function cgiEnvironment(request: CGIRequest): Record<string, string> {
   });
   const authorization = (first("authorization") ?? "").trim()
     .split(/\s+/);
-  if (authorization.length === 2) {
+  if (request.user !== undefined) {
+    // Empty for none (RFC 3875 §4.1: NULL), so that the server's own
+    // environment cannot name a user.
+    env.AUTH_TYPE = request.user === null ? "" : "Basic";
+    env.REMOTE_USER = request.user ?? "";
+  } else if (authorization.length === 2) {
     env.AUTH_TYPE = authorization[0];
     const user = authorization[0].toLowerCase() === "basic"
       ? basicUser(authorization[1])

@@ -14,7 +14,7 @@ import {
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { RawClient } from "../support/helpers.ts";
+import { RawClient, tempFolder } from "../support/helpers.ts";
 import { makeCerts, pemFolder } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -854,5 +854,57 @@ Deno.test("the CLI with --engine serve needs no more than --allow-net=0.0.0.0:PO
       ["--allow-read", () => "--allow-read=."],
       ["--allow-net", (port) => `--allow-net=0.0.0.0:${port}`],
     ]);
+  });
+});
+
+const AUTH_FILE =
+  "deno run --allow-net=0.0.0.0:8000 --allow-read=.,/etc/httpserver/users jsr:@x/httpserver --auth-file /etc/httpserver/users";
+
+Deno.test("the CLI with --auth-file needs --allow-read for the file besides the folder", async (t) => {
+  documented(AUTH_FILE);
+  await withSite(async (dir) => {
+    await using etc = await tempFolder("httpserver-etc-", {
+      // htpasswd -nbB alice wonderland
+      users:
+        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+    });
+    const port = freePort();
+    const { permissions, args } = localize(AUTH_FILE, port, dir, etc.root);
+    await t.step(
+      "it serves to alice, and asks anyone else to sign in",
+      async () => {
+        await using cli = new Cli(permissions, args, { cwd: dir });
+        assert.ok(await cli.waitFor(BANNER), cli.out);
+        assert.equal((await get(port, "/hello.txt")).status, 401);
+        const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, {
+          headers: { authorization: `Basic ${btoa("alice:wonderland")}` },
+        });
+        assert.equal(await response.text(), "hello\n");
+        cli.kill("SIGINT");
+        const { code, stderr } = await cli.finish();
+        assert.equal(code, 0, stderr);
+      },
+    );
+    await t.step(
+      "without read permission for the file the message names it",
+      async () => {
+        const { code, stdout, stderr } = await run(
+          permissions.map((flag) =>
+            flag.startsWith("--allow-read=") ? "--allow-read=." : flag
+          ),
+          args,
+          { cwd: dir },
+        );
+        assert.equal(code, 1, stderr);
+        assert.equal(stdout, "");
+        assert.deepEqual(missingPermissions(stderr).flags, [
+          `--allow-read=${etc.root}/users`,
+        ]);
+        assert.match(
+          stderr,
+          /to read the accounts in '.*users' \(--auth-file\)/,
+        );
+      },
+    );
   });
 });

@@ -147,7 +147,6 @@ test("the walk leaves out dotfiles, paths the user may not read, folders seen be
   };
   const result = archiveFolder(
     `${dir.root}/docs/`,
-    "/docs/?download=zip",
     "zip",
     OPTIONS(dir.root, false),
     access,
@@ -186,7 +185,6 @@ test("with showHidden the walk takes dotfiles too, and a folder the user may not
   const sandbox = new Watched(dir.root, lines);
   const result = archiveFolder(
     `${dir.root}/docs/`,
-    "/docs/?download=zip",
     "zip",
     OPTIONS(dir.root, true),
     undefined,
@@ -200,7 +198,6 @@ test("with showHidden the walk takes dotfiles too, and a folder the user may not
     () =>
       archiveFolder(
         `${dir.root}/docs/`,
-        "/docs/?download=zip",
         "zip",
         OPTIONS(dir.root, true),
         { user: null, allows: () => false },
@@ -228,7 +225,6 @@ for (const format of ["zip", "tar.gz"] as const) {
     const sandbox = new Watched(dir.root, lines);
     const result = archiveFolder(
       `${dir.root}/`,
-      `/?download=${format}`,
       format,
       OPTIONS(dir.root, true),
       undefined,

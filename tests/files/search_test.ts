@@ -370,7 +370,9 @@ Deno.test("with jsonListing off, a search answers HTML to every client", async (
 Deno.test("a search of a folder the Access refuses is 404, as a folder that cannot be listed", async () => {
   await using fx = await fixture();
   await assert.rejects(
-    answer(`${fx.root}/private`, "/private/?q=notes", "notes", {}, {
+    answer(`${fx.root}/private`, "/private/?q=notes", "notes", {
+      directory: fx.root,
+    }, {
       access: new NoPrivate(),
     }),
     (error) =>

@@ -602,14 +602,17 @@ Deno.test("a form that fails removes the folders it made, and makes none through
 Deno.test("the form asks the request's access for every folder a relative path makes and for its file", async () => {
   await using fx = await fixture();
   const asked: string[] = [];
+  const ann: Access = {
+    user: "ann",
+    allows(path: string, mode: string) {
+      asked.push(`${mode} ${path}`);
+      return !path.startsWith("/sub/private");
+    },
+  };
   class Guarded extends Uploads {
-    access: Access = {
-      user: "ann",
-      allows(path: string, mode: string) {
-        asked.push(`${mode} ${path}`);
-        return !path.startsWith("/sub/private");
-      },
-    };
+    override admit(): void {
+      this.access = ann;
+    }
   }
   await using s = serve(Guarded, { directory: fx.root });
   const refused = await postForm(`${s.url}/sub/`, [

@@ -1,0 +1,256 @@
+/**
+ * The door of a folder served with accounts: every request, on either face,
+ * is let in or refused here once, before it is dispatched, and let in with
+ * the {@link Access} that everything after it asks (listings, archives,
+ * search, uploads, moves, CGI).
+ *
+ * - Credentials are HTTP Basic (RFC 7617), UTF-8; a request without them is
+ *   anonymous. Wrong ones are 401, never taken as anonymous, and count
+ *   towards the address's block (see `throttle.ts`), which refuses them
+ *   with 429 for a while.
+ * - The request's own path must allow the method's mode: reading for GET,
+ *   HEAD, OPTIONS and PROPFIND, changing for every other method. The path
+ *   is both the one the URL names and the one its real path names in the
+ *   folder, so that a symlink into a protected folder does not lead round
+ *   the rules. Refused: 401 with the challenge when not signed in, else 403.
+ * - A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) never
+ *   carries credentials (Fetch standard §4.8): it is let in anonymous; its
+ *   answer names methods only, never data.
+ *
+ * @example
+ * ```ts
+ * import { AccountGate } from "./gate.ts";
+ * import { parseAccounts } from "./htpasswd.ts";
+ * import { parseAccessRules } from "./rules.ts";
+ *
+ * const accounts = parseAccounts("alice:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0");
+ * const gate = new AccountGate(accounts, parseAccessRules(["/pub:*=ro"]), ".");
+ * const access = await gate.admit({
+ *   method: "GET",
+ *   target: "/pub/a.txt",
+ *   header: () => null,
+ *   client: "127.0.0.1",
+ * }, console.error);
+ * console.log(access.user, access.allows("/pub/a.txt", "write")); // null false
+ * ```
+ *
+ * @module
+ */
+
+import { HttpError } from "../../util/errors.ts";
+import { type Access, type AccessMode, folderPath } from "../access.ts";
+import { translatePath } from "../paths.ts";
+import { type LogFunction, realComponents } from "../sandbox.ts";
+import { type Accounts, AccountsError } from "./htpasswd.ts";
+import type { AccessRules } from "./rules.ts";
+import { FailureThrottle } from "./throttle.ts";
+import { SEP } from "../../util/platform.ts";
+
+/** The realm of the challenge: what a browser shows in its sign-in box. */
+export const REALM = "httpserver";
+
+/** The challenge of a 401 (RFC 7617 §2, §2.1). */
+export const CHALLENGE = `Basic realm="${REALM}", charset="UTF-8"`;
+
+/** The methods that only read; every other one changes something. */
+const READING = new Set(["GET", "HEAD", "OPTIONS", "PROPFIND"]);
+
+/** What a method does to the path it names. */
+export function methodMode(method: string): AccessMode {
+  return READING.has(method) ? "read" : "write";
+}
+
+/** What the gate reads of a request. */
+export interface GateRequest {
+  /** The method. */
+  readonly method: string;
+  /** The request-target, relative to the served folder (no mount point). */
+  readonly target: string;
+  /** A header field's value, or null. */
+  header(name: string): string | null;
+  /** The client's address, as the log names it. */
+  readonly client: string;
+}
+
+/** Failed sign-ins of the whole process, by address. */
+const THROTTLE = new FailureThrottle();
+
+/**
+ * The accounts and rules of one served folder, and the decision for each
+ * request (see the module's documentation).
+ */
+export class AccountGate {
+  readonly #accounts: Accounts;
+  readonly #rules: AccessRules;
+  readonly #directory: string;
+
+  /**
+   * @param accounts the users and their passwords
+   * @param rules who may do what where
+   * @param directory the served folder
+   * @throws {AccountsError} when a rule names a user the accounts lack
+   */
+  constructor(accounts: Accounts, rules: AccessRules, directory: string) {
+    checkRuleUsers(accounts, rules);
+    this.#accounts = accounts;
+    this.#rules = rules;
+    this.#directory = directory;
+  }
+
+  /** The served folder. */
+  get directory(): string {
+    return this.#directory;
+  }
+
+  /**
+   * Lets `request` in, with what its user may do, or refuses it.
+   *
+   * @param request the request
+   * @param log where failed sign-ins and blocks are logged
+   * @throws {HttpError} 401 with the challenge (no credentials where they
+   *   are needed, or wrong ones), 403 (a user without the right), 429 (an
+   *   address blocked after failed sign-ins)
+   */
+  async admit(request: GateRequest, log: LogFunction): Promise<Access> {
+    const { method } = request;
+    if (
+      method === "OPTIONS" &&
+      request.header("access-control-request-method") !== null
+    ) {
+      return this.#access(null);
+    }
+    const user = await this.#signIn(request, log);
+    const access = this.#access(user);
+    // The path as the file is found: what the platform drops (Windows'
+    // `c:`, `a\b`) is dropped here too.
+    const directory = this.#directory;
+    const path = folderPath(
+      directory,
+      translatePath(directory, request.target),
+    );
+    if (!access.allows(path, methodMode(method))) throw refusal(access);
+    return access;
+  }
+
+  /** The user the request's credentials name, checked; null without any. */
+  async #signIn(
+    request: GateRequest,
+    log: LogFunction,
+  ): Promise<string | null> {
+    const authorization = request.header("authorization");
+    if (authorization === null) return null;
+    const { client } = request;
+    const blocked = THROTTLE.blockedFor(client);
+    if (blocked > 0) {
+      throw new HttpError("too-many-failures", "Too many failed sign-ins", {
+        headers: [["Retry-After", String(blocked)]],
+      });
+    }
+    const credentials = basicCredentials(authorization);
+    if (
+      credentials !== null &&
+      await this.#accounts.verify(credentials.user, credentials.password)
+    ) {
+      THROTTLE.succeeded(client);
+      return credentials.user;
+    }
+    log(
+      "sign-in failed: %s",
+      credentials === null
+        ? "credentials that are not Basic user:password"
+        : `user ${JSON.stringify(credentials.user)}`,
+    );
+    if (THROTTLE.failed(client)) {
+      log(
+        "refusing credentials from %s for %d s: repeated failed sign-ins",
+        client,
+        THROTTLE.blockedFor(client),
+      );
+    }
+    throw unauthorized();
+  }
+
+  /** Each user's {@link Access}, made once: one per user of the file at most. */
+  readonly #made = new Map<string | null, Access>();
+
+  /** What `user` may do: the rules, at the URL's path and at the real one. */
+  #access(user: string | null): Access {
+    let access = this.#made.get(user);
+    if (access !== undefined) return access;
+    const rules = this.#rules;
+    const directory = this.#directory;
+    const grants = (path: string, mode: AccessMode) => {
+      const level = rules.mode(user, path);
+      return level === "rw" || (level === "ro" && mode === "read");
+    };
+    access = Object.freeze({
+      user,
+      // Without rules a user may do everything anywhere: no path to resolve.
+      allows: rules.rules.length === 0
+        ? () => user !== null
+        : (path: string, mode: AccessMode): boolean => {
+          if (!grants(path, mode)) return false;
+          const real = realComponents(
+            directory,
+            path === "/" ? directory : directory + path.replaceAll("/", SEP),
+          );
+          return real === null || grants("/" + real.join("/"), mode);
+        },
+    });
+    this.#made.set(user, access);
+    return access;
+  }
+}
+
+/**
+ * Checks that every user `rules` name is one of `accounts`': a name
+ * misspelt would otherwise quietly grant nothing.
+ *
+ * @throws {AccountsError} naming the first user who is not
+ */
+export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
+  for (const user of rules.users) {
+    if (!accounts.has(user)) {
+      throw new AccountsError(
+        `an access rule names '${user}', who is not in the auth file`,
+      );
+    }
+  }
+}
+
+/**
+ * What refuses a path to the user of `access`: 401 with the challenge when
+ * no one signed in (credentials may open it), else 403.
+ */
+export function refusal(access: Access): HttpError {
+  return access.user === null ? unauthorized() : new HttpError("forbidden");
+}
+
+/** The 401 that asks for credentials. */
+function unauthorized(): HttpError {
+  return new HttpError("unauthorized", undefined, {
+    headers: [["WWW-Authenticate", CHALLENGE]],
+  });
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The user and password of a Basic `Authorization` value (RFC 7617 §2:
+ * base64 of UTF-8 `user:password`), or null when it is not one.
+ */
+export function basicCredentials(
+  value: string,
+): { user: string; password: string } | null {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(value);
+  if (match === null) return null;
+  let text: string;
+  try {
+    text = utf8.decode(Uint8Array.from(atob(match[1]), (c) => c.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+  const colon = text.indexOf(":");
+  if (colon < 0) return null;
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}

@@ -1,0 +1,77 @@
+/**
+ * Repeated sign-in failures from one address: after {@link MAX_FAILURES}
+ * failures with no success between them, and none more than
+ * {@link FAILURE_WINDOW_MS} after the one before, the address's credentials
+ * are refused without being checked (429 with `Retry-After`) for
+ * {@link BLOCK_MS}. Requests without credentials still go on: a blocked
+ * address keeps what anyone may read. The state is bounded: at most
+ * {@link MAX_ADDRESSES} addresses, the least recently failing dropped.
+ *
+ * @example
+ * ```ts
+ * import { FailureThrottle } from "./throttle.ts";
+ *
+ * const throttle = new FailureThrottle();
+ * for (let i = 0; i < 10; i++) throttle.failed("192.0.2.1", 0);
+ * console.log(throttle.blockedFor("192.0.2.1", 1000)); // 59 (seconds left)
+ * console.log(throttle.blockedFor("192.0.2.2", 1000)); // 0
+ * ```
+ *
+ * @module
+ */
+
+/** Failures in a row that block an address. */
+export const MAX_FAILURES = 10;
+/** Failures further apart than this start the count again. */
+export const FAILURE_WINDOW_MS = 60_000;
+/** How long a blocked address's credentials are refused. */
+export const BLOCK_MS = 60_000;
+/** The most addresses whose failures are remembered. */
+export const MAX_ADDRESSES = 10_000;
+
+interface Failures {
+  count: number;
+  last: number;
+  blockedUntil: number;
+}
+
+/** The failures of each address, and which are blocked. */
+export class FailureThrottle {
+  readonly #addresses = new Map<string, Failures>();
+
+  /** The whole seconds `address` is still blocked for at `now`; 0 if it is not. */
+  blockedFor(address: string, now: number = Date.now()): number {
+    const failures = this.#addresses.get(address);
+    if (failures === undefined || failures.blockedUntil <= now) return 0;
+    return Math.ceil((failures.blockedUntil - now) / 1000);
+  }
+
+  /**
+   * Counts a failure of `address` at `now`; true when it blocks the
+   * address (the moment to log it).
+   */
+  failed(address: string, now: number = Date.now()): boolean {
+    const known = this.#addresses.get(address);
+    const failures =
+      known !== undefined && now - known.last <= FAILURE_WINDOW_MS
+        ? known
+        : { count: 0, last: now, blockedUntil: 0 };
+    // The most recent last: the first of the map is dropped first.
+    this.#addresses.delete(address);
+    this.#addresses.set(address, failures);
+    if (this.#addresses.size > MAX_ADDRESSES) {
+      this.#addresses.delete(this.#addresses.keys().next().value!);
+    }
+    failures.count++;
+    failures.last = now;
+    if (failures.count < MAX_FAILURES) return false;
+    failures.count = 0;
+    failures.blockedUntil = now + BLOCK_MS;
+    return true;
+  }
+
+  /** A success of `address`: its count starts again. */
+  succeeded(address: string): void {
+    this.#addresses.delete(address);
+  }
+}

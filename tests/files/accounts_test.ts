@@ -1,0 +1,429 @@
+// Accounts in the core: htpasswd files as Debian's htpasswd writes them,
+// the access rules, and the gate every request passes (files/accounts/),
+// without a socket. The faces are tested over the wire in
+// tests/handlers/accounts_test.ts.
+import assert from "node:assert/strict";
+import {
+  loadAccounts,
+  MAX_VERIFIED,
+  parseAccounts,
+} from "../../files/accounts/htpasswd.ts";
+import { parseAccessRules } from "../../files/accounts/rules.ts";
+import {
+  AccountGate,
+  basicCredentials,
+  CHALLENGE,
+  type GateRequest,
+} from "../../files/accounts/gate.ts";
+import {
+  FailureThrottle,
+  MAX_FAILURES,
+} from "../../files/accounts/throttle.ts";
+import type { Access } from "../../files/access.ts";
+import { HttpError } from "../../util/errors.ts";
+import { listFolder } from "../../files/listing/service.ts";
+import { Sandbox } from "../../files/sandbox.ts";
+import { requiring } from "../support/tools.ts";
+import { tempFolder } from "../support/helpers.ts";
+
+/** `user:hash` as `htpasswd -nb<flag>` prints it. */
+async function htpasswd(flag: string, user: string, password: string) {
+  const { stdout, success } = await new Deno.Command("htpasswd", {
+    args: [`-nb${flag}`, user, password],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.ok(success);
+  return new TextDecoder().decode(stdout).trim();
+}
+
+const basic = (user: string, password: string) =>
+  "Basic " + btoa(String.fromCharCode(
+    ...new TextEncoder().encode(`${user}:${password}`),
+  ));
+
+requiring("htpasswd").test(
+  "hashes made by Debian's htpasswd -B (bcrypt) and -m ($apr1$) verify, and wrong passwords do not",
+  async () => {
+    const text = [
+      await htpasswd("B", "alice", "correct horse"),
+      await htpasswd("m", "bob", "bobs pass"),
+      await htpasswd("B", "zoë", "pässwörd"),
+      await htpasswd("m", "zaïd", "mötley crüe"),
+    ].join("\n") + "\n";
+    assert.match(text, /^alice:\$2y\$/);
+    assert.match(text, /\nbob:\$apr1\$/);
+    const accounts = parseAccounts(text, "users");
+    assert.deepEqual(accounts.users, ["alice", "bob", "zoë", "zaïd"]);
+    assert.deepEqual(accounts.weakUsers, ["bob", "zaïd"]);
+    assert.equal(await accounts.verify("alice", "correct horse"), true);
+    assert.equal(await accounts.verify("alice", "correct horse "), false);
+    assert.equal(await accounts.verify("bob", "bobs pass"), true);
+    assert.equal(await accounts.verify("bob", "bobs pas"), false);
+    assert.equal(await accounts.verify("zoë", "pässwörd"), true);
+    assert.equal(await accounts.verify("zaïd", "mötley crüe"), true);
+    assert.equal(await accounts.verify("zaïd", "motley crue"), false);
+    assert.equal(await accounts.verify("carol", "correct horse"), false);
+    // A second check of the same credentials is remembered, and still true.
+    assert.equal(await accounts.verify("alice", "correct horse"), true);
+  },
+);
+
+Deno.test("checks that come together share one run, a remembered one answers at once, and a changed hash is checked afresh", async () => {
+  // htpasswd -nbB -C 10 alice pw
+  const hash = "$2y$10$nSG9Qrx9IgcmCmW.nuCMj.oZrORMODoTpLCWQr5FAYZNVz/1/GXTK";
+  const accounts = parseAccounts(`alice:${hash}\n`);
+  const together = [1, 2, 3].map(() => accounts.verify("alice", "pw"));
+  assert.equal(together[0], together[1]);
+  assert.equal(together[0], together[2]);
+  assert.deepEqual(await Promise.all(together), [true, true, true]);
+  // Remembered: settled before any timer can fire, so no bcrypt ran.
+  const first = await Promise.race([
+    accounts.verify("alice", "pw").then((ok) => ok ? "remembered" : "wrong"),
+    new Promise((resolve) => setTimeout(() => resolve("timer"), 0)),
+  ]);
+  assert.equal(first, "remembered");
+  // The same password against another hash (another salt) is not taken
+  // from memory.
+  const other = parseAccounts(`alice:${hash.replace("nSG9", "nSG8")}\n`);
+  assert.equal(await other.verify("alice", "pw"), false);
+  assert.ok(MAX_VERIFIED >= 1);
+});
+
+Deno.test("any other line of an auth file is refused, naming the file and line", () => {
+  const cases: [string, RegExp][] = [
+    ["alice:plaintext\n", /^users:1: user 'alice': not a bcrypt/],
+    [
+      "# a comment\n\nbob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n",
+      /^users:3: user 'bob': not a bcrypt/,
+    ],
+    ["carol:abJnggxhB/yWI\n", /^users:1: user 'carol'/],
+    ["no colon here\n", /^users:1: not a user:hash line/],
+    [":$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n", /^users:1: not a user/],
+
+    [
+      "a:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\na:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n",
+      /^users:2: user 'a' is named twice/,
+    ],
+    ["\n# nobody\n", /^users: no user/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(
+      () => parseAccounts(text, "users"),
+      (error: Error) =>
+        error.name === "AccountsError" && message.test(error.message),
+      text,
+    );
+  }
+});
+
+Deno.test("loadAccounts names a file it cannot read", () => {
+  assert.throws(
+    () => loadAccounts("/nonexistent/users"),
+    /^AccountsError: cannot read the auth file '\/nonexistent\/users': No such file/,
+  );
+});
+
+Deno.test("the rule of the longest path wins, by whole components, and its list is complete", () => {
+  const rules = parseAccessRules([
+    "/:*=ro",
+    "/private:alice=rw,bob=ro",
+    "/private/bob:bob=rw",
+    "/shut:",
+    "/%70ub/../drop/:*=rw",
+  ]);
+  const table: [string | null, string, string | null][] = [
+    [null, "/", "ro"],
+    [null, "/docs/a.txt", "ro"],
+    ["carol", "/docs/a.txt", "ro"],
+    [null, "/private", null],
+    [null, "/private/a.txt", null],
+    ["alice", "/private/a.txt", "rw"],
+    ["bob", "/private/a.txt", "ro"],
+    ["carol", "/private/a.txt", null],
+    ["bob", "/private/bob/x", "rw"],
+    ["alice", "/private/bob/x", null],
+    // "/priv" and "/privateer" are not under "/private".
+    ["carol", "/privateer", "ro"],
+    ["alice", "/shut/a", null],
+    [null, "/drop/x", "rw"],
+  ];
+  for (const [user, path, mode] of table) {
+    assert.equal(rules.mode(user, path), mode, `${user} at ${path}`);
+  }
+  // Without any rule: every user may change everything, no one else anything.
+  const open = parseAccessRules([]);
+  assert.equal(open.mode("alice", "/x"), "rw");
+  assert.equal(open.mode(null, "/x"), null);
+  assert.deepEqual(rules.users.sort(), ["alice", "bob"]);
+});
+
+Deno.test("where the file system ignores case, so do the rules", () => {
+  const folded = parseAccessRules(["/private:alice=ro"], true);
+  assert.equal(folded.mode(null, "/PRIVATE/s.txt"), null);
+  assert.equal(folded.mode("alice", "/Private/s.txt"), "ro");
+  assert.equal(folded.mode("bob", "/Private/s.txt"), null);
+  assert.throws(
+    () => parseAccessRules(["/a:*=ro", "/A:*=rw"], true),
+    /\/A has a rule already/,
+  );
+  const exact = parseAccessRules(["/private:alice=ro"], false);
+  assert.equal(exact.mode("bob", "/PRIVATE/s.txt"), "rw");
+});
+
+Deno.test("a rule that cannot be read is refused with what is wrong", () => {
+  const cases: [string[], RegExp][] = [
+    [["private:alice=rw"], /a rule is PATH:WHO=MODE/],
+    [["/private"], /a rule is PATH:WHO=MODE/],
+    [["/private:alice=rx"], /'alice=rx' is not WHO=ro or WHO=rw/],
+    [["/private:alice=rw,alice=ro"], /alice is named twice/],
+    [["/a:*=ro", "/a/:alice=rw"], /\/a has a rule already/],
+  ];
+  for (const [texts, message] of cases) {
+    assert.throws(() => parseAccessRules(texts), message, texts.join(" "));
+  }
+});
+
+Deno.test("Basic credentials are base64 of UTF-8 user:password; anything else is none", () => {
+  assert.deepEqual(basicCredentials(basic("zoë", "a:b")), {
+    user: "zoë",
+    password: "a:b",
+  });
+  assert.deepEqual(basicCredentials("basic " + btoa("u:")), {
+    user: "u",
+    password: "",
+  });
+  for (
+    const value of [
+      "Bearer abc",
+      "Basic",
+      "Basic !!!",
+      "Basic " + btoa("no colon"),
+      "Basic " + btoa("\xff\xfe:x"),
+    ]
+  ) {
+    assert.equal(basicCredentials(value), null, value);
+  }
+});
+
+Deno.test("an address is refused for a while after repeated failures, and a success starts the count again", () => {
+  const throttle = new FailureThrottle();
+  for (let i = 1; i < MAX_FAILURES; i++) {
+    assert.equal(throttle.failed("a", i), false);
+  }
+  throttle.succeeded("a");
+  for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", 100 + i);
+  assert.equal(throttle.blockedFor("a", 200), 0);
+  assert.equal(throttle.failed("a", 200), true);
+  assert.equal(throttle.blockedFor("a", 200), 60);
+  assert.equal(throttle.blockedFor("b", 200), 0);
+  assert.equal(throttle.blockedFor("a", 60_200), 0);
+  // Failures a minute apart never add up.
+  for (let i = 0; i < 2 * MAX_FAILURES; i++) {
+    assert.equal(throttle.failed("c", i * 61_000), false);
+  }
+});
+
+/** A folder with a public and a private part, a symlink from one to the other. */
+async function site() {
+  const folder = await tempFolder("accounts-", {
+    "pub/a.txt": "a\n",
+    "private/s.txt": "secret\n",
+    "private/deep/d.txt": "deep\n",
+  });
+  await Deno.symlink(`${folder.root}/private`, `${folder.root}/pub/inside`);
+  await Deno.symlink("../private/s.txt", `${folder.root}/pub/s-link.txt`);
+  return folder;
+}
+
+const APR1 = "$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0"; // "secret"
+
+function gateFor(root: string, rules: string[]) {
+  const accounts = parseAccounts(`alice:${APR1}\nbob:${APR1}\n`);
+  return new AccountGate(accounts, parseAccessRules(rules), root);
+}
+
+function request(
+  method: string,
+  target: string,
+  fields: Record<string, string> = {},
+  client = "192.0.2.7",
+): GateRequest {
+  const headers = new Headers(fields);
+  return { method, target, header: (name) => headers.get(name), client };
+}
+
+async function refusal(promise: Promise<Access>): Promise<HttpError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof HttpError);
+    return error;
+  }
+  assert.fail("let in");
+}
+
+Deno.test("the gate: 401 with the challenge without credentials, 403 without the right, and the real path of a symlink counts", async () => {
+  await using folder = await site();
+  const gate = gateFor(folder.root, ["/pub:*=ro", "/private:alice=rw"]);
+  const log = () => {};
+  const alice = { authorization: basic("alice", "secret") };
+  const bob = { authorization: basic("bob", "secret") };
+
+  const anonymous = await gate.admit(request("GET", "/pub/a.txt"), log);
+  assert.equal(anonymous.user, null);
+  assert.equal(anonymous.allows("/pub/a.txt", "read"), true);
+  assert.equal(anonymous.allows("/pub/a.txt", "write"), false);
+
+  const challenged = await refusal(
+    gate.admit(request("GET", "/private/s.txt"), log),
+  );
+  assert.equal(challenged.status, 401);
+  assert.deepEqual(challenged.headers, [["WWW-Authenticate", CHALLENGE]]);
+  assert.equal(CHALLENGE, 'Basic realm="httpserver", charset="UTF-8"');
+
+  for (
+    const target of [
+      "/pub/inside/s.txt",
+      "/pub/s-link.txt",
+      "/pub/inside/deep/",
+      "/pub/inside/new.txt",
+      "/pub/%2e%2e/private/s.txt",
+      "http://evil.example/private/s.txt",
+    ]
+  ) {
+    assert.equal(
+      (await refusal(gate.admit(request("GET", target), log))).status,
+      401,
+      target,
+    );
+    assert.equal(
+      (await refusal(gate.admit(request("GET", target, bob), log))).status,
+      403,
+      target,
+    );
+    assert.equal(
+      (await gate.admit(request("GET", target, alice), log)).user,
+      "alice",
+    );
+  }
+  // Writing: only alice, only in /private; anonymous read does not write.
+  assert.equal(
+    (await refusal(gate.admit(request("PUT", "/pub/new.txt"), log))).status,
+    401,
+  );
+  assert.equal(
+    (await refusal(gate.admit(request("DELETE", "/pub/a.txt", alice), log)))
+      .status,
+    403,
+  );
+  await gate.admit(request("PUT", "/private/new.txt", alice), log);
+  // Both the URL's path and the real one must allow it: /pub is read-only.
+  assert.equal(
+    (await refusal(
+      gate.admit(request("MKCOL", "/pub/inside/new/", alice), log),
+    ))
+      .status,
+    403,
+  );
+  // A preflight carries no credentials: let in, as no one.
+  const preflight = await gate.admit(
+    request("OPTIONS", "/private/s.txt", {
+      origin: "http://other.example",
+      "access-control-request-method": "GET",
+    }),
+    log,
+  );
+  assert.equal(preflight.allows("/private/s.txt", "read"), false);
+  // A plain OPTIONS asks about the path: it needs the right to read it.
+  assert.equal(
+    (await refusal(gate.admit(request("OPTIONS", "/private/"), log))).status,
+    401,
+  );
+});
+
+Deno.test("the gate: wrong credentials are 401 even where anyone may read, and repeated ones from one address are refused with 429", async () => {
+  await using folder = await site();
+  const gate = gateFor(folder.root, ["/pub:*=ro"]);
+  const lines: string[] = [];
+  const log = (format: string, ...args: unknown[]) =>
+    lines.push(`${format} ${args.join(" ")}`);
+  const wrong = { authorization: basic("alice", "guess") };
+  const client = "198.51.100.9";
+  for (let i = 0; i < MAX_FAILURES; i++) {
+    const error = await refusal(
+      gate.admit(request("GET", "/pub/a.txt", wrong, client), log),
+    );
+    assert.equal(error.status, 401);
+  }
+  assert.ok(lines.some((line) => line.includes('user "alice"')), `${lines}`);
+  assert.ok(
+    lines.some((line) => line.startsWith("refusing credentials from %s")),
+    `${lines}`,
+  );
+  const right = { authorization: basic("alice", "secret") };
+  const blocked = await refusal(
+    gate.admit(request("GET", "/pub/a.txt", right, client), log),
+  );
+  assert.equal(blocked.status, 429);
+  assert.equal(blocked.headers[0][0], "Retry-After");
+  assert.ok(Number(blocked.headers[0][1]) > 0);
+  // Without credentials, what anyone may read stays readable; another
+  // address is not blocked.
+  await gate.admit(request("GET", "/pub/a.txt", {}, client), log);
+  await gate.admit(request("GET", "/pub/a.txt", right, "198.51.100.10"), log);
+});
+
+Deno.test("a rule that names a user the auth file lacks is refused", () => {
+  assert.throws(
+    () => gateFor("/tmp", ["/x:carol=ro"]),
+    /an access rule names 'carol', who is not in the auth file/,
+  );
+});
+
+Deno.test("a listing leaves out the entries its Access does not let the user read, symlinks by their real path", async () => {
+  await using folder = await site();
+  const options = {
+    directory: folder.root,
+    listing: true,
+    jsonListing: true,
+    prettyListing: false,
+    showHidden: true,
+    upload: false,
+  };
+  const sandbox = new Sandbox(folder.root, () => {});
+  const hidden = (path: string) => path.startsWith("/private");
+  const access: Access = {
+    user: "bob",
+    allows: (path) => !hidden(path),
+  };
+  const names = async (page: Promise<{ body: unknown }>) => {
+    const { body } = await page;
+    const text = new TextDecoder().decode(body as Uint8Array);
+    return (JSON.parse(text) as { name: string }[]).map((e) => e.name);
+  };
+  const json = "application/json";
+  assert.deepEqual(
+    await names(listFolder(folder.root, "/", json, options, sandbox, access)),
+    ["pub"],
+  );
+  // The hand-made Access reads URL paths only; the gate's reads real paths.
+  const gate = gateFor(folder.root, ["/pub:*=ro,bob=ro", "/private:alice=ro"]);
+  const bob = await gate.admit(
+    request("GET", "/pub/", { authorization: basic("bob", "secret") }),
+    () => {},
+  );
+  const pub = `${folder.root}/pub`;
+  assert.deepEqual(
+    await names(listFolder(pub, "/pub/", json, options, sandbox, bob)),
+    ["a.txt"],
+  );
+  assert.deepEqual(
+    await names(listFolder(pub, "/pub/", json, options, sandbox)),
+    ["a.txt", "inside", "s-link.txt"],
+  );
+  // Python's page, filtered, is still measured right.
+  const page = await listFolder(pub, "/pub/", null, options, sandbox, bob);
+  const html = new TextDecoder().decode(page.body as Uint8Array);
+  assert.ok(html.includes('href="a.txt"') && !html.includes("inside"), html);
+});

@@ -1,0 +1,84 @@
+// Accounts in headless Chromium (Debian's package), as a person meets them:
+// without credentials the browser is challenged and has none to give; signed in
+// (the context's HTTP credentials, which Chromium sends once challenged), it
+// sees the protected listing, and the public listing shows that user the
+// symlink into the protected folder that it hides from everyone else.
+// Skipped where chromium or the npm package playwright-core is missing.
+import assert from "node:assert/strict";
+import { launchChromium } from "../support/browser.ts";
+import { startFace } from "../support/faces.ts";
+import { tempFolder } from "../support/helpers.ts";
+import { requiring } from "../support/tools.ts";
+
+const WAIT = 10_000;
+
+requiring("chromium").test(
+  "Chromium signs in with Basic credentials and sees the protected listing",
+  async () => {
+    await using folder = await tempFolder("httpserver-accounts-browser-", {
+      // htpasswd -nbB alice wonderland
+      "users":
+        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+      "site/pub/a.txt": "public\n",
+      "site/private/plan.txt": "plan\n",
+    });
+    await Deno.symlink("../private", `${folder.root}/site/pub/inside`);
+    await using face = startFace("python", `${folder.root}/site`, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/pub:*=ro",
+      "--access",
+      "/private:alice=ro",
+    ]);
+    const origin = `http://127.0.0.1:${face.port}`;
+    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+    try {
+      const context = await launchChromium(profile, WAIT);
+      try {
+        const page = await context.newPage();
+        const open = await page.goto(`${origin}/pub/`, { timeout: WAIT });
+        assert.equal(open?.status(), 200);
+        assert.deepEqual(await page.locator("li a").allTextContents(), [
+          "a.txt",
+        ]);
+        // Challenged without credentials to give, headless Chromium ends
+        // the navigation with this error where a person would see the box.
+        // Its own page: the error page that follows would interrupt the
+        // next navigation.
+        const refused = await context.newPage();
+        await assert.rejects(
+          refused.goto(`${origin}/private/`, { timeout: WAIT }),
+          /net::ERR_INVALID_AUTH_CREDENTIALS/,
+        );
+        await refused.close();
+
+        await context.setHTTPCredentials({
+          username: "alice",
+          password: "wonderland",
+          origin,
+        });
+        const signedIn = await page.goto(`${origin}/private/`, {
+          timeout: WAIT,
+        });
+        assert.equal(signedIn?.status(), 200);
+        assert.equal(
+          await page.textContent("h1"),
+          "Directory listing for /private/",
+        );
+        assert.deepEqual(await page.locator("li a").allTextContents(), [
+          "plan.txt",
+        ]);
+        await page.goto(`${origin}/pub/`, { timeout: WAIT });
+        assert.deepEqual(await page.locator("li a").allTextContents(), [
+          "a.txt",
+          "inside@",
+        ]);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await Deno.remove(profile, { recursive: true });
+    }
+  },
+);
