@@ -1,0 +1,121 @@
+// The access rules over every feature that touches more paths than the one a
+// request names, on both faces with the real gate (--auth-file, --access):
+// listings, search results, archive members and PROPFIND entries leave out
+// what the user may not read, and a MOVE needs the right to change its
+// destination as well as its source.
+import assert from "node:assert/strict";
+import { type FaceName, startFace } from "../support/faces.ts";
+import { tempFolder } from "../support/helpers.ts";
+
+// `htpasswd -nbB alice wonderland` and `htpasswd -nbm bob builder`.
+const USERS = [
+  "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK",
+  "bob:$apr1$GNFE4rMf$/ADO0e3ban/BOjGKT0EIz.",
+].join("\n") + "\n";
+
+const ALICE = { Authorization: `Basic ${btoa("alice:wonderland")}` };
+const BOB = { Authorization: `Basic ${btoa("bob:builder")}` };
+
+/** Alice reads and changes everything; Bob reads all but `/private`. */
+const FLAGS = (users: string) => [
+  "--auth-file",
+  users,
+  "--access",
+  "/:alice=rw,bob=ro",
+  "--access",
+  "/private:alice=rw",
+  "--archive",
+  "--search",
+  "--delete",
+  "--mkdir",
+];
+
+/** The text of every name an archive or page holds, for a substring check. */
+async function text(
+  response: Response,
+  { gzip = false, status = 200 } = {},
+): Promise<string> {
+  assert.equal(response.status, status, response.url);
+  const body = gzip
+    ? response.body!.pipeThrough(new DecompressionStream("gzip"))
+    : response.body!;
+  return new TextDecoder().decode(await new Response(body).arrayBuffer());
+}
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: what Bob may not read is in none of his listings, searches, archives or PROPFINDs`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/notes.txt": "public\n",
+      "site/private/notes-secret.txt": "secret\n",
+    });
+    await using face = startFace(
+      name,
+      `${folder.root}/site`,
+      FLAGS(`${folder.root}/users`),
+    );
+    const url = `http://127.0.0.1:${face.port}`;
+    const asks = async (headers: Record<string, string>) => ({
+      listing: await text(await fetch(`${url}/`, { headers })),
+      search: await text(
+        await fetch(`${url}/?q=notes&format=json`, { headers }),
+      ),
+      zip: await text(await fetch(`${url}/?download=zip`, { headers })),
+      tar: await text(
+        await fetch(`${url}/?download=tar.gz`, { headers }),
+        { gzip: true },
+      ),
+      propfind: await text(
+        await fetch(url, {
+          method: "PROPFIND",
+          headers: { ...headers, Depth: "1" },
+        }),
+        { status: 207 },
+      ),
+    });
+    const alice = await asks(ALICE);
+    const bob = await asks(BOB);
+    for (const [what, seen] of Object.entries(alice)) {
+      assert.ok(seen.includes("private"), `Alice's ${what}`);
+      assert.ok(bob[what as keyof typeof bob].includes("pub"), `Bob's ${what}`);
+      assert.ok(
+        !bob[what as keyof typeof bob].includes("private"),
+        `Bob's ${what}`,
+      );
+    }
+    assert.ok(JSON.parse(bob.search).results.length === 1, bob.search);
+  });
+
+  Deno.test(`${name} face: a MOVE needs the right to change its destination too`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/a.txt": "a\n",
+      "site/private/.keep/x": "",
+    });
+    await using face = startFace(name, `${folder.root}/site`, [
+      ...FLAGS(`${folder.root}/users`),
+      "--access",
+      "/pub:alice=rw,bob=rw",
+    ]);
+    const url = `http://127.0.0.1:${face.port}`;
+    const move = (headers: Record<string, string>, from: string, to: string) =>
+      fetch(`${url}${from}`, {
+        method: "MOVE",
+        headers: { ...headers, Destination: to },
+      }).then(async (response) => {
+        await response.body?.cancel();
+        return response.status;
+      });
+    assert.equal(await move(BOB, "/pub/a.txt", "/private/a.txt"), 403);
+    assert.equal(
+      await Deno.readTextFile(`${folder.root}/site/pub/a.txt`),
+      "a\n",
+    );
+    assert.equal(await move(BOB, "/pub/a.txt", "/pub/b.txt"), 201);
+    assert.equal(await move(ALICE, "/pub/b.txt", "/private/b.txt"), 201);
+    assert.equal(
+      await Deno.readTextFile(`${folder.root}/site/private/b.txt`),
+      "a\n",
+    );
+  });
+}
