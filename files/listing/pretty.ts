@@ -28,8 +28,8 @@ import { escapeAttribute } from "../../util/html.ts";
 /** The columns a listing can be sorted by. */
 export type SortKey = "name" | "size" | "modified";
 
-/** The pretty pages' stylesheet: the listing's, and the search's results. */
-export const PRETTY_STYLE =
+/** The pretty pages' stylesheet (see {@link prettyPageHead}). */
+const PRETTY_STYLE =
   `:root { color-scheme: light dark; --fg: #1f2328; --bg: #fff;
   --muted: #59636e; --line: #d1d9e0; --link: #0969da; --hover: #f6f8fa; }
 @media (prefers-color-scheme: dark) {
@@ -112,18 +112,7 @@ export function prettyListing(
     const arrow = column === key ? (descending ? " ▼" : " ▲") : "";
     return `<th class="${column}"><a href="?sort=${column}&amp;order=${next}">${label}</a>${arrow}</th>`;
   };
-  const head = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-${PRETTY_STYLE}
-</style>
-</head>
-<body>
-<h1>${title}</h1>
+  const head = `${prettyPageHead(title)}
 <table>
 <thead><tr>${header("name", "Name")}${header("size", "Size")}${
     header("modified", "Modified")
@@ -247,4 +236,23 @@ export function formatSize(bytes: number): string {
 /** `2024-01-31 13:05` in UTC, as the `datetime` attribute says. */
 export function formatDate(date: Date): string {
   return date.toISOString().slice(0, 16).replace("T", " ");
+}
+
+/**
+ * The head of a page in the pretty listing's style, up to and with its
+ * heading: `title` (HTML already) as its title and heading.
+ */
+export function prettyPageHead(title: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+${PRETTY_STYLE}
+</style>
+</head>
+<body>
+<h1>${title}</h1>`;
 }

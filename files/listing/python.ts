@@ -121,16 +121,9 @@ export function pythonListing(
   folder: FolderEntries,
   { footer, showHidden, links }: PythonListingOptions,
 ): PageText {
-  const title = `Directory listing for ${escapeText(unquote(requestPath))}`;
-  const head = [
-    "<!DOCTYPE HTML>",
-    '<html lang="en">',
-    "<head>",
-    `<meta charset="${CHARSET}">`,
-    `<title>${title}</title>\n</head>`,
-    `<body>\n<h1>${title}</h1>`,
-    "<hr>\n<ul>\n",
-  ].join("\n");
+  const head = pythonPageHead(
+    `Directory listing for ${escapeText(unquote(requestPath))}`,
+  );
   const tail = `</ul>\n<hr>\n${footer}</body>\n</html>\n`;
   const isDirectory = (i: number) =>
     links !== null && folder.isSymlink(i)
@@ -216,4 +209,20 @@ export function quote(s: string): string {
   let out = "";
   for (const b of encoder.encode(s)) out += QUOTED_BYTE[b];
   return out;
+}
+
+/**
+ * The head of a page in Python's listing markup, up to its list's `<ul>`:
+ * `title` (HTML already) as its title and heading.
+ */
+export function pythonPageHead(title: string): string {
+  return [
+    "<!DOCTYPE HTML>",
+    '<html lang="en">',
+    "<head>",
+    `<meta charset="${CHARSET}">`,
+    `<title>${title}</title>\n</head>`,
+    `<body>\n<h1>${title}</h1>`,
+    "<hr>\n<ul>\n",
+  ].join("\n");
 }

@@ -27,8 +27,8 @@
 
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import type { ListingFormat } from "../listing/format.ts";
-import { formatDate, formatSize, PRETTY_STYLE } from "../listing/pretty.ts";
-import { CHARSET, quote } from "../listing/python.ts";
+import { formatDate, formatSize, prettyPageHead } from "../listing/pretty.ts";
+import { pythonPageHead, quote } from "../listing/python.ts";
 import { targetPath, unquote } from "../paths.ts";
 import type { SearchHit, SearchHits } from "./walk.ts";
 
@@ -133,15 +133,7 @@ function pythonPage(folder: string, query: string, found: SearchHits): string {
     const link = info.isDirectory ? path + "/" : path;
     return `<li><a href="${quote(link)}">${escapeText(link)}</a></li>\n`;
   });
-  return [
-    "<!DOCTYPE HTML>",
-    '<html lang="en">',
-    "<head>",
-    `<meta charset="${CHARSET}">`,
-    `<title>${title}</title>\n</head>`,
-    `<body>\n<h1>${title}</h1>`,
-    "<hr>\n<ul>\n",
-  ].join("\n") + rows.join("") +
+  return pythonPageHead(title) + rows.join("") +
     `</ul>\n<hr>\n<p>${summary(found)}</p>\n${searchForm(query)}` +
     "</body>\n</html>\n";
 }
@@ -164,18 +156,7 @@ function prettyPage(folder: string, query: string, found: SearchHits): string {
       escapeAttribute(path) + slash
     }</a></td><td class="size">${size}</td><td class="modified">${modified}</td></tr>`;
   });
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-${PRETTY_STYLE}
-</style>
-</head>
-<body>
-<h1>${title}</h1>
+  return `${prettyPageHead(title)}
 <p><a href="./">Back to the listing</a></p>
 <table>
 <thead><tr><th class="name">Name</th><th class="size">Size</th><th class="modified">Modified</th></tr></thead>

@@ -14,7 +14,7 @@ import { guessType } from "../../files/mime.ts";
 import { translatePath } from "../../files/paths.ts";
 import { Sandbox } from "../../files/sandbox.ts";
 import { HttpError } from "../../util/errors.ts";
-import { captureLogs, RawClient, serve } from "../support/helpers.ts";
+import { captureLogs, RawClient, serve, treeOf } from "../support/helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -54,20 +54,7 @@ async function fixture() {
     top,
     root,
     /** Every path under `top`, relative, sorted, folders with `/`. */
-    tree(): string[] {
-      const out: string[] = [];
-      const walk = (dir: string, prefix: string) => {
-        for (const entry of Deno.readDirSync(dir)) {
-          const name = prefix + entry.name;
-          if (entry.isDirectory) {
-            out.push(name + "/");
-            walk(`${dir}/${entry.name}`, name + "/");
-          } else out.push(name);
-        }
-      };
-      walk(top, "");
-      return out.sort();
-    },
+    tree: () => treeOf(top, { folders: true }),
     async [Symbol.asyncDispose]() {
       await Deno.remove(top, { recursive: true });
     },

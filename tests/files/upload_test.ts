@@ -16,7 +16,13 @@ import {
   run,
   withFolder,
 } from "../support/cli_process.ts";
-import { captureLogs, concat, RawClient, serve } from "../support/helpers.ts";
+import {
+  captureLogs,
+  concat,
+  RawClient,
+  serve,
+  treeOf,
+} from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
@@ -56,18 +62,7 @@ async function fixture() {
     top,
     root,
     /** Every file under `top`, relative, sorted: what the server left. */
-    tree(): string[] {
-      const out: string[] = [];
-      const walk = (dir: string, prefix: string) => {
-        for (const entry of Deno.readDirSync(dir)) {
-          const name = prefix + entry.name;
-          if (entry.isDirectory) walk(`${dir}/${entry.name}`, name + "/");
-          else out.push(name);
-        }
-      };
-      walk(top, "");
-      return out.sort();
-    },
+    tree: () => treeOf(top, { folders: false }),
     async [Symbol.asyncDispose]() {
       await Deno.remove(top, { recursive: true });
     },

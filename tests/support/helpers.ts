@@ -441,3 +441,25 @@ export async function until<T>(
   }
   throw new Error(`${what}: not within 5 s`);
 }
+
+/**
+ * Every file under `top` (and with `folders`, every folder, ending in `/`),
+ * relative to it, sorted: what a test leaves on disk, compared whole.
+ */
+export function treeOf(
+  top: string,
+  { folders }: { folders: boolean },
+): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const name = prefix + entry.name;
+      if (entry.isDirectory) {
+        if (folders) out.push(name + "/");
+        walk(`${dir}/${entry.name}`, name + "/");
+      } else out.push(name);
+    }
+  };
+  walk(top, "");
+  return out.sort();
+}
