@@ -1,15 +1,23 @@
 /**
- * Conditional requests (RFC 9110 §13) for files: the weak entity tag of a
- * file, whether `If-None-Match` / `If-Modified-Since` let a GET or HEAD be
- * answered 304, whether `If-Range` lets a range be sent, and whether a PUT's
- * preconditions hold. Pure functions of header values; every rule cites its
- * section, as Go's `net/http/fs.go`.
+ * Conditional requests (RFC 9110 §13) for files: whether a file has
+ * validators yet, its weak entity tag, whether `If-None-Match` /
+ * `If-Modified-Since` let a GET or HEAD be answered 304, whether `If-Range`
+ * lets a range be sent, and whether a PUT's preconditions hold. Pure
+ * functions of header values and times; every rule cites its section, as
+ * Go's `net/http/fs.go`.
  *
  * @example
  * ```ts
- * import { ifRangeHolds, notModified, weakETag } from "./conditional.ts";
+ * import {
+ *   ifRangeHolds,
+ *   notModified,
+ *   validatable,
+ *   weakETag,
+ * } from "./conditional.ts";
  *
  * const mtime = Date.UTC(2023, 10, 14, 22, 13, 20, 500);
+ * validatable(mtime, mtime + 1_000); // false: it may change again unseen
+ * validatable(mtime, mtime + 2_000); // true
  * const etag = weakETag(30, mtime); // 'W/"1e-18bcfe569f4"'
  * notModified(etag, null, etag, mtime); // true: 304
  * notModified('"other", W/"1e-18bcfe569f4"', null, etag, mtime); // true
@@ -25,6 +33,29 @@
  */
 
 import { parseHttpDate } from "../http/date.ts";
+import { RACY_MS } from "./statcache.ts";
+
+/**
+ * Whether a file's validators (`Last-Modified`, `ETag`) tell its version
+ * from the next: only once its modification time lies {@link RACY_MS} before
+ * the request began. Until then a second write may leave the same date (an
+ * HTTP date has whole seconds) or the same time and size (the file system's
+ * clock ticks), and a client given the first version's validators would be
+ * answered 304 for the second: RFC 9110 §8.8.2.2 holds a date as a validator
+ * only where the server knows that the file did not change twice within
+ * its second. So such a file is sent without validators, and conditions on
+ * them are not applied to it; nor to a file modified in the future, or of
+ * no known time.
+ *
+ * @param mtimeMs the file's modification time in ms, if known
+ * @param asked when the request began, before the file's `stat`, in ms
+ */
+export function validatable(
+  mtimeMs: number | undefined,
+  asked: number,
+): boolean {
+  return mtimeMs !== undefined && asked - mtimeMs >= RACY_MS;
+}
 
 /**
  * The weak entity tag (RFC 9110 §8.8.3) of a file: `W/"<size>-<mtime>"`, both

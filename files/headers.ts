@@ -58,7 +58,9 @@ export function emitHeaders(
       }
       if (result.range !== null) sink.header("Content-Range", result.range);
       sink.length(result.length);
-      sink.date("Last-Modified", result.mtime ?? 0);
+      if (result.mtime !== undefined) {
+        sink.date("Last-Modified", result.mtime);
+      }
       fileHeaders(result.etag, options, sink);
       if (options.upload) {
         for (
@@ -116,15 +118,16 @@ export function emitHeaders(
 /**
  * The fields a file's 200, 206 and 304 share (RFC 9110 §15.4.5 wants the
  * validator and caching ones on a 304 too): `Accept-Ranges`, the weak
- * `ETag`, `Vary` when the coding may vary, and `Cache-Control` when set.
+ * `ETag` when there is one, `Vary` when the coding may vary, and
+ * `Cache-Control` when set.
  */
 function fileHeaders(
-  etag: string,
+  etag: string | null,
   options: HeaderOptions,
   sink: HeaderSink,
 ): void {
   sink.header("Accept-Ranges", "bytes");
-  sink.header("ETag", etag);
+  if (etag !== null) sink.header("ETag", etag);
   if (options.precompressed || options.gzip) {
     sink.header("Vary", "Accept-Encoding");
   }

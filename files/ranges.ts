@@ -133,17 +133,20 @@ const UNSATISFIABLE: RangeChoice = { kind: "unsatisfiable" };
  * @param range the `Range` field value
  * @param ifRange the `If-Range` field value, or null
  * @param size the file's length in bytes
- * @param etag the file's tag
+ * @param etag the file's tag, or null when it has no validators (then no
+ *   `If-Range` holds)
  * @param mtimeMs its modification time in ms, if known
  */
 export function chooseRange(
   range: string,
   ifRange: string | null,
   size: number,
-  etag: string,
+  etag: string | null,
   mtimeMs: number | undefined,
 ): RangeChoice {
-  if (ifRange !== null && !ifRangeHolds(ifRange, etag, mtimeMs)) return WHOLE;
+  if (
+    ifRange !== null && (etag === null || !ifRangeHolds(ifRange, etag, mtimeMs))
+  ) return WHOLE;
   const ranges = parseRange(range, size);
   if (ranges === null) return WHOLE;
   if (ranges === "unsatisfiable") return UNSATISFIABLE;

@@ -122,10 +122,13 @@ interface FileFields {
   readonly coding: ContentCoding | null;
   /** The `Content-Range` of a single range, or null. */
   readonly range: string | null;
-  /** The modification time in ms (`Last-Modified`), if known. */
+  /**
+   * The modification time in ms (`Last-Modified`); undefined when unknown,
+   * or too recent to be a validator (see `validatable` in `conditional.ts`).
+   */
   readonly mtime: number | undefined;
-  /** The weak `ETag`. */
-  readonly etag: string;
+  /** The weak `ETag`; null when {@link mtime} is not sent either. */
+  readonly etag: string | null;
 }
 
 /**

@@ -71,7 +71,7 @@ import {
   gzipBytes,
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
-import { notModified, weakETag } from "./conditional.ts";
+import { notModified, validatable, weakETag } from "./conditional.ts";
 import { EVERYONE, folderPath } from "./access.ts";
 import { refusal } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
@@ -244,6 +244,8 @@ async function serveTarget(
   if (!options.showHidden && hasHiddenComponent(options.directory, path)) {
     throw fileNotFound();
   }
+  // Before any `stat`: what a file's validators are judged by.
+  const asked = Date.now();
   const info = await sandbox.lookup(path);
   const archive = options.archive && info?.isDirectory && path.endsWith("/")
     ? archiveRequest(request.target)
@@ -259,7 +261,7 @@ async function serveTarget(
   }
   // A file named as it is: answered in this turn, when small.
   if (info?.isFile && !options.cleanUrls && !path.endsWith("/")) {
-    return fileAnswer(request, path, info, options, hooks, sandbox);
+    return fileAnswer(request, path, info, options, hooks, sandbox, asked);
   }
   const target = await resolveTarget(
     request.target,
@@ -286,6 +288,7 @@ async function serveTarget(
         options,
         hooks,
         sandbox,
+        asked,
       );
   }
 }
@@ -429,7 +432,7 @@ function fileResult(
   length: number,
   body: Uint8Array | FileBody,
   mtime: number | undefined,
-  etag: string,
+  etag: string | null,
 ): FileResult {
   return {
     kind: "file",
@@ -445,9 +448,10 @@ function fileResult(
 }
 
 /**
- * The answer for the file at `path` (`info`, its `stat`): its type, its
- * coding, its body (a small file from memory, else opened), then
- * {@link bodyAnswer}. Synchronous for a small file, cached or not.
+ * The answer for the file at `path` (`info`, its `stat`, taken after
+ * `asked`): its type, its coding, its body (a small file from memory, else
+ * opened), then {@link bodyAnswer}. Synchronous for a small file, cached or
+ * not.
  */
 function fileAnswer(
   request: FileRequest,
@@ -456,11 +460,12 @@ function fileAnswer(
   options: ServeOptions,
   hooks: ServeHooks,
   sandbox: Sandbox,
+  asked: number,
 ): ServeResult | Promise<ServeResult> {
   const type = hooks.guessType(path);
   // With the script, the page's own bytes: no sibling, no gzip.
   if (injects(request, type, options, hooks)) {
-    return injectedAnswer(request, path, info, type, sandbox);
+    return injectedAnswer(request, path, info, type, sandbox, asked);
   }
   // Off by default: a precompressed sibling in place of the file (its own
   // size and times then describe the response), or gzip on the fly.
@@ -476,9 +481,9 @@ function fileAnswer(
       sandbox.loadSmall(SMALL_FILES, path, info)
     : null;
   if (cached !== null) {
-    return bodyAnswer(request, cached.body, cached.info, type, encoding);
+    return bodyAnswer(request, cached.body, cached.info, type, encoding, asked);
   }
-  return openedAnswer(request, path, info, type, encoding, sandbox);
+  return openedAnswer(request, path, info, type, encoding, sandbox, asked);
 }
 
 /**
@@ -491,6 +496,7 @@ async function injectedAnswer(
   info: Deno.FileInfo,
   type: string,
   sandbox: Sandbox,
+  asked: number,
 ): Promise<ServeResult> {
   const cached = info.size <= MAX_CACHED_FILE
     ? SMALL_FILES.lookup(path, info) ??
@@ -504,7 +510,7 @@ async function injectedAnswer(
     body = { file: opened.file, length: info.size };
   }
   body = await withScript(body);
-  return await bodyAnswer(request, body, info, type, null, body.length);
+  return await bodyAnswer(request, body, info, type, null, asked, body.length);
 }
 
 /** {@link bodyAnswer} for a file opened to stream. */
@@ -515,10 +521,11 @@ async function openedAnswer(
   type: string,
   encoding: Encoding | null,
   sandbox: Sandbox,
+  asked: number,
 ): Promise<ServeResult> {
   const opened = await sandbox.open(path, info);
   const body = { file: opened.file, length: opened.info.size };
-  return await bodyAnswer(request, body, opened.info, type, encoding);
+  return await bodyAnswer(request, body, opened.info, type, encoding, asked);
 }
 
 /**
@@ -552,12 +559,13 @@ function contentEncoding(
 }
 
 /**
- * The answer for a file's body (`info`, the `stat` that describes it): 304
- * when the request's validators allow it (RFC 9110 §13.2.2, see
- * `conditional.ts`), the ranges of a GET without a coding (§14.2), else the
- * whole body, gzipped when `encoding` says so on the fly. An open file not
- * sent is closed. `size` is what the `ETag` is of: the file's, unless the
- * body is made of it.
+ * The answer for a file's body (`info`, the `stat` that describes it,
+ * taken after `asked`): 304 when the request's validators allow it (RFC 9110
+ * §13.2.2, see `conditional.ts`), the ranges of a GET without a coding
+ * (§14.2), else the whole body, gzipped when `encoding` says so on the fly;
+ * without validators while the file may still change unseen
+ * (`validatable`). An open file not sent is closed. `size` is what the
+ * `ETag` is of: the file's, unless the body is made of it.
  */
 function bodyAnswer(
   request: FileRequest,
@@ -565,11 +573,15 @@ function bodyAnswer(
   info: Deno.FileInfo,
   type: string,
   encoding: Encoding | null,
+  asked: number,
   size: number = info.size,
 ): ServeResult | Promise<ServeResult> {
-  const mtime = info.mtime?.getTime();
-  const etag = weakETag(size, mtime);
+  const modified = info.mtime?.getTime();
+  const validated = validatable(modified, asked);
+  const mtime = validated ? modified : undefined;
+  const etag = validated ? weakETag(size, mtime) : null;
   if (
+    etag !== null &&
     notModified(
       request.header("if-none-match"),
       request.header("if-modified-since"),
@@ -623,7 +635,7 @@ function bodyAnswer(
 async function gzipped(
   bytes: Uint8Array,
   type: string,
-  etag: string,
+  etag: string | null,
   mtime: number | undefined,
 ): Promise<FileResult> {
   const body = await gzipBytes(bytes);
@@ -638,7 +650,7 @@ function partAnswer(
   ranges: readonly ByteRange[],
   body: Uint8Array | FileBody,
   type: string,
-  etag: string,
+  etag: string | null,
   mtime: number | undefined,
 ): FileResult | Promise<FileResult> {
   const size = body.length;

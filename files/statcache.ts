@@ -23,17 +23,25 @@
  * @module
  */
 
+/**
+ * How long ago a path must have changed for its versions to be told apart
+ * by their `stat` (ms): two writes within one tick of the file system's
+ * clock can leave the same times and size, and 2 s covers FAT's clock and
+ * an HTTP date's whole second.
+ */
+export const RACY_MS = 2_000;
+
 /** Limits of a {@link StatCache}. */
 export interface StatCacheOptions {
   /** Most bytes kept in all, counting a small overhead per entry. */
   maxTotalBytes: number;
   /**
    * How long ago a path must have changed (`mtime` and `ctime`) to be kept,
-   * in ms; default 2,000. Two writes within one tick of the file system's
-   * clock can leave the same times and size (and Deno reports `ctime` in
-   * whole seconds), so a path changed that recently is read again on every
-   * request until the tick has surely passed, as Git treats "racy" entries.
-   * 2 s also covers FAT's clock.
+   * in ms; default {@link RACY_MS}. Two writes within one tick of the file
+   * system's clock can leave the same times and size (and Deno reports
+   * `ctime` in whole seconds), so a path changed that recently is read again
+   * on every request until the tick has surely passed, as Git treats "racy"
+   * entries.
    */
   racyMs?: number;
 }
@@ -128,7 +136,7 @@ export class StatCache<T> {
   settled(info: Deno.FileInfo): boolean {
     const { mtime, ctime } = info;
     const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
-    return Date.now() - changed >= (this.options.racyMs ?? 2_000);
+    return Date.now() - changed >= (this.options.racyMs ?? RACY_MS);
   }
 
   /**

@@ -33,7 +33,7 @@ import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE, servedPath } from "../access.ts";
-import { weakETag } from "../conditional.ts";
+import { validatable, weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { fileNotFound } from "../sandbox.ts";
 import type { OpsAnswer, OpsSite } from "./site.ts";
@@ -206,7 +206,10 @@ function properties(
   if (!info.isDirectory) {
     have.set("getcontentlength", String(info.size));
     have.set("getcontenttype", xmlText(h.guessType(path)));
-    have.set("getetag", xmlText(weakETag(info.size, mtime)));
+    // GET's tag, which a file changed within the last 2 s does not have.
+    if (validatable(mtime, Date.now())) {
+      have.set("getetag", xmlText(weakETag(info.size, mtime)));
+    }
   }
   return have;
 }

@@ -183,6 +183,8 @@ Deno.test({
       const size = 256 * 1024 * 1024;
       await Deno.writeTextFile(path, "a".repeat(100));
       await Deno.truncate(path, size);
+      // Long unchanged: sent with its validators (see `validatable`).
+      await Deno.utime(path, 1_700_000_000, 1_700_000_000);
       await withServer(
         createFileHandler({ fsRoot: dir, quiet: true }),
         async (url) => {

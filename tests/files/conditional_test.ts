@@ -5,8 +5,10 @@ import {
   ifRangeHolds,
   notModified,
   preconditionsHold,
+  validatable,
   weakETag,
 } from "../../files/conditional.ts";
+import { RACY_MS } from "../../files/statcache.ts";
 
 /** 2023-11-14 22:13:20.5 UTC: a time with a fraction of a second. */
 const MTIME = 1_700_000_000_500;
@@ -78,6 +80,22 @@ for (const [inm, ims, expected, why] of NOT_MODIFIED) {
     assert.equal(notModified(inm, ims, ETAG, MTIME), expected);
   });
 }
+
+Deno.test("a file has validators once its mtime is RACY_MS old when the request began, not before, nor in the future", () => {
+  const cases: [number | undefined, number, boolean][] = [
+    [MTIME, MTIME + RACY_MS, true],
+    [MTIME, MTIME + RACY_MS + 60_000, true],
+    [MTIME, MTIME + RACY_MS - 1, false],
+    // Within the second of its Last-Modified date.
+    [MTIME, MTIME + 499, false],
+    [MTIME, MTIME, false],
+    [MTIME + 60_000, MTIME, false],
+    [undefined, MTIME, false],
+  ];
+  for (const [mtime, asked, expected] of cases) {
+    assert.equal(validatable(mtime, asked), expected, `${mtime} ${asked}`);
+  }
+});
 
 Deno.test("If-Modified-Since without a known mtime is never 304", () => {
   assert.equal(notModified(null, LAST_MODIFIED, ETAG, undefined), false);

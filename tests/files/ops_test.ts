@@ -50,6 +50,10 @@ async function fixture() {
   await Deno.writeTextFile(`${top}/outside/o.txt`, "o");
   await Deno.symlink(`${top}/outside`, `${root}/escape`);
   await Deno.symlink("a.txt", `${root}/link.txt`);
+  // Older than 2 s, so that they have GET's validators (see `validatable`).
+  for (const file of ["a.txt", "b.txt", "sub/c.txt", "sub/deep/d.txt"]) {
+    await Deno.utime(`${root}/${file}`, 1e9, 1e9);
+  }
   return {
     top,
     root,

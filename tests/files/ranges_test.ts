@@ -200,4 +200,13 @@ Deno.test("chooseRange: the whole file, a 416 or the ranges, and a failed If-Ran
   assert.equal(chooseRange("bytes=0-4", etag, 30, etag, mtime).kind, "whole");
   // A stale If-Range sends the whole file even where no range is satisfiable.
   assert.equal(chooseRange("bytes=40-", etag, 30, etag, mtime).kind, "whole");
+  // A file without validators (changed too recently): no If-Range holds.
+  assert.equal(
+    chooseRange("bytes=0-4", date, 30, null, undefined).kind,
+    "whole",
+  );
+  assert.equal(
+    chooseRange("bytes=0-4", null, 30, null, undefined).kind,
+    "ranges",
+  );
 });

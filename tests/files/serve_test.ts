@@ -21,6 +21,8 @@ import { weakETag } from "../../files/conditional.ts";
 import { CLIENT_PATH, EVENTS_PATH } from "../../files/live/client.ts";
 
 const SMALL = "hello, small file\n".repeat(20);
+/** A past modification time of the fixture's files, in seconds. */
+const MTIME_S = 1_700_000_000.25;
 /** Past the 64 KiB of the small-file cache: opened to stream. */
 const LARGE = "0123456789abcdef".repeat(8192);
 
@@ -41,6 +43,11 @@ async function fixture(): Promise<{ root: string } & AsyncDisposable> {
   await Deno.writeTextFile(`${root}/list/x.txt`, "x");
   await Deno.writeTextFile(`${root}/.hidden`, "secret");
   await Deno.writeTextFile(`${root}/index.html`, "<p>app</p>");
+  // Long unchanged, as served files mostly are: they have validators.
+  for await (const entry of Deno.readDir(root)) {
+    await Deno.utime(`${root}/${entry.name}`, MTIME_S, MTIME_S);
+  }
+  await Deno.utime(`${root}/site/index.html`, MTIME_S, MTIME_S);
   return {
     root,
     [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
@@ -240,6 +247,7 @@ Deno.test("a fresh If-None-Match is a 304 with the validator fields, and the ope
     const first = await serve(fx.root, path, {}, {}, "HEAD");
     assert.ok(first.kind === "file");
     if (!(first.body instanceof Uint8Array)) first.body.file.close();
+    assert.ok(first.etag !== null);
     const again = await serve(fx.root, path, { "if-none-match": first.etag });
     assert.deepEqual(again, {
       kind: "not-modified",
@@ -251,6 +259,68 @@ Deno.test("a fresh If-None-Match is a 304 with the validator fields, and the ope
       `ETag: ${first.etag}`,
     ]);
   }
+});
+
+/**
+ * The field a client sends to revalidate its copy of `result`, if it was
+ * given the validator: `If-Modified-Since` with the `Last-Modified`, or
+ * `If-None-Match` with the `ETag`.
+ */
+function revalidation(
+  result: ServeResult,
+  field: "if-modified-since" | "if-none-match",
+): Record<string, string> {
+  assert.ok(result.kind === "file");
+  const [name, value] = field === "if-modified-since"
+    ? ["Last-Modified", new Date(result.mtime ?? 0).toUTCString()]
+    : ["ETag", result.etag ?? ""];
+  return fields(result).some((given) => given.startsWith(`${name}:`))
+    ? { [field]: value }
+    : {};
+}
+
+/** Writes `text` to `path`, modified at `ms` (a date's second and a fraction). */
+async function rewrite(path: string, text: string, ms: number): Promise<void> {
+  await Deno.writeTextFile(path, text);
+  await Deno.utime(path, new Date(ms), new Date(ms));
+}
+
+Deno.test("a file rewritten within the second of its Last-Modified is sent again, not a 304 of the copy before", async () => {
+  await using fx = await fixture();
+  const path = `${fx.root}/a.txt`;
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  await rewrite(path, SMALL, second);
+  const first = await serve(fx.root, "/a.txt");
+  // The same size, a millisecond later: the same date, to the second. A
+  // browser revalidates by the date alone when it ignores the tag (Chromium
+  // does, in a response of HTTP/1.0).
+  await rewrite(path, SMALL.toUpperCase(), second + 1);
+  const again = await serve(
+    fx.root,
+    "/a.txt",
+    revalidation(first, "if-modified-since"),
+  );
+  assert.equal(again.kind, "file", "the new bytes, not a 304");
+  assert.ok(again.kind === "file");
+  assert.equal(text(again.body), SMALL.toUpperCase());
+});
+
+Deno.test("a file rewritten within one tick of the file system's clock is sent again, not a 304 of the copy before", async () => {
+  await using fx = await fixture();
+  const path = `${fx.root}/a.txt`;
+  const tick = Math.floor(Date.now() / 1000) * 1000;
+  await rewrite(path, SMALL, tick);
+  const first = await serve(fx.root, "/a.txt");
+  // The same size and the same time: the same tag.
+  await rewrite(path, SMALL.toUpperCase(), tick);
+  const again = await serve(
+    fx.root,
+    "/a.txt",
+    revalidation(first, "if-none-match"),
+  );
+  assert.equal(again.kind, "file", "the new bytes, not a 304");
+  assert.ok(again.kind === "file");
+  assert.equal(text(again.body), SMALL.toUpperCase());
 });
 
 Deno.test("ranges: one is a 206 with its Content-Range, several are multipart, none satisfiable is a 416", async () => {

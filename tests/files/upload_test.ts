@@ -57,6 +57,8 @@ async function fixture() {
   await Deno.mkdir(`${root}/sub`, { recursive: true });
   await Deno.mkdir(`${top}/outside`);
   await Deno.writeTextFile(`${root}/existing.txt`, "old");
+  // Long unchanged: a GET gives its validators (see `validatable`).
+  await Deno.utime(`${root}/existing.txt`, 1_700_000_000, 1_700_000_000);
   await Deno.symlink(`${top}/outside`, `${root}/escape`);
   return {
     top,

@@ -53,6 +53,8 @@ async function fixture() {
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     if (typeof content === "string") await Deno.writeTextFile(path, content);
     else await Deno.writeFile(path, content);
+    // Long unchanged: sent with its validators (see `validatable`).
+    await Deno.utime(path, 1_700_000_000, 1_700_000_000);
   }
   return {
     site,
@@ -105,6 +107,27 @@ Deno.test("live reload: a page gets the script before </body>, with its length, 
     (await get(`${live.url}/`, { "if-none-match": etag })).status,
     304,
   );
+});
+
+Deno.test("live reload: a page saved again within the second it was loaded in is sent anew when reloaded, not a 304", async () => {
+  await using f = await fixture();
+  await using s = serve(Live, { directory: f.site });
+  const path = `${f.site}/index.html`;
+  const second = new Date(Math.floor(Date.now() / 1000) * 1000);
+  await Deno.utime(path, second, second);
+  const page = await get(`${s.url}/`);
+  // The same size, in the same second. A browser revalidates a page sent
+  // over HTTP/1.0 by its date alone (Chromium ignores the tag).
+  const edited = PAGE.replace("page", "edit");
+  await Deno.writeTextFile(path, edited);
+  await Deno.utime(path, second, new Date(second.getTime() + 1));
+  const lastModified = page.headers.get("last-modified");
+  const reloaded = await get(
+    `${s.url}/`,
+    lastModified === null ? {} : { "if-modified-since": lastModified },
+  );
+  assert.equal(reloaded.status, 200);
+  assert.equal(reloaded.text, withTag(edited));
 });
 
 Deno.test("live reload: a page too large to hold is sent from its file with the script", async () => {

@@ -185,13 +185,16 @@ export async function run(
   return await cli.finish();
 }
 
-/** Runs `fn` with a fresh folder holding `hello.txt` ("hello\n"), then removes it. */
+/**
+ * Runs `fn` with a fresh folder holding `hello.txt` ("hello\n", long
+ * unchanged, so that it is sent with its validators), then removes it.
+ */
 export async function withFolder(
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
   await using dir = await tempFolder("httpserver-cli-", {
     "hello.txt": "hello\n",
-  });
+  }, 1_700_000_000);
   await fn(dir.root);
 }
 
