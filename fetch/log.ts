@@ -57,6 +57,8 @@ export interface LogEntry {
   readonly start: number;
   /** The client, once read. */
   client?: string;
+  /** The user the accounts let in, once they have. */
+  user?: string | null;
 }
 
 /** The log lines of one fetch face, in one format. */
@@ -145,6 +147,7 @@ export class AccessLog {
         duration: performance.now() - entry.start,
         userAgent: request.headers.get("user-agent"),
         referrer: request.headers.get("referer"),
+        user: entry.user ?? null,
       }));
     const completed = entry.info?.completed;
     if (completed === undefined) write(true);

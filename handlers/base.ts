@@ -399,6 +399,15 @@ export class BaseHTTPRequestHandler {
   admit(): void | Promise<void> {}
 
   /**
+   * The user the request signed in as, for the access log (`%u` of the
+   * common and combined formats, `user` in JSON): none here;
+   * `SimpleHTTPRequestHandler` names the user its accounts let in.
+   */
+  remoteUser(): string | null {
+    return null;
+  }
+
+  /**
    * Answers `Expect: 100-continue` with `100 Continue` (sent before the body
    * is read). Override it to refuse: send an error and return false.
    */
@@ -651,6 +660,7 @@ export class BaseHTTPRequestHandler {
       duration: performance.now() - this.#requestTick,
       userAgent: this.header("user-agent"),
       referrer: this.header("referer"),
+      user: this.remoteUser(),
     });
   }
 

@@ -308,6 +308,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       });
   }
 
+  /** The user {@link admit} let in, for the access log; null for none. */
+  override remoteUser(): string | null {
+    return this.access.user;
+  }
+
   /** The gate of the accounts, made again when a setting changed. */
   #gate?: { gate: AccountGate; accounts: Accounts; rules: readonly string[] };
 

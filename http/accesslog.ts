@@ -21,6 +21,7 @@
  *   duration: 0.42,
  *   userAgent: "curl/8.5.0",
  *   referrer: null,
+ *   user: null,
  * };
  * formatAccessLine("combined", entry);
  * // '192.0.2.7 - - [25/Nov/2026:03:17:08 +0000] "GET /hello.txt HTTP/1.1" 200 6 "-" "curl/8.5.0"\n'
@@ -96,16 +97,19 @@ export interface AccessLogEntry {
   userAgent: string | null;
   /** The `Referer` header, or null. */
   referrer: string | null;
+  /** The user the request signed in as (accounts), or null; left out, none. */
+  user?: string | null;
 }
 
 /**
  * The access log's line for `entry` in `format`, with its LF:
  *
- * - `common`: `client - - [time] "request line" status bytes`, the time in
- *   local time with its offset, bytes `-` for none (Apache's `%b`);
+ * - `common`: `client - user [time] "request line" status bytes`, the user
+ *   `-` for none (Apache's `%u`), the time in local time with its offset,
+ *   bytes `-` for none (Apache's `%b`);
  * - `combined`: the same, then `"referrer" "user agent"` (`"-"` for none);
- * - `json`: `{"time", "client", "method", "target", "protocol", "status",
- *   "bytes", "duration", "user_agent", "referrer"}`, the time in ISO 8601
+ * - `json`: `{"time", "client", "user", "method", "target", "protocol",
+ *   "status", "bytes", "duration", "user_agent", "referrer"}`, the time in ISO 8601
  *   UTC, the duration in seconds, unknown values null.
  *
  * In quoted fields, `"` and `\` are escaped with a backslash and control
@@ -119,6 +123,7 @@ export function formatAccessLine(
     return jsonLine({
       time: new Date(entry.time).toISOString(),
       client: entry.client,
+      user: entry.user ?? null,
       method: entry.method,
       target: entry.target,
       protocol: entry.protocol,
@@ -129,7 +134,10 @@ export function formatAccessLine(
       referrer: entry.referrer,
     });
   }
-  let line = `${entry.client} - - [${formatClfDate(entry.time)}] ${
+  const user = entry.user
+    ? escapeControl(entry.user).replaceAll(" ", "\\x20")
+    : "-";
+  let line = `${entry.client} - ${user} [${formatClfDate(entry.time)}] ${
     quoted(entry.requestLine)
   } ${entry.status} ${entry.bytes === 0 ? "-" : entry.bytes}`;
   if (format === "combined") {

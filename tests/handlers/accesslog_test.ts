@@ -132,7 +132,7 @@ Deno.test("the Combined Log Format adds the referrer and user agent, quoted, - f
   assert.match(lines[1], /"GET \/b HTTP\/1\.1" 200 6 "-" "-"\n$/);
 });
 
-Deno.test("JSON lines give one object per request: time, client, method, target, protocol, status, bytes, duration, user agent, referrer", async () => {
+Deno.test("JSON lines give one object per request: time, client, method, target, protocol, status, bytes, duration, user agent, referrer, user", async () => {
   await using server = serve(inFormat("json"));
   const before = Date.now();
   const lines = await logged(4, () =>
@@ -160,6 +160,7 @@ Deno.test("JSON lines give one object per request: time, client, method, target,
     bytes: 6,
     user_agent: "probe/1.0",
     referrer: null,
+    user: null,
   });
   // The interim 100 Continue is no part of the response's bytes.
   assert.equal(put.status, 201);

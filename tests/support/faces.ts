@@ -31,7 +31,8 @@ export interface Face extends AsyncDisposable {
 
 /**
  * Serves `dir` with the face `name`, configured by the command-line `flags`
- * (`--spa`, `--gzip`, ...), with `-p HTTP/1.1` and `-q`.
+ * (`--spa`, `--gzip`, ...), with `-p HTTP/1.1`, and `-q` unless the flags
+ * name a `--log-format`.
  */
 export function startFace(name: FaceName, dir: string, flags: string[]): Face {
   const options = parseCliArgs([
@@ -40,7 +41,8 @@ export function startFace(name: FaceName, dir: string, flags: string[]): Face {
     dir,
     "-p",
     "HTTP/1.1",
-    "-q",
+    // Quiet, unless the test reads the log.
+    ...(flags.includes("--log-format") ? [] : ["-q"]),
   ])!;
   if (name === "python") {
     const server = new ThreadingHTTPServer(
