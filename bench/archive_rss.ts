@@ -18,13 +18,10 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { START_V8_FLAGS } from "./servers.ts";
-import { connectWithin } from "./net.ts";
+import { startOurs } from "./ours.ts";
 
 const MIB = 1024 * 1024;
 const PORT = 18117;
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** How many files of each size make up 2 GiB (2,043 MiB). */
 const MIX: readonly [count: number, bytes: number][] = [
@@ -90,37 +87,8 @@ async function build(dir: string, scale: number): Promise<number> {
 }
 
 /** Starts a server of `dir` with `flags`; resolves once it accepts. */
-async function start(dir: string, flags: string[]): Promise<Deno.ChildProcess> {
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--v8-flags=${START_V8_FLAGS}`,
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dir}`,
-      `${ROOT}mod.ts`,
-      "--archive",
-      ...flags,
-      "-q",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
-      String(PORT),
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  for (let tries = 0; tries < 200; tries++) {
-    try {
-      (await connectWithin(PORT, 100)).close();
-      return server;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  server.kill("SIGKILL");
-  throw new Error("the server did not start");
+function start(dir: string, flags: string[]): Promise<Deno.ChildProcess> {
+  return startOurs(dir, PORT, ["--archive", ...flags]);
 }
 
 /** Downloads the folder's archive in `format` and prints the figures. */

@@ -14,13 +14,10 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { START_V8_FLAGS } from "./servers.ts";
-import { connectWithin } from "./net.ts";
+import { startOurs } from "./ours.ts";
 
 const MIB = 1024 * 1024;
 const PORT = 18116;
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The server's resident memory (VmRSS), in MiB; 0 once it is gone. */
 function rssMiB(pid: number): number {
@@ -38,36 +35,8 @@ async function main(): Promise<void> {
   const path = `${dir}/large.bin`;
   await Deno.writeFile(path, new Uint8Array(0));
   await Deno.truncate(path, size);
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--v8-flags=${START_V8_FLAGS}`,
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dir}`,
-      `${ROOT}mod.ts`,
-      "--engine",
-      "serve",
-      "-q",
-      "-b",
-      "127.0.0.1",
-      "-d",
-      dir,
-      String(PORT),
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+  const server = await startOurs(dir, PORT, ["--engine", "serve"]);
   try {
-    // Ready once it accepts a connection (bounded by connectWithin's tries).
-    for (let tries = 0; tries < 200; tries++) {
-      try {
-        (await connectWithin(PORT, 100)).close();
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
     const before = rssMiB(server.pid);
     let peak = before;
     const sampler = setInterval(() => {
