@@ -106,15 +106,21 @@ export class AccessLog {
    */
   message(entry: LogEntry, format: string, ...args: unknown[]): void {
     if (this.#quiet) return;
-    const text = escapeControl(pyFormat(format, args));
+    this.#write(entry, escapeControl(pyFormat(format, args)));
+  }
+
+  /** Writes a message's text, escaped, as {@link message} does. */
+  #write(entry: LogEntry, text: string): void {
+    // Deno.serve sends the response after this turn anyway: the lines of
+    // many requests may share a write.
     const client = this.#client(entry);
     if (this.#format === "json") {
-      writeStderr(formatJsonMessage(client, text));
+      writeStderr(formatJsonMessage(client, text), true);
       return;
     }
     const line = `${client} - - [${formatLogDate()}] ${text}\n`;
-    if (this.#format === "python") writeLog(line);
-    else writeStderr(line);
+    if (this.#format === "python") writeLog(line, true);
+    else writeStderr(line, true);
   }
 
   /**
@@ -128,24 +134,28 @@ export class AccessLog {
     const { request, target } = entry;
     const requestLine = `${request.method} ${target}`;
     if (this.#format === "python") {
-      this.message(entry, '"%s" %s %s', requestLine, status, "-");
+      // Python's '"%s" %s %s' of the request line, the status and "-".
+      this.#write(entry, `"${escapeControl(requestLine)}" ${status} -`);
       return;
     }
     const format = this.#format;
     const write = (sent: boolean) =>
-      writeLog(formatAccessLine(format, {
-        time: entry.time,
-        client: this.#client(entry),
-        requestLine,
-        method: request.method,
-        target,
-        protocol: null,
-        status,
-        bytes: sent && request.method !== "HEAD" ? bytes ?? 0 : 0,
-        duration: performance.now() - entry.start,
-        userAgent: request.headers.get("user-agent"),
-        referrer: request.headers.get("referer"),
-      }));
+      writeLog(
+        formatAccessLine(format, {
+          time: entry.time,
+          client: this.#client(entry),
+          requestLine,
+          method: request.method,
+          target,
+          protocol: null,
+          status,
+          bytes: sent && request.method !== "HEAD" ? bytes ?? 0 : 0,
+          duration: performance.now() - entry.start,
+          userAgent: request.headers.get("user-agent"),
+          referrer: request.headers.get("referer"),
+        }),
+        true,
+      );
     const completed = entry.info?.completed;
     if (completed === undefined) write(true);
     else completed.then(() => write(true), () => write(false));
