@@ -37,7 +37,7 @@ import {
   emitHeaders,
   type FileRequest,
   type HeaderSink,
-  serveFile,
+  serveFileNow,
   type ServeHooks,
   type ServeResult,
 } from "../files/serve.ts";
@@ -64,7 +64,8 @@ export type { FileServerOptions } from "./options.ts";
 
 /**
  * A handler as `Deno.serve` takes it: the request, and what `Deno.serve`
- * tells of it (the peer's address, for the log).
+ * tells of it (the peer's address, for the log). A small file is answered
+ * at once, the rest with a promise, as `Deno.ServeHandler` may answer.
  *
  * @example
  * ```ts
@@ -82,7 +83,7 @@ export type { FileServerOptions } from "./options.ts";
 export type FileHandler = (
   request: Request,
   info?: Deno.ServeHandlerInfo,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 /**
  * Answers `request` from the folder `options.fsRoot`, as std's `serveDir`
@@ -111,7 +112,13 @@ export function serveDir(
   request: Request,
   options?: FileServerOptions,
 ): Promise<Response> {
-  return new FileServer(resolveOptions(options)).respond(request);
+  try {
+    return Promise.resolve(
+      new FileServer(resolveOptions(options)).respond(request),
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -134,10 +141,13 @@ export function createFileHandler(options?: FileServerOptions): FileHandler {
   return (request, info) => server.respond(request, info);
 }
 
+/** A response's header fields, in order: what `new Response` takes. */
+type Fields = [string, string][];
+
 /** What the response of a request is being built with. */
 interface Answer {
   status: number;
-  headers: Headers;
+  headers: Fields;
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   /** The body's length, when known up front. */
   length: number | null;
@@ -154,28 +164,48 @@ const WRITE_METHODS = ["POST", "PUT"];
 class FileServer {
   readonly #options: ResolvedOptions;
   readonly #log: AccessLog;
+  readonly #hooks: ServeHooks;
+  /** The fields every response ends with: `headers`, then CORS's. */
+  readonly #trailing: Fields;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
     const { logFormat, quiet, trustedProxies } = options;
     this.#log = new AccessLog(logFormat, quiet, trustedProxies);
+    this.#hooks = {
+      translatePath: (path) => this.#translatePath(path),
+      guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
+      eventStreams: () => options.shutdownSignal ?? NEVER,
+    };
+    this.#trailing = options.extraHeaders.map(([name, value]) => [name, value]);
+    if (options.cors) setField(this.#trailing, ALLOW_ORIGIN, "*");
   }
 
-  /** The response to `request`: the core's answer, or an error page. */
-  async respond(request: Request, info?: ServeInfo): Promise<Response> {
+  /**
+   * The response to `request`: the core's answer, or an error page; at once
+   * when the core answers at once.
+   */
+  respond(request: Request, info?: ServeInfo): Response | Promise<Response> {
     const target = requestTarget(request.url);
     const entry = this.#log.begin(request, info, target);
-    let answer: Answer;
+    let answer: Answer | Promise<Answer>;
     try {
-      answer = await this.#answer(request, target, entry);
+      answer = this.#answer(request, target, entry);
     } catch (error) {
       answer = this.#errorAnswer(error, request, entry);
     }
+    if (!(answer instanceof Promise)) return this.#send(request, entry, answer);
+    return answer.then(
+      (answer) => this.#send(request, entry, answer),
+      (error) =>
+        this.#send(request, entry, this.#errorAnswer(error, request, entry)),
+    );
+  }
+
+  /** The response of an answer, logged. */
+  #send(request: Request, entry: LogEntry, answer: Answer): Response {
     const { status, headers, body, length } = answer;
-    for (const [name, value] of this.#options.extraHeaders) {
-      headers.append(name, value);
-    }
-    if (this.#options.cors) headers.set("Access-Control-Allow-Origin", "*");
+    headers.push(...this.#trailing);
     this.#log.end(entry, status, length);
     // The core's bytes are views of ArrayBuffers, which BodyInit wants.
     const sent = request.method === "HEAD" ? null : body as BodyInit | null;
@@ -198,11 +228,11 @@ class FileServer {
       const methods = upload
         ? [...READ_METHODS, ...WRITE_METHODS].sort()
         : READ_METHODS;
-      const headers = new Headers({
-        "Access-Control-Allow-Methods": methods.join(", "),
-      });
+      const headers: Fields = [
+        ["Access-Control-Allow-Methods", methods.join(", ")],
+      ];
       const asked = request.headers.get("access-control-request-headers");
-      if (asked) headers.set("Access-Control-Allow-Headers", asked);
+      if (asked) headers.push(["Access-Control-Allow-Headers", asked]);
       return { status: 204, headers, body: null, length: 0 };
     }
     if (upload && WRITE_METHODS.includes(method)) {
@@ -245,29 +275,29 @@ class FileServer {
     );
   }
 
-  /** A GET or HEAD: the core's answer, as a response. */
-  async #serve(
+  /** A GET or HEAD: the core's answer, as a response; at once if it can. */
+  #serve(
     request: Request,
     target: string,
     entry: LogEntry,
-  ): Promise<Answer> {
+  ): Answer | Promise<Answer> {
     const options = this.#options.serve;
     const fileRequest: FileRequest = {
       method: request.method,
       target,
       header: (name) => request.headers.get(name),
     };
-    const hooks: ServeHooks = {
-      translatePath: (path) => this.#translatePath(path),
-      guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
-      eventStreams: () => this.#options.shutdownSignal ?? NEVER,
-    };
+    // Deno.serve hands over one request a turn: no stat to share.
     const sandbox = new Sandbox(
       options.directory,
       (format, ...args) => this.#log.message(entry, format, ...args),
+      false,
     );
-    const result = await serveFile(fileRequest, options, hooks, sandbox);
-    return this.#response(result, request.method === "HEAD");
+    const result = serveFileNow(fileRequest, options, this.#hooks, sandbox);
+    const head = request.method === "HEAD";
+    return result instanceof Promise
+      ? result.then((result) => this.#response(result, head))
+      : this.#response(result, head);
   }
 
   /** The core's answer, as a response: its status, headers and body. */
@@ -275,15 +305,15 @@ class FileServer {
     if (result.kind === "listed") {
       throw new Error("the fetch face has no listDirectory of its own");
     }
-    const headers = new Headers();
+    const headers: Fields = [];
     let length: number | null = 0;
     const sink: HeaderSink = {
-      header: (name, value) => headers.append(name, value),
-      date: (name, ms) => headers.append(name, formatHttpDate(ms)),
+      header: (name, value) => headers.push([name, value]),
+      date: (name, ms) => headers.push([name, formatHttpDate(ms)]),
       length(bytes) {
         length = bytes;
         // Deno.serve frames a body of unknown length itself.
-        if (bytes !== null) headers.set("Content-Length", String(bytes));
+        if (bytes !== null) headers.push(["Content-Length", String(bytes)]);
       },
     };
     try {
@@ -349,11 +379,22 @@ class FileServer {
     const page = new TextEncoder().encode(
       errorPage(DEFAULT_ERROR_MESSAGE, status, message, http?.explain ?? long),
     );
-    const headers = new Headers(http?.headers.map(([n, v]) => [n, v]) ?? []);
-    headers.set("Content-Type", DEFAULT_ERROR_CONTENT_TYPE);
-    headers.set("Content-Length", String(page.length));
+    const headers: Fields = http?.headers.map(([n, v]) => [n, v]) ?? [];
+    setField(headers, "Content-Type", DEFAULT_ERROR_CONTENT_TYPE);
+    setField(headers, "Content-Length", String(page.length));
     return { status, headers, body: page, length: page.length };
   }
+}
+
+const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
+
+/** Sets a field of `fields` as `Headers.set` does: in place of any other. */
+function setField(fields: Fields, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (let i = fields.length - 1; i >= 0; i--) {
+    if (fields[i][0].toLowerCase() === lower) fields.splice(i, 1);
+  }
+  fields.push([name, value]);
 }
 
 /**

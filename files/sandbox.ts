@@ -151,27 +151,37 @@ export class Sandbox {
   readonly directory: string;
   /** Where refusals, and the core's failures to send, are logged. */
   readonly log: LogFunction;
+  /** Whether {@link lookup} shares a `stat` (see `coalesce.ts`). */
+  readonly #shared: boolean;
 
   /**
    * @param directory the served folder
    * @param log where refusals are logged
+   * @param shared whether a request's `stat` may be shared with the
+   *   requests that arrived alongside: for a server that reads many in a
+   *   turn; one that gets one request a turn (`Deno.serve`) would only wait
+   *   for it
    */
-  constructor(directory: string, log: LogFunction) {
+  constructor(directory: string, log: LogFunction, shared = true) {
     this.directory = directory;
     this.log = log;
+    this.#shared = shared;
   }
 
   /**
-   * The `stat` of a path the request names (symlinks followed), shared with
-   * the requests for it that arrived alongside (see `coalesce.ts`), or null
-   * when it is missing, unreadable, or outside the sandbox (logged). In the
-   * sandbox the `stat` is of the real path checked, so it never describes a
-   * file outside.
+   * The `stat` of a path the request names (symlinks followed), or null
+   * when it is missing, unreadable, or outside the sandbox (logged): with
+   * full read permission and `shared`, a promise of one shared with the
+   * requests for it that arrived alongside (see `coalesce.ts`), else taken
+   * now. In the sandbox the `stat` is of the real path checked, so it never
+   * describes a file outside.
    */
-  lookup(path: string): Promise<Deno.FileInfo | null> {
-    return hasFullRead()
+  lookup(
+    path: string,
+  ): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
+    return this.#shared && hasFullRead()
       ? sharedStat(path)
-      : Promise.resolve(this.stat(path, true));
+      : this.stat(path, true);
   }
 
   /**

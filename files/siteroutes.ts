@@ -40,7 +40,7 @@ export interface TargetLookups {
   /** Whether the path may not be served at all (a hidden name). */
   refused(path: string): boolean;
   /** The `stat` of a path, symlinks followed; null when not there. */
-  lookup(path: string): Promise<Deno.FileInfo | null>;
+  lookup(path: string): Deno.FileInfo | null | Promise<Deno.FileInfo | null>;
 }
 
 /** What a request-target names. */
