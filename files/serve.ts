@@ -74,7 +74,11 @@ import { notModified, weakETag } from "./conditional.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
-import { listFolder, type ListingResult } from "./listing/service.ts";
+import {
+  knownAbsent,
+  listFolder,
+  type ListingResult,
+} from "./listing/service.ts";
 import {
   CLIENT_SCRIPT,
   liveReloadResource,
@@ -356,6 +360,10 @@ class Lookups implements TargetLookups {
 
   lookup(path: string): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
     return this.#sandbox.lookup(path);
+  }
+
+  absent(folder: string, info: Deno.FileInfo, name: string): boolean {
+    return knownAbsent(folder, info, name);
   }
 }
 

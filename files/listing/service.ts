@@ -170,6 +170,49 @@ const FOLDERS = new StatCache<FolderEntries>({
 });
 
 /**
+ * Whether the folder at `path`, at the version `info` (its `stat`)
+ * describes, is known to hold no entry named `name`, in any case of its
+ * letters (as a file system that ignores case would find it): its entries
+ * were read at that version and are kept ({@link FOLDERS}). A `stat` of the
+ * name would then fail, since names come and go only by changing the
+ * folder, and a failed `stat` costs many times a found one (Deno builds an
+ * error). Never for a name other than plain ASCII letters, digits, `.`, `_`
+ * and `-`, nor in a folder with other names: a file system may take other
+ * spellings of those as the same name.
+ *
+ * @param path the folder, as {@link listFolder} takes it
+ * @param info its `stat`, taken for this request
+ * @param name the name of an entry looked for
+ */
+export function knownAbsent(
+  path: string,
+  info: Deno.FileInfo,
+  name: string,
+): boolean {
+  if (!PLAIN_NAME.test(name) || name === "." || name === "..") return false;
+  const folder = FOLDERS.lookup(path, info);
+  if (folder === null) return false;
+  let names = PLAIN_NAMES.get(folder);
+  if (names === undefined) {
+    const lower = folder.names.map((entry) => entry.toLowerCase());
+    names = folder.names.every((entry) => PLAIN_NAME.test(entry))
+      ? new Set(lower)
+      : null;
+    PLAIN_NAMES.set(folder, names);
+  }
+  return names !== null && !names.has(name.toLowerCase());
+}
+
+/** A name of ASCII letters, digits, `.`, `_` and `-`. */
+const PLAIN_NAME = /^[\w.-]+$/;
+
+/**
+ * The lower-cased names of a kept folder, or null when it has a name that
+ * is not plain (see {@link knownAbsent}).
+ */
+const PLAIN_NAMES = new WeakMap<FolderEntries, Set<string> | null>();
+
+/**
  * Python's listing pages of folders without symlinks, asked for without a
  * query, by everything a page depends on (the key of {@link LISTINGS}),
  * while the folder's `stat` is unchanged: 8 MiB at most, pages up to
