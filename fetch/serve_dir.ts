@@ -51,7 +51,7 @@ import { STATUS_MESSAGES } from "../http/status.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { printError } from "../util/logbuffer.ts";
 import { pyRepr } from "../util/pyformat.ts";
-import { bytesBody, fileStream, writtenStream } from "./body.ts";
+import { bytesBody, fileStream, pageBody, writtenStream } from "./body.ts";
 import { AccessLog, type LogEntry, type ServeInfo } from "./log.ts";
 import {
   type FileServerOptions,
@@ -148,7 +148,7 @@ type Fields = [string, string][];
 interface Answer {
   status: number;
   headers: Fields;
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
+  body: Uint8Array | ReadableStream<Uint8Array> | string | null;
   /** The body's length, when known up front. */
   length: number | null;
 }
@@ -346,7 +346,7 @@ class FileServer {
         const { body } = result;
         if (head) return answer;
         if (body instanceof Uint8Array) {
-          return { ...answer, body: bytesBody(body) };
+          return { ...answer, body: pageBody(body) };
         }
         return {
           ...answer,

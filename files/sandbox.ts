@@ -151,8 +151,11 @@ export class Sandbox {
   readonly directory: string;
   /** Where refusals, and the core's failures to send, are logged. */
   readonly log: LogFunction;
-  /** Whether {@link lookup} shares a `stat` (see `coalesce.ts`). */
-  readonly #shared: boolean;
+  /**
+   * Whether a request's reads may be shared with the requests that arrived
+   * alongside (see `coalesce.ts`): its `stat` in {@link lookup}, a listing.
+   */
+  readonly shared: boolean;
 
   /**
    * @param directory the served folder
@@ -165,7 +168,7 @@ export class Sandbox {
   constructor(directory: string, log: LogFunction, shared = true) {
     this.directory = directory;
     this.log = log;
-    this.#shared = shared;
+    this.shared = shared;
   }
 
   /**
@@ -179,7 +182,7 @@ export class Sandbox {
   lookup(
     path: string,
   ): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
-    return this.#shared && hasFullRead()
+    return this.shared && hasFullRead()
       ? sharedStat(path)
       : this.stat(path, true);
   }

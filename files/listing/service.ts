@@ -84,7 +84,8 @@ export interface ListingResult {
  * upload form when {@link ListingOptions.upload} is on; dotfiles left out
  * unless {@link ListingOptions.showHidden}. Requests for the same page that
  * arrive together share one reading of the folder, made after all of them
- * arrived (see `coalesce.ts`), and may share the bytes returned.
+ * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
+ * the bytes returned.
  *
  * @param path the folder, as `translatePath` names it
  * @param target the request-target, which the page shows and links from
@@ -115,7 +116,8 @@ export async function listFolder(
     directory: options.directory,
   };
   const key = JSON.stringify(Object.values(inputs));
-  const page = await LISTINGS.run(key, () => readListing(inputs, key, sandbox));
+  const read = () => readListing(inputs, key, sandbox);
+  const page = await (sandbox.shared ? LISTINGS.run(key, read) : read());
   if (page instanceof Error) {
     throw outOfDescriptors(page) ??
       new HttpError("not-found", "No permission to list directory", {

@@ -45,6 +45,10 @@ async function makeFolder(): Promise<string> {
     "sp ace & <b>.txt": "odd name\n",
     "about.html": "<h1>about</h1>\n",
     "404.html": "<h1>not here</h1>\n",
+    // A listing past 32 KiB, which the fetch face sends as text.
+    ...Object.fromEntries(
+      Array.from({ length: 700 }, (_, i) => [`large/ünï-${i}.txt`, "x"]),
+    ),
   };
   for (const [name, content] of Object.entries(files)) {
     const path = `${dir}/${name}`;
@@ -53,7 +57,7 @@ async function makeFolder(): Promise<string> {
     else await Deno.writeFile(path, content);
   }
   const time = new Date("2026-01-31T13:05:12Z");
-  for (const name of [...Object.keys(files), "docs", "app", "site"]) {
+  for (const name of [...Object.keys(files), "docs", "app", "site", "large"]) {
     await Deno.utime(`${dir}/${name}`, time, time);
   }
   return dir;
@@ -130,6 +134,7 @@ const CASES: Case[] = [
   },
   { name: "a folder's listing", request: get("/docs/"), status: 200 },
   { name: "a listing's HEAD", request: head("/docs/"), status: 200 },
+  { name: "a listing past 32 KiB", request: get("/large/"), status: 200 },
   { name: "a listing with a query", request: get("/docs/?a=<b>"), status: 200 },
   {
     name: "a JSON listing",
