@@ -111,16 +111,14 @@ export class AccessLog {
 
   /** Writes a message's text, escaped, as {@link message} does. */
   #write(entry: LogEntry, text: string): void {
-    // Deno.serve sends the response after this turn anyway: the lines of
-    // many requests may share a write.
     const client = this.#client(entry);
     if (this.#format === "json") {
-      writeStderr(formatJsonMessage(client, text), true);
+      writeStderr(formatJsonMessage(client, text));
       return;
     }
     const line = `${client} - - [${formatLogDate()}] ${text}\n`;
-    if (this.#format === "python") writeLog(line, true);
-    else writeStderr(line, true);
+    if (this.#format === "python") writeLog(line);
+    else writeStderr(line);
   }
 
   /**
@@ -140,22 +138,19 @@ export class AccessLog {
     }
     const format = this.#format;
     const write = (sent: boolean) =>
-      writeLog(
-        formatAccessLine(format, {
-          time: entry.time,
-          client: this.#client(entry),
-          requestLine,
-          method: request.method,
-          target,
-          protocol: null,
-          status,
-          bytes: sent && request.method !== "HEAD" ? bytes ?? 0 : 0,
-          duration: performance.now() - entry.start,
-          userAgent: request.headers.get("user-agent"),
-          referrer: request.headers.get("referer"),
-        }),
-        true,
-      );
+      writeLog(formatAccessLine(format, {
+        time: entry.time,
+        client: this.#client(entry),
+        requestLine,
+        method: request.method,
+        target,
+        protocol: null,
+        status,
+        bytes: sent && request.method !== "HEAD" ? bytes ?? 0 : 0,
+        duration: performance.now() - entry.start,
+        userAgent: request.headers.get("user-agent"),
+        referrer: request.headers.get("referer"),
+      }));
     const completed = entry.info?.completed;
     if (completed === undefined) write(true);
     else completed.then(() => write(true), () => write(false));

@@ -2,10 +2,7 @@
  * Log lines for stderr, written together once per event-loop turn: one
  * `write` for the requests answered in a turn (dozens under keep-alive load)
  * instead of one each, which would take a large share of the server's CPU
- * (bench/README.md). Lines queued as deferred ({@link writeLog}'s `deferred`)
- * wait up to {@link DEFER_MS} ms instead, for a server that answers about one
- * request per turn (`Deno.serve`), where a write per turn would be one per
- * request.
+ * (bench/README.md).
  *
  * The lines wait in a microtask queued behind the work of the turn, so they
  * are written before the event loop sends any response of that turn: as in
@@ -31,13 +28,6 @@
 /** Waiting text past this many UTF-16 characters is written at once. */
 const MAX_PENDING = 64 * 1024;
 
-/**
- * How long a deferred line may wait for others: short enough to read as at
- * once in a terminal, long enough that a loaded server writes hundreds of
- * lines at a time.
- */
-export const DEFER_MS = 10;
-
 const encoder = new TextEncoder();
 /** Reused for writes that surely fit (UTF-8: 3 bytes a character at most). */
 const BUFFER = new Uint8Array(16 * 1024);
@@ -54,21 +44,17 @@ let pending = "";
 let pendingStderr = "";
 let sink: LogSink | null = null;
 let flushQueued = false;
-/** The timer of deferred lines, while one is armed. */
-let timer: ReturnType<typeof setTimeout> | null = null;
 let exitHooked = false;
 
 /**
  * Queues `text` (whole lines, each ending in LF) for the log (stderr, or
  * the file of {@link setLogSink}), to be written with the others of this
- * event-loop turn, before its responses are sent; or, `deferred`, within
- * {@link DEFER_MS} ms (with the lines of this turn if any are not deferred).
+ * event-loop turn, before its responses are sent.
  *
  * @param text the lines to write
- * @param deferred whether the lines may wait for later ones
  */
-export function writeLog(text: string, deferred = false): void {
-  queueFlush(deferred);
+export function writeLog(text: string): void {
+  queueFlush();
   pending += text;
   if (pending.length > MAX_PENDING) flushLog();
 }
@@ -79,11 +65,10 @@ export function writeLog(text: string, deferred = false): void {
  * the log is stderr, it is {@link writeLog}, and keeps its order.
  *
  * @param text the lines to write
- * @param deferred whether the lines may wait for later ones
  */
-export function writeStderr(text: string, deferred = false): void {
-  if (sink === null) return writeLog(text, deferred);
-  queueFlush(deferred);
+export function writeStderr(text: string): void {
+  if (sink === null) return writeLog(text);
+  queueFlush();
   pendingStderr += text;
   if (pendingStderr.length > MAX_PENDING) flushLog();
 }
@@ -104,19 +89,11 @@ export function logSink(): LogSink | null {
   return sink;
 }
 
-function queueFlush(deferred: boolean): void {
+function queueFlush(): void {
   if (flushQueued) return;
-  if (!exitHooked) hookExit();
-  if (deferred) {
-    if (timer !== null) return;
-    const armed = setTimeout(flushLog, DEFER_MS);
-    // Lines waiting never keep the process alive: its exit writes them.
-    Deno.unrefTimer(armed);
-    timer = armed;
-    return;
-  }
   flushQueued = true;
   queueMicrotask(flushLog);
+  if (!exitHooked) hookExit();
 }
 
 /**
@@ -138,10 +115,6 @@ function queueFlush(deferred: boolean): void {
  */
 export function flushLog(): void {
   flushQueued = false;
-  if (timer !== null) {
-    clearTimeout(timer);
-    timer = null;
-  }
   if (pending !== "") {
     const text = pending;
     pending = "";
