@@ -70,6 +70,35 @@ export function bytesBody(
   });
 }
 
+/** Decodes only what encodes back to the same bytes: valid UTF-8, BOM kept. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The text of kept pages, made once per page (see {@link pageBody}). */
+const PAGE_TEXTS = new WeakMap<Uint8Array, string>();
+
+/**
+ * The body of a kept page's bytes (a listing the core shares between
+ * requests): past {@link SHARED_BODY_BYTES}, its text, decoded once per
+ * page, which `Deno.serve` encodes straight into the response, in a part of
+ * the time and memory that a stream of the bytes takes; else as
+ * {@link bytesBody}. The text encodes back to the very bytes.
+ */
+export function pageBody(
+  bytes: Uint8Array,
+): Uint8Array | ReadableStream<Uint8Array> | string {
+  if (bytes.length < SHARED_BODY_BYTES) return bytes;
+  let text = PAGE_TEXTS.get(bytes);
+  if (text === undefined) {
+    try {
+      text = UTF8.decode(bytes);
+    } catch {
+      return bytesBody(bytes);
+    }
+    PAGE_TEXTS.set(bytes, text);
+  }
+  return text;
+}
+
 /**
  * `length` bytes of `file` from its current position, read as the stream is
  * read; the stream owns the file and closes it once it ends, fails or is

@@ -108,7 +108,11 @@ export class AccessLog {
    */
   message(entry: LogEntry, format: string, ...args: unknown[]): void {
     if (this.#quiet) return;
-    const text = escapeControl(pyFormat(format, args));
+    this.#write(entry, escapeControl(pyFormat(format, args)));
+  }
+
+  /** Writes a message's text, escaped, as {@link message} does. */
+  #write(entry: LogEntry, text: string): void {
     const client = this.client(entry);
     if (this.#format === "json") {
       writeStderr(formatJsonMessage(client, text));
@@ -130,7 +134,8 @@ export class AccessLog {
     const { request, target } = entry;
     const requestLine = `${request.method} ${target}`;
     if (this.#format === "python") {
-      this.message(entry, '"%s" %s %s', requestLine, status, "-");
+      // Python's '"%s" %s %s' of the request line, the status and "-".
+      this.#write(entry, `"${escapeControl(requestLine)}" ${status} -`);
       return;
     }
     const format = this.#format;

@@ -50,8 +50,8 @@ const OPERATIONS: Record<string, (h: OpsSite) => Promise<OpsAnswer>> = {
 export interface OpsResponse {
   /** The status. */
   status: number;
-  /** The header fields, `Content-Length` with them. */
-  headers: Headers;
+  /** The header fields in order, `Content-Length` with them. */
+  headers: [string, string][];
   /** The body, or null. */
   body: Uint8Array | null;
   /** The body's length. */
@@ -93,9 +93,12 @@ export async function answerOps(
 export function opsResponse(
   { status, headers, body }: OpsAnswer,
 ): OpsResponse {
-  const fields = new Headers(headers.map(([name, value]) => [name, value]));
   const length = body?.length ?? 0;
-  if (status !== 204) fields.set("Content-Length", String(length));
+  const fields: [string, string][] = headers.map(([name, value]) => [
+    name,
+    value,
+  ]);
+  if (status !== 204) fields.push(["Content-Length", String(length)]);
   return { status, headers: fields, body, length };
 }
 
@@ -130,13 +133,14 @@ export function optionsAnswer(
   const methods = fileMethods(settings);
   const davAnswer = dav ? davOptions(methods) : null;
   if (!cors) return opsResponse(davAnswer!);
-  const headers = new Headers({
-    "Access-Control-Allow-Methods": methods.join(", "),
-  });
-  for (const [name, value] of davAnswer?.headers ?? []) {
-    headers.append(name, value);
-  }
+  const headers: [string, string][] = [
+    ["Access-Control-Allow-Methods", methods.join(", ")],
+    ...(davAnswer?.headers ?? []).map(([name, value]): [string, string] => [
+      name,
+      value,
+    ]),
+  ];
   const asked = request.headers.get("access-control-request-headers");
-  if (asked) headers.set("Access-Control-Allow-Headers", asked);
+  if (asked) headers.push(["Access-Control-Allow-Headers", asked]);
   return { status: 204, headers, body: null, length: 0 };
 }

@@ -38,7 +38,7 @@ import {
   emitHeaders,
   type FileRequest,
   type HeaderSink,
-  serveFile,
+  serveFileNow,
   type ServeHooks,
   type ServeResult,
 } from "../files/serve.ts";
@@ -52,7 +52,7 @@ import { STATUS_MESSAGES } from "../http/status.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { printError } from "../util/logbuffer.ts";
 import { pyRepr } from "../util/pyformat.ts";
-import { bytesBody, fileStream, writtenStream } from "./body.ts";
+import { bytesBody, fileStream, pageBody, writtenStream } from "./body.ts";
 import { AccessLog, type LogEntry, type ServeInfo } from "./log.ts";
 import {
   type FileServerOptions,
@@ -66,7 +66,8 @@ export type { FileServerOptions } from "./options.ts";
 
 /**
  * A handler as `Deno.serve` takes it: the request, and what `Deno.serve`
- * tells of it (the peer's address, for the log).
+ * tells of it (the peer's address, for the log). A small file is answered
+ * at once, the rest with a promise, as `Deno.ServeHandler` may answer.
  *
  * @example
  * ```ts
@@ -84,7 +85,7 @@ export type { FileServerOptions } from "./options.ts";
 export type FileHandler = (
   request: Request,
   info?: Deno.ServeHandlerInfo,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 /**
  * Answers `request` from the folder `options.fsRoot`, as std's `serveDir`
@@ -113,7 +114,13 @@ export function serveDir(
   request: Request,
   options?: FileServerOptions,
 ): Promise<Response> {
-  return new FileServer(resolveOptions(options)).respond(request);
+  try {
+    return Promise.resolve(
+      new FileServer(resolveOptions(options)).respond(request),
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -136,11 +143,14 @@ export function createFileHandler(options?: FileServerOptions): FileHandler {
   return (request, info) => server.respond(request, info);
 }
 
+/** A response's header fields, in order: what `new Response` takes. */
+type Fields = [string, string][];
+
 /** What the response of a request is being built with. */
 interface Answer {
   status: number;
-  headers: Headers;
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
+  headers: Fields;
+  body: Uint8Array | ReadableStream<Uint8Array> | string | null;
   /** The body's length, when known up front. */
   length: number | null;
 }
@@ -155,28 +165,48 @@ const WRITE_METHODS = ["POST", "PUT"];
 class FileServer {
   readonly #options: ResolvedOptions;
   readonly #log: AccessLog;
+  readonly #hooks: ServeHooks;
+  /** The fields every response ends with: `headers`, then CORS's. */
+  readonly #trailing: Fields;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
     const { logFormat, quiet, trustedProxies } = options;
     this.#log = new AccessLog(logFormat, quiet, trustedProxies);
+    this.#hooks = {
+      translatePath: (path) => this.#translatePath(path),
+      guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
+      eventStreams: () => options.shutdownSignal ?? NEVER,
+    };
+    this.#trailing = options.extraHeaders.map(([name, value]) => [name, value]);
+    if (options.cors) setField(this.#trailing, ALLOW_ORIGIN, "*");
   }
 
-  /** The response to `request`: the core's answer, or an error page. */
-  async respond(request: Request, info?: ServeInfo): Promise<Response> {
+  /**
+   * The response to `request`: the core's answer, or an error page; at once
+   * when the core answers at once.
+   */
+  respond(request: Request, info?: ServeInfo): Response | Promise<Response> {
     const target = requestTarget(request.url);
     const entry = this.#log.begin(request, info, target);
-    let answer: Answer;
+    let answer: Answer | Promise<Answer>;
     try {
-      answer = await this.#answer(request, target, entry);
+      answer = this.#answer(request, target, entry);
     } catch (error) {
       answer = this.#errorAnswer(error, request, entry);
     }
+    if (!(answer instanceof Promise)) return this.#send(request, entry, answer);
+    return answer.then(
+      (answer) => this.#send(request, entry, answer),
+      (error) =>
+        this.#send(request, entry, this.#errorAnswer(error, request, entry)),
+    );
+  }
+
+  /** The response of an answer, logged. */
+  #send(request: Request, entry: LogEntry, answer: Answer): Response {
     const { status, headers, body, length } = answer;
-    for (const [name, value] of this.#options.extraHeaders) {
-      headers.append(name, value);
-    }
-    if (this.#options.cors) headers.set("Access-Control-Allow-Origin", "*");
+    headers.push(...this.#trailing);
     this.#log.end(entry, status, length);
     // The core's bytes are views of ArrayBuffers, which BodyInit wants.
     const sent = request.method === "HEAD" ? null : body as BodyInit | null;
@@ -208,13 +238,17 @@ class FileServer {
       });
   }
 
-  /** The reads of the served folder for one request, logged with it. */
+  /**
+   * The reads of the served folder for one request, logged with it; none
+   * shared, as Deno.serve hands over one request a turn.
+   */
   #sandbox(entry: LogEntry): Sandbox {
     const { directory, symlinks } = this.#options.serve;
     return new Sandbox(
       directory,
       (format, ...args) => this.#log.message(entry, format, ...args),
       symlinks,
+      false,
     );
   }
 
@@ -288,13 +322,13 @@ class FileServer {
     );
   }
 
-  /** A GET or HEAD: the core's answer, as a response. */
-  async #serve(
+  /** A GET or HEAD: the core's answer, as a response; at once if it can. */
+  #serve(
     request: Request,
     target: string,
     entry: LogEntry,
     access: Access,
-  ): Promise<Answer> {
+  ): Answer | Promise<Answer> {
     const options = this.#options.serve;
     const fileRequest: FileRequest = {
       method: request.method,
@@ -307,14 +341,12 @@ class FileServer {
       },
       access,
     };
-    const hooks: ServeHooks = {
-      translatePath: (path) => this.#translatePath(path),
-      guessType: (path) => guessType(path, DEFAULT_EXTENSIONS_MAP),
-      eventStreams: () => this.#options.shutdownSignal ?? NEVER,
-    };
     const sandbox = this.#sandbox(entry);
-    const result = await serveFile(fileRequest, options, hooks, sandbox);
-    return this.#response(result, request.method === "HEAD");
+    const result = serveFileNow(fileRequest, options, this.#hooks, sandbox);
+    const head = request.method === "HEAD";
+    return result instanceof Promise
+      ? result.then((result) => this.#response(result, head))
+      : this.#response(result, head);
   }
 
   /** The core's answer, as a response: its status, headers and body. */
@@ -322,15 +354,15 @@ class FileServer {
     if (result.kind === "listed") {
       throw new Error("the fetch face has no listDirectory of its own");
     }
-    const headers = new Headers();
+    const headers: Fields = [];
     let length: number | null = 0;
     const sink: HeaderSink = {
-      header: (name, value) => headers.append(name, value),
-      date: (name, ms) => headers.append(name, formatHttpDate(ms)),
+      header: (name, value) => headers.push([name, value]),
+      date: (name, ms) => headers.push([name, formatHttpDate(ms)]),
       length(bytes) {
         length = bytes;
         // Deno.serve frames a body of unknown length itself.
-        if (bytes !== null) headers.set("Content-Length", String(bytes));
+        if (bytes !== null) headers.push(["Content-Length", String(bytes)]);
       },
     };
     try {
@@ -366,7 +398,7 @@ class FileServer {
         const { body } = result;
         if (head) return answer;
         if (body instanceof Uint8Array) {
-          return { ...answer, body: bytesBody(body) };
+          return { ...answer, body: pageBody(body) };
         }
         return {
           ...answer,
@@ -399,11 +431,22 @@ class FileServer {
     const page = new TextEncoder().encode(
       errorPage(DEFAULT_ERROR_MESSAGE, status, message, http?.explain ?? long),
     );
-    const headers = new Headers(http?.headers.map(([n, v]) => [n, v]) ?? []);
-    headers.set("Content-Type", DEFAULT_ERROR_CONTENT_TYPE);
-    headers.set("Content-Length", String(page.length));
+    const headers: Fields = http?.headers.map(([n, v]) => [n, v]) ?? [];
+    setField(headers, "Content-Type", DEFAULT_ERROR_CONTENT_TYPE);
+    setField(headers, "Content-Length", String(page.length));
     return { status, headers, body: page, length: page.length };
   }
+}
+
+const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
+
+/** Sets a field of `fields` as `Headers.set` does: in place of any other. */
+function setField(fields: Fields, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (let i = fields.length - 1; i >= 0; i--) {
+    if (fields[i][0].toLowerCase() === lower) fields.splice(i, 1);
+  }
+  fields.push([name, value]);
 }
 
 /**

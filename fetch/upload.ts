@@ -49,8 +49,8 @@ export type UploadSettings = Pick<
 export interface UploadAnswer {
   /** 201, 204 or 303. */
   status: number;
-  /** `Location` of a 303, `Content-Length: 0`. */
-  headers: Headers;
+  /** `Location` of a 303, `Content-Length: 0`, in order. */
+  headers: [string, string][];
   /** Never a body. */
   body: null;
   /** The body's length: 0. */
@@ -93,7 +93,7 @@ export async function receiveUpload(
   const reader = request.body?.getReader();
   const answer: UploadAnswer = {
     status: 0,
-    headers: new Headers(),
+    headers: [],
     body: null,
     length: 0,
   };
@@ -107,7 +107,7 @@ export async function receiveUpload(
       answer.status = code;
     },
     sendHeader(name, value) {
-      answer.headers.append(name, value);
+      answer.headers.push([name, value]);
     },
     endHeaders() {},
   };

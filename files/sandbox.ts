@@ -181,20 +181,31 @@ export class Sandbox {
   readonly log: LogFunction;
   /** Which symlinks are followed. */
   readonly symlinks: SymlinkPolicy;
+  /**
+   * Whether a request's reads may be shared with the requests that arrived
+   * alongside (see `coalesce.ts`): its `stat` in {@link lookup}, a listing.
+   */
+  readonly shared: boolean;
 
   /**
    * @param directory the served folder
    * @param log where refusals are logged
    * @param symlinks which symlinks are followed; default `follow`
+   * @param shared whether a request's `stat` may be shared with the
+   *   requests that arrived alongside: for a server that reads many in a
+   *   turn; one that gets one request a turn (`Deno.serve`) would only wait
+   *   for it
    */
   constructor(
     directory: string,
     log: LogFunction,
     symlinks: SymlinkPolicy = "follow",
+    shared = true,
   ) {
     this.directory = directory;
     this.log = log;
     this.symlinks = symlinks;
+    this.shared = shared;
   }
 
   /**
@@ -221,16 +232,19 @@ export class Sandbox {
   }
 
   /**
-   * The `stat` of a path the request names (symlinks followed), shared with
-   * the requests for it that arrived alongside (see `coalesce.ts`), or null
-   * when it is missing, unreadable, or outside the sandbox (logged). In the
-   * sandbox the `stat` is of the real path checked, so it never describes a
-   * file outside.
+   * The `stat` of a path the request names (symlinks followed), or null
+   * when it is missing, unreadable, or outside the sandbox (logged): with
+   * full read permission, `follow` and `shared`, a promise of one shared with the
+   * requests for it that arrived alongside (see `coalesce.ts`), else taken
+   * now. In the sandbox the `stat` is of the real path checked, so it never
+   * describes a file outside.
    */
-  lookup(path: string): Promise<Deno.FileInfo | null> {
-    return this.#direct
+  lookup(
+    path: string,
+  ): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
+    return this.shared && this.#direct
       ? sharedStat(path)
-      : Promise.resolve(this.stat(path, true));
+      : this.stat(path, true);
   }
 
   /**

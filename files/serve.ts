@@ -77,7 +77,11 @@ import { refusal } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
-import { listFolder, type ListingResult } from "./listing/service.ts";
+import {
+  knownAbsent,
+  listFolder,
+  type ListingResult,
+} from "./listing/service.ts";
 import {
   CLIENT_SCRIPT,
   liveReloadResource,
@@ -140,28 +144,58 @@ export function serveFile(
   hooks: ServeHooks,
   sandbox: Sandbox,
 ): Promise<ServeResult> {
+  try {
+    return Promise.resolve(serveFileNow(request, options, hooks, sandbox));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link serveFile}'s answer given in this turn where it can be (a small
+ * file named as it is, with a {@link Sandbox} that takes its `stat` at
+ * once), else a promise of it; a refusal found at once is thrown, one found
+ * later rejects the promise. For a face that answers without a turn of its
+ * own (`Deno.serve`).
+ *
+ * @param request the request
+ * @param options the settings
+ * @param hooks Python's hooks, as the face has them
+ * @param sandbox the reads of {@link ServeOptions.directory}
+ * @throws {HttpError} as {@link serveFile} rejects
+ */
+export function serveFileNow(
+  request: FileRequest,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+): ServeResult | Promise<ServeResult> {
   if (options.liveReload) {
     const resource = liveReloadResource(request.target);
     if (resource === "events") {
-      return Promise.resolve().then(() =>
-        openEvents(request, options, hooks, sandbox)
-      );
+      return openEvents(request, options, hooks, sandbox);
     }
     if (resource !== null) {
       const body = resource === "client" ? CLIENT_BYTES : WORKER_BYTES;
-      return Promise.resolve({ kind: "live-script", status: 200, body });
+      return { kind: "live-script", status: 200, body };
     }
   }
-  // Without a 404 page, no second step: one promise per request.
+  // Without a 404 page, no second step.
   if ((options.notFoundPage ?? null) === null) {
     return serveTarget(request, options, hooks, sandbox);
   }
-  return serveTarget(request, options, hooks, sandbox).catch((error) => {
+  const orPage = (error: unknown) => {
     if (!(error instanceof HttpError) || error.kind !== "not-found") {
       throw error;
     }
     return notFoundPage(error, request, options, hooks, sandbox);
-  });
+  };
+  try {
+    const result = serveTarget(request, options, hooks, sandbox);
+    return result instanceof Promise ? result.catch(orPage) : result;
+  } catch (error) {
+    return orPage(error);
+  }
 }
 
 /**
@@ -233,36 +267,67 @@ function injects(
     typeof liveRefusal(options, hooks) !== "string";
 }
 
-/** {@link serveFile} for what the path names. */
-async function serveTarget(
+/**
+ * {@link serveFile} for what the path names: the answer at once when the
+ * path's `stat` is taken at once and names a small file as it is.
+ */
+function serveTarget(
   request: FileRequest,
   options: ServeOptions,
   hooks: ServeHooks,
   sandbox: Sandbox,
-): Promise<ServeResult> {
+): ServeResult | Promise<ServeResult> {
   const path = hooks.translatePath(request.target);
   if (!options.showHidden && hasHiddenComponent(options.directory, path)) {
     throw fileNotFound();
   }
   // Before any `stat`: what a file's validators are judged by.
   const asked = Date.now();
-  const info = await sandbox.lookup(path);
+  const info = sandbox.lookup(path);
+  if (info instanceof Promise) {
+    return info.then((info) =>
+      servePath(request, path, info, options, hooks, sandbox, asked)
+    );
+  }
+  return servePath(request, path, info, options, hooks, sandbox, asked);
+}
+
+/**
+ * {@link serveTarget} once the path's `stat` (`info`) is known; `asked` is
+ * when the request began, before the `stat`.
+ */
+function servePath(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo | null,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+  asked: number,
+): ServeResult | Promise<ServeResult> {
   const archive = options.archive && info?.isDirectory && path.endsWith("/")
     ? archiveRequest(request.target)
     : null;
   if (archive) {
-    return archiveFolder(
-      path,
-      archive,
-      options,
-      request.access,
-      sandbox,
-    );
+    return archiveFolder(path, archive, options, request.access, sandbox);
   }
   // A file named as it is: answered in this turn, when small.
   if (info?.isFile && !options.cleanUrls && !path.endsWith("/")) {
     return fileAnswer(request, path, info, options, hooks, sandbox, asked);
   }
+  return routedAnswer(request, path, info, options, hooks, sandbox, asked);
+}
+
+/** {@link servePath} for what the site's rules make of the path. */
+async function routedAnswer(
+  request: FileRequest,
+  path: string,
+  info: Deno.FileInfo | null,
+  options: ServeOptions,
+  hooks: ServeHooks,
+  sandbox: Sandbox,
+  asked: number,
+): Promise<ServeResult> {
   const target = await resolveTarget(
     request.target,
     path,
@@ -330,8 +395,12 @@ class Lookups implements TargetLookups {
       hasHiddenComponent(this.#options.directory, path);
   }
 
-  lookup(path: string): Promise<Deno.FileInfo | null> {
+  lookup(path: string): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
     return this.#sandbox.lookup(path);
+  }
+
+  absent(folder: string, info: Deno.FileInfo, name: string): boolean {
+    return knownAbsent(folder, info, name);
   }
 }
 

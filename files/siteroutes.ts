@@ -40,7 +40,13 @@ export interface TargetLookups {
   /** Whether the path may not be served at all (a hidden name). */
   refused(path: string): boolean;
   /** The `stat` of a path, symlinks followed; null when not there. */
-  lookup(path: string): Promise<Deno.FileInfo | null>;
+  lookup(path: string): Deno.FileInfo | null | Promise<Deno.FileInfo | null>;
+  /**
+   * Whether the folder `folder` (ending in `/`), whose `stat` is `info`,
+   * surely holds no entry `name`, so that looking it up can be skipped;
+   * false when not known.
+   */
+  absent?(folder: string, info: Deno.FileInfo, name: string): boolean;
 }
 
 /** What a request-target names. */
@@ -123,6 +129,7 @@ async function resolveFound(
     const folder = path.endsWith("/") ? path : path + "/";
     let index: Deno.FileInfo | null = null;
     for (const name of routes.indexPages) {
+      if (lookups.absent?.(folder, info, name)) continue;
       index = await lookups.lookup(folder + name);
       if (index?.isFile) {
         path = folder + name;

@@ -112,7 +112,8 @@ export interface ListingResult {
  * unless {@link ListingOptions.showHidden}, and so are the entries that
  * `access` does not let the user read. Requests for the same page that
  * arrive together share one reading of the folder, made after all of them
- * arrived (see `coalesce.ts`), and may share the bytes returned.
+ * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
+ * the bytes returned.
  *
  * @param path the folder, as `translatePath` names it
  * @param target the request-target, which the page shows and links from
@@ -147,10 +148,8 @@ export async function listFolder(
     viewer: viewerOf(access),
   };
   const key = JSON.stringify(Object.values(inputs));
-  const page = await LISTINGS.run(
-    key,
-    () => readListing(inputs, key, sandbox, access),
-  );
+  const read = () => readListing(inputs, key, sandbox, access);
+  const page = await (sandbox.shared ? LISTINGS.run(key, read) : read());
   if (page instanceof Error) {
     throw outOfDescriptors(page) ??
       new HttpError("not-found", "No permission to list directory", {
@@ -219,6 +218,49 @@ const LISTINGS = new Coalescer<Promise<ReadListing | Error>>();
 const FOLDERS = new StatCache<FolderEntries>({
   maxTotalBytes: 16 * 1024 * 1024,
 });
+
+/**
+ * Whether the folder at `path`, at the version `info` (its `stat`)
+ * describes, is known to hold no entry named `name`, in any case of its
+ * letters (as a file system that ignores case would find it): its entries
+ * were read at that version and are kept ({@link FOLDERS}). A `stat` of the
+ * name would then fail, since names come and go only by changing the
+ * folder, and a failed `stat` costs many times a found one (Deno builds an
+ * error). Never for a name other than plain ASCII letters, digits, `.`, `_`
+ * and `-`, nor in a folder with other names: a file system may take other
+ * spellings of those as the same name.
+ *
+ * @param path the folder, as {@link listFolder} takes it
+ * @param info its `stat`, taken for this request
+ * @param name the name of an entry looked for
+ */
+export function knownAbsent(
+  path: string,
+  info: Deno.FileInfo,
+  name: string,
+): boolean {
+  if (!PLAIN_NAME.test(name) || name === "." || name === "..") return false;
+  const folder = FOLDERS.lookup(path, info);
+  if (folder === null) return false;
+  let names = PLAIN_NAMES.get(folder);
+  if (names === undefined) {
+    const lower = folder.names.map((entry) => entry.toLowerCase());
+    names = folder.names.every((entry) => PLAIN_NAME.test(entry))
+      ? new Set(lower)
+      : null;
+    PLAIN_NAMES.set(folder, names);
+  }
+  return names !== null && !names.has(name.toLowerCase());
+}
+
+/** A name of ASCII letters, digits, `.`, `_` and `-`. */
+const PLAIN_NAME = /^[\w.-]+$/;
+
+/**
+ * The lower-cased names of a kept folder, or null when it has a name that
+ * is not plain (see {@link knownAbsent}).
+ */
+const PLAIN_NAMES = new WeakMap<FolderEntries, Set<string> | null>();
 
 /**
  * Python's listing pages of folders without symlinks, asked for without a

@@ -55,6 +55,10 @@ async function makeFolder(): Promise<string> {
     "404.html": "<h1>not here</h1>\n",
     "logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
     "links/real.txt": "real\n",
+    // A listing past 32 KiB, which the fetch face sends as text.
+    ...Object.fromEntries(
+      Array.from({ length: 700 }, (_, i) => [`large/ünï-${i}.txt`, "x"]),
+    ),
   };
   for (const [name, content] of Object.entries(files)) {
     const path = `${dir}/${name}`;
@@ -67,7 +71,16 @@ async function makeFolder(): Promise<string> {
   await Deno.symlink("../docs", `${dir}/links/dir`);
   await Deno.symlink("/etc/passwd", `${dir}/links/out.txt`);
   const time = new Date("2026-01-31T13:05:12Z");
-  for (const name of [...Object.keys(files), "docs", "app", "site", "links"]) {
+  for (
+    const name of [
+      ...Object.keys(files),
+      "docs",
+      "app",
+      "site",
+      "links",
+      "large",
+    ]
+  ) {
     await Deno.utime(`${dir}/${name}`, time, time);
   }
   return dir;
@@ -144,6 +157,7 @@ const CASES: Case[] = [
   },
   { name: "a folder's listing", request: get("/docs/"), status: 200 },
   { name: "a listing's HEAD", request: head("/docs/"), status: 200 },
+  { name: "a listing past 32 KiB", request: get("/large/"), status: 200 },
   { name: "a listing with a query", request: get("/docs/?a=<b>"), status: 200 },
   {
     name: "a JSON listing",

@@ -13,6 +13,7 @@ import {
   type ServeResult,
 } from "../../files/serve.ts";
 import { Sandbox } from "../../files/sandbox.ts";
+import { knownAbsent } from "../../files/listing/service.ts";
 import type { FileBody } from "../../files/filebody.ts";
 import { guessType } from "../../files/mime.ts";
 import { translatePath } from "../../files/paths.ts";
@@ -204,6 +205,28 @@ Deno.test("a folder is answered by its index page, else by its listing", async (
   assert.ok(json.kind === "listing");
   assert.equal(json.format, "json");
   await rejects404(serve(fx.root, "/list/", {}, { listing: false }));
+});
+
+Deno.test("an index page added to a folder whose entries are kept is served at once", async () => {
+  await using fx = await fixture();
+  const folder = `${fx.root}/list/`;
+  // Entries are kept once the folder's last change is 2 s old (statcache.ts).
+  const settled = () => {
+    const { mtime, ctime } = Deno.statSync(folder);
+    return Date.now() - Math.max(mtime!.getTime(), ctime!.getTime());
+  };
+  while (settled() < 2_100) {
+    await new Promise((wake) => setTimeout(wake, 2_100 - settled()));
+  }
+  assert.ok((await serve(fx.root, "/list/")).kind === "listing");
+  // Kept: the index page is known to be missing without a stat.
+  assert.equal(knownAbsent(folder, Deno.statSync(folder), "index.html"), true);
+  assert.equal(knownAbsent(folder, Deno.statSync(folder), "x.txt"), false);
+  assert.equal(knownAbsent(folder, Deno.statSync(folder), "X.TXT"), false);
+  await Deno.writeTextFile(`${folder}index.html`, "<p>new</p>");
+  const page = await serve(fx.root, "/list/");
+  assert.ok(page.kind === "file");
+  assert.equal(text(page.body), "<p>new</p>");
 });
 
 Deno.test("a face's own listDirectory answers a folder without an index page", async () => {
