@@ -2,7 +2,9 @@
 // script (HTML pages, whole) and which never do (a range, another type, a
 // compressed sibling, a listing, an error page); the reserved paths; the
 // event stream, its bound, its end when the client goes or the server shuts
-// down; a folder that cannot be watched. The browser's side is in
+// down; a folder that cannot be watched; on both faces, a change made
+// between a page's load and its stream's opening still reloads the page, and
+// a 304 never brings back an older stamp. The browser's side is in
 // livereload_browser_test.ts.
 import assert from "node:assert/strict";
 import { HTTPServer, SimpleHTTPRequestHandler } from "../../mod.ts";

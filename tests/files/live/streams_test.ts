@@ -1,7 +1,8 @@
 // files/live/streams.ts and reload.ts: event streams bounded in number,
 // ended by their signal (the server's shutdown), by their reader, or for
-// falling behind; a folder watched while a stream of it is open; a folder
-// that cannot be watched said once and served on without streams.
+// falling behind; a folder watched while a stream of it is open and for a
+// while after, its changes counted in versions; a folder that cannot be
+// watched said once and served on without streams.
 import assert from "node:assert/strict";
 import { EventStreams } from "../../../files/live/streams.ts";
 import { LiveReload, MAX_STREAMS } from "../../../files/live/reload.ts";
