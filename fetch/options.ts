@@ -122,7 +122,9 @@ export interface FileServerOptions {
   liveReload?: boolean;
   /**
    * Aborted when the server shuts down: it ends live reload's event
-   * streams, which `Deno.serve`'s `shutdown()` would otherwise wait for.
+   * streams, which `Deno.serve`'s `shutdown()` would otherwise wait for,
+   * and its watch of the folder, which otherwise lasts 5 s past the last
+   * page or stream.
    */
   shutdownSignal?: AbortSignal;
   /**

@@ -252,19 +252,30 @@ function liveRefusal(
 }
 
 /**
- * Whether a file of type `type` gets live reload's script: an HTML page,
- * with live reload on and its event stream given, unless the request asks
- * for a range (a range is of the file's own bytes).
+ * The version of the folder's changes stamped on a file of type `type` when
+ * it gets live reload's script (see `live/reload.ts`): an HTML page, with
+ * live reload on, its event stream given and its folder watched, unless the
+ * request asks for a range (a range is of the file's own bytes); else null.
  */
-function injects(
+function liveStamp(
   request: FileRequest,
   type: string,
   options: ServeOptions,
   hooks: ServeHooks,
-): boolean {
-  return options.liveReload === true && /^text\/html\b/i.test(type) &&
-    !(request.method === "GET" && request.header("range") !== null) &&
-    typeof liveRefusal(options, hooks) !== "string";
+  sandbox: Sandbox,
+): string | null {
+  if (
+    options.liveReload !== true || !/^text\/html\b/i.test(type) ||
+    (request.method === "GET" && request.header("range") !== null)
+  ) {
+    return null;
+  }
+  const signal = liveRefusal(options, hooks);
+  if (typeof signal === "string") return null;
+  return LiveReload.of(options.directory).stamp(
+    signal,
+    (message) => sandbox.log("%s", message),
+  );
 }
 
 /**
@@ -432,7 +443,8 @@ async function notFoundPage(
     throw outOfDescriptors(cause) ?? error;
   }
   const type = hooks.guessType(path);
-  if (injects(request, type, options, hooks)) body = await withScript(body);
+  const version = liveStamp(request, type, options, hooks, sandbox);
+  if (version !== null) body = await withScript(body, version);
   return {
     kind: "not-found-page",
     status: 404,
@@ -447,16 +459,17 @@ const CLIENT_BYTES = new TextEncoder().encode(CLIENT_SCRIPT);
 const WORKER_BYTES = new TextEncoder().encode(WORKER_SCRIPT);
 
 /**
- * A page's body with live reload's script put in (see `live/inject.ts`):
- * bytes made anew, or the open file sent with it. The file is closed if
- * that fails.
+ * A page's body with live reload's script of `version` put in (see
+ * `live/inject.ts`): bytes made anew, or the open file sent with it. The
+ * file is closed if that fails.
  */
 async function withScript(
   body: Uint8Array | FileBody,
+  version: string,
 ): Promise<Uint8Array | FileBody> {
-  if (body instanceof Uint8Array) return injectScript(body);
+  if (body instanceof Uint8Array) return injectScript(body, version);
   try {
-    const injected = await injectFile(body.file, body.length);
+    const injected = await injectFile(body.file, body.length, version);
     return injected === null ? body : { file: body.file, ...injected };
   } catch (error) {
     body.file.close();
@@ -533,8 +546,9 @@ function fileAnswer(
 ): ServeResult | Promise<ServeResult> {
   const type = hooks.guessType(path);
   // With the script, the page's own bytes: no sibling, no gzip.
-  if (injects(request, type, options, hooks)) {
-    return injectedAnswer(request, path, info, type, sandbox, asked);
+  const version = liveStamp(request, type, options, hooks, sandbox);
+  if (version !== null) {
+    return injectedAnswer(request, path, info, type, version, sandbox, asked);
   }
   // Off by default: a precompressed sibling in place of the file (its own
   // size and times then describe the response), or gzip on the fly.
@@ -556,14 +570,16 @@ function fileAnswer(
 }
 
 /**
- * {@link bodyAnswer} for a page with live reload's script: a representation
- * of its own, whose `ETag` is of its length.
+ * {@link bodyAnswer} for a page with live reload's script of `version`: a
+ * representation of its own, whose `ETag` is of its length and `version`,
+ * so that a 304 never brings back an older stamp.
  */
 async function injectedAnswer(
   request: FileRequest,
   path: string,
   info: Deno.FileInfo,
   type: string,
+  version: string,
   sandbox: Sandbox,
   asked: number,
 ): Promise<ServeResult> {
@@ -578,8 +594,17 @@ async function injectedAnswer(
     info = opened.info;
     body = { file: opened.file, length: info.size };
   }
-  body = await withScript(body);
-  return await bodyAnswer(request, body, info, type, null, asked, body.length);
+  body = await withScript(body, version);
+  return await bodyAnswer(
+    request,
+    body,
+    info,
+    type,
+    null,
+    asked,
+    body.length,
+    version,
+  );
 }
 
 /** {@link bodyAnswer} for a file opened to stream. */
@@ -634,7 +659,9 @@ function contentEncoding(
  * (§14.2), else the whole body, gzipped when `encoding` says so on the fly;
  * without validators while the file may still change unseen
  * (`validatable`). An open file not sent is closed. `size` is what the
- * `ETag` is of: the file's, unless the body is made of it.
+ * `ETag` is of: the file's, unless the body is made of it. A page stamped
+ * with live reload's `version` has it in its `ETag`, and no `Last-Modified`:
+ * a date cannot tell the stamps apart.
  */
 function bodyAnswer(
   request: FileRequest,
@@ -644,11 +671,16 @@ function bodyAnswer(
   encoding: Encoding | null,
   asked: number,
   size: number = info.size,
+  version?: string,
 ): ServeResult | Promise<ServeResult> {
   const modified = info.mtime?.getTime();
   const validated = validatable(modified, asked);
-  const mtime = validated ? modified : undefined;
-  const etag = validated ? weakETag(size, mtime) : null;
+  let mtime = validated ? modified : undefined;
+  let etag = validated ? weakETag(size, mtime) : null;
+  if (version !== undefined && etag !== null) {
+    etag = `${etag.slice(0, -1)}-${version}"`;
+    mtime = undefined;
+  }
   if (
     etag !== null &&
     notModified(

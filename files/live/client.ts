@@ -53,7 +53,7 @@ export function liveReloadResource(target: string): LiveReloadResource | null {
     : null;
 }
 
-/** The event names a stream sends: see `watcher.ts`'s `Change`. */
+/** The event names of changes a stream sends: see `watcher.ts`'s `Change`. */
 const KINDS = '["reload", "css"]';
 
 /**
@@ -64,11 +64,25 @@ const KINDS = '["reload", "css"]';
  * asks for it again under a new query, removing the old one once the copy
  * has loaded (no flash of an unstyled page); any other change, or a
  * stylesheet that no `<link>` names (an `@import`), reloads the page.
+ *
+ * The page knows the version of the folder's changes it shows (its tag's
+ * `data-version`, `<watch>.<count>`: see `reload.ts`). A version of the
+ * same watch with a higher count, as the stream's first event says it or a
+ * change skips to it, means a change the page missed: it reloads.
  */
 export const CLIENT_SCRIPT =
   `// httpserver --live-reload: reloads this page when a file of the site changes.
 "use strict";
 (() => {
+  const parse = (version) => {
+    const [watch, count] = String(version ?? "").split(".");
+    return { watch, count: Number(count) };
+  };
+  let shown = parse(document.currentScript?.dataset.version);
+  const behind = (version, by) => {
+    const { watch, count } = parse(version);
+    return watch === shown.watch && count > shown.count + by;
+  };
   const pathOf = (url) => {
     try {
       return decodeURIComponent(url.pathname);
@@ -95,15 +109,26 @@ export const CLIENT_SCRIPT =
     }
     return links.length > 0;
   };
-  const apply = ({ kind, paths }) => {
-    if (kind !== "css" || !swapStylesheets(paths)) location.reload();
+  const apply = ({ kind, paths, version }) => {
+    if (kind === "version") {
+      if (behind(version, 0)) location.reload();
+    } else if (kind !== "css" || behind(version, 1) || !swapStylesheets(paths)) {
+      location.reload();
+    } else {
+      shown = parse(version);
+    }
   };
   let own = null;
   const ownStream = () => {
     if (own !== null) return;
     own = new EventSource(${JSON.stringify(EVENTS_PATH)});
+    own.addEventListener("version", (event) =>
+      apply({ kind: "version", version: event.data })
+    );
     for (const kind of ${KINDS}) {
-      own.addEventListener(kind, (event) => apply({ kind, paths: JSON.parse(event.data) }));
+      own.addEventListener(kind, (event) =>
+        apply({ kind, paths: JSON.parse(event.data), version: event.lastEventId })
+      );
     }
   };
   if (typeof SharedWorker !== "function") return ownStream();
@@ -129,25 +154,38 @@ export const CLIENT_SCRIPT =
  * The shared worker's script: one event stream for all the tabs of a
  * browser on this server, its events passed to every tab still open (a tab
  * says "bye" as it goes, and "hi" when it comes back from the back-forward
- * cache).
+ * cache, when it is told the latest version as a tab that connects is).
  */
 export const WORKER_SCRIPT =
   `// httpserver --live-reload: one event stream for all the tabs of this browser.
 "use strict";
 const ports = new Set();
 let source = null;
+let latest = null;
+const tell = (port) => {
+  if (latest !== null) port.postMessage({ kind: "version", version: latest });
+};
 onconnect = (event) => {
   const port = event.ports[0];
   ports.add(port);
   port.onmessage = ({ data }) => {
     if (data === "bye") ports.delete(port);
-    else if (data === "hi") ports.add(port);
+    else if (data === "hi") {
+      ports.add(port);
+      tell(port);
+    }
   };
+  tell(port);
   if (source !== null) return;
   source = new EventSource(${JSON.stringify(EVENTS_PATH)});
+  source.addEventListener("version", (event) => {
+    latest = event.data;
+    for (const port of ports) tell(port);
+  });
   for (const kind of ${KINDS}) {
     source.addEventListener(kind, (event) => {
-      const message = { kind, paths: JSON.parse(event.data) };
+      latest = event.lastEventId;
+      const message = { kind, paths: JSON.parse(event.data), version: latest };
       for (const port of ports) port.postMessage(message);
     });
   }

@@ -3,15 +3,16 @@
  * `</body>`, else at its end, as browsers would place a script found after
  * the body anyway. Pure: bytes in, bytes out. The tag names an external
  * script (see `client.ts`), so a page whose Content-Security-Policy allows
- * `'self'` scripts runs it; no inline script is added.
+ * `'self'` scripts runs it; no inline script is added. It carries the
+ * version of the folder's changes the page shows (see `reload.ts`).
  *
  * @example
  * ```ts
- * import { injectScript, SCRIPT_TAG } from "./inject.ts";
+ * import { injectScript, scriptTag } from "./inject.ts";
  *
  * const page = new TextEncoder().encode("<p>hi</p></body></html>");
- * const out = new TextDecoder().decode(injectScript(page));
- * console.log(out === `<p>hi</p>${SCRIPT_TAG}</body></html>`); // true
+ * const out = new TextDecoder().decode(injectScript(page, "9f3a01bc.2"));
+ * console.log(out === `<p>hi</p>${scriptTag("9f3a01bc.2")}</body></html>`); // true
  * ```
  *
  * @module
@@ -21,11 +22,18 @@ import type { BufferedWriter } from "../../http/writer.ts";
 import { copyBytes } from "../filebody.ts";
 import { CLIENT_PATH } from "./client.ts";
 
-/** The tag put into pages: the client script, deferred until parsed. */
-export const SCRIPT_TAG = `<script src="${CLIENT_PATH}" defer></script>`;
+/**
+ * The tag put into pages: the client script, deferred until parsed, with
+ * the version the page shows (letters, digits and dots: nothing to escape).
+ */
+export function scriptTag(version: string): string {
+  return `<script src="${CLIENT_PATH}" data-version="${version}" defer></script>`;
+}
 
-/** {@link SCRIPT_TAG} as bytes (it is ASCII). */
-export const SCRIPT_BYTES: Uint8Array = new TextEncoder().encode(SCRIPT_TAG);
+/** {@link scriptTag} as bytes (it is ASCII). */
+function scriptBytes(version: string): Uint8Array {
+  return new TextEncoder().encode(scriptTag(version));
+}
 
 /** `</body` in lower case, the bytes searched for. */
 const BODY_END = new TextEncoder().encode("</body");
@@ -75,17 +83,19 @@ export function injectable(html: Uint8Array): boolean {
 }
 
 /**
- * `html` with {@link SCRIPT_TAG} before its last `</body>`, else at its end;
- * `html` itself when it is not {@link injectable}. A new array: `html` may
- * be shared (the cache of small files) and is never changed.
+ * `html` with {@link scriptTag} of `version` before its last `</body>`,
+ * else at its end; `html` itself when it is not {@link injectable}. A new
+ * array: `html` may be shared (the cache of small files) and is never
+ * changed.
  */
-export function injectScript(html: Uint8Array): Uint8Array {
+export function injectScript(html: Uint8Array, version: string): Uint8Array {
   if (!injectable(html)) return html;
   const at = insertionPoint(html);
-  const out = new Uint8Array(html.length + SCRIPT_BYTES.length);
+  const tag = scriptBytes(version);
+  const out = new Uint8Array(html.length + tag.length);
   out.set(html.subarray(0, at));
-  out.set(SCRIPT_BYTES, at);
-  out.set(html.subarray(at), at + SCRIPT_BYTES.length);
+  out.set(tag, at);
+  out.set(html.subarray(at), at + tag.length);
   return out;
 }
 
@@ -103,13 +113,14 @@ export interface InjectedFile {
 
 /**
  * The body of the page in `file` (`size` bytes, at its start) with the tag
- * put in: the insertion point is looked for in its last {@link TAIL_BYTES}
- * (else the tag goes at the end). Null when the page is not
- * {@link injectable}. Leaves the file at its start.
+ * of `version` put in: the insertion point is looked for in its last
+ * {@link TAIL_BYTES} (else the tag goes at the end). Null when the page is
+ * not {@link injectable}. Leaves the file at its start.
  */
 export async function injectFile(
   file: Deno.FsFile,
   size: number,
+  version: string,
 ): Promise<InjectedFile | null> {
   const head = await readAt(file, 0, Math.min(2, size));
   const tailStart = Math.max(0, size - TAIL_BYTES);
@@ -117,13 +128,14 @@ export async function injectFile(
   await file.seek(0, Deno.SeekMode.Start);
   if (!injectable(head)) return null;
   const at = tailStart + insertionPoint(tail);
+  const tag = scriptBytes(version);
   return {
-    length: size + SCRIPT_BYTES.length,
+    length: size + tag.length,
     async send(out) {
       const before = await copyBytes(file, out, at);
       if (before < at) return before;
-      await out.write(SCRIPT_BYTES);
-      return before + SCRIPT_BYTES.length +
+      await out.write(tag);
+      return before + tag.length +
         await copyBytes(file, out, size - at);
     },
   };

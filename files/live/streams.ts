@@ -12,11 +12,11 @@
  * const streams = new EventStreams(2);
  * const stopping = new AbortController();
  * const stream = streams.open("site", stopping.signal)!;
- * streams.send("site", "reload", '["/index.html"]');
+ * streams.send("site", "reload", '["/index.html"]', "7");
  * const reader = stream.getReader();
  * await reader.read(); // the first bytes: "retry: 1000\n\n"
  * const { value } = await reader.read();
- * console.log(new TextDecoder().decode(value)); // 'event: reload\ndata: ["/index.html"]\n\n'
+ * console.log(new TextDecoder().decode(value)); // 'event: reload\nid: 7\ndata: ["/index.html"]\n\n'
  * stopping.abort(); // the stream ends
  * console.log((await reader.read()).done); // true
  * ```
@@ -37,6 +37,18 @@ const RETRY = encoder.encode("retry: 1000\n\n");
  * nothing must not make the server hold events for it without end.
  */
 const MAX_QUEUED = 16;
+
+/**
+ * One event in the stream's format. `id` must hold no line break and no
+ * NUL (the format drops such an id): the callers give their own tokens.
+ */
+function eventBytes(event: string, data: string, id?: string): Uint8Array {
+  return encoder.encode(
+    `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}${
+      data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join("")
+    }\n`,
+  );
+}
 
 /** One open stream's end of it. */
 interface Subscriber {
@@ -68,11 +80,13 @@ export class EventStreams {
 
   /**
    * A new stream on `channel`, which ends once `signal` aborts; null when
-   * {@link max} are open already.
+   * {@link max} are open already. `hello`, when given, is the stream's first
+   * event, sent to it alone.
    */
   open(
     channel: string,
     signal: AbortSignal,
+    hello?: { event: string; data: string },
   ): ReadableStream<Uint8Array> | null {
     if (this.#count >= this.max) return null;
     let subscriber: Subscriber;
@@ -92,6 +106,9 @@ export class EventStreams {
         };
         subscriber = { controller, end };
         controller.enqueue(RETRY);
+        if (hello !== undefined) {
+          controller.enqueue(eventBytes(hello.event, hello.data));
+        }
       },
       cancel: () => subscriber.end(),
     }, { highWaterMark: MAX_QUEUED });
@@ -111,18 +128,14 @@ export class EventStreams {
   }
 
   /**
-   * Sends one event to every stream on `channel`: `event: <event>` and the
-   * lines of `data`. A stream that has fallen {@link MAX_QUEUED} events
-   * behind is ended instead.
+   * Sends one event to every stream on `channel`: `event: <event>`, `id:
+   * <id>` when given (a browser's `lastEventId`), and the lines of `data`. A
+   * stream that has fallen {@link MAX_QUEUED} events behind is ended instead.
    */
-  send(channel: string, event: string, data: string): void {
+  send(channel: string, event: string, data: string, id?: string): void {
     const subscribers = this.#channels.get(channel);
     if (subscribers === undefined) return;
-    const bytes = encoder.encode(
-      `event: ${event}\n${
-        data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join("")
-      }\n`,
-    );
+    const bytes = eventBytes(event, data, id);
     for (const subscriber of [...subscribers]) {
       if ((subscriber.controller.desiredSize ?? 0) <= 0) subscriber.end();
       else subscriber.controller.enqueue(bytes);

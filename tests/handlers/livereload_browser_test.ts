@@ -1,8 +1,9 @@
 // Live reload in headless Chromium (Debian's package), as a person sees it:
-// a page reloads when it is edited, a stylesheet's new style applies without
-// a navigation, ten tabs open at once all load and all reload (one event
-// stream for the browser), and the server then shuts down at once. Every
-// wait is for an event, bounded by 5 s. Skipped where chromium is missing.
+// a page reloads when it is edited (a save made while it reloads too), a
+// stylesheet's new style applies without a navigation, ten tabs open at once
+// all load and all reload (one event stream for the browser), and the server
+// then shuts down at once. Every wait is for an event, bounded by 5 s.
+// Skipped where chromium is missing.
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
@@ -106,6 +107,32 @@ chromiumTests.test("edit a page and its reload shows the edit, under a CSP of 's
   await reloaded;
   assert.equal(await tab.textContent("#text"), "two");
   assert.deepEqual(refused, []);
+});
+
+chromiumTests.test("a save made while the page reloads is shown too: the page ends on the newest version", async () => {
+  await using t = await setUp();
+  const tab = await t.context.newPage();
+  await tab.goto(`${t.url}/`, { timeout: WAIT });
+  await t.streaming();
+  const reloading = tab.waitForResponse(
+    (response) =>
+      response.url() === `${t.url}/` && response.request().method() === "GET",
+    { timeout: WAIT },
+  );
+  await Deno.writeTextFile(`${t.site}/index.html`, page("two"));
+  await reloading;
+  // The reloaded page is answered; its shared worker, and the stream the
+  // change is told to, are being replaced.
+  await Deno.writeTextFile(`${t.site}/index.html`, page("three"));
+  await tab.waitForFunction(
+    () =>
+      (globalThis as unknown as {
+        document: { getElementById(id: string): { textContent: string } };
+      }).document.getElementById("text")?.textContent === "three",
+    undefined,
+    { timeout: WAIT },
+  );
+  await t.streaming();
 });
 
 chromiumTests.test("edit a stylesheet and the new style applies without a navigation", async () => {

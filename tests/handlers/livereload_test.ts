@@ -2,11 +2,13 @@
 // script (HTML pages, whole) and which never do (a range, another type, a
 // compressed sibling, a listing, an error page); the reserved paths; the
 // event stream, its bound, its end when the client goes or the server shuts
-// down; a folder that cannot be watched. The browser's side is in
+// down; a folder that cannot be watched; on both faces, a change made
+// between a page's load and its stream's opening still reloads the page, and
+// a 304 never brings back an older stamp. The browser's side is in
 // livereload_browser_test.ts.
 import assert from "node:assert/strict";
 import { HTTPServer, SimpleHTTPRequestHandler } from "../../mod.ts";
-import { SCRIPT_TAG } from "../../files/live/inject.ts";
+import { scriptTag } from "../../files/live/inject.ts";
 import {
   CLIENT_PATH,
   CLIENT_SCRIPT,
@@ -16,6 +18,7 @@ import {
 } from "../../files/live/client.ts";
 import { LiveReload, MAX_STREAMS } from "../../files/live/reload.ts";
 import { BANNER, Cli } from "../support/cli_process.ts";
+import { startFace } from "../support/faces.ts";
 import {
   captureLogs,
   RawClient,
@@ -73,9 +76,18 @@ async function get(
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-function withTag(page: string): string {
+/** The version stamped on a page sent (see `files/live/reload.ts`). */
+function versionIn(text: string): string {
+  const stamp = /<script src="[^"]*" data-version="([0-9a-f]+\.\d+)" defer>/
+    .exec(text);
+  assert.ok(stamp !== null, `no stamped script in ${text.slice(-200)}`);
+  return stamp[1];
+}
+
+/** `page` with the tag of `version` before its last `</body>`. */
+function withTag(page: string, version: string): string {
   const at = page.lastIndexOf("</body>");
-  return page.slice(0, at) + SCRIPT_TAG + page.slice(at);
+  return page.slice(0, at) + scriptTag(version) + page.slice(at);
 }
 
 Deno.test("live reload: a page gets the script before </body>, with its length, its own ETag and no-cache", async () => {
@@ -87,10 +99,11 @@ Deno.test("live reload: a page gets the script before </body>, with its length, 
   await using plain = serve(Plain, { directory: f.site });
   const page = await get(`${live.url}/`);
   assert.equal(page.status, 200);
-  assert.equal(page.text, withTag(PAGE));
+  const version = versionIn(page.text);
+  assert.equal(page.text, withTag(PAGE, version));
   assert.equal(
     page.headers.get("content-length"),
-    String(new TextEncoder().encode(withTag(PAGE)).length),
+    String(new TextEncoder().encode(withTag(PAGE, version)).length),
   );
   assert.equal(page.headers.get("cache-control"), "no-cache");
   const etag = page.headers.get("etag")!;
@@ -127,17 +140,18 @@ Deno.test("live reload: a page saved again within the second it was loaded in is
     lastModified === null ? {} : { "if-modified-since": lastModified },
   );
   assert.equal(reloaded.status, 200);
-  assert.equal(reloaded.text, withTag(edited));
+  assert.equal(reloaded.text, withTag(edited, versionIn(reloaded.text)));
 });
 
 Deno.test("live reload: a page too large to hold is sent from its file with the script", async () => {
   await using f = await fixture();
   await using s = serve(Live, { directory: f.site });
   const page = await get(`${s.url}/big.html`);
-  assert.equal(page.text, withTag(BIG));
-  assert.equal(page.headers.get("content-length"), String(withTag(BIG).length));
+  const tagged = withTag(BIG, versionIn(page.text));
+  assert.equal(page.text, tagged);
+  assert.equal(page.headers.get("content-length"), String(tagged.length));
   const head = await get(`${s.url}/big.html`, {}, "HEAD");
-  assert.equal(head.headers.get("content-length"), String(withTag(BIG).length));
+  assert.equal(head.headers.get("content-length"), String(tagged.length));
 });
 
 Deno.test("live reload: never into a range, another type, a compressed sibling, a listing, an error page or UTF-16", async () => {
@@ -157,7 +171,7 @@ Deno.test("live reload: never into a range, another type, a compressed sibling, 
   // A browser accepts gzip: the page comes without its sibling, with the tag.
   const gz = await get(`${s.url}/gz.html`, { "accept-encoding": "gzip" });
   assert.equal(gz.headers.get("content-encoding"), null);
-  assert.equal(gz.text, withTag(PAGE));
+  assert.equal(gz.text, withTag(PAGE, versionIn(gz.text)));
   const listing = await get(`${s.url}/sub/`);
   assert.match(listing.text, /a\.txt/);
   assert.doesNotMatch(listing.text, /live-reload/);
@@ -179,7 +193,10 @@ Deno.test("live reload: the 404 page is a page of the site, and gets the script"
   await using s = serve(Page, { directory: f.site });
   const missing = await get(`${s.url}/missing`);
   assert.equal(missing.status, 404);
-  assert.equal(missing.text, withTag("<h1>Not here</h1></body>"));
+  assert.equal(
+    missing.text,
+    withTag("<h1>Not here</h1></body>", versionIn(missing.text)),
+  );
 });
 
 Deno.test("live reload: the scripts are served from the reserved paths; off by default they are not", async () => {
@@ -235,7 +252,9 @@ Deno.test("live reload: a change reaches the stream; shutting down ends it at on
   assert.doesNotMatch(head[0], /Content-Length/i);
   await Deno.writeTextFile(`${f.site}/index.html`, PAGE + "<!-- 2 -->");
   await within(
-    client.readUntil(/event: reload\ndata: \["\/index\.html"\]\n\n/),
+    client.readUntil(
+      /event: reload\nid: \w+\.1\ndata: \["\/index\.html"\]\n\n/,
+    ),
     5_000,
     "the change",
   );
@@ -245,7 +264,7 @@ Deno.test("live reload: a change reaches the stream; shutting down ends it at on
   await within(client.readAll(), 5_000, "the close");
 });
 
-Deno.test(`live reload: at most ${MAX_STREAMS} streams; one whose client left frees its place and the watch`, async () => {
+Deno.test(`live reload: at most ${MAX_STREAMS} streams; one whose client left frees its place; the watch ends with the server`, async () => {
   await using f = await fixture();
   let closes = 0;
   LiveReload.of(f.site, (path) => {
@@ -275,6 +294,10 @@ Deno.test(`live reload: at most ${MAX_STREAMS} streams; one whose client left fr
       await within(openStream(s.port), 5_000, "a stream in the freed place"),
     );
     for (const client of clients.splice(0)) client.close();
+    const live = LiveReload.of(f.site);
+    await until(() => live.streams === 0 || undefined, "the streams' end");
+    assert.equal(closes, 0, "the watch outlives the streams for a while");
+    await within(s.server.shutdown(), 5_000, "the shutdown");
     await until(() => closes === 1 ? true : undefined, "the watch's end");
   } finally {
     for (const client of clients) client.close();
@@ -286,14 +309,14 @@ Deno.test(`live reload: at most ${MAX_STREAMS} streams; one whose client left fr
   );
 });
 
-Deno.test("live reload: a folder that cannot be watched is said once; its pages are then served without the script", async () => {
+Deno.test("live reload: a folder that cannot be watched is said once, at its first page; its pages are served without the script", async () => {
   await using f = await fixture();
   LiveReload.of(f.site, () => {
     throw new Error("OS file watch limit reached. (os error 28)");
   });
   const { Handler, lines } = captureLogs(Live);
   await using s = serve(Handler, { directory: f.site });
-  assert.equal((await get(`${s.url}/`)).text, withTag(PAGE), "not known yet");
+  assert.equal((await get(`${s.url}/`)).text, PAGE, "known at the first page");
   for (let i = 0; i < 2; i++) {
     const stream = await get(`${s.url}${EVENTS_PATH}`);
     assert.equal(stream.status, 503);
@@ -334,7 +357,8 @@ Deno.test("CLI: --live-reload says so in the banner, serves pages with the scrip
     ),
   );
   const port = Number(banner![2]);
-  assert.equal((await get(`http://127.0.0.1:${port}/`)).text, withTag(PAGE));
+  const page = await get(`http://127.0.0.1:${port}/`);
+  assert.equal(page.text, withTag(PAGE, versionIn(page.text)));
   using client = await openStream(port);
   cli.kill("SIGTERM");
   const { code } = await within(cli.finish(), 5_000, "the exit");
@@ -368,3 +392,176 @@ Deno.test("CLI: --live-reload on a folder that cannot be watched says so in the 
   assert.equal(code, 0);
   assert.doesNotMatch(stderr, /cannot watch/, "said once, in the banner");
 });
+
+/** One event of a stream, as a browser's `EventSource` dispatches it. */
+interface ServerEvent {
+  event: string;
+  /** The stream's last id so far: the event's `lastEventId`. */
+  id: string;
+  data: string;
+}
+
+/** An event stream read over `fetch` as a browser's `EventSource` reads it. */
+class Events implements AsyncDisposable {
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #text = "";
+  #id = "";
+
+  private constructor(reader: ReadableStreamDefaultReader<string>) {
+    this.#reader = reader;
+  }
+
+  /** Opens the stream of the server on `port`. */
+  static async open(port: number): Promise<Events> {
+    const response = await fetch(`http://127.0.0.1:${port}${EVENTS_PATH}`);
+    assert.equal(response.status, 200);
+    return new Events(
+      response.body!.pipeThrough(new TextDecoderStream()).getReader(),
+    );
+  }
+
+  /** The next event dispatched (a block without data, `retry:`, is none). */
+  async next(): Promise<ServerEvent> {
+    for (;;) {
+      const end = this.#text.indexOf("\n\n");
+      if (end < 0) {
+        const { value, done } = await within(
+          this.#reader.read(),
+          5_000,
+          "an event",
+        );
+        if (done) throw new Error("the stream ended");
+        this.#text += value;
+        continue;
+      }
+      const block = this.#text.slice(0, end);
+      this.#text = this.#text.slice(end + 2);
+      let event = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        const [field, value] = line.split(/: ?(.*)/s, 2);
+        if (field === "event") event = value;
+        else if (field === "id") this.#id = value;
+        else if (field === "data") data.push(value);
+      }
+      if (data.length > 0) {
+        return { event, id: this.#id, data: data.join("\n") };
+      }
+    }
+  }
+
+  /** The next event named `name`, those before it passed over. */
+  async nextOf(name: string): Promise<ServerEvent> {
+    for (;;) {
+      const event = await this.next();
+      if (event.event === name) return event;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
+
+/**
+ * What the page script does with its stream (see `files/live/client.ts`):
+ * reads it until the page reloads, for a change, or for a version of its
+ * watch past its own stamp (a change it missed); says which.
+ */
+async function reloadOf(page: string, events: Events): Promise<string> {
+  const stamp = /data-version="(\w+)\.(\d+)"/.exec(page);
+  for (;;) {
+    const { event, data } = await events.next();
+    if (event === "reload") return "a change";
+    const [watch, count] = data.split(".");
+    if (
+      event === "version" && stamp !== null && watch === stamp[1] &&
+      Number(count) > Number(stamp[2])
+    ) {
+      return "a missed change";
+    }
+  }
+}
+
+/** The fixture's page edited: the `n`th version. */
+function edit(n: number): string {
+  return PAGE.replace("page", `page ${n}`);
+}
+
+for (const face of ["python", "fetch"] as const) {
+  Deno.test(`live reload (${face} face): a change told to the stream a reloading tab is leaving still reloads the page it loaded`, async () => {
+    await using f = await fixture();
+    await using s = startFace(face, f.site, ["--live-reload"]);
+    const live = LiveReload.of(f.site);
+    const url = `http://127.0.0.1:${s.port}`;
+    let page: string;
+    {
+      // The tab's stream, as its shared worker holds it.
+      await using leaving = await Events.open(s.port);
+      await until(() => live.streams === 1 || undefined, "the stream");
+      await Deno.writeTextFile(`${f.site}/index.html`, edit(2));
+      await leaving.nextOf("reload");
+      // The tab reloads; its worker ends only after the page is answered,
+      // so the next change goes to the stream that is leaving.
+      page = (await get(`${url}/`)).text;
+      assert.match(page, /page 2/);
+      await Deno.writeTextFile(`${f.site}/index.html`, edit(3));
+      await leaving.nextOf("reload");
+    }
+    await until(() => live.streams === 0 || undefined, "the stream's end");
+    await using fresh = await Events.open(s.port);
+    assert.equal(await reloadOf(page, fresh), "a missed change");
+    assert.match((await get(`${url}/`)).text, /page 3/);
+  });
+
+  Deno.test(`live reload (${face} face): a change made after the last stream closed, before the page's own opens, reloads the page`, async () => {
+    await using f = await fixture();
+    await using s = startFace(face, f.site, ["--live-reload"]);
+    const live = LiveReload.of(f.site);
+    const url = `http://127.0.0.1:${s.port}`;
+    {
+      await using _leaving = await Events.open(s.port);
+      await until(() => live.streams === 1 || undefined, "the stream");
+    }
+    const page = (await get(`${url}/`)).text;
+    await until(() => live.streams === 0 || undefined, "the stream's end");
+    await Deno.writeTextFile(`${f.site}/index.html`, edit(2));
+    await using fresh = await Events.open(s.port);
+    assert.match(await reloadOf(page, fresh), /change/);
+    assert.match((await get(`${url}/`)).text, /page 2/);
+  });
+
+  Deno.test(`live reload (${face} face): a change made between a first page's load and its stream's opening reloads the page`, async () => {
+    await using f = await fixture();
+    await using s = startFace(face, f.site, ["--live-reload"]);
+    const url = `http://127.0.0.1:${s.port}`;
+    const page = (await get(`${url}/`)).text;
+    await Deno.writeTextFile(`${f.site}/index.html`, edit(2));
+    await using events = await Events.open(s.port);
+    assert.match(await reloadOf(page, events), /change/);
+    assert.match((await get(`${url}/`)).text, /page 2/);
+  });
+
+  Deno.test(`live reload (${face} face): a page revalidated after a change is sent anew with its new stamp, never a 304 of the old one`, async () => {
+    await using f = await fixture();
+    await using s = startFace(face, f.site, ["--live-reload"]);
+    const url = `http://127.0.0.1:${s.port}`;
+    const first = await get(`${url}/`);
+    const etag = first.headers.get("etag")!;
+    assert.match(etag, new RegExp(`-${versionIn(first.text)}"$`));
+    assert.equal(
+      first.headers.get("last-modified"),
+      null,
+      "a date is no stamp",
+    );
+    assert.equal((await get(`${url}/`, { "if-none-match": etag })).status, 304);
+    await using events = await Events.open(s.port);
+    // Another file: the page's own bytes and times stay as they were.
+    await Deno.writeTextFile(`${f.site}/app.js`, "app(2)\n");
+    const { id } = await events.nextOf("reload");
+    const again = await get(`${url}/`, { "if-none-match": etag });
+    assert.equal(again.status, 200);
+    assert.equal(versionIn(again.text), id);
+    assert.equal(again.text, withTag(PAGE, id));
+  });
+}

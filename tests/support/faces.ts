@@ -61,14 +61,19 @@ export function startFace(name: FaceName, dir: string, flags: string[]): Face {
       },
     };
   }
+  // Aborted at shutdown, as the CLI's: live reload's streams and watch end.
+  const stopping = new AbortController();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    createFileHandler(fileServerOptions(options)),
+    createFileHandler(fileServerOptions(options, stopping.signal)),
   );
   return {
     name,
     port: server.addr.port,
-    [Symbol.asyncDispose]: () => server.shutdown(),
+    [Symbol.asyncDispose]() {
+      stopping.abort();
+      return server.shutdown();
+    },
   };
 }
 
@@ -99,21 +104,26 @@ export interface Comparable {
 
 /**
  * The parts of `response` that the core decides. A `multipart/byteranges`
- * boundary is random: it is replaced by `BOUNDARY` wherever it appears.
+ * boundary is random: it is replaced by `BOUNDARY` wherever it appears; so
+ * is the name of live reload's watch in a page's stamp, by `WATCH` (each
+ * face's server ends its watch, and the next starts another).
  */
 export function comparable(response: RawResponse): Comparable {
   let body = LATIN1.decode(response.body);
   const headers: [string, string][] = [];
   const type = response.headers.get("content-type") ?? "";
+  const random: [string, string][] = [];
   const boundary = type.match(/boundary=(\S+)/)?.[1];
+  if (boundary !== undefined) random.push([boundary, "BOUNDARY"]);
+  const watch = body.match(/ data-version="(\w+)\.\d+"/)?.[1];
+  if (watch !== undefined) random.push([watch, "WATCH"]);
+  const plain = (text: string) =>
+    random.reduce((text, [from, to]) => text.replaceAll(from, to), text);
   for (const [name, value] of response.headers) {
     if (TRANSPORT_FIELDS.has(name)) continue;
-    headers.push([
-      name,
-      boundary === undefined ? value : value.replaceAll(boundary, "BOUNDARY"),
-    ]);
+    headers.push([name, plain(value)]);
   }
-  if (boundary !== undefined) body = body.replaceAll(boundary, "BOUNDARY");
+  body = plain(body);
   headers.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   return { status: response.status, headers, body };
 }

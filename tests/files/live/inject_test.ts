@@ -4,8 +4,12 @@ import assert from "node:assert/strict";
 import {
   injectScript,
   insertionPoint,
-  SCRIPT_TAG,
+  scriptTag,
 } from "../../../files/live/inject.ts";
+
+/** A version as `reload.ts` makes them. */
+const VERSION = "9f3a01bc.2";
+const SCRIPT_TAG = scriptTag(VERSION);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -38,7 +42,7 @@ for (const [page, expected] of CASES) {
   Deno.test(`the tag goes into ${JSON.stringify(page)} where it belongs`, () => {
     const html = encoder.encode(page);
     const copy = html.slice();
-    const out = injectScript(html);
+    const out = injectScript(html, VERSION);
     assert.equal(decoder.decode(out), expected.replace("@", SCRIPT_TAG));
     assert.equal(out.length, html.length + encoder.encode(SCRIPT_TAG).length);
     assert.deepEqual(html, copy, "the page given is left as it was");
@@ -53,13 +57,13 @@ Deno.test("the insertion point is an offset in the bytes given, a page's tail to
 Deno.test("a UTF-16 page, whose bytes are not ASCII's, is left as it is", () => {
   for (const bom of [[0xff, 0xfe], [0xfe, 0xff]]) {
     const page = new Uint8Array([...bom, 0x3c, 0, 0x70, 0]);
-    assert.equal(injectScript(page), page);
+    assert.equal(injectScript(page, VERSION), page);
   }
 });
 
-Deno.test("the tag loads the client script from its reserved path, deferred", () => {
+Deno.test("the tag loads the client script from its reserved path, deferred, with the page's version", () => {
   assert.equal(
     SCRIPT_TAG,
-    '<script src="/.well-known/httpserver/live-reload.js" defer></script>',
+    '<script src="/.well-known/httpserver/live-reload.js" data-version="9f3a01bc.2" defer></script>',
   );
 });

@@ -1,7 +1,8 @@
 // files/live/streams.ts and reload.ts: event streams bounded in number,
 // ended by their signal (the server's shutdown), by their reader, or for
-// falling behind; a folder watched while a stream of it is open; a folder
-// that cannot be watched said once and served on without streams.
+// falling behind; a folder watched while a stream of it is open and for a
+// while after, its changes counted in versions; a folder that cannot be
+// watched said once and served on without streams.
 import assert from "node:assert/strict";
 import { EventStreams } from "../../../files/live/streams.ts";
 import { LiveReload, MAX_STREAMS } from "../../../files/live/reload.ts";
@@ -94,17 +95,34 @@ Deno.test("a folder is watched while a stream of it is open, and its changes rea
     assert.ok(one instanceof ReadableStream && two instanceof ReadableStream);
     assert.equal(watches, 1, "one watcher however many streams");
     const reader = one.getReader();
-    await nextText(reader);
+    assert.equal(await nextText(reader), "retry: 1000\n\n");
+    const hello = /^event: version\ndata: ([0-9a-f]{8})\.0\n\n$/.exec(
+      (await nextText(reader))!,
+    );
+    assert.ok(hello !== null, "the version first: no change yet");
+    const name = hello[1];
     await Deno.writeTextFile(`${folder}/site.css`, "p {}");
     assert.equal(
       await nextText(reader),
-      'event: css\ndata: ["/site.css"]\n\n',
+      `event: css\nid: ${name}.1\ndata: ["/site.css"]\n\n`,
     );
     await two.cancel();
-    assert.equal(closes, 0);
+    await reader.cancel();
+    assert.equal(live.streams, 0);
+    assert.equal(closes, 0, "the watch outlives the last stream for a while");
+    assert.equal(live.stamp(stopping.signal, assert.fail), `${name}.1`);
     stopping.abort();
-    assert.equal(await nextText(reader), null);
-    assert.equal(closes, 1, "the last stream's end stops the watching");
+    await null;
+    assert.equal(closes, 1, "the server's shutdown ends the watch");
+    // A page served now starts a new watch, which lingers as well.
+    const restarted = new AbortController();
+    const again = live.stamp(restarted.signal, assert.fail);
+    assert.match(again!, /^[0-9a-f]{8}\.0$/);
+    assert.notEqual(again!.split(".")[0], name, "a new watch, a new name");
+    assert.equal(watches, 2);
+    restarted.abort();
+    await null;
+    assert.equal(closes, 2);
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
