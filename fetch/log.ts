@@ -57,6 +57,8 @@ export interface LogEntry {
   readonly start: number;
   /** The client, once read. */
   client?: string;
+  /** The user the request signed in as, once let in (accounts). */
+  user?: string | null;
 }
 
 /** The log lines of one fetch face, in one format. */
@@ -136,6 +138,7 @@ export class AccessLog {
       writeLog(formatAccessLine(format, {
         time: entry.time,
         client: this.client(entry),
+        user: entry.user ?? null,
         requestLine,
         method: request.method,
         target,

@@ -202,7 +202,10 @@ class FileServer {
       header: (name) => request.headers.get(name),
       client: this.#log.client(entry),
     }, (format, ...args) => this.#log.message(entry, format, ...args))
-      .then((access) => this.#dispatch(request, target, entry, access));
+      .then((access) => {
+        entry.user = access.user;
+        return this.#dispatch(request, target, entry, access);
+      });
   }
 
   /** The reads of the served folder for one request, logged with it. */

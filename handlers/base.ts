@@ -399,6 +399,15 @@ export class BaseHTTPRequestHandler {
   admit(): void | Promise<void> {}
 
   /**
+   * The user the current request signed in as, which the access log names
+   * (not Python's line); null for none. The base has no accounts;
+   * `SimpleHTTPRequestHandler` names the user its accounts let in.
+   */
+  remoteUser(): string | null {
+    return null;
+  }
+
+  /**
    * Answers `Expect: 100-continue` with `100 Continue` (sent before the body
    * is read). Override it to refuse: send an error and return false.
    */
@@ -639,6 +648,7 @@ export class BaseHTTPRequestHandler {
     this.logAccess({
       time: this.#requestTime,
       client: this.addressString(),
+      user: head === null ? null : this.remoteUser(),
       requestLine: this.requestline,
       method: head?.method ?? (words[0] || null),
       target: head?.target ?? words[1] ?? null,

@@ -78,6 +78,8 @@ export interface AccessLogEntry {
   time: number;
   /** The client's address (`addressString()`): `-` for a Unix socket peer. */
   client: string;
+  /** The user the request signed in as (accounts); null or left out for none. */
+  user?: string | null;
   /** The request line, as far as it was read; "" when none was. */
   requestLine: string;
   /** The method; null when the request line did not get that far. */
@@ -101,10 +103,11 @@ export interface AccessLogEntry {
 /**
  * The access log's line for `entry` in `format`, with its LF:
  *
- * - `common`: `client - - [time] "request line" status bytes`, the time in
- *   local time with its offset, bytes `-` for none (Apache's `%b`);
+ * - `common`: `client - user [time] "request line" status bytes`, the user
+ *   `-` for none (Apache's `%u`), the time in local time with its offset,
+ *   bytes `-` for none (Apache's `%b`);
  * - `combined`: the same, then `"referrer" "user agent"` (`"-"` for none);
- * - `json`: `{"time", "client", "method", "target", "protocol", "status",
+ * - `json`: `{"time", "client", "user", "method", "target", "protocol", "status",
  *   "bytes", "duration", "user_agent", "referrer"}`, the time in ISO 8601
  *   UTC, the duration in seconds, unknown values null.
  *
@@ -119,6 +122,7 @@ export function formatAccessLine(
     return jsonLine({
       time: new Date(entry.time).toISOString(),
       client: entry.client,
+      user: entry.user ?? null,
       method: entry.method,
       target: entry.target,
       protocol: entry.protocol,
@@ -129,7 +133,10 @@ export function formatAccessLine(
       referrer: entry.referrer,
     });
   }
-  let line = `${entry.client} - - [${formatClfDate(entry.time)}] ${
+  const user = entry.user
+    ? escapeControl(entry.user).replaceAll(" ", "\\x20")
+    : "-";
+  let line = `${entry.client} - ${user} [${formatClfDate(entry.time)}] ${
     quoted(entry.requestLine)
   } ${entry.status} ${entry.bytes === 0 ? "-" : entry.bytes}`;
   if (format === "combined") {
