@@ -30,7 +30,12 @@ Deno.test("deno task start from another folder finds a relative --auth-file ther
       "127.0.0.1",
       "0",
     ],
-    { cwd: `${folder.root}/site`, env: { NO_COLOR: "1" } },
+    {
+      cwd: `${folder.root}/site`,
+      // deno task keeps an INIT_CWD it inherits, and this suite runs under
+      // one: the folder's, as a shell there would start it with none.
+      env: { NO_COLOR: "1", INIT_CWD: `${folder.root}/site` },
+    },
   );
   const banner = await cli.waitFor(BANNER);
   if (banner === null) assert.fail((await cli.finish()).stderr);
