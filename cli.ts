@@ -51,6 +51,7 @@ import {
   type TlsOptions,
 } from "./cli/serve.ts";
 import { type Accounts, AccountsError } from "./files/accounts/htpasswd.ts";
+import { parseAccessRules } from "./files/accounts/rules.ts";
 import {
   commandLine,
   granted,
@@ -234,9 +235,11 @@ function printBanner(
 }
 
 /**
- * The banner's lines for accounts: how many users and rules, and warnings
- * for `$apr1$` hashes, for passwords sent readable over plain HTTP to an
- * address that is not loopback, and for an auth file anyone can download.
+ * The banner's lines for accounts: how many users and rules, whether some
+ * paths are left to the users alone (none when a rule governs `/`, which
+ * may let anyone in), and warnings for `$apr1$` hashes, for passwords sent
+ * readable over plain HTTP to an address that is not loopback, and for an
+ * auth file anyone can download.
  */
 function accountLines(
   options: CliOptions,
@@ -246,8 +249,14 @@ function accountLines(
 ): string[] {
   const { authFile, access } = options;
   if (accounts === null || authFile === undefined) return [];
+  const rules = parseAccessRules(access).rules;
+  const reach = rules.length === 0
+    ? "no access rules: every path needs a user"
+    : rules.some((rule) => rule.path === "/")
+    ? `${rules.length} access rules, which govern every path`
+    : `${rules.length} access rules; the paths they do not govern need a user`;
   const lines = [
-    `Accounts: ${accounts.users.length} users from ${authFile}, ${access.length} access rules; everything else needs a user`,
+    `Accounts: ${accounts.users.length} users from ${authFile}, ${reach}`,
   ];
   const weak = accounts.weakUsers;
   if (weak.length > 0) {

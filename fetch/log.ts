@@ -57,7 +57,7 @@ export interface LogEntry {
   readonly start: number;
   /** The client, once read. */
   client?: string;
-  /** The user the accounts let in, once they have. */
+  /** The user the request signed in as, once let in (accounts). */
   user?: string | null;
 }
 
@@ -143,6 +143,7 @@ export class AccessLog {
       writeLog(formatAccessLine(format, {
         time: entry.time,
         client: this.client(entry),
+        user: entry.user ?? null,
         requestLine,
         method: request.method,
         target,
@@ -152,7 +153,6 @@ export class AccessLog {
         duration: performance.now() - entry.start,
         userAgent: request.headers.get("user-agent"),
         referrer: request.headers.get("referer"),
-        user: entry.user ?? null,
       }));
     const completed = entry.info?.completed;
     if (completed === undefined) write(true);

@@ -399,8 +399,8 @@ export class BaseHTTPRequestHandler {
   admit(): void | Promise<void> {}
 
   /**
-   * The user the request signed in as, for the access log (`%u` of the
-   * common and combined formats, `user` in JSON): none here;
+   * The user the current request signed in as, which the access log names
+   * (not Python's line); null for none. The base has no accounts;
    * `SimpleHTTPRequestHandler` names the user its accounts let in.
    */
   remoteUser(): string | null {
@@ -648,6 +648,7 @@ export class BaseHTTPRequestHandler {
     this.logAccess({
       time: this.#requestTime,
       client: this.addressString(),
+      user: head === null ? null : this.remoteUser(),
       requestLine: this.requestline,
       method: head?.method ?? (words[0] || null),
       target: head?.target ?? words[1] ?? null,
@@ -660,7 +661,6 @@ export class BaseHTTPRequestHandler {
       duration: performance.now() - this.#requestTick,
       userAgent: this.header("user-agent"),
       referrer: this.header("referer"),
-      user: this.remoteUser(),
     });
   }
 

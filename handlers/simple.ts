@@ -288,6 +288,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   access: Access = EVERYONE;
 
+  /** The user {@link admit} let in: the access log names them. */
+  override remoteUser(): string | null {
+    return this.access.user;
+  }
+
   /**
    * Lets the request in with what its user may do, with {@link accounts}:
    * a request without the right to its path is refused (401 with Basic's
@@ -306,11 +311,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       .then((access) => {
         this.access = access;
       });
-  }
-
-  /** The user {@link admit} let in, for the access log; null for none. */
-  override remoteUser(): string | null {
-    return this.access.user;
   }
 
   /** The gate of the accounts, made again when a setting changed. */

@@ -79,6 +79,8 @@ export interface AccessLogEntry {
   time: number;
   /** The client's address (`addressString()`): `-` for a Unix socket peer. */
   client: string;
+  /** The user the request signed in as (accounts); null or left out for none. */
+  user?: string | null;
   /** The request line, as far as it was read; "" when none was. */
   requestLine: string;
   /** The method; null when the request line did not get that far. */
@@ -97,8 +99,6 @@ export interface AccessLogEntry {
   userAgent: string | null;
   /** The `Referer` header, or null. */
   referrer: string | null;
-  /** The user the request signed in as (accounts), or null; left out, none. */
-  user?: string | null;
 }
 
 /**
@@ -108,8 +108,8 @@ export interface AccessLogEntry {
  *   `-` for none (Apache's `%u`), the time in local time with its offset,
  *   bytes `-` for none (Apache's `%b`);
  * - `combined`: the same, then `"referrer" "user agent"` (`"-"` for none);
- * - `json`: `{"time", "client", "user", "method", "target", "protocol",
- *   "status", "bytes", "duration", "user_agent", "referrer"}`, the time in ISO 8601
+ * - `json`: `{"time", "client", "user", "method", "target", "protocol", "status",
+ *   "bytes", "duration", "user_agent", "referrer"}`, the time in ISO 8601
  *   UTC, the duration in seconds, unknown values null.
  *
  * In quoted fields, `"` and `\` are escaped with a backslash and control

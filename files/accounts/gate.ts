@@ -13,6 +13,9 @@
  *   is both the one the URL names and the one its real path names in the
  *   folder, so that a symlink into a protected folder does not lead round
  *   the rules. Refused: 401 with the challenge when not signed in, else 403.
+ * - `?login` without credentials is 401 with the challenge wherever it is:
+ *   a browser sends credentials only once challenged, so where anyone may
+ *   read it would never sign in, and never show what its user may see.
  * - A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) never
  *   carries credentials (Fetch standard §4.8): it is let in anonymous; its
  *   answer names methods only, never data.
@@ -120,6 +123,7 @@ export class AccountGate {
       return this.#access(null);
     }
     const user = await this.#signIn(request, log);
+    if (user === null && asksToSignIn(request.target)) throw unauthorized();
     const access = this.#access(user);
     // The path as the file is found: what the platform drops (Windows'
     // `c:`, `a\b`) is dropped here too.
@@ -227,6 +231,13 @@ export function refusal(access: Access): HttpError {
 }
 
 /** The 401 that asks for credentials. */
+/** Whether a request-target's query has `login`, which asks to sign in. */
+function asksToSignIn(target: string): boolean {
+  const query = target.split("#", 1)[0];
+  const mark = query.indexOf("?");
+  return mark >= 0 && new URLSearchParams(query.slice(mark + 1)).has("login");
+}
+
 function unauthorized(): HttpError {
   return new HttpError("unauthorized", undefined, {
     headers: [["WWW-Authenticate", CHALLENGE]],

@@ -30,7 +30,8 @@ export interface OpsButtons {
 /**
  * The script: entries are the links of the list (Python's page) or of the
  * name column (the pretty page), but the parent folder's and the sorting
- * links. A refusal shows its status in an alert.
+ * links, also those of a list put in the page later (the upload script shows
+ * the listing again in place). A refusal shows its status in an alert.
  */
 export const OPS_SCRIPT = `
 (() => {
@@ -49,33 +50,44 @@ export const OPS_SCRIPT = `
     return element;
   };
   const encode = (path) => path.split("/").map(encodeURIComponent).join("/");
+  const entries = "li > a, td.name > a";
+  const decorate = (link) => {
+    const href = link.getAttribute("href");
+    if (href === "../" || href.includes("?")) return;
+    const url = new URL(href, location.href);
+    const folder = href.endsWith("/");
+    const name = decodeURIComponent(folder ? href.slice(0, -1) : href);
+    link.after(
+      " ",
+      button("Rename", () => {
+        const to = prompt("Rename " + name + " to", name);
+        if (!to || to === name) return;
+        const slash = folder && !to.endsWith("/") ? "/" : "";
+        const destination = new URL(encode(to) + slash, location.href);
+        act(url, {
+          method: "MOVE",
+          headers: { Destination: destination.href, Overwrite: "F" },
+        });
+      }),
+      " ",
+      button("Delete", () => {
+        if (confirm("Delete " + name + (folder ? " and all it holds?" : "?"))) {
+          act(url, { method: "DELETE" });
+        }
+      }),
+    );
+  };
   if (ops.includes("delete")) {
-    for (const link of document.querySelectorAll("li > a, td.name > a")) {
-      const href = link.getAttribute("href");
-      if (href === "../" || href.includes("?")) continue;
-      const url = new URL(href, location.href);
-      const folder = href.endsWith("/");
-      const name = decodeURIComponent(folder ? href.slice(0, -1) : href);
-      link.after(
-        " ",
-        button("Rename", () => {
-          const to = prompt("Rename " + name + " to", name);
-          if (!to || to === name) return;
-          const slash = folder && !to.endsWith("/") ? "/" : "";
-          const destination = new URL(encode(to) + slash, location.href);
-          act(url, {
-            method: "MOVE",
-            headers: { Destination: destination.href, Overwrite: "F" },
-          });
-        }),
-        " ",
-        button("Delete", () => {
-          if (confirm("Delete " + name + (folder ? " and all it holds?" : "?"))) {
-            act(url, { method: "DELETE" });
-          }
-        }),
-      );
-    }
+    document.querySelectorAll(entries).forEach(decorate);
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node.nodeType !== Node.ELEMENT_NODE) continue;
+          if (node.matches(entries)) decorate(node);
+          node.querySelectorAll(entries).forEach(decorate);
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
   }
   if (ops.includes("mkdir")) {
     script.before(button("New folder", () => {

@@ -32,6 +32,9 @@ import { pythonPageHead, quote } from "../listing/python.ts";
 import { targetPath, unquote } from "../paths.ts";
 import type { SearchHit, SearchHits } from "./walk.ts";
 
+/** What the search box asks for; the box is as wide, so none of it is cut. */
+const PROMPT = "Search names below this folder";
+
 /**
  * The search box, with `value` in it ("" on a listing): a GET form to the
  * page's own URL, whose query becomes `?q=...`.
@@ -39,8 +42,8 @@ import type { SearchHit, SearchHits } from "./walk.ts";
 export function searchForm(value: string): string {
   return '<form method="get" role="search">\n' +
     `<input type="search" name="q" value="${escapeAttribute(value)}" ` +
-    'aria-label="Search names below this folder" ' +
-    'placeholder="Search names below this folder" required>\n' +
+    `aria-label="${PROMPT}" placeholder="${PROMPT}" ` +
+    `size="${PROMPT.length}" required>\n` +
     '<button type="submit">Search</button>\n' +
     "</form>\n";
 }

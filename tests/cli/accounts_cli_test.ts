@@ -99,7 +99,7 @@ for (const [what, args, message] of usageErrors) {
   });
 }
 
-Deno.test("the banner counts users and rules, and warns of $apr1$ hashes and of an auth file the folder serves", async () => {
+Deno.test("the banner counts users and rules, says a rule for / governs every path, and warns of $apr1$ hashes and of an auth file the folder serves", async () => {
   await using folder = await tempFolder("httpserver-auth-banner-", {
     "hello.txt": "hello\n",
     ".users": BCRYPT + APR1,
@@ -119,7 +119,7 @@ Deno.test("the banner counts users and rules, and warns of $apr1$ hashes and of 
   assert.ok(await cli.waitFor(/served folder: its hashes can be downloaded/));
   assert.match(
     cli.out,
-    /\nAccounts: 2 users from \S+\/\.users, 1 access rules; everything else needs a user\n/,
+    /\nAccounts: 2 users from \S+\/\.users, 1 access rules, which govern every path\n/,
   );
   assert.match(cli.out, /\nWarning: \$apr1\$ \(MD5\) hashes, .* for bob: /);
   // Bound to 127.0.0.1: no warning about plain HTTP.
@@ -139,6 +139,28 @@ Deno.test("accounts over plain HTTP on all interfaces are warned of in the banne
     assert.ok(
       await cli.waitFor(
         /^Warning: passwords cross the network readable over plain HTTP on \S+: serve HTTPS \(--tls-cert\) or bind to 127\.0\.0\.1$/m,
+      ),
+      cli.out,
+    );
+    assert.match(
+      cli.out,
+      /^Accounts: 1 users from \S+, no access rules: every path needs a user$/m,
+    );
+    cli.kill("SIGINT");
+    assert.equal((await cli.finish()).code, 0);
+  });
+});
+
+Deno.test("the banner says that the paths no rule governs need a user", async () => {
+  await withAuthFile(BCRYPT, async (site, users) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", "--allow-read"],
+      loopback(site, "--auth-file", users, "--access", "/pub:*=ro"),
+    );
+    assert.ok(await cli.waitFor(BANNER), cli.out);
+    assert.ok(
+      await cli.waitFor(
+        /^Accounts: 1 users from \S+, 1 access rules; the paths they do not govern need a user$/m,
       ),
       cli.out,
     );

@@ -374,6 +374,30 @@ Deno.test("the gate: wrong credentials are 401 even where anyone may read, and r
   await gate.admit(request("GET", "/pub/a.txt", right, "198.51.100.10"), log);
 });
 
+Deno.test("the gate: ?login asks for credentials where anyone may read, so that a browser can sign in there, and is ignored once signed in", async () => {
+  await using folder = await site();
+  const gate = gateFor(folder.root, ["/:*=ro", "/private:alice=rw"]);
+  const log = () => {};
+  for (
+    const target of ["/?login", "/pub/?sort=name&login=1", "/pub/a.txt?login"]
+  ) {
+    const challenged = await refusal(gate.admit(request("GET", target), log));
+    assert.equal(challenged.status, 401, target);
+    assert.deepEqual(challenged.headers, [["WWW-Authenticate", CHALLENGE]]);
+  }
+  const alice = { authorization: basic("alice", "secret") };
+  assert.equal(
+    (await gate.admit(request("GET", "/?login", alice), log)).user,
+    "alice",
+  );
+  // Without it, anyone reads as before; a value named otherwise is no login.
+  assert.equal((await gate.admit(request("GET", "/?q=login"), log)).user, null);
+  assert.equal(
+    (await gate.admit(request("GET", "/pub/#login"), log)).user,
+    null,
+  );
+});
+
 Deno.test("a rule that names a user the auth file lacks is refused", () => {
   assert.throws(
     () => gateFor("/tmp", ["/x:carol=ro"]),

@@ -115,6 +115,58 @@ requiring("chromium").test(
   },
 );
 
+class UploadOps extends Ops {
+  override upload = true;
+}
+
+requiring("chromium").test(
+  "a file uploaded through the page gets its Rename and Delete buttons in the listing shown again in place",
+  async () => {
+    await using folder = await tempFolder("ops_upload_browser_", {
+      "a.txt": "a",
+    });
+    await using picked = await tempFolder("ops_upload_picked_", {
+      "new.txt": "new",
+    });
+    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+    try {
+      const context = await launchChromium(profile, WAIT);
+      try {
+        const page = await context.newPage();
+        for (
+          const Handler of [
+            UploadOps,
+            class extends UploadOps {
+              override prettyListing = true;
+            },
+          ]
+        ) {
+          await using s = serve(Handler, { directory: folder.root });
+          await page.goto(`${s.url}/`, { timeout: WAIT });
+          await page.locator('input[type=file][name="file"]').setInputFiles(
+            `${picked.root}/new.txt`,
+          );
+          await page.getByRole("button", { name: "Upload" }).click();
+          const row = page.locator("li, tr", {
+            has: page.locator('a[href="new.txt"]'),
+          });
+          await row.waitFor({ timeout: WAIT });
+          assert.deepEqual(
+            await row.getByRole("button").allTextContents(),
+            ["Rename", "Delete"],
+          );
+          await press(page, "Delete", "new.txt");
+          assert.deepEqual(await entries(page), ["a.txt"]);
+        }
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await Deno.remove(profile, { recursive: true });
+    }
+  },
+);
+
 Deno.test("without JavaScript the listing has no buttons: they are the script's, which the page's policy allows by its hash alone", async () => {
   await using folder = await tempFolder("ops_page_", { "a.txt": "a" });
   await using s = serve(Ops, { directory: folder.root });

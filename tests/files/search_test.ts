@@ -244,6 +244,13 @@ Deno.test("the search box is a plain GET form whose value is escaped", () => {
   assert.ok(!form.includes("<script>"));
 });
 
+Deno.test("the search box is wide enough for its whole placeholder (a browser's default is 20 characters)", () => {
+  const form = searchForm("");
+  const placeholder = form.match(/placeholder="([^"]*)"/)![1];
+  const size = Number(form.match(/ size="(\d+)"/)?.[1] ?? 20);
+  assert.ok(size >= placeholder.length, form);
+});
+
 // --- searchFolder: the answer ---
 
 const OPTIONS = {

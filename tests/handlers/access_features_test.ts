@@ -5,7 +5,7 @@
 // destination as well as its source.
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
-import { recordStderr, tempFolder, until } from "../support/helpers.ts";
+import { tempFolder } from "../support/helpers.ts";
 
 // `htpasswd -nbB alice wonderland` and `htpasswd -nbm bob builder`.
 const USERS = [
@@ -29,13 +29,6 @@ const FLAGS = (users: string) => [
   "--delete",
   "--mkdir",
 ];
-
-/** The access log's lines among what was written to stderr, not messages. */
-function accessLines(writes: string[]): string[] {
-  return writes.join("").split("\n").filter((line) =>
-    line.includes('"GET ') || line.includes('"method":"GET"')
-  );
-}
 
 /** The text of every name an archive or page holds, for a substring check. */
 async function text(
@@ -124,42 +117,5 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       await Deno.readTextFile(`${folder.root}/site/private/b.txt`),
       "a\n",
     );
-  });
-}
-
-for (const name of ["python", "fetch"] as FaceName[]) {
-  Deno.test(`${name} face: the access log names the user the accounts let in (%u, JSON's user)`, async () => {
-    await using folder = await tempFolder("httpserver-access-", {
-      "users": USERS,
-      "site/pub/a.txt": "a\n",
-    });
-    for (const format of ["common", "json"]) {
-      await using face = startFace(name, `${folder.root}/site`, [
-        ...FLAGS(`${folder.root}/users`),
-        "--log-format",
-        format,
-      ]);
-      const writes = await recordStderr(async (writes) => {
-        for (const headers of [BOB, {}]) {
-          const response = await fetch(
-            `http://127.0.0.1:${face.port}/pub/a.txt`,
-            { headers },
-          );
-          await response.body?.cancel();
-        }
-        await until(
-          () => accessLines(writes).length === 2 ? true : undefined,
-          "two requests logged",
-        );
-      });
-      const lines = accessLines(writes);
-      if (format === "common") {
-        assert.match(lines[0], /^127\.0\.0\.1 - bob \[/, lines[0]);
-        assert.match(lines[1], /^127\.0\.0\.1 - - \[.* 401 /, lines[1]);
-      } else {
-        assert.equal(JSON.parse(lines[0]).user, "bob");
-        assert.equal(JSON.parse(lines[1]).user, null);
-      }
-    }
   });
 }

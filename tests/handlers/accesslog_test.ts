@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import {
   type AccessLogEntry,
   BaseHTTPRequestHandler,
+  createFileHandler,
   type LogFormat,
+  parseAccounts,
+  SimpleHTTPRequestHandler,
 } from "../../mod.ts";
 import {
   captureStderr,
@@ -15,6 +18,7 @@ import {
   RawClient,
   recordStderr,
   serve,
+  tempFolder,
   until,
 } from "../support/helpers.ts";
 
@@ -132,7 +136,7 @@ Deno.test("the Combined Log Format adds the referrer and user agent, quoted, - f
   assert.match(lines[1], /"GET \/b HTTP\/1\.1" 200 6 "-" "-"\n$/);
 });
 
-Deno.test("JSON lines give one object per request: time, client, method, target, protocol, status, bytes, duration, user agent, referrer, user", async () => {
+Deno.test("JSON lines give one object per request: time, client, user, method, target, protocol, status, bytes, duration, user agent, referrer", async () => {
   await using server = serve(inFormat("json"));
   const before = Date.now();
   const lines = await logged(4, () =>
@@ -153,6 +157,7 @@ Deno.test("JSON lines give one object per request: time, client, method, target,
   delete hello.duration;
   assert.deepEqual(hello, {
     client: "127.0.0.1",
+    user: null,
     method: "GET",
     target: "/hello?x=1",
     protocol: "HTTP/1.1",
@@ -160,7 +165,6 @@ Deno.test("JSON lines give one object per request: time, client, method, target,
     bytes: 6,
     user_agent: "probe/1.0",
     referrer: null,
-    user: null,
   });
   // The interim 100 Continue is no part of the response's bytes.
   assert.equal(put.status, 201);
@@ -330,4 +334,49 @@ console.log(formatClfDate(784111777000), formatClfDate(784111777999));`,
       zone,
     );
   }
+});
+
+/** alice, password "secret", and a rule that lets anyone read `/`. */
+const ACCOUNTS = parseAccounts("alice:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n");
+const RULES = ["/:*=ro"];
+const ALICE = `Basic ${btoa("alice:secret")}`;
+
+Deno.test("with accounts, Common and JSON lines name the signed-in user where Apache's %u does, - or null for none, on both faces", async () => {
+  await using folder = await tempFolder("accesslog_user_", { "a.txt": "a" });
+  class Common extends SimpleHTTPRequestHandler {
+    override protocolVersion = "HTTP/1.1";
+    override logFormat: LogFormat = "common";
+    override accounts = ACCOUNTS;
+    override accessRules = RULES;
+  }
+  await using server = serve(Common, { directory: folder.root });
+  const lines = await logged(2, () =>
+    exchangeAll(server.port, [
+      `GET /a.txt HTTP/1.1\r\nHost: t\r\nAuthorization: ${ALICE}\r\n\r\n`,
+      "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+    ]));
+  assert.match(lines[0], /^127\.0\.0\.1 - alice \[/, lines.join(""));
+  assert.match(lines[1], /^127\.0\.0\.1 - - \[/, lines.join(""));
+
+  const files = createFileHandler({
+    fsRoot: folder.root,
+    logFormat: "json",
+    accounts: ACCOUNTS,
+    access: RULES,
+  });
+  await using fetchServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    files,
+  );
+  const url = `http://127.0.0.1:${fetchServer.addr.port}/a.txt`;
+  const json = await logged(2, async () => {
+    for (const headers of [{ authorization: ALICE }, {}] as HeadersInit[]) {
+      await (await fetch(url, { headers })).body?.cancel();
+    }
+  });
+  assert.deepEqual(
+    json.map((line) => JSON.parse(line).user),
+    ["alice", null],
+    json.join(""),
+  );
 });

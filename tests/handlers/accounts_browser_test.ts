@@ -82,3 +82,56 @@ requiring("chromium").test(
     }
   },
 );
+
+requiring("chromium").test(
+  "where anyone may read, Chromium signs in through ?login and the listings then show what its user may see, on both faces",
+  async () => {
+    await using folder = await tempFolder("httpserver-login-browser-", {
+      "users":
+        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+      "site/a.txt": "public\n",
+      "site/private/plan.txt": "plan\n",
+    });
+    for (const name of ["python", "fetch"] as const) {
+      await using face = startFace(name, `${folder.root}/site`, [
+        "--auth-file",
+        `${folder.root}/users`,
+        "--access",
+        "/:*=ro",
+        "--access",
+        "/private:alice=ro",
+      ]);
+      const origin = `http://127.0.0.1:${face.port}`;
+      const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+      try {
+        const context = await launchChromium(profile, WAIT);
+        try {
+          await context.setHTTPCredentials({
+            username: "alice",
+            password: "wonderland",
+            origin,
+          });
+          const page = await context.newPage();
+          // Never challenged, the browser sends no credentials.
+          await page.goto(`${origin}/`, { timeout: WAIT });
+          assert.deepEqual(await page.locator("li a").allTextContents(), [
+            "a.txt",
+          ], name);
+          const signedIn = await page.goto(`${origin}/?login`, {
+            timeout: WAIT,
+          });
+          assert.equal(signedIn?.status(), 200, name);
+          await page.goto(`${origin}/`, { timeout: WAIT });
+          assert.deepEqual(await page.locator("li a").allTextContents(), [
+            "a.txt",
+            "private/",
+          ], name);
+        } finally {
+          await context.close();
+        }
+      } finally {
+        await Deno.remove(profile, { recursive: true });
+      }
+    }
+  },
+);

@@ -31,8 +31,7 @@ export interface Face extends AsyncDisposable {
 
 /**
  * Serves `dir` with the face `name`, configured by the command-line `flags`
- * (`--spa`, `--gzip`, ...), with `-p HTTP/1.1`, and `-q` unless the flags
- * name a `--log-format`.
+ * (`--spa`, `--gzip`, ...), with `-p HTTP/1.1` and `-q`.
  */
 export function startFace(name: FaceName, dir: string, flags: string[]): Face {
   const options = parseCliArgs([
@@ -41,8 +40,7 @@ export function startFace(name: FaceName, dir: string, flags: string[]): Face {
     dir,
     "-p",
     "HTTP/1.1",
-    // Quiet, unless the test reads the log.
-    ...(flags.includes("--log-format") ? [] : ["-q"]),
+    "-q",
   ])!;
   if (name === "python") {
     const server = new ThreadingHTTPServer(
