@@ -106,9 +106,20 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   }
   checkPreconditions(h.headers, source.path);
   const existing = lstatOrNull(dest.path);
-  if (existing !== null && !overwrite) throw taken(dest);
+  // The source by another name (through a symlink to its folder, a hard
+  // link): replacing "what is there" would delete the source itself. Only
+  // a new case of its name, where the file system ignores case, renames.
+  const renamed = existing !== null && sameFile(existing, info) &&
+    dest.path !== source.path &&
+    dest.path.toLowerCase() === source.path.toLowerCase();
+  if (existing !== null && sameFile(existing, info) && !renamed) {
+    throw new HttpError("forbidden", "The destination is the source");
+  }
+  if (existing !== null && !overwrite && !renamed) throw taken(dest);
   try {
-    if (!overwrite) {
+    if (renamed) {
+      await Deno.rename(source.path, dest.path);
+    } else if (!overwrite) {
       await moveNoReplace(source, dest, info);
     } else {
       // §9.9.3: what the destination held is deleted first, unless a

@@ -317,6 +317,17 @@ Deno.test("MOVE of a folder moves all it holds; into itself, onto itself or from
   );
 });
 
+Deno.test("MOVE onto the source by another name (a symlink to its folder) is 403 and deletes nothing", async () => {
+  await using f = await fixture();
+  await Deno.symlink(".", `${f.root}/here`);
+  await using s = serve(Ops, { directory: f.root });
+  const move = (from: string, to: string) =>
+    call(`${s.url}${from}`, "MOVE", { destination: `${s.url}${to}` });
+  assert.equal((await move("/sub/", "/here/sub/")).status, 403);
+  assert.equal((await move("/a.txt", "/here/a.txt")).status, 403);
+  assert.deepEqual(f.tree(), [...UNTOUCHED, "root/here"].sort());
+});
+
 Deno.test("MOVE refuses a Destination elsewhere: another server 502, no Destination 400, a missing folder 409, outside or hidden 403", async () => {
   await using f = await fixture();
   await using s = serve(Ops, { directory: f.root });
