@@ -137,6 +137,14 @@ export class Accounts {
    * timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
    */
   verify(user: string, password: string): Promise<boolean> {
+    // Each of MD5-crypt's thousand rounds hashes the whole password: a
+    // request must not buy seconds of CPU with a long one.
+    if (
+      password.length > MAX_PASSWORD_BYTES ||
+      new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES
+    ) {
+      return Promise.resolve(false);
+    }
     const known = this.#hashes.get(user);
     const hash = known ?? this.#decoy;
     const key = verifiedKey(hash, password);
@@ -158,6 +166,12 @@ export class Accounts {
     return check;
   }
 }
+
+/**
+ * The longest password, in UTF-8 bytes, that `htpasswd` takes: a longer one
+ * is wrong without being checked.
+ */
+export const MAX_PASSWORD_BYTES = 255;
 
 /** Whether `password` is the one `hash` was made of. */
 async function compare(password: string, hash: string): Promise<boolean> {

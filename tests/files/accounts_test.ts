@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   loadAccounts,
+  MAX_PASSWORD_BYTES,
   MAX_VERIFIED,
   parseAccounts,
 } from "../../files/accounts/htpasswd.ts";
@@ -66,6 +67,22 @@ requiring("htpasswd").test(
     assert.equal(await accounts.verify("carol", "correct horse"), false);
     // A second check of the same credentials is remembered, and still true.
     assert.equal(await accounts.verify("alice", "correct horse"), true);
+  },
+);
+
+requiring("htpasswd").test(
+  "a password as long as htpasswd takes verifies; a longer one is wrong, never hashed",
+  async () => {
+    const longest = "pässwörd".repeat(25) +
+      "x".repeat(MAX_PASSWORD_BYTES - 250);
+    assert.equal(new TextEncoder().encode(longest).length, MAX_PASSWORD_BYTES);
+    const accounts = parseAccounts(await htpasswd("m", "bob", longest));
+    assert.equal(await accounts.verify("bob", longest), true);
+    assert.equal(await accounts.verify("bob", longest + "x"), false);
+    // MD5-crypt hashes the password a thousand times: a header's worth of
+    // it is refused before, not hashed (it overflowed the stack too).
+    assert.equal(await accounts.verify("bob", "x".repeat(200_000)), false);
+    assert.equal(await accounts.verify("carol", "x".repeat(200_000)), false);
   },
 );
 
