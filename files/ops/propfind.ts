@@ -33,6 +33,7 @@ import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE, servedPath } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 import { validatable, weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { fileNotFound } from "../sandbox.ts";
@@ -47,8 +48,9 @@ const encoder = new TextEncoder();
 /**
  * Answers a `PROPFIND` with `207 Multi-Status`.
  *
- * @throws {HttpError} 400 (a bad `Depth`), 403 (`Depth: infinity` or none;
- *   not allowed to the user; `Depth: 1` of a folder with listings off), 404
+ * @throws {HttpError} 400 (a bad `Depth`), 401 (not allowed to a request
+ *   without a user), 403 (`Depth: infinity` or none; not allowed to the
+ *   user; `Depth: 1` of a folder with listings off), 404
  *   (missing, hidden, outside the sandbox), 413 (a body past 64 KiB)
  */
 export async function propfind(h: OpsSite): Promise<OpsAnswer> {
@@ -62,7 +64,7 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   const access = h.access ?? EVERYONE;
   if (!access.allows(served, "read")) {
     h.logError("refused PROPFIND %s: not allowed to this user", served);
-    throw new HttpError("forbidden", "Not allowed");
+    throw refusal(access);
   }
   const info = await h.sandbox.lookup(path);
   if (info === null) throw fileNotFound();

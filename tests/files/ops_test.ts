@@ -671,7 +671,7 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
   assert.equal(moved.status, 201);
 });
 
-Deno.test("PROPFIND asks the access rules: a path the user may not read is 403, and is left out of its folder's entries", async () => {
+Deno.test("PROPFIND asks the access rules: a path the user may not read is 403 (401 without a user), and is left out of its folder's entries", async () => {
   await using f = await fixture();
   const access = rules(() => false);
   assert.equal(
@@ -679,6 +679,17 @@ Deno.test("PROPFIND asks the access rules: a path the user may not read is 403, 
       propfind(site(f.root, "PROPFIND", "/sub/c.txt", access, { depth: "0" })),
     ),
     403,
+  );
+  // As every refusal of the rules: 401 when no one signed in.
+  assert.equal(
+    await refusal(
+      propfind(
+        site(f.root, "PROPFIND", "/sub/c.txt", { ...access, user: null }, {
+          depth: "0",
+        }),
+      ),
+    ),
+    401,
   );
   const answer = await propfind(
     site(f.root, "PROPFIND", "/sub/", access, { depth: "1" }),
