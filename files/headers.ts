@@ -62,13 +62,7 @@ export function emitHeaders(
         sink.date("Last-Modified", result.mtime);
       }
       fileHeaders(result.etag, options, sink);
-      if (options.upload) {
-        for (
-          const field of uploadedFileFields(result.type, !!options.trustUploads)
-        ) {
-          sink.header(...field);
-        }
-      }
+      uploadedHeaders(result.type, options, sink);
       return;
     case "not-modified":
       fileHeaders(result.etag, options, sink);
@@ -84,6 +78,8 @@ export function emitHeaders(
     case "not-found-page":
       sink.header("Content-type", result.type);
       sink.length(result.length);
+      // It may lie in the folder, replaced by an upload like any file.
+      uploadedHeaders(result.type, options, sink);
       return;
     case "live-script":
       sink.header("Content-type", "text/javascript; charset=utf-8");
@@ -112,6 +108,18 @@ export function emitHeaders(
       }
       cacheControl(options, sink);
       return;
+  }
+}
+
+/** With uploads on, what a file of `type` carries (see `upload/served.ts`). */
+function uploadedHeaders(
+  type: string,
+  options: HeaderOptions,
+  sink: HeaderSink,
+): void {
+  if (!options.upload) return;
+  for (const field of uploadedFileFields(type, !!options.trustUploads)) {
+    sink.header(...field);
   }
 }
 
