@@ -32,7 +32,7 @@ import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
-import { childPath, EVERYONE, servedPath } from "../access.ts";
+import { childPath, EVERYONE, folderPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { validatable, weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
@@ -60,7 +60,8 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
     throw fileNotFound();
   }
-  const served = servedPath(h.path);
+  // As the gate names it: what the platform drops is dropped here too.
+  const served = folderPath(h.directory, path);
   const access = h.access ?? EVERYONE;
   if (!access.allows(served, "read")) {
     h.logError("refused PROPFIND %s: not allowed to this user", served);

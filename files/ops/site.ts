@@ -20,7 +20,7 @@
 import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, servedPath } from "../access.ts";
+import { type Access, EVERYONE, folderPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
@@ -151,13 +151,15 @@ export function checkChange(
   if (!isUtf8Path(target)) {
     throw badName("A file name is UTF-8, percent-encoded");
   }
-  const served = servedPath(target);
+  const path = h.translatePath(target).replace(/[/\\]+$/, "");
+  // The path as the file is found, as the gate names it: what the platform
+  // drops (Windows' `c:`, `a\b`) is dropped here too.
+  const served = folderPath(h.directory, path);
   if (served === "/") {
     throw new HttpError("forbidden", "The served folder itself stays", {
       explain: `${method} changes what is in the served folder, never itself`,
     });
   }
-  const path = h.translatePath(target).replace(/[/\\]+$/, "");
   if (hasHiddenComponent(h.directory, path)) {
     throw new HttpError("forbidden", "Hidden names cannot be changed");
   }

@@ -671,6 +671,22 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
   assert.equal(moved.status, 201);
 });
 
+Deno.test("a change is checked at the path its face's translatePath names: a component Windows drops (c:) leads no Destination round the rules", async () => {
+  await using f = await fixture();
+  const notSub = rules((path) => path !== "/sub" && !path.startsWith("/sub/"));
+  // translatePath as on Windows, which drops a component holding `:`.
+  const windowsLike = (target: string) =>
+    translatePath(f.root, target.replace(/\/[^/]*:[^/]*/g, ""));
+  const move = {
+    ...site(f.root, "MOVE", "/a.txt", notSub, {
+      destination: "/x:y/sub/a.txt",
+    }),
+    translatePath: windowsLike,
+  };
+  assert.equal(await refusal(moveTarget(move)), 403);
+  assert.deepEqual(f.tree(), UNTOUCHED);
+});
+
 Deno.test("PROPFIND asks the access rules: a path the user may not read is 403 (401 without a user), and is left out of its folder's entries", async () => {
   await using f = await fixture();
   const access = rules(() => false);
