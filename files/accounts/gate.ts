@@ -141,17 +141,17 @@ export class AccountGate {
     if (authorization === null) return null;
     const { client } = request;
     const blocked = THROTTLE.blockedFor(client);
-    if (blocked > 0) {
-      throw new HttpError("too-many-failures", "Too many failed sign-ins", {
-        headers: [["Retry-After", String(blocked)]],
-      });
-    }
+    if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
-    if (
-      credentials !== null &&
-      await this.#accounts.verify(credentials.user, credentials.password)
-    ) {
-      THROTTLE.succeeded(client);
+    const verified = credentials !== null &&
+      await this.#accounts.verify(credentials.user, credentials.password);
+    // Checks begun before the address was blocked may end after it: their
+    // answers wait with the rest, so that guesses sent at once learn no
+    // more than guesses sent one by one.
+    const blockedNow = THROTTLE.blockedFor(client);
+    if (blockedNow > 0) throw tooManyFailures(blockedNow);
+    if (verified) {
+      THROTTLE.succeeded(client, credentials.user);
       return credentials.user;
     }
     log(
@@ -160,7 +160,7 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (THROTTLE.failed(client)) {
+    if (THROTTLE.failed(client, Date.now(), credentials?.user ?? null)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
@@ -224,6 +224,13 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
  */
 export function refusal(access: Access): HttpError {
   return access.user === null ? unauthorized() : new HttpError("forbidden");
+}
+
+/** The 429 of an address blocked for `seconds` more. */
+function tooManyFailures(seconds: number): HttpError {
+  return new HttpError("too-many-failures", "Too many failed sign-ins", {
+    headers: [["Retry-After", String(seconds)]],
+  });
 }
 
 /** The 401 that asks for credentials. */

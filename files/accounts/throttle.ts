@@ -1,6 +1,7 @@
 /**
  * Repeated sign-in failures from one address: after {@link MAX_FAILURES}
- * failures with no success between them, and none more than
+ * failures with no success of the user they named between them, and none
+ * more than
  * {@link FAILURE_WINDOW_MS} after the one before, the address's credentials
  * are refused without being checked (429 with `Retry-After`) for
  * {@link BLOCK_MS}. Requests without credentials still go on: a blocked
@@ -33,7 +34,15 @@ interface Failures {
   count: number;
   last: number;
   blockedUntil: number;
+  /**
+   * The user every failure counted named (null: credentials naming none),
+   * or {@link SEVERAL}: only that user's success starts the count again.
+   */
+  user: string | null | typeof SEVERAL | undefined;
 }
+
+/** Failures that named more than one user. */
+const SEVERAL = Symbol("several users");
 
 /** The failures of each address, and which are blocked. */
 export class FailureThrottle {
@@ -50,12 +59,19 @@ export class FailureThrottle {
    * Counts a failure of `address` at `now`; true when it blocks the
    * address (the moment to log it).
    */
-  failed(address: string, now: number = Date.now()): boolean {
+  failed(
+    address: string,
+    now: number = Date.now(),
+    user: string | null = null,
+  ): boolean {
     const known = this.#addresses.get(address);
-    const failures =
+    const failures: Failures =
       known !== undefined && now - known.last <= FAILURE_WINDOW_MS
         ? known
-        : { count: 0, last: now, blockedUntil: 0 };
+        : { count: 0, last: now, blockedUntil: 0, user: undefined };
+    failures.user = failures.user === undefined || failures.user === user
+      ? user
+      : SEVERAL;
     // The most recent last: the first of the map is dropped first.
     this.#addresses.delete(address);
     this.#addresses.set(address, failures);
@@ -66,12 +82,20 @@ export class FailureThrottle {
     failures.last = now;
     if (failures.count < MAX_FAILURES) return false;
     failures.count = 0;
+    failures.user = undefined;
     failures.blockedUntil = now + BLOCK_MS;
     return true;
   }
 
-  /** A success of `address`: its count starts again. */
-  succeeded(address: string): void {
-    this.#addresses.delete(address);
+  /**
+   * A success of `user` from `address`: its count starts again when every
+   * failure counted named that user (a typo of their own), never when
+   * another was guessed at, so that signing in to one's own account does
+   * not buy guesses at others'; nor while the address is blocked.
+   */
+  succeeded(address: string, user: string, now: number = Date.now()): void {
+    const failures = this.#addresses.get(address);
+    if (failures === undefined || failures.blockedUntil > now) return;
+    if (failures.user === user) this.#addresses.delete(address);
   }
 }

@@ -223,12 +223,12 @@ Deno.test("Basic credentials are base64 of UTF-8 user:password; anything else is
   }
 });
 
-Deno.test("an address is refused for a while after repeated failures, and a success starts the count again", () => {
+Deno.test("an address is refused for a while after repeated failures, and a success of the user they named starts the count again", () => {
   const throttle = new FailureThrottle();
   for (let i = 1; i < MAX_FAILURES; i++) {
-    assert.equal(throttle.failed("a", i), false);
+    assert.equal(throttle.failed("a", i, "alice"), false);
   }
-  throttle.succeeded("a");
+  throttle.succeeded("a", "alice", 50);
   for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", 100 + i);
   assert.equal(throttle.blockedFor("a", 200), 0);
   assert.equal(throttle.failed("a", 200), true);
@@ -239,6 +239,22 @@ Deno.test("an address is refused for a while after repeated failures, and a succ
   for (let i = 0; i < 2 * MAX_FAILURES; i++) {
     assert.equal(throttle.failed("c", i * 61_000), false);
   }
+});
+
+Deno.test("signing in to one's own account does not start the count again for guesses at another's", () => {
+  const throttle = new FailureThrottle();
+  for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", i, "alice");
+  throttle.succeeded("a", "mallory", 50);
+  assert.equal(throttle.failed("a", 60, "alice"), true);
+  // Nor does a success while blocked lift the block.
+  throttle.succeeded("a", "alice", 70);
+  assert.equal(throttle.blockedFor("a", 70), 60);
+  // Failures naming several users: no one's success clears them.
+  for (let i = 1; i < MAX_FAILURES; i++) {
+    throttle.failed("b", i, i % 2 ? "alice" : "bob");
+  }
+  throttle.succeeded("b", "alice", 50);
+  assert.equal(throttle.failed("b", 60, "alice"), true);
 });
 
 /** A folder with a public and a private part, a symlink from one to the other. */
@@ -385,6 +401,27 @@ Deno.test("the gate: wrong credentials are 401 even where anyone may read, and r
   assert.equal(blocked.status, 429);
   assert.equal(blocked.headers[0][0], "Retry-After");
   assert.ok(Number(blocked.headers[0][1]) > 0);
+  // Guesses sent at once: those whose check ends once the address is
+  // blocked are 429, even the right one, so they learn no more than
+  // guesses sent one by one. (Each checked afresh: none remembered.)
+  const together = "198.51.100.11";
+  const carol = new AccountGate(
+    parseAccounts("carol:$apr1$W6xCH4dO$oa6h7/.MvFRXnPJgIzhCJ.\n"),
+    parseAccessRules([]),
+    folder.root,
+  );
+  const guesses = [
+    ...Array.from(
+      { length: MAX_FAILURES },
+      (_, i) => ({ authorization: basic("carol", `guess ${i}`) }),
+    ),
+    { authorization: basic("carol", "carols pass") },
+  ].map((fields) =>
+    carol.admit(request("GET", "/pub/a.txt", fields, together), log)
+  );
+  const statuses = [];
+  for (const guess of guesses) statuses.push((await refusal(guess)).status);
+  assert.deepEqual(statuses, [...Array(MAX_FAILURES).fill(401), 429]);
   // Without credentials, what anyone may read stays readable; another
   // address is not blocked.
   await gate.admit(request("GET", "/pub/a.txt", {}, client), log);
