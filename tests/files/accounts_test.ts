@@ -4,6 +4,7 @@
 // tests/handlers/accounts_test.ts.
 import assert from "node:assert/strict";
 import {
+  decoyHash,
   loadAccounts,
   MAX_PASSWORD_BYTES,
   MAX_VERIFIED,
@@ -85,6 +86,18 @@ requiring("htpasswd").test(
     assert.equal(await accounts.verify("carol", "x".repeat(200_000)), false);
   },
 );
+
+Deno.test("an unknown user is checked against a hash as costly as the costliest user's, whoever comes first", async () => {
+  const apr1 = "$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0";
+  const cost10 = "$2y$10$nSG9Qrx9IgcmCmW.nuCMj.oZrORMODoTpLCWQr5FAYZNVz/1/GXTK";
+  const cost12 = "$2b$12$" + "x".repeat(53);
+  assert.equal(decoyHash([apr1, cost10, cost12]).slice(0, 7), "$2b$12$");
+  assert.equal(decoyHash([cost12, apr1, cost10]).slice(0, 7), "$2b$12$");
+  assert.match(decoyHash([apr1]), /^\$apr1\$/);
+  // The decoy is a well-formed hash of its format, which no password meets.
+  const accounts = parseAccounts(`bob:${apr1}\nalice:${cost10}\n`);
+  assert.equal(await accounts.verify("carol", ""), false);
+});
 
 Deno.test("checks that come together share one run, a remembered one answers at once, and a changed hash is checked afresh", async () => {
   // htpasswd -nbB -C 10 alice pw
