@@ -118,7 +118,7 @@ export function davOptions(methods: readonly string[]): OpsAnswer {
 
 /** A path a change touches, checked. */
 export interface Changed {
-  /** Its path in the served folder (see `servedPath`). */
+  /** Its path in the served folder (see `folderPath`). */
   readonly served: string;
   /** Its name in its folder. */
   readonly name: string;
