@@ -143,14 +143,26 @@ export class AccountGate {
     const blocked = THROTTLE.blockedFor(client);
     if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
-    const verified = credentials !== null &&
-      await this.#accounts.verify(credentials.user, credentials.password);
+    // Remembered credentials cost no hashing: only the others count.
+    const hashing = credentials !== null &&
+      !this.#accounts.remembers(credentials.user, credentials.password);
+    if (hashing && !THROTTLE.checking(client)) {
+      log("refusing credentials from %s: too many checks under way", client);
+      throw tooManyFailures(1);
+    }
+    let verified: boolean;
+    try {
+      verified = credentials !== null &&
+        await this.#accounts.verify(credentials.user, credentials.password);
+    } finally {
+      if (hashing) THROTTLE.checked(client);
+    }
     // Checks begun before the address was blocked may end after it: their
     // answers wait with the rest, so that guesses sent at once learn no
     // more than guesses sent one by one.
     const blockedNow = THROTTLE.blockedFor(client);
     if (blockedNow > 0) throw tooManyFailures(blockedNow);
-    if (verified) {
+    if (verified && credentials !== null) {
       THROTTLE.succeeded(client, credentials.user);
       return credentials.user;
     }

@@ -129,6 +129,16 @@ export class Accounts {
   }
 
   /**
+   * Whether `password` is `user`'s by a successful check that is
+   * remembered: answered without hashing.
+   */
+  remembers(user: string, password: string): boolean {
+    const known = this.#hashes.get(user);
+    return known !== undefined && password.length <= MAX_PASSWORD_BYTES &&
+      VERIFIED.has(verifiedKey(known, password));
+  }
+
+  /**
    * Whether `password` is `user`'s. Every answer compares in constant time;
    * an unknown user costs the check of a hash like the costliest user's
    * ({@link decoyHash}), so that timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.

@@ -4,7 +4,8 @@
  * more than
  * {@link FAILURE_WINDOW_MS} after the one before, the address's credentials
  * are refused without being checked (429 with `Retry-After`) for
- * {@link BLOCK_MS}. Requests without credentials still go on: a blocked
+ * {@link BLOCK_MS}; and no more than {@link MAX_CHECKING} checks from one
+ * address run at once. Requests without credentials still go on: a blocked
  * address keeps what anyone may read. The state is bounded: at most
  * {@link MAX_ADDRESSES} addresses, the least recently failing dropped.
  *
@@ -29,6 +30,12 @@ export const FAILURE_WINDOW_MS = 60_000;
 export const BLOCK_MS = 60_000;
 /** The most addresses whose failures are remembered. */
 export const MAX_ADDRESSES = 10_000;
+/**
+ * The most checks of credentials one address may have under way at once:
+ * guesses sent together would otherwise all be checked (each costing a
+ * bcrypt run) before the first failure counted.
+ */
+export const MAX_CHECKING = MAX_FAILURES;
 
 interface Failures {
   count: number;
@@ -47,6 +54,27 @@ const SEVERAL = Symbol("several users");
 /** The failures of each address, and which are blocked. */
 export class FailureThrottle {
   readonly #addresses = new Map<string, Failures>();
+  /** The checks under way, by address: gone when none is. */
+  readonly #checking = new Map<string, number>();
+
+  /**
+   * Starts a check of credentials from `address`; false, counting nothing,
+   * when it has {@link MAX_CHECKING} under way already. Each true is
+   * followed by one {@link checked}.
+   */
+  checking(address: string): boolean {
+    const under = this.#checking.get(address) ?? 0;
+    if (under >= MAX_CHECKING) return false;
+    this.#checking.set(address, under + 1);
+    return true;
+  }
+
+  /** Ends a check that {@link checking} started. */
+  checked(address: string): void {
+    const under = this.#checking.get(address) ?? 1;
+    if (under <= 1) this.#checking.delete(address);
+    else this.#checking.set(address, under - 1);
+  }
 
   /** The whole seconds `address` is still blocked for at `now`; 0 if it is not. */
   blockedFor(address: string, now: number = Date.now()): number {

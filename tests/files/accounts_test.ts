@@ -19,6 +19,7 @@ import {
 } from "../../files/accounts/gate.ts";
 import {
   FailureThrottle,
+  MAX_CHECKING,
   MAX_FAILURES,
 } from "../../files/accounts/throttle.ts";
 import type { Access } from "../../files/access.ts";
@@ -417,24 +418,40 @@ Deno.test("the gate: wrong credentials are 401 even where anyone may read, and r
   // Guesses sent at once: those whose check ends once the address is
   // blocked are 429, even the right one, so they learn no more than
   // guesses sent one by one. (Each checked afresh: none remembered.)
-  const together = "198.51.100.11";
   const carol = new AccountGate(
     parseAccounts("carol:$apr1$W6xCH4dO$oa6h7/.MvFRXnPJgIzhCJ.\n"),
     parseAccessRules([]),
     folder.root,
   );
-  const guesses = [
-    ...Array.from(
-      { length: MAX_FAILURES },
-      (_, i) => ({ authorization: basic("carol", `guess ${i}`) }),
-    ),
-    { authorization: basic("carol", "carols pass") },
-  ].map((fields) =>
-    carol.admit(request("GET", "/pub/a.txt", fields, together), log)
+  const guess = (i: number) => ({
+    authorization: basic("carol", `guess ${i}`),
+  });
+  const carols = { authorization: basic("carol", "carols pass") };
+  const together = async (address: string, all: Record<string, string>[]) => {
+    const statuses = [];
+    const admits = all.map((fields) =>
+      carol.admit(request("GET", "/pub/a.txt", fields, address), log)
+    );
+    for (const admit of admits) statuses.push((await refusal(admit)).status);
+    return statuses;
+  };
+  const seeded = "198.51.100.11";
+  assert.deepEqual(await together(seeded, [guess(-1)]), [401]);
+  const rest = Array.from({ length: MAX_FAILURES - 1 }, (_, i) => guess(i));
+  assert.deepEqual(
+    await together(seeded, [...rest, carols]),
+    [...Array(MAX_FAILURES - 1).fill(401), 429],
   );
-  const statuses = [];
-  for (const guess of guesses) statuses.push((await refusal(guess)).status);
-  assert.deepEqual(statuses, [...Array(MAX_FAILURES).fill(401), 429]);
+  // And no more than MAX_CHECKING checks of one address run at once: the
+  // next is refused before it costs a hash.
+  const many = Array.from({ length: MAX_CHECKING + 1 }, (_, i) => guess(i));
+  lines.length = 0;
+  const statuses = await together("198.51.100.12", many);
+  assert.equal(statuses.at(-1), 429);
+  assert.ok(
+    lines.some((line) => line.includes("too many checks under way")),
+    `${lines}`,
+  );
   // Without credentials, what anyone may read stays readable; another
   // address is not blocked.
   await gate.admit(request("GET", "/pub/a.txt", {}, client), log);
