@@ -38,7 +38,12 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
-import { type Access, type AccessMode, folderPath } from "../access.ts";
+import {
+  type Access,
+  type AccessMode,
+  EVERYONE,
+  folderPath,
+} from "../access.ts";
 import { translatePath } from "../paths.ts";
 import { type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
@@ -236,6 +241,21 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
  */
 export function refusal(access: Access): HttpError {
   return access.user === null ? unauthorized() : new HttpError("forbidden");
+}
+
+/**
+ * Refuses (see {@link refusal}) what `access` (left out: everything
+ * allowed) does not allow in `mode` at `path`, a file system path under the
+ * served folder `directory`, named as `folderPath` names it.
+ */
+export function checkAccess(
+  access: Access | undefined,
+  directory: string,
+  path: string,
+  mode: AccessMode,
+): void {
+  if (access === undefined || access === EVERYONE) return;
+  if (!access.allows(folderPath(directory, path), mode)) throw refusal(access);
 }
 
 /** The 429 of an address blocked for `seconds` more. */

@@ -58,8 +58,8 @@ import {
 } from "./uploadfile.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, folderPath } from "../access.ts";
-import { refusal } from "../accounts/gate.ts";
+import type { Access } from "../access.ts";
+import { checkAccess } from "../accounts/gate.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
@@ -275,7 +275,9 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           );
           // The folder was let in; its new folders and the name may have
           // rules of their own.
-          refuseUnwritable(h, [...folders, target]);
+          for (const path of [...folders, target]) {
+            checkAccess(h.access, h.directory, path, "write");
+          }
           await makeFolders(h, folders, made);
           current = await UploadFile.create(
             h,
@@ -306,20 +308,6 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
   h.sendHeader("Location", pageOf(h.path));
   h.sendHeader("Content-Length", "0");
   h.endHeaders();
-}
-
-/**
- * Refuses a form's file, or a folder made on its way (file system paths
- * under the served folder), that the request's user may not write: 403, or
- * 401 for a request that named no user.
- */
-function refuseUnwritable(h: UploadHandler, paths: readonly string[]): void {
-  const access = h.access ?? EVERYONE;
-  for (const path of paths) {
-    if (!access.allows(folderPath(h.directory, path), "write")) {
-      throw refusal(access);
-    }
-  }
 }
 
 /**
