@@ -32,6 +32,7 @@
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 import { fileNotFound, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions, storageError } from "../upload/upload.ts";
@@ -220,7 +221,8 @@ async function moveNoReplace(
 
 /**
  * With access rules, refuses to delete a folder holding a path the user
- * may not change: 403 (logged). Symlinks are not followed.
+ * may not change: 403, or 401 when no one signed in (logged). Symlinks are
+ * not followed.
  */
 async function checkTree(h: OpsSite, top: Changed): Promise<void> {
   const access = h.access ?? EVERYONE;
@@ -230,9 +232,7 @@ async function checkTree(h: OpsSite, top: Changed): Promise<void> {
       const child = childPath(served, entry.name);
       if (!access.allows(child, "write")) {
         h.logError("refused to delete %s: not allowed to this user", child);
-        throw new HttpError("forbidden", "Not allowed", {
-          explain: "The folder holds what this user may not change",
-        });
+        throw refusal(access);
       }
       if (entry.isDirectory) await walk(path + SEP + entry.name, child);
     }

@@ -659,10 +659,19 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
     ),
     403,
   );
-  // The folder may change, a file deep inside may not.
+  // The folder may change, a file deep inside may not; 401 when no one
+  // signed in, as every refusal of the rules.
   assert.equal(
     await refusal(deleteTarget(site(f.root, "DELETE", "/sub/", notDeep))),
     403,
+  );
+  assert.equal(
+    await refusal(
+      deleteTarget(
+        site(f.root, "DELETE", "/sub/", { ...notDeep, user: null }),
+      ),
+    ),
+    401,
   );
   assert.deepEqual(f.tree(), UNTOUCHED);
   const moved = await moveTarget(
