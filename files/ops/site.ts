@@ -20,7 +20,7 @@
 import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, folderPath } from "../access.ts";
+import { type Access, EVERYONE, folderPath, servedPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
@@ -172,10 +172,21 @@ export function checkChange(
   const last = path.slice(cut + 1);
   if (name === "new") {
     checkName(last, CONTROL, "A file name holds no control characters");
+    // A name the platform drops (Windows' `x:y`) would make the folder
+    // around it the name to take, and replace it.
+    if (served.slice(served.lastIndexOf("/") + 1) !== servedLast(target)) {
+      throw badName("A new name is a plain name on this file system");
+    }
   }
   const missing = name === "new" ? "conflict" : "not-found";
   const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
   return { served, name: last, folder, path: folder + SEP + last };
+}
+
+/** The last component of the path a request-target names, as the URL has it. */
+function servedLast(target: string): string {
+  const served = servedPath(target);
+  return served.slice(served.lastIndexOf("/") + 1);
 }
 
 /**

@@ -680,7 +680,7 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
   assert.equal(moved.status, 201);
 });
 
-Deno.test("a change is checked at the path its face's translatePath names: a component Windows drops (c:) leads no Destination round the rules", async () => {
+Deno.test("a change is checked at the path its face's translatePath names: a component Windows drops (c:) leads no Destination round the rules, nor makes a folder the name to replace", async () => {
   await using f = await fixture();
   const notSub = rules((path) => path !== "/sub" && !path.startsWith("/sub/"));
   // translatePath as on Windows, which drops a component holding `:`.
@@ -693,6 +693,15 @@ Deno.test("a change is checked at the path its face's translatePath names: a com
     translatePath: windowsLike,
   };
   assert.equal(await refusal(moveTarget(move)), 403);
+  // Nor does a dropped last name make its folder the name to take (and
+  // replace): 400.
+  const onto = {
+    ...site(f.root, "MOVE", "/a.txt", rules(() => true), {
+      destination: "/sub/x:y",
+    }),
+    translatePath: windowsLike,
+  };
+  assert.equal(await refusal(moveTarget(onto)), 400);
   assert.deepEqual(f.tree(), UNTOUCHED);
 });
 
