@@ -20,6 +20,7 @@ export type HeaderOptions = Pick<
   | "noCache"
   | "liveReload"
   | "upload"
+  | "delete"
   | "trustUploads"
 >;
 
@@ -111,13 +112,16 @@ export function emitHeaders(
   }
 }
 
-/** With uploads on, what a file of `type` carries (see `upload/served.ts`). */
+/**
+ * With uploads or moves on, what a file of `type` carries (see
+ * `upload/served.ts`): a MOVE gives any file a page's name as an upload does.
+ */
 function uploadedHeaders(
   type: string,
   options: HeaderOptions,
   sink: HeaderSink,
 ): void {
-  if (!options.upload) return;
+  if (!options.upload && !options.delete) return;
   for (const field of uploadedFileFields(type, !!options.trustUploads)) {
     sink.header(...field);
   }

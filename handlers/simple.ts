@@ -196,7 +196,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
   /**
-   * With {@link upload}, serve pages, SVG and XML without
+   * With {@link upload} or {@link delete}, serve pages, SVG and XML without
    * `Content-Security-Policy: sandbox` (the CLI's `--trust-uploads`): every
    * file still carries `X-Content-Type-Options: nosniff`. Off, an uploaded
    * page runs no script and gets an origin of its own, so that it cannot

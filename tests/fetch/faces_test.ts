@@ -479,6 +479,17 @@ const CASES: Case[] = [
     },
   },
   {
+    name:
+      "a page with --delete: sandboxed, as a MOVE can give any file a page's name",
+    flags: ["--delete"],
+    request: get("/about.html"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), "sandbox");
+    },
+  },
+  {
     name: "a page with --upload and --trust-uploads: nosniff only",
     flags: ["--upload", "--trust-uploads"],
     request: get("/about.html"),
