@@ -279,7 +279,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * With {@link accounts}, who may read and who may change which paths (the
    * CLI's `--access`, repeatable): `PATH:WHO=MODE,...`, as
    * `/private:alice=rw,bob=ro` or `/pub:*=ro` (see `files/accounts/rules.ts`).
-   * None: every user may read and change everything.
+   * None: every user may read and change everything. Rules without
+   * accounts fail every request (500): they would guard nothing.
    */
   accessRules: readonly string[] = [];
   /**
@@ -296,7 +297,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   override admit(): void | Promise<void> {
     this.access = EVERYONE;
-    if (this.accounts === null) return;
+    if (this.accounts === null) {
+      // Rules without accounts would grant everything while seeming to
+      // guard: refused, every request (the fetch face refuses them when
+      // its handler is made).
+      if (this.accessRules.length > 0) {
+        throw new TypeError("accessRules: rules need accounts");
+      }
+      return;
+    }
     return this.#accountGate(this.accounts).admit({
       method: this.command,
       target: this.path,
