@@ -124,6 +124,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     "A file name holds no control characters",
   );
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
+  // The gate let the request in by its URL; this is the file it makes.
+  checkAccess(h.access, h.directory, path, "write");
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
   checkTarget(path, h.overwrite);
