@@ -311,6 +311,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       target: this.path,
       header: (name) => this.header(name),
       client: this.addressString(),
+      // The file the request names, as this handler finds it.
+      translatePath: (target) => this.translatePath(target),
     }, (format, ...args) => this.logError(format, ...args))
       .then((access) => {
         this.access = access;

@@ -75,6 +75,12 @@ export interface GateRequest {
   header(name: string): string | null;
   /** The client's address, as the log names it. */
   readonly client: string;
+  /**
+   * The file system path a request-target names, as the face finds its
+   * files (a handler's `translatePath`, which a subclass may override);
+   * left out, `translatePath` under the gate's folder.
+   */
+  translatePath?(target: string): string;
 }
 
 /** Failed sign-ins of the whole process, by address. */
@@ -131,7 +137,8 @@ export class AccountGate {
     const directory = this.#directory;
     const path = folderPath(
       directory,
-      translatePath(directory, request.target),
+      request.translatePath?.(request.target) ??
+        translatePath(directory, request.target),
     );
     if (!access.allows(path, methodMode(method))) throw refusal(access);
     return access;

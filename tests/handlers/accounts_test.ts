@@ -353,6 +353,29 @@ Deno.test("access rules without accounts guard nothing: every request is refused
   assert.equal(response.status, 500);
 });
 
+Deno.test("the gate asks about the file a handler's own translatePath finds, not the URL's default mapping", async () => {
+  await using site = await makeSite();
+  const accounts = parseAccounts(USERS);
+  // A subclass that serves /docs/ from the private folder.
+  class Routed extends SimpleHTTPRequestHandler {
+    override accounts = accounts;
+    override accessRules = ["/:*=ro", "/private:alice=ro"];
+    override logMessage(): void {}
+    override translatePath(path: string): string {
+      return super.translatePath(path.replace(/^\/docs\//, "/private/"));
+    }
+  }
+  await using server = serve(Routed, { directory: `${site.root}/site` });
+  const status = async (headers: Record<string, string> = {}) => {
+    const response = await fetch(`${server.url}/docs/s.txt`, { headers });
+    await response.body?.cancel();
+    return response.status;
+  };
+  assert.equal(await status(), 401);
+  const alice = ALICE.slice("Authorization: ".length);
+  assert.equal(await status({ authorization: alice }), 200);
+});
+
 Deno.test("a 401 comes before 100 Continue: the body of a refused upload is never asked for", async () => {
   await using site = await makeSite();
   await using face = startFace("python", `${site.root}/site`, [
