@@ -45,7 +45,7 @@ import {
   folderPath,
 } from "../access.ts";
 import { translatePath } from "../paths.ts";
-import { type LogFunction, realComponents } from "../sandbox.ts";
+import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
 import type { AccessRules } from "./rules.ts";
 import { FailureThrottle } from "./throttle.ts";
@@ -77,8 +77,9 @@ export interface GateRequest {
   readonly client: string;
   /**
    * The file system path a request-target names, as the face finds its
-   * files (a handler's `translatePath`, which a subclass may override);
-   * left out, `translatePath` under the gate's folder.
+   * files (a handler's `translatePath`, which a subclass may override):
+   * checked besides `translatePath` under the gate's folder when it is
+   * another path under that folder.
    */
   translatePath?(target: string): string;
 }
@@ -133,14 +134,20 @@ export class AccountGate {
     const user = await this.#signIn(request, log);
     const access = this.#access(user);
     // The path as the file is found: what the platform drops (Windows'
-    // `c:`, `a\b`) is dropped here too.
+    // `c:`, `a\b`) is dropped here too. A handler's own translatePath may
+    // find another file under the folder: both must be allowed.
     const directory = this.#directory;
-    const path = folderPath(
-      directory,
-      request.translatePath?.(request.target) ??
-        translatePath(directory, request.target),
-    );
-    if (!access.allows(path, methodMode(method))) throw refusal(access);
+    const mode = methodMode(method);
+    const found = [translatePath(directory, request.target)];
+    const own = request.translatePath?.(request.target);
+    if (own !== undefined && own !== found[0] && isWithin(own, directory)) {
+      found.push(own);
+    }
+    for (const path of found) {
+      if (!access.allows(folderPath(directory, path), mode)) {
+        throw refusal(access);
+      }
+    }
     return access;
   }
 
