@@ -48,7 +48,7 @@ import { translatePath } from "../paths.ts";
 import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
 import type { AccessRules } from "./rules.ts";
-import { FailureThrottle } from "./throttle.ts";
+import { FailureThrottle, throttleKey } from "./throttle.ts";
 import { SEP } from "../../util/platform.ts";
 
 /** The realm of the challenge: what a browser shows in its sign-in box. */
@@ -159,13 +159,15 @@ export class AccountGate {
     const authorization = request.header("authorization");
     if (authorization === null) return null;
     const { client } = request;
-    const blocked = THROTTLE.blockedFor(client);
+    // Counted by the address's /64 for IPv6: one host holds them all.
+    const key = throttleKey(client);
+    const blocked = THROTTLE.blockedFor(key);
     if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
     // Remembered credentials cost no hashing: only the others count.
     const hashing = credentials !== null &&
       !this.#accounts.remembers(credentials.user, credentials.password);
-    if (hashing && !THROTTLE.checking(client)) {
+    if (hashing && !THROTTLE.checking(key)) {
       log("refusing credentials from %s: too many checks under way", client);
       throw tooManyFailures(1);
     }
@@ -174,15 +176,15 @@ export class AccountGate {
       verified = credentials !== null &&
         await this.#accounts.verify(credentials.user, credentials.password);
     } finally {
-      if (hashing) THROTTLE.checked(client);
+      if (hashing) THROTTLE.checked(key);
     }
     // Checks begun before the address was blocked may end after it: their
     // answers wait with the rest, so that guesses sent at once learn no
     // more than guesses sent one by one.
-    const blockedNow = THROTTLE.blockedFor(client);
+    const blockedNow = THROTTLE.blockedFor(key);
     if (blockedNow > 0) throw tooManyFailures(blockedNow);
     if (verified && credentials !== null) {
-      THROTTLE.succeeded(client, credentials.user);
+      THROTTLE.succeeded(key, credentials.user);
       return credentials.user;
     }
     log(
@@ -191,11 +193,11 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (THROTTLE.failed(client, Date.now(), credentials?.user ?? null)) {
+    if (THROTTLE.failed(key, Date.now(), credentials?.user ?? null)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
-        THROTTLE.blockedFor(client),
+        THROTTLE.blockedFor(key),
       );
     }
     throw unauthorized();

@@ -51,6 +51,57 @@ interface Failures {
 /** Failures that named more than one user. */
 const SEVERAL = Symbol("several users");
 
+/**
+ * What failures are counted by for an address: an IPv4 address itself (an
+ * IPv4-mapped IPv6 one as IPv4), an IPv6 address by its /64, which one host
+ * usually holds whole, so that its 2^64 addresses are one guesser. Anything
+ * else (a Unix socket's name, `-`) as it is.
+ *
+ * @example
+ * ```ts
+ * import { throttleKey } from "./throttle.ts";
+ *
+ * throttleKey("2001:db8:0:1::7"); // "2001:db8:0:1::/64"
+ * throttleKey("::ffff:192.0.2.1"); // "192.0.2.1"
+ * ```
+ */
+export function throttleKey(address: string): string {
+  const hextets = ipv6Hextets(address.replace(/^\[|%.*$|\]$/g, ""));
+  if (hextets === null) return address;
+  if (hextets.slice(0, 6).join(":") === "0:0:0:0:0:65535") {
+    const [a, b] = hextets.slice(6);
+    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  }
+  return hextets.slice(0, 4).map((h) => h.toString(16)).join(":") + "::/64";
+}
+
+/** The eight 16-bit groups of an IPv6 address, or null when it is none. */
+function ipv6Hextets(text: string): number[] | null {
+  if (!text.includes(":")) return null;
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groups = (half: string): number[] | null => {
+    if (half === "") return [];
+    const out: number[] = [];
+    for (const part of half.split(":")) {
+      const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(part);
+      if (v4 !== null) {
+        const [a, b, c, d] = v4.slice(1).map(Number);
+        if ([a, b, c, d].some((n) => n > 255)) return null;
+        out.push(a << 8 | b, c << 8 | d);
+      } else if (/^[0-9a-f]{1,4}$/i.test(part)) out.push(parseInt(part, 16));
+      else return null;
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (head === null || tail === null) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  return [...head, ...Array(missing).fill(0), ...tail];
+}
+
 /** The failures of each address, and which are blocked. */
 export class FailureThrottle {
   readonly #addresses = new Map<string, Failures>();

@@ -21,6 +21,7 @@ import {
   FailureThrottle,
   MAX_CHECKING,
   MAX_FAILURES,
+  throttleKey,
 } from "../../files/accounts/throttle.ts";
 import type { Access } from "../../files/access.ts";
 import { HttpError } from "../../util/errors.ts";
@@ -255,6 +256,19 @@ Deno.test("an address is refused for a while after repeated failures, and a succ
   }
 });
 
+Deno.test("failures are counted by an IPv6 address's /64, which one host holds whole; IPv4 and IPv4-mapped by the address", () => {
+  assert.equal(throttleKey("2001:db8:0:1::7"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("2001:DB8:0:0001:ffff:1:2:3"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("[2001:db8::1]"), "2001:db8:0:0::/64");
+  assert.equal(throttleKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assert.equal(throttleKey("::ffff:192.0.2.1"), "192.0.2.1");
+  assert.equal(throttleKey("::ffff:c000:201"), "192.0.2.1");
+  assert.equal(throttleKey("192.0.2.9"), "192.0.2.9");
+  for (const other of ["-", "/run/http.sock", "1:2:3:4:5:6:7:8:9", "1:::2"]) {
+    assert.equal(throttleKey(other), other);
+  }
+});
+
 Deno.test("signing in to one's own account does not start the count again for guesses at another's", () => {
   const throttle = new FailureThrottle();
   for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", i, "alice");
@@ -441,6 +455,18 @@ Deno.test("the gate: wrong credentials are 401 even where anyone may read, and r
   assert.deepEqual(
     await together(seeded, [...rest, carols]),
     [...Array(MAX_FAILURES - 1).fill(401), 429],
+  );
+  // Guesses from many addresses of one /64 are one guesser's.
+  for (let i = 0; i < MAX_FAILURES; i++) {
+    await refusal(
+      gate.admit(request("GET", "/pub/a.txt", wrong, `2001:db8:7::${i}`), log),
+    );
+  }
+  assert.equal(
+    (await refusal(
+      gate.admit(request("GET", "/pub/a.txt", right, "2001:db8:7::ff"), log),
+    )).status,
+    429,
   );
   // And no more than MAX_CHECKING checks of one address run at once: the
   // next is refused before it costs a hash.
