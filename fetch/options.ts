@@ -176,10 +176,10 @@ export interface FileServerOptions {
   /** Let an upload replace an existing file; default false, 409. */
   overwrite?: boolean;
   /**
-   * With {@link upload}, serve pages, SVG and XML without
+   * With {@link upload} or {@link delete}, serve pages, SVG and XML without
    * `Content-Security-Policy: sandbox` (the CLI's `--trust-uploads`);
    * default false. Every file carries `X-Content-Type-Options: nosniff`
-   * while uploads are on, either way.
+   * while uploads or moves are on, either way.
    */
   trustUploads?: boolean;
   /**

@@ -97,26 +97,30 @@ export type FileHandler = (
  * ```ts ignore
  * import { serveDir } from "jsr:@x/httpserver";
  *
- * Deno.serve((request) => {
+ * Deno.serve((request, info) => {
  *   const { pathname } = new URL(request.url);
  *   if (pathname === "/api/time") return Response.json({ now: Date.now() });
- *   return serveDir(request, { fsRoot: "public" });
+ *   return serveDir(request, { fsRoot: "public" }, info);
  * });
  * ```
  *
  * @param request the request
  * @param options how to serve the folder (std's defaults: no dotfiles, no
  *   listings, no CORS)
+ * @param info `Deno.serve`'s second argument: the peer's address, for the
+ *   log and for counting failed sign-ins by address (without it, every
+ *   client is `-`, and one guesser blocks everyone's sign-in)
  * @throws {TypeError} for options that cannot be used (a header that the
  *   server sets itself, a negative `cacheMaxAge`)
  */
 export function serveDir(
   request: Request,
   options?: FileServerOptions,
+  info?: Deno.ServeHandlerInfo,
 ): Promise<Response> {
   try {
     return Promise.resolve(
-      new FileServer(resolveOptions(options)).respond(request),
+      new FileServer(resolveOptions(options)).respond(request, info),
     );
   } catch (error) {
     return Promise.reject(error);

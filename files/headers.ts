@@ -20,6 +20,7 @@ export type HeaderOptions = Pick<
   | "noCache"
   | "liveReload"
   | "upload"
+  | "delete"
   | "trustUploads"
 >;
 
@@ -62,13 +63,7 @@ export function emitHeaders(
         sink.date("Last-Modified", result.mtime);
       }
       fileHeaders(result.etag, options, sink);
-      if (options.upload) {
-        for (
-          const field of uploadedFileFields(result.type, !!options.trustUploads)
-        ) {
-          sink.header(...field);
-        }
-      }
+      uploadedHeaders(result.type, options, sink);
       return;
     case "not-modified":
       fileHeaders(result.etag, options, sink);
@@ -84,6 +79,8 @@ export function emitHeaders(
     case "not-found-page":
       sink.header("Content-type", result.type);
       sink.length(result.length);
+      // It may lie in the folder, replaced by an upload like any file.
+      uploadedHeaders(result.type, options, sink);
       return;
     case "live-script":
       sink.header("Content-type", "text/javascript; charset=utf-8");
@@ -112,6 +109,21 @@ export function emitHeaders(
       }
       cacheControl(options, sink);
       return;
+  }
+}
+
+/**
+ * With uploads or moves on, what a file of `type` carries (see
+ * `upload/served.ts`): a MOVE gives any file a page's name as an upload does.
+ */
+function uploadedHeaders(
+  type: string,
+  options: HeaderOptions,
+  sink: HeaderSink,
+): void {
+  if (!options.upload && !options.delete) return;
+  for (const field of uploadedFileFields(type, !!options.trustUploads)) {
+    sink.header(...field);
   }
 }
 

@@ -47,6 +47,21 @@ export function isBelow(real: string, root: string): boolean {
   return real.startsWith(root.endsWith(SEP) ? root : root + SEP);
 }
 
+/**
+ * What tells one folder from another however it is reached (a symlink
+ * loop, a folder linked twice), for a walk that reads each once: its device
+ * and inode, or where the system gives no inode, its real path (`path`
+ * itself when that cannot be had).
+ */
+export function folderIdentity(path: string, info: Deno.FileInfo): string {
+  if (info.ino !== null && info.dev !== null) return `${info.dev}:${info.ino}`;
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** Whether two `stat`s are of one file: the same device and inode. */
 export function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.ino === b.ino && a.dev === b.dev;

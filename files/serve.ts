@@ -72,8 +72,7 @@ import {
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, validatable, weakETag } from "./conditional.ts";
-import { EVERYONE, folderPath } from "./access.ts";
-import { refusal } from "./accounts/gate.ts";
+import { checkAccess } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -356,7 +355,9 @@ async function routedAnswer(
     case "file":
       // An index page, a clean URL's file, the SPA's page: another path
       // than the one the request was let in for.
-      if (target.path !== path) mayRead(request, options, target.path);
+      if (target.path !== path) {
+        checkAccess(request.access, options.directory, target.path, "read");
+      }
       return fileAnswer(
         request,
         target.path,
@@ -366,22 +367,6 @@ async function routedAnswer(
         sandbox,
         asked,
       );
-  }
-}
-
-/**
- * Refuses a file the request's user may not read (see `access.ts`): 401
- * when no one signed in, else 403; `path` as `translatePath` names it.
- */
-function mayRead(
-  request: FileRequest,
-  options: ServeOptions,
-  path: string,
-): void {
-  const { access } = request;
-  if (access === undefined || access === EVERYONE) return;
-  if (!access.allows(folderPath(options.directory, path), "read")) {
-    throw refusal(access);
   }
 }
 

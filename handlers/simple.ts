@@ -196,7 +196,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Let an upload replace an existing file (the CLI's `--overwrite`). */
   overwrite = false;
   /**
-   * With {@link upload}, serve pages, SVG and XML without
+   * With {@link upload} or {@link delete}, serve pages, SVG and XML without
    * `Content-Security-Policy: sandbox` (the CLI's `--trust-uploads`): every
    * file still carries `X-Content-Type-Options: nosniff`. Off, an uploaded
    * page runs no script and gets an origin of its own, so that it cannot
@@ -279,7 +279,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * With {@link accounts}, who may read and who may change which paths (the
    * CLI's `--access`, repeatable): `PATH:WHO=MODE,...`, as
    * `/private:alice=rw,bob=ro` or `/pub:*=ro` (see `files/accounts/rules.ts`).
-   * None: every user may read and change everything.
+   * None: every user may read and change everything. Rules without
+   * accounts fail every request (500): they would guard nothing.
    */
   accessRules: readonly string[] = [];
   /**
@@ -301,12 +302,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   override admit(): void | Promise<void> {
     this.access = EVERYONE;
-    if (this.accounts === null) return;
+    if (this.accounts === null) {
+      // Rules without accounts would grant everything while seeming to
+      // guard: refused, every request (the fetch face refuses them when
+      // its handler is made).
+      if (this.accessRules.length > 0) {
+        throw new TypeError("accessRules: rules need accounts");
+      }
+      return;
+    }
     return this.#accountGate(this.accounts).admit({
       method: this.command,
       target: this.path,
       header: (name) => this.header(name),
       client: this.addressString(),
+      // The file the request names, as this handler finds it.
+      translatePath: (target) => this.translatePath(target),
     }, (format, ...args) => this.logError(format, ...args))
       .then((access) => {
         this.access = access;

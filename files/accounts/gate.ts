@@ -41,12 +41,17 @@
  */
 
 import { HttpError } from "../../util/errors.ts";
-import { type Access, type AccessMode, folderPath } from "../access.ts";
+import {
+  type Access,
+  type AccessMode,
+  EVERYONE,
+  folderPath,
+} from "../access.ts";
 import { translatePath } from "../paths.ts";
-import { type LogFunction, realComponents } from "../sandbox.ts";
+import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
 import type { AccessRules } from "./rules.ts";
-import { FailureThrottle } from "./throttle.ts";
+import { FailureThrottle, throttleKey } from "./throttle.ts";
 import { SEP } from "../../util/platform.ts";
 
 /** The realm of the challenge: what a browser shows in its sign-in box. */
@@ -73,6 +78,13 @@ export interface GateRequest {
   header(name: string): string | null;
   /** The client's address, as the log names it. */
   readonly client: string;
+  /**
+   * The file system path a request-target names, as the face finds its
+   * files (a handler's `translatePath`, which a subclass may override):
+   * checked besides `translatePath` under the gate's folder when it is
+   * another path under that folder.
+   */
+  translatePath?(target: string): string;
 }
 
 /** Failed sign-ins of the whole process, by address. */
@@ -126,13 +138,20 @@ export class AccountGate {
     if (user === null && asksToSignIn(request.target)) throw unauthorized();
     const access = this.#access(user);
     // The path as the file is found: what the platform drops (Windows'
-    // `c:`, `a\b`) is dropped here too.
+    // `c:`, `a\b`) is dropped here too. A handler's own translatePath may
+    // find another file under the folder: both must be allowed.
     const directory = this.#directory;
-    const path = folderPath(
-      directory,
-      translatePath(directory, request.target),
-    );
-    if (!access.allows(path, methodMode(method))) throw refusal(access);
+    const mode = methodMode(method);
+    const found = [translatePath(directory, request.target)];
+    const own = request.translatePath?.(request.target);
+    if (own !== undefined && own !== found[0] && isWithin(own, directory)) {
+      found.push(own);
+    }
+    for (const path of found) {
+      if (!access.allows(folderPath(directory, path), mode)) {
+        throw refusal(access);
+      }
+    }
     return access;
   }
 
@@ -144,18 +163,32 @@ export class AccountGate {
     const authorization = request.header("authorization");
     if (authorization === null) return null;
     const { client } = request;
-    const blocked = THROTTLE.blockedFor(client);
-    if (blocked > 0) {
-      throw new HttpError("too-many-failures", "Too many failed sign-ins", {
-        headers: [["Retry-After", String(blocked)]],
-      });
-    }
+    // Counted by the address's /64 for IPv6: one host holds them all.
+    const key = throttleKey(client);
+    const blocked = THROTTLE.blockedFor(key);
+    if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
-    if (
-      credentials !== null &&
-      await this.#accounts.verify(credentials.user, credentials.password)
-    ) {
-      THROTTLE.succeeded(client);
+    // Remembered credentials cost no hashing: only the others count.
+    const hashing = credentials !== null &&
+      !this.#accounts.remembers(credentials.user, credentials.password);
+    if (hashing && !THROTTLE.checking(key)) {
+      log("refusing credentials from %s: too many checks under way", client);
+      throw tooManyFailures(1);
+    }
+    let verified: boolean;
+    try {
+      verified = credentials !== null &&
+        await this.#accounts.verify(credentials.user, credentials.password);
+    } finally {
+      if (hashing) THROTTLE.checked(key);
+    }
+    // Checks begun before the address was blocked may end after it: their
+    // answers wait with the rest, so that guesses sent at once learn no
+    // more than guesses sent one by one.
+    const blockedNow = THROTTLE.blockedFor(key);
+    if (blockedNow > 0) throw tooManyFailures(blockedNow);
+    if (verified && credentials !== null) {
+      THROTTLE.succeeded(key, credentials.user);
       return credentials.user;
     }
     log(
@@ -164,11 +197,11 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (THROTTLE.failed(client)) {
+    if (THROTTLE.failed(key, Date.now(), credentials?.user ?? null)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
-        THROTTLE.blockedFor(client),
+        THROTTLE.blockedFor(key),
       );
     }
     throw unauthorized();
@@ -228,6 +261,28 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
  */
 export function refusal(access: Access): HttpError {
   return access.user === null ? unauthorized() : new HttpError("forbidden");
+}
+
+/**
+ * Refuses (see {@link refusal}) what `access` (left out: everything
+ * allowed) does not allow in `mode` at `path`, a file system path under the
+ * served folder `directory`, named as `folderPath` names it.
+ */
+export function checkAccess(
+  access: Access | undefined,
+  directory: string,
+  path: string,
+  mode: AccessMode,
+): void {
+  if (access === undefined || access === EVERYONE) return;
+  if (!access.allows(folderPath(directory, path), mode)) throw refusal(access);
+}
+
+/** The 429 of an address blocked for `seconds` more. */
+function tooManyFailures(seconds: number): HttpError {
+  return new HttpError("too-many-failures", "Too many failed sign-ins", {
+    headers: [["Retry-After", String(seconds)]],
+  });
 }
 
 /** The 401 that asks for credentials. */

@@ -98,7 +98,7 @@ const APR1 = /^\$apr1\$[^$:]{1,8}\$[./A-Za-z0-9]{22}$/;
  */
 export class Accounts {
   readonly #hashes: ReadonlyMap<string, string>;
-  /** Checked for unknown users: a hash like the first user's, of no password. */
+  /** Checked for unknown users: see {@link decoyHash}. */
   readonly #decoy: string;
 
   /**
@@ -108,10 +108,7 @@ export class Accounts {
    */
   constructor(hashes: ReadonlyMap<string, string>) {
     this.#hashes = hashes;
-    const first: string = hashes.values().next().value!;
-    this.#decoy = formatOf(first) === "apr1"
-      ? "$apr1$decoy$" + "A".repeat(22)
-      : first.slice(0, 7) + "A".repeat(53);
+    this.#decoy = decoyHash(hashes.values());
   }
 
   /** The user names, in the file's order. */
@@ -132,11 +129,29 @@ export class Accounts {
   }
 
   /**
+   * Whether `password` is `user`'s by a successful check that is
+   * remembered: answered without hashing.
+   */
+  remembers(user: string, password: string): boolean {
+    const known = this.#hashes.get(user);
+    return known !== undefined && password.length <= MAX_PASSWORD_BYTES &&
+      VERIFIED.has(verifiedKey(known, password));
+  }
+
+  /**
    * Whether `password` is `user`'s. Every answer compares in constant time;
-   * an unknown user costs the check of a hash like the first user's, so that
-   * timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
+   * an unknown user costs the check of a hash like the costliest user's
+   * ({@link decoyHash}), so that timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
    */
   verify(user: string, password: string): Promise<boolean> {
+    // Each of MD5-crypt's thousand rounds hashes the whole password: a
+    // request must not buy seconds of CPU with a long one.
+    if (
+      password.length > MAX_PASSWORD_BYTES ||
+      new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES
+    ) {
+      return Promise.resolve(false);
+    }
     const known = this.#hashes.get(user);
     const hash = known ?? this.#decoy;
     const key = verifiedKey(hash, password);
@@ -157,6 +172,32 @@ export class Accounts {
     }
     return check;
   }
+}
+
+/**
+ * The longest password, in UTF-8 bytes, that `htpasswd` takes: a longer one
+ * is wrong without being checked.
+ */
+export const MAX_PASSWORD_BYTES = 255;
+
+/**
+ * The hash an unknown user's password is checked against, of no password:
+ * as costly as the costliest of `hashes` (bcrypt of the highest cost, else
+ * `$apr1$`), so that no user of the file answers slower than a name that
+ * is not in it.
+ */
+export function decoyHash(hashes: Iterable<string>): string {
+  let costliest: string | null = null;
+  for (const hash of hashes) {
+    if (formatOf(hash) !== "bcrypt") continue;
+    // `$2y$NN$`: the cost is two digits.
+    if (costliest === null || hash.slice(4, 6) > costliest.slice(4, 6)) {
+      costliest = hash;
+    }
+  }
+  return costliest === null
+    ? "$apr1$decoy$" + "A".repeat(22)
+    : costliest.slice(0, 7) + "A".repeat(53);
 }
 
 /** Whether `password` is the one `hash` was made of. */

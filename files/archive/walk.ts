@@ -31,7 +31,7 @@
 import { type Access, childPath } from "../access.ts";
 import { isHiddenName } from "../hidden.ts";
 import { type FolderEntries, readFolderEntries } from "../listing/folder.ts";
-import type { Sandbox } from "../sandbox.ts";
+import { folderIdentity, type Sandbox } from "../sandbox.ts";
 import { SEP } from "../../util/platform.ts";
 
 /** What a walk decides with. */
@@ -69,7 +69,7 @@ export async function* walkFolder(
 ): AsyncGenerator<Member> {
   const info = walk.sandbox.stat(folder, true);
   if (info === null || !info.isDirectory) return;
-  walk.seen.add(identity(info, folder));
+  walk.seen.add(folderIdentity(folder, info));
   yield { name: prefix, path: folder, info };
   yield* walkEntries(folder, info, prefix, served, walk);
 }
@@ -104,7 +104,7 @@ async function* walkEntries(
     if (found?.isFile) {
       yield { name: prefix + name, path, info: found };
     } else if (found?.isDirectory) {
-      const key = identity(found, path);
+      const key = folderIdentity(path, found);
       if (walk.seen.has(key)) {
         sandbox.log("archive: skipped %s: a folder archived already", path);
         continue;
@@ -114,12 +114,6 @@ async function* walkEntries(
       yield* walkEntries(path, found, `${prefix}${name}/`, child, walk);
     }
   }
-}
-
-/** What tells folders apart: device and inode, else the real path. */
-function identity(info: Deno.FileInfo, path: string): string {
-  if (info.ino !== null && info.dev !== null) return `${info.dev}:${info.ino}`;
-  return Deno.realPathSync(path);
 }
 
 /**

@@ -99,9 +99,14 @@ export class ZipWriter {
   #centralBytes = 0;
   #current: Current | null = null;
 
-  /** The local header of a member; its data follows. */
+  /**
+   * The local header of a member; its data follows. A `\` in its name, which
+   * a Linux file name may hold, is written `_`: ZIP's separator is `/`
+   * alone (APPNOTE 4.4.17.1), and extractors on Windows take `\` for one,
+   * so that `..\..\x` would be written outside the folder extracted to.
+   */
   begin(member: ZipMember): Uint8Array {
-    const name = encoder.encode(member.name);
+    const name = encoder.encode(member.name.replaceAll("\\", "_"));
     const [time, date] = dosTime(member.mtime ?? new Date());
     const zip64 = member.size >= MAX32;
     this.#current = {

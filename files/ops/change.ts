@@ -32,6 +32,7 @@
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 import { fileNotFound, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions, storageError } from "../upload/upload.ts";
@@ -106,9 +107,20 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   }
   checkPreconditions(h.headers, source.path);
   const existing = lstatOrNull(dest.path);
-  if (existing !== null && !overwrite) throw taken(dest);
+  // The source by another name (through a symlink to its folder, a hard
+  // link): replacing "what is there" would delete the source itself. Only
+  // a new case of its name, where the file system ignores case, renames.
+  const renamed = existing !== null && sameFile(existing, info) &&
+    dest.path !== source.path &&
+    dest.path.toLowerCase() === source.path.toLowerCase();
+  if (existing !== null && sameFile(existing, info) && !renamed) {
+    throw new HttpError("forbidden", "The destination is the source");
+  }
+  if (existing !== null && !overwrite && !renamed) throw taken(dest);
   try {
-    if (!overwrite) {
+    if (renamed) {
+      await Deno.rename(source.path, dest.path);
+    } else if (!overwrite) {
       await moveNoReplace(source, dest, info);
     } else {
       // §9.9.3: what the destination held is deleted first, unless a
@@ -209,7 +221,8 @@ async function moveNoReplace(
 
 /**
  * With access rules, refuses to delete a folder holding a path the user
- * may not change: 403 (logged). Symlinks are not followed.
+ * may not change: 403, or 401 when no one signed in (logged). Symlinks are
+ * not followed.
  */
 async function checkTree(h: OpsSite, top: Changed): Promise<void> {
   const access = h.access ?? EVERYONE;
@@ -219,9 +232,7 @@ async function checkTree(h: OpsSite, top: Changed): Promise<void> {
       const child = childPath(served, entry.name);
       if (!access.allows(child, "write")) {
         h.logError("refused to delete %s: not allowed to this user", child);
-        throw new HttpError("forbidden", "Not allowed", {
-          explain: "The folder holds what this user may not change",
-        });
+        throw refusal(access);
       }
       if (entry.isDirectory) await walk(path + SEP + entry.name, child);
     }

@@ -32,7 +32,8 @@ import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
-import { childPath, EVERYONE, servedPath } from "../access.ts";
+import { childPath, EVERYONE, folderPath } from "../access.ts";
+import { refusal } from "../accounts/gate.ts";
 import { validatable, weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
 import { fileNotFound } from "../sandbox.ts";
@@ -47,8 +48,9 @@ const encoder = new TextEncoder();
 /**
  * Answers a `PROPFIND` with `207 Multi-Status`.
  *
- * @throws {HttpError} 400 (a bad `Depth`), 403 (`Depth: infinity` or none;
- *   not allowed to the user; `Depth: 1` of a folder with listings off), 404
+ * @throws {HttpError} 400 (a bad `Depth`), 401 (not allowed to a request
+ *   without a user), 403 (`Depth: infinity` or none; not allowed to the
+ *   user; `Depth: 1` of a folder with listings off), 404
  *   (missing, hidden, outside the sandbox), 413 (a body past 64 KiB)
  */
 export async function propfind(h: OpsSite): Promise<OpsAnswer> {
@@ -58,11 +60,12 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
     throw fileNotFound();
   }
-  const served = servedPath(h.path);
+  // As the gate names it: what the platform drops is dropped here too.
+  const served = folderPath(h.directory, path);
   const access = h.access ?? EVERYONE;
   if (!access.allows(served, "read")) {
     h.logError("refused PROPFIND %s: not allowed to this user", served);
-    throw new HttpError("forbidden", "Not allowed");
+    throw refusal(access);
   }
   const info = await h.sandbox.lookup(path);
   if (info === null) throw fileNotFound();

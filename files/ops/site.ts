@@ -20,7 +20,7 @@
 import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, servedPath } from "../access.ts";
+import { type Access, EVERYONE, folderPath, servedPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
@@ -118,7 +118,7 @@ export function davOptions(methods: readonly string[]): OpsAnswer {
 
 /** A path a change touches, checked. */
 export interface Changed {
-  /** Its path in the served folder (see `servedPath`). */
+  /** Its path in the served folder (see `folderPath`). */
   readonly served: string;
   /** Its name in its folder. */
   readonly name: string;
@@ -151,13 +151,15 @@ export function checkChange(
   if (!isUtf8Path(target)) {
     throw badName("A file name is UTF-8, percent-encoded");
   }
-  const served = servedPath(target);
+  const path = h.translatePath(target).replace(/[/\\]+$/, "");
+  // The path as the file is found, as the gate names it: what the platform
+  // drops (Windows' `c:`, `a\b`) is dropped here too.
+  const served = folderPath(h.directory, path);
   if (served === "/") {
     throw new HttpError("forbidden", "The served folder itself stays", {
       explain: `${method} changes what is in the served folder, never itself`,
     });
   }
-  const path = h.translatePath(target).replace(/[/\\]+$/, "");
   if (hasHiddenComponent(h.directory, path)) {
     throw new HttpError("forbidden", "Hidden names cannot be changed");
   }
@@ -170,10 +172,21 @@ export function checkChange(
   const last = path.slice(cut + 1);
   if (name === "new") {
     checkName(last, CONTROL, "A file name holds no control characters");
+    // A name the platform drops (Windows' `x:y`) would make the folder
+    // around it the name to take, and replace it.
+    if (served.slice(served.lastIndexOf("/") + 1) !== servedLast(target)) {
+      throw badName("A new name is a plain name on this file system");
+    }
   }
   const missing = name === "new" ? "conflict" : "not-found";
   const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
   return { served, name: last, folder, path: folder + SEP + last };
+}
+
+/** The last component of the path a request-target names, as the URL has it. */
+function servedLast(target: string): string {
+  const served = servedPath(target);
+  return served.slice(served.lastIndexOf("/") + 1);
 }
 
 /**

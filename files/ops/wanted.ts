@@ -33,8 +33,13 @@ export type Wanted =
   | { readonly kind: "names" }
   | { readonly kind: "some"; readonly props: readonly PropName[] };
 
-/** An element's start tag: its prefix, local name and the rest. */
-const START_TAG = /<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)([^>]*)>/g;
+/**
+ * An element's start tag: its name (with its prefix) and the rest. Linear
+ * in the body whatever it holds: the name is taken whole (nothing after it
+ * could continue it) and the rest stops at the next `<`, so that a failed
+ * match never retries shorter names nor scans past the next tag.
+ */
+const START_TAG = /<([A-Za-z_][\w.:-]*)(?![\w.:-])([^<>]*)>/g;
 /** A namespace declaration: its prefix ("" for the default) and URI. */
 const DECLARATION = /\bxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*(["'])(.*?)\2/g;
 
@@ -49,13 +54,17 @@ export function wantedOf(body: string): Wanted {
   for (const [, prefix = "", , uri] of body.matchAll(DECLARATION)) {
     namespaces.set(prefix, uri);
   }
-  const tags = [...body.matchAll(START_TAG)].map((match) => ({
-    ns: namespaces.get(match[1] ?? "") ?? "",
-    name: match[2],
-    empty: match[3].endsWith("/"),
-    end: match.index + match[0].length,
-    prefix: match[1],
-  }));
+  const tags = [...body.matchAll(START_TAG)].map((match) => {
+    const colon = match[1].indexOf(":");
+    const prefix = colon < 0 ? undefined : match[1].slice(0, colon);
+    return {
+      ns: namespaces.get(prefix ?? "") ?? "",
+      name: match[1].slice(colon + 1),
+      empty: match[2].endsWith("/"),
+      end: match.index + match[0].length,
+      prefix,
+    };
+  });
   const dav = (name: string) =>
     tags.findIndex((tag) => tag.ns === "DAV:" && tag.name === name);
   if (dav("propfind") < 0) {

@@ -35,7 +35,7 @@ import { type Access, childPath } from "../access.ts";
 import type { FolderEntries } from "../listing/folder.ts";
 import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
 import { readFolder } from "../listing/service.ts";
-import type { Sandbox } from "../sandbox.ts";
+import { folderIdentity, type Sandbox } from "../sandbox.ts";
 import { SEP } from "../../util/platform.ts";
 
 /** How far a search may go. */
@@ -146,7 +146,7 @@ export async function findNames(
   const deadline = performance.now() + limits.ms;
   const info = Deno.statSync(path);
   const queue: Pending[] = [{ path, served, relative: "", depth: 0, info }];
-  const seen = new Set([await identity(path, info)]);
+  const seen = new Set([folderIdentity(path, info)]);
   const hits: SearchHit[] = [];
   let steps = 0;
   let truncated = false;
@@ -219,7 +219,7 @@ export async function findNames(
         truncated = true;
         continue;
       }
-      const id = await identity(childPathOnDisk, child);
+      const id = folderIdentity(childPathOnDisk, child);
       if (seen.has(id)) continue;
       seen.add(id);
       queue.push({
@@ -232,17 +232,4 @@ export async function findNames(
     }
   }
   return { hits, truncated };
-}
-
-/**
- * What tells one folder from another however it is reached: its device and
- * inode, or where the system gives no inode, its real path.
- */
-async function identity(path: string, info: Deno.FileInfo): Promise<string> {
-  if (info.ino !== null && info.dev !== null) return `${info.dev}:${info.ino}`;
-  try {
-    return await Deno.realPath(path);
-  } catch {
-    return path;
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * What a file served from a folder that takes uploads carries, so that an
- * uploaded page cannot act with a viewer's credentials on this origin:
+ * What a file served from a folder that takes uploads (or moves, which give
+ * any file a page's name) carries, so that an uploaded page cannot act with
+ * a viewer's credentials on this origin:
  * `X-Content-Type-Options: nosniff` on every file (a browser takes the type
  * sent, never sniffs a `.txt` as a page), and `Content-Security-Policy:
  * sandbox` on the types a browser runs scripts in (HTML, XHTML, SVG, XML),

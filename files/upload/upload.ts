@@ -58,8 +58,8 @@ import {
 } from "./uploadfile.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, folderPath } from "../access.ts";
-import { refusal } from "../accounts/gate.ts";
+import type { Access } from "../access.ts";
+import { checkAccess } from "../accounts/gate.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
 export interface UploadHandler extends HostPolicy, UploadSite {
@@ -124,6 +124,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     "A file name holds no control characters",
   );
   if (hasHiddenComponent(h.directory, path)) throw hiddenName();
+  // The gate let the request in by its URL; this is the file it makes.
+  checkAccess(h.access, h.directory, path, "write");
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
   checkTarget(path, h.overwrite);
@@ -275,7 +277,9 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
           );
           // The folder was let in; its new folders and the name may have
           // rules of their own.
-          refuseUnwritable(h, [...folders, target]);
+          for (const path of [...folders, target]) {
+            checkAccess(h.access, h.directory, path, "write");
+          }
           await makeFolders(h, folders, made);
           current = await UploadFile.create(
             h,
@@ -306,20 +310,6 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
   h.sendHeader("Location", pageOf(h.path));
   h.sendHeader("Content-Length", "0");
   h.endHeaders();
-}
-
-/**
- * Refuses a form's file, or a folder made on its way (file system paths
- * under the served folder), that the request's user may not write: 403, or
- * 401 for a request that named no user.
- */
-function refuseUnwritable(h: UploadHandler, paths: readonly string[]): void {
-  const access = h.access ?? EVERYONE;
-  for (const path of paths) {
-    if (!access.allows(folderPath(h.directory, path), "write")) {
-      throw refusal(access);
-    }
-  }
 }
 
 /**

@@ -2,7 +2,8 @@
 // are of the folder's paths, under whatever urlRoot mounts it, and options
 // that cannot work are refused when the handler is made.
 import assert from "node:assert/strict";
-import { createFileHandler } from "../../fetch/serve_dir.ts";
+import { createFileHandler, serveDir } from "../../fetch/serve_dir.ts";
+import { MAX_FAILURES } from "../../files/accounts/throttle.ts";
 import { parseAccounts } from "../../files/accounts/htpasswd.ts";
 import { tempFolder } from "../support/helpers.ts";
 
@@ -35,6 +36,34 @@ Deno.test("under a urlRoot, the rules name the folder's own paths", async () => 
   assert.equal(await status("/files/files/../private/s.txt"), 401);
   // Outside the mount point: 404, as without accounts.
   assert.equal(await status("/private/s.txt"), 404);
+});
+
+Deno.test("serveDir takes Deno.serve's info: failed sign-ins count by the peer's address, so one guesser blocks no one else", async () => {
+  await using folder = await tempFolder("httpserver-accounts-fetch-", {
+    "a.txt": "a\n",
+  });
+  const from = (hostname: string): Deno.ServeHandlerInfo => ({
+    remoteAddr: { transport: "tcp", hostname, port: 40000 },
+    completed: Promise.resolve(),
+  });
+  const status = async (
+    headers: HeadersInit,
+    info: Deno.ServeHandlerInfo,
+  ) => {
+    const response = await serveDir(
+      new Request("http://localhost/a.txt", { headers }),
+      { fsRoot: folder.root, quiet: true, accounts },
+      info,
+    );
+    await response.body?.cancel();
+    return response.status;
+  };
+  const guess = { authorization: `Basic ${btoa("bob:guess")}` };
+  for (let i = 0; i < MAX_FAILURES; i++) {
+    assert.equal(await status(guess, from("192.0.2.61")), 401);
+  }
+  assert.equal(await status(bob, from("192.0.2.61")), 429);
+  assert.equal(await status(bob, from("192.0.2.62")), 200);
 });
 
 Deno.test("access rules without accounts, or naming no user of them, are refused when the handler is made", () => {

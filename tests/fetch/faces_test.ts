@@ -483,6 +483,27 @@ const CASES: Case[] = [
       assert.equal(field(answer, "content-security-policy"), "sandbox"),
   },
   {
+    name: "the 404 page with --upload: sandboxed, as an upload may replace it",
+    flags: ["--upload", "--404", "{dir}/404.html"],
+    request: get("/missing.txt"),
+    status: 404,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), "sandbox");
+    },
+  },
+  {
+    name:
+      "a page with --delete: sandboxed, as a MOVE can give any file a page's name",
+    flags: ["--delete"],
+    request: get("/about.html"),
+    status: 200,
+    check: (answer) => {
+      assert.equal(field(answer, "x-content-type-options"), "nosniff");
+      assert.equal(field(answer, "content-security-policy"), "sandbox");
+    },
+  },
+  {
     name: "a page with --upload and --trust-uploads: nosniff only",
     flags: ["--upload", "--trust-uploads"],
     request: get("/about.html"),

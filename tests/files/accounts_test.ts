@@ -4,7 +4,9 @@
 // tests/handlers/accounts_test.ts.
 import assert from "node:assert/strict";
 import {
+  decoyHash,
   loadAccounts,
+  MAX_PASSWORD_BYTES,
   MAX_VERIFIED,
   parseAccounts,
 } from "../../files/accounts/htpasswd.ts";
@@ -17,7 +19,9 @@ import {
 } from "../../files/accounts/gate.ts";
 import {
   FailureThrottle,
+  MAX_CHECKING,
   MAX_FAILURES,
+  throttleKey,
 } from "../../files/accounts/throttle.ts";
 import type { Access } from "../../files/access.ts";
 import { HttpError } from "../../util/errors.ts";
@@ -68,6 +72,34 @@ requiring("htpasswd").test(
     assert.equal(await accounts.verify("alice", "correct horse"), true);
   },
 );
+
+requiring("htpasswd").test(
+  "a password as long as htpasswd takes verifies; a longer one is wrong, never hashed",
+  async () => {
+    const longest = "pässwörd".repeat(25) +
+      "x".repeat(MAX_PASSWORD_BYTES - 250);
+    assert.equal(new TextEncoder().encode(longest).length, MAX_PASSWORD_BYTES);
+    const accounts = parseAccounts(await htpasswd("m", "bob", longest));
+    assert.equal(await accounts.verify("bob", longest), true);
+    assert.equal(await accounts.verify("bob", longest + "x"), false);
+    // MD5-crypt hashes the password a thousand times: a header's worth of
+    // it is refused before, not hashed (it overflowed the stack too).
+    assert.equal(await accounts.verify("bob", "x".repeat(200_000)), false);
+    assert.equal(await accounts.verify("carol", "x".repeat(200_000)), false);
+  },
+);
+
+Deno.test("an unknown user is checked against a hash as costly as the costliest user's, whoever comes first", async () => {
+  const apr1 = "$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0";
+  const cost10 = "$2y$10$nSG9Qrx9IgcmCmW.nuCMj.oZrORMODoTpLCWQr5FAYZNVz/1/GXTK";
+  const cost12 = "$2b$12$" + "x".repeat(53);
+  assert.equal(decoyHash([apr1, cost10, cost12]).slice(0, 7), "$2b$12$");
+  assert.equal(decoyHash([cost12, apr1, cost10]).slice(0, 7), "$2b$12$");
+  assert.match(decoyHash([apr1]), /^\$apr1\$/);
+  // The decoy is a well-formed hash of its format, which no password meets.
+  const accounts = parseAccounts(`bob:${apr1}\nalice:${cost10}\n`);
+  assert.equal(await accounts.verify("carol", ""), false);
+});
 
 Deno.test("checks that come together share one run, a remembered one answers at once, and a changed hash is checked afresh", async () => {
   // htpasswd -nbB -C 10 alice pw
@@ -206,12 +238,12 @@ Deno.test("Basic credentials are base64 of UTF-8 user:password; anything else is
   }
 });
 
-Deno.test("an address is refused for a while after repeated failures, and a success starts the count again", () => {
+Deno.test("an address is refused for a while after repeated failures, and a success of the user they named starts the count again", () => {
   const throttle = new FailureThrottle();
   for (let i = 1; i < MAX_FAILURES; i++) {
-    assert.equal(throttle.failed("a", i), false);
+    assert.equal(throttle.failed("a", i, "alice"), false);
   }
-  throttle.succeeded("a");
+  throttle.succeeded("a", "alice", 50);
   for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", 100 + i);
   assert.equal(throttle.blockedFor("a", 200), 0);
   assert.equal(throttle.failed("a", 200), true);
@@ -222,6 +254,35 @@ Deno.test("an address is refused for a while after repeated failures, and a succ
   for (let i = 0; i < 2 * MAX_FAILURES; i++) {
     assert.equal(throttle.failed("c", i * 61_000), false);
   }
+});
+
+Deno.test("failures are counted by an IPv6 address's /64, which one host holds whole; IPv4 and IPv4-mapped by the address", () => {
+  assert.equal(throttleKey("2001:db8:0:1::7"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("2001:DB8:0:0001:ffff:1:2:3"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("[2001:db8::1]"), "2001:db8:0:0::/64");
+  assert.equal(throttleKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assert.equal(throttleKey("::ffff:192.0.2.1"), "192.0.2.1");
+  assert.equal(throttleKey("::ffff:c000:201"), "192.0.2.1");
+  assert.equal(throttleKey("192.0.2.9"), "192.0.2.9");
+  for (const other of ["-", "/run/http.sock", "1:2:3:4:5:6:7:8:9", "1:::2"]) {
+    assert.equal(throttleKey(other), other);
+  }
+});
+
+Deno.test("signing in to one's own account does not start the count again for guesses at another's", () => {
+  const throttle = new FailureThrottle();
+  for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("a", i, "alice");
+  throttle.succeeded("a", "mallory", 50);
+  assert.equal(throttle.failed("a", 60, "alice"), true);
+  // Nor does a success while blocked lift the block.
+  throttle.succeeded("a", "alice", 70);
+  assert.equal(throttle.blockedFor("a", 70), 60);
+  // Failures naming several users: no one's success clears them.
+  for (let i = 1; i < MAX_FAILURES; i++) {
+    throttle.failed("b", i, i % 2 ? "alice" : "bob");
+  }
+  throttle.succeeded("b", "alice", 50);
+  assert.equal(throttle.failed("b", 60, "alice"), true);
 });
 
 /** A folder with a public and a private part, a symlink from one to the other. */
@@ -368,6 +429,55 @@ Deno.test("the gate: wrong credentials are 401 even where anyone may read, and r
   assert.equal(blocked.status, 429);
   assert.equal(blocked.headers[0][0], "Retry-After");
   assert.ok(Number(blocked.headers[0][1]) > 0);
+  // Guesses sent at once: those whose check ends once the address is
+  // blocked are 429, even the right one, so they learn no more than
+  // guesses sent one by one. (Each checked afresh: none remembered.)
+  const carol = new AccountGate(
+    parseAccounts("carol:$apr1$W6xCH4dO$oa6h7/.MvFRXnPJgIzhCJ.\n"),
+    parseAccessRules([]),
+    folder.root,
+  );
+  const guess = (i: number) => ({
+    authorization: basic("carol", `guess ${i}`),
+  });
+  const carols = { authorization: basic("carol", "carols pass") };
+  const together = async (address: string, all: Record<string, string>[]) => {
+    const statuses = [];
+    const admits = all.map((fields) =>
+      carol.admit(request("GET", "/pub/a.txt", fields, address), log)
+    );
+    for (const admit of admits) statuses.push((await refusal(admit)).status);
+    return statuses;
+  };
+  const seeded = "198.51.100.11";
+  assert.deepEqual(await together(seeded, [guess(-1)]), [401]);
+  const rest = Array.from({ length: MAX_FAILURES - 1 }, (_, i) => guess(i));
+  assert.deepEqual(
+    await together(seeded, [...rest, carols]),
+    [...Array(MAX_FAILURES - 1).fill(401), 429],
+  );
+  // Guesses from many addresses of one /64 are one guesser's.
+  for (let i = 0; i < MAX_FAILURES; i++) {
+    await refusal(
+      gate.admit(request("GET", "/pub/a.txt", wrong, `2001:db8:7::${i}`), log),
+    );
+  }
+  assert.equal(
+    (await refusal(
+      gate.admit(request("GET", "/pub/a.txt", right, "2001:db8:7::ff"), log),
+    )).status,
+    429,
+  );
+  // And no more than MAX_CHECKING checks of one address run at once: the
+  // next is refused before it costs a hash.
+  const many = Array.from({ length: MAX_CHECKING + 1 }, (_, i) => guess(i));
+  lines.length = 0;
+  const statuses = await together("198.51.100.12", many);
+  assert.equal(statuses.at(-1), 429);
+  assert.ok(
+    lines.some((line) => line.includes("too many checks under way")),
+    `${lines}`,
+  );
   // Without credentials, what anyone may read stays readable; another
   // address is not blocked.
   await gate.admit(request("GET", "/pub/a.txt", {}, client), log);

@@ -50,6 +50,25 @@ test("more than 65,535 members get ZIP64's end records, which zipfile and unzip 
   await unzipTest(path);
 });
 
+test("a backslash in a member's name is written _: Windows' extractors would take it for a separator, ..\\ leading out", async () => {
+  await using dir = await tempFolder("archive_test_");
+  const zip = new ZipWriter();
+  const parts = [
+    zip.begin({
+      name: "top/..\\..\\evil.txt",
+      directory: false,
+      mtime: null,
+      size: 0,
+    }),
+    zip.end(),
+    ...zip.finish(),
+  ];
+  const path = `${dir.root}/names.zip`;
+  await writeParts(path, [concat(parts)]);
+  const reading = await readZip(path, false);
+  assert.deepEqual(reading.members.map((m) => m.name), ["top/.._.._evil.txt"]);
+});
+
 test("a member of 4 GiB and more gets ZIP64 sizes, and the member after it a ZIP64 offset", async () => {
   await using dir = await tempFolder("archive_test_");
   const size = 2 ** 32 + 1;

@@ -317,6 +317,17 @@ Deno.test("MOVE of a folder moves all it holds; into itself, onto itself or from
   );
 });
 
+Deno.test("MOVE onto the source by another name (a symlink to its folder) is 403 and deletes nothing", async () => {
+  await using f = await fixture();
+  await Deno.symlink(".", `${f.root}/here`);
+  await using s = serve(Ops, { directory: f.root });
+  const move = (from: string, to: string) =>
+    call(`${s.url}${from}`, "MOVE", { destination: `${s.url}${to}` });
+  assert.equal((await move("/sub/", "/here/sub/")).status, 403);
+  assert.equal((await move("/a.txt", "/here/a.txt")).status, 403);
+  assert.deepEqual(f.tree(), [...UNTOUCHED, "root/here"].sort());
+});
+
 Deno.test("MOVE refuses a Destination elsewhere: another server 502, no Destination 400, a missing folder 409, outside or hidden 403", async () => {
   await using f = await fixture();
   await using s = serve(Ops, { directory: f.root });
@@ -521,6 +532,22 @@ Deno.test("PROPFIND answers what its body asks: some properties (those a file la
   assert.equal(bad.status, 400);
 });
 
+Deno.test("PROPFIND bodies of tags that never end are read as any other, in one pass (bench/README.md: wanted.ts)", async () => {
+  await using f = await fixture();
+  await using s = serve(ReadOnlyDav, { directory: f.root });
+  const open = '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop>';
+  for (const rest of ["<" + "a".repeat(60_000), "<a".repeat(30_000)]) {
+    const answer = await call(
+      `${s.url}/a.txt`,
+      "PROPFIND",
+      { depth: "0" },
+      open + rest,
+    );
+    assert.equal(answer.status, 207);
+    assert.match(answer.text, /<D:prop><D:getetag>/);
+  }
+});
+
 Deno.test("PROPFIND lists what GET serves: no dotfiles without showHidden, names escaped, a folder only with listings on", async () => {
   await using f = await fixture();
   await Deno.writeTextFile(`${f.root}/sub/a&<b> c.txt`, "x");
@@ -632,10 +659,19 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
     ),
     403,
   );
-  // The folder may change, a file deep inside may not.
+  // The folder may change, a file deep inside may not; 401 when no one
+  // signed in, as every refusal of the rules.
   assert.equal(
     await refusal(deleteTarget(site(f.root, "DELETE", "/sub/", notDeep))),
     403,
+  );
+  assert.equal(
+    await refusal(
+      deleteTarget(
+        site(f.root, "DELETE", "/sub/", { ...notDeep, user: null }),
+      ),
+    ),
+    401,
   );
   assert.deepEqual(f.tree(), UNTOUCHED);
   const moved = await moveTarget(
@@ -644,7 +680,32 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
   assert.equal(moved.status, 201);
 });
 
-Deno.test("PROPFIND asks the access rules: a path the user may not read is 403, and is left out of its folder's entries", async () => {
+Deno.test("a change is checked at the path its face's translatePath names: a component Windows drops (c:) leads no Destination round the rules, nor makes a folder the name to replace", async () => {
+  await using f = await fixture();
+  const notSub = rules((path) => path !== "/sub" && !path.startsWith("/sub/"));
+  // translatePath as on Windows, which drops a component holding `:`.
+  const windowsLike = (target: string) =>
+    translatePath(f.root, target.replace(/\/[^/]*:[^/]*/g, ""));
+  const move = {
+    ...site(f.root, "MOVE", "/a.txt", notSub, {
+      destination: "/x:y/sub/a.txt",
+    }),
+    translatePath: windowsLike,
+  };
+  assert.equal(await refusal(moveTarget(move)), 403);
+  // Nor does a dropped last name make its folder the name to take (and
+  // replace): 400.
+  const onto = {
+    ...site(f.root, "MOVE", "/a.txt", rules(() => true), {
+      destination: "/sub/x:y",
+    }),
+    translatePath: windowsLike,
+  };
+  assert.equal(await refusal(moveTarget(onto)), 400);
+  assert.deepEqual(f.tree(), UNTOUCHED);
+});
+
+Deno.test("PROPFIND asks the access rules: a path the user may not read is 403 (401 without a user), and is left out of its folder's entries", async () => {
   await using f = await fixture();
   const access = rules(() => false);
   assert.equal(
@@ -652,6 +713,17 @@ Deno.test("PROPFIND asks the access rules: a path the user may not read is 403, 
       propfind(site(f.root, "PROPFIND", "/sub/c.txt", access, { depth: "0" })),
     ),
     403,
+  );
+  // As every refusal of the rules: 401 when no one signed in.
+  assert.equal(
+    await refusal(
+      propfind(
+        site(f.root, "PROPFIND", "/sub/c.txt", { ...access, user: null }, {
+          depth: "0",
+        }),
+      ),
+    ),
+    401,
   );
   const answer = await propfind(
     site(f.root, "PROPFIND", "/sub/", access, { depth: "1" }),

@@ -596,7 +596,7 @@ Deno.test("a form that fails removes the folders it made, and makes none through
   assert.deepEqual(fx.tree(), UNTOUCHED);
 });
 
-Deno.test("the form asks the request's access for every folder a relative path makes and for its file", async () => {
+Deno.test("the form asks the request's access for every folder a relative path makes and for its file, and a PUT for its file", async () => {
   await using fx = await fixture();
   const asked: string[] = [];
   const ann: Access = {
@@ -623,6 +623,14 @@ Deno.test("the form asks the request's access for every folder a relative path m
   ]);
   assert.equal(taken.status, 303);
   assert.deepEqual(asked, ["write /sub/open", "write /sub/open/a.txt"]);
+  // A PUT asks it for the file it makes too.
+  const put = await fetch(`${s.url}/sub/private.txt`, {
+    method: "PUT",
+    body: "p",
+  });
+  await put.body?.cancel();
+  assert.equal(put.status, 403);
+  assert.equal(exists(`${fx.root}/sub/private.txt`), false);
 });
 
 /** Whether anything has the name `path`. */

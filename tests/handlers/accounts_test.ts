@@ -16,6 +16,7 @@ import {
 import { requiring } from "../support/tools.ts";
 import { addCgiScript } from "../support/cli_process.ts";
 import { CGIHTTPRequestHandler } from "../../handlers/cgi/cgi.ts";
+import { SimpleHTTPRequestHandler } from "../../handlers/simple.ts";
 import { parseAccounts } from "../../files/accounts/htpasswd.ts";
 import { RawClient, serve, tempFolder } from "../support/helpers.ts";
 
@@ -339,6 +340,42 @@ Deno.test("both faces refuse every way round the access rules alike, and let in 
 
 // Deno.serve sends its own 100 Continue before any handler runs: the Python
 // face alone decides.
+Deno.test("access rules without accounts guard nothing: every request is refused (500), never served as if they did", async () => {
+  await using site = await makeSite();
+  class RulesAlone extends SimpleHTTPRequestHandler {
+    override accessRules = ["/private:"];
+    override logMessage(): void {}
+    override logError(): void {}
+  }
+  await using server = serve(RulesAlone, { directory: `${site.root}/site` });
+  const response = await fetch(`${server.url}/private/s.txt`);
+  await response.body?.cancel();
+  assert.equal(response.status, 500);
+});
+
+Deno.test("the gate asks about the file a handler's own translatePath finds, not the URL's default mapping", async () => {
+  await using site = await makeSite();
+  const accounts = parseAccounts(USERS);
+  // A subclass that serves /docs/ from the private folder.
+  class Routed extends SimpleHTTPRequestHandler {
+    override accounts = accounts;
+    override accessRules = ["/:*=ro", "/private:alice=ro"];
+    override logMessage(): void {}
+    override translatePath(path: string): string {
+      return super.translatePath(path.replace(/^\/docs\//, "/private/"));
+    }
+  }
+  await using server = serve(Routed, { directory: `${site.root}/site` });
+  const status = async (headers: Record<string, string> = {}) => {
+    const response = await fetch(`${server.url}/docs/s.txt`, { headers });
+    await response.body?.cancel();
+    return response.status;
+  };
+  assert.equal(await status(), 401);
+  const alice = ALICE.slice("Authorization: ".length);
+  assert.equal(await status({ authorization: alice }), 200);
+});
+
 Deno.test("a 401 comes before 100 Continue: the body of a refused upload is never asked for", async () => {
   await using site = await makeSite();
   await using face = startFace("python", `${site.root}/site`, [
