@@ -119,9 +119,10 @@ export interface ListingResult {
  * The listing of the folder at `path` for a request for `target`: Python's
  * page, else the pretty page ({@link ListingOptions.prettyListing}) or JSON
  * for a client that asks ({@link ListingOptions.jsonListing}), with the
- * upload form when {@link ListingOptions.upload} is on; dotfiles left out
- * unless {@link ListingOptions.showHidden}, and so are the entries that
- * `access` does not let the user read. Requests for the same page that
+ * footer's pieces (see {@link listingFooter}: the upload form when
+ * {@link ListingOptions.upload} is on and `access` lets its user change the
+ * folder); dotfiles left out unless {@link ListingOptions.showHidden}, and
+ * so are the entries that `access` does not let the user read. Requests for the same page that
  * arrive together share one reading of the folder, made after all of them
  * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
  * the bytes returned.
@@ -131,7 +132,7 @@ export interface ListingResult {
  * @param accept the request's `Accept` header, or null
  * @param options the handler's settings
  * @param sandbox the served folder's reads
- * @param access what the request's user may read
+ * @param access what the request's user may read and change
  * @throws {HttpError} 404 "File not found" with listings off, 404 "No
  *   permission to list directory" for a folder that cannot be read (as
  *   Python), 503 when out of descriptors
