@@ -40,6 +40,7 @@ import { searchForm } from "../search/page.ts";
 import { UPLOAD_PAGE } from "../upload/page.ts";
 import { ARCHIVE_LINKS } from "../archive/archive.ts";
 import { type OpsButtons, opsFooter } from "../ops/page.ts";
+import { accountLine } from "../accounts/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
   type ListingFormat,
@@ -76,12 +77,22 @@ export interface ListingOptions extends ListingFormatOptions, OpsButtons {
  * ({@link ListingOptions.archive}), the upload form and its script
  * ({@link ListingOptions.upload}), the search box
  * ({@link ListingOptions.search}), the file operations' buttons (see
- * `ops/page.ts`). Each feature adds its piece here.
+ * `ops/page.ts`), who the page is for (with accounts, see
+ * `accounts/page.ts`). Each feature adds its piece here. The controls that
+ * change the folder are shown only where `access` lets its user change
+ * `folder` (the folder's path, see `folderPath`): the requests they send
+ * would be refused anyway.
  */
-export function listingFooter(options: ListingOptions): string {
+export function listingFooter(
+  options: ListingOptions,
+  access: Access = EVERYONE,
+  folder = "/",
+): string {
+  const writes = access.allows(folder, "write");
   return (options.archive ? ARCHIVE_LINKS : "") +
-    (options.upload ? UPLOAD_PAGE : "") +
-    (options.search ? searchForm("") : "") + opsFooter(options);
+    (options.upload && writes ? UPLOAD_PAGE : "") +
+    (options.search ? searchForm("") : "") +
+    (writes ? opsFooter(options) : "") + accountLine(access);
 }
 
 /** A folder's listing, ready to send with status 200. */
@@ -108,9 +119,10 @@ export interface ListingResult {
  * The listing of the folder at `path` for a request for `target`: Python's
  * page, else the pretty page ({@link ListingOptions.prettyListing}) or JSON
  * for a client that asks ({@link ListingOptions.jsonListing}), with the
- * upload form when {@link ListingOptions.upload} is on; dotfiles left out
- * unless {@link ListingOptions.showHidden}, and so are the entries that
- * `access` does not let the user read. Requests for the same page that
+ * footer's pieces (see {@link listingFooter}: the upload form when
+ * {@link ListingOptions.upload} is on and `access` lets its user change the
+ * folder); dotfiles left out unless {@link ListingOptions.showHidden}, and
+ * so are the entries that `access` does not let the user read. Requests for the same page that
  * arrive together share one reading of the folder, made after all of them
  * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
  * the bytes returned.
@@ -120,7 +132,7 @@ export interface ListingResult {
  * @param accept the request's `Accept` header, or null
  * @param options the handler's settings
  * @param sandbox the served folder's reads
- * @param access what the request's user may read
+ * @param access what the request's user may read and change
  * @throws {HttpError} 404 "File not found" with listings off, 404 "No
  *   permission to list directory" for a folder that cannot be read (as
  *   Python), 503 when out of descriptors
@@ -141,7 +153,9 @@ export async function listFolder(
     path,
     requestPath: target,
     format,
-    footer: listingFooter(options),
+    footer: access === EVERYONE
+      ? listingFooter(options)
+      : listingFooter(options, access, folderPath(options.directory, path)),
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
