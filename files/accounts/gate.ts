@@ -285,7 +285,6 @@ function tooManyFailures(seconds: number): HttpError {
   });
 }
 
-/** The 401 that asks for credentials. */
 /** Whether a request-target's query has `login`, which asks to sign in. */
 function asksToSignIn(target: string): boolean {
   const query = target.split("#", 1)[0];
@@ -293,6 +292,7 @@ function asksToSignIn(target: string): boolean {
   return mark >= 0 && new URLSearchParams(query.slice(mark + 1)).has("login");
 }
 
+/** The 401 that asks for credentials. */
 function unauthorized(): HttpError {
   return new HttpError("unauthorized", undefined, {
     headers: [["WWW-Authenticate", CHALLENGE]],
