@@ -163,8 +163,12 @@ export function checkChange(
   if (hasHiddenComponent(h.directory, path)) {
     throw new HttpError("forbidden", "Hidden names cannot be changed");
   }
+  // Adding, removing or renaming a name changes the folder that holds it:
+  // a path under a rule of its own is not the user's to remove from a
+  // folder they may only read.
   const access = h.access ?? EVERYONE;
-  if (!access.allows(served, "write")) {
+  const holder = served.slice(0, served.lastIndexOf("/")) || "/";
+  if (!access.allows(served, "write") || !access.allows(holder, "write")) {
     h.logError("refused %s %s: not allowed to this user", method, served);
     throw refusal(access);
   }

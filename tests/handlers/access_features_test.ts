@@ -119,3 +119,35 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     );
   });
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a folder under a rule of its own is not deleted from a folder its user may only read`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/private/a.txt": "a\n",
+    });
+    await using face = startFace(name, `${folder.root}/site`, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:alice=ro",
+      "--access",
+      "/private:alice=rw",
+      "--delete",
+      "--mkdir",
+    ]);
+    const url = `http://127.0.0.1:${face.port}`;
+    const call = (method: string, path: string) =>
+      fetch(`${url}${path}`, { method, headers: ALICE }).then(
+        async (response) => {
+          await response.body?.cancel();
+          return response.status;
+        },
+      );
+    assert.equal(await call("DELETE", "/private/"), 403);
+    assert.equal(await call("MKCOL", "/other/"), 403);
+    assert.equal(await call("DELETE", "/private/a.txt"), 204);
+    assert.equal(await call("MKCOL", "/private/sub/"), 201);
+    assert.ok((await Deno.stat(`${folder.root}/site/private`)).isDirectory);
+  });
+}
