@@ -53,9 +53,9 @@ export interface OpsResponse {
   /** The header fields in order, `Content-Length` with them. */
   headers: [string, string][];
   /** The body, or null. */
-  body: Uint8Array | null;
-  /** The body's length. */
-  length: number;
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** The body's length; null for a stream (which `Deno.serve` frames). */
+  length: number | null;
 }
 
 /**
@@ -89,15 +89,21 @@ export async function answerOps(
   }
 }
 
-/** An operation's answer with its `Content-Length` (none for a 204). */
+/**
+ * An operation's answer with its `Content-Length` (none for a 204, nor for
+ * a body made as it is read).
+ */
 export function opsResponse(
   { status, headers, body }: OpsAnswer,
 ): OpsResponse {
-  const length = body?.length ?? 0;
   const fields: [string, string][] = headers.map(([name, value]) => [
     name,
     value,
   ]);
+  if (body instanceof ReadableStream) {
+    return { status, headers: fields, body, length: null };
+  }
+  const length = body?.length ?? 0;
   if (status !== 204) fields.push(["Content-Length", String(length)]);
   return { status, headers: fields, body, length };
 }

@@ -351,7 +351,7 @@ export class FileFace implements ServeHooks, HeaderSink {
  * a failed stream leaves out the last chunk, so that the client sees the
  * body cut short. Resolves to the bytes of the stream written.
  */
-async function writeStream(
+export async function writeStream(
   stream: ReadableStream<Uint8Array>,
   out: BufferedWriter,
   chunked: boolean,

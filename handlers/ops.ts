@@ -18,7 +18,8 @@
  */
 
 import type { BaseHTTPRequestHandler } from "./base.ts";
-import type { FileFace } from "./face.ts";
+import { type FileFace, writeStream } from "./face.ts";
+import { contentFraming, framingField } from "../http/framing.ts";
 import { HttpError } from "../util/errors.ts";
 import {
   type OpsAnswer,
@@ -41,6 +42,9 @@ export interface OpsHandler extends
     | "sendHeader"
     | "endHeaders"
     | "logError"
+    | "requestVersion"
+    | "protocolVersion"
+    | "closeConnection"
   > {
   /** The served folder. */
   readonly directory: string;
@@ -98,7 +102,8 @@ export function opsSite(
 
 /**
  * Writes a file operation's answer: its status, its fields, a
- * `Content-Length` (none for a 204), and its body but for a HEAD.
+ * `Content-Length` (none for a 204), and its body but for a HEAD. A body
+ * made as it is read goes chunked, or up to the close (see `writeStream`).
  */
 export async function sendOps(
   handler: OpsHandler,
@@ -106,6 +111,18 @@ export async function sendOps(
 ): Promise<void> {
   handler.sendResponse(status);
   for (const [name, value] of headers) handler.sendHeader(name, value);
+  if (body instanceof ReadableStream) {
+    const framing = contentFraming(
+      null,
+      handler.requestVersion,
+      handler.protocolVersion,
+    );
+    const field = framingField(framing, !handler.closeConnection);
+    if (field !== null) handler.sendHeader(...field);
+    handler.endHeaders();
+    await writeStream(body, handler.wfile, framing === "chunked");
+    return;
+  }
   if (status !== 204) {
     handler.sendHeader("Content-Length", String(body?.length ?? 0));
   }

@@ -77,6 +77,8 @@ export const ERROR_STATUS = {
   // Live reload's event stream, when its folder cannot be watched or the
   // streams are at their most: no stream, and a browser does not retry.
   "live-reload-unavailable": 503,
+  // Searches: as many walking as a process lets at once (a passing state).
+  "too-many-searches": 503,
   // Accounts: credentials needed or wrong (RFC 7617), and an address that
   // failed to sign in too often, refused for a while (RFC 6585 §4).
   "unauthorized": 401,

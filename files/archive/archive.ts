@@ -212,7 +212,9 @@ async function* tarPieces(
 /**
  * `pieces` gzipped (`CompressionStream`), fed to it as it is read. Ending
  * the generator early (a client gone) ends the feeding, and so `pieces`,
- * before it returns.
+ * before it returns. A failure of `pieces` reaches the reader through the
+ * stream it errors: the feeding itself never rejects, as it fails while
+ * the client may be taking the last output, with no one awaiting it.
  */
 async function* gzipped(
   pieces: AsyncGenerator<Uint8Array>,
@@ -229,7 +231,6 @@ async function* gzipped(
       await writer.close();
     } catch (error) {
       await writer.abort(error).catch(() => {});
-      throw error;
     }
   })();
   try {
@@ -238,10 +239,9 @@ async function* gzipped(
       if (done) break;
       yield value;
     }
-    await feeding;
   } finally {
     await reader.cancel().catch(() => {});
-    await feeding.catch(() => {});
+    await feeding;
   }
 }
 

@@ -14,7 +14,10 @@
  *
  * What is listed is what GET serves: through the served folder's sandbox,
  * without dotfiles unless they are shown, each path readable to the
- * request's user; a folder's entries only with listings on.
+ * request's user; a folder's entries only with listings on. A folder of more
+ * than a few dozen entries is answered as a stream, made a unit of work at
+ * a time as the client reads it (chunked, or up to the close), so that a
+ * folder's size does not bound what is held: only its names are.
  *
  * @example
  * ```ts ignore
@@ -36,6 +39,7 @@ import { childPath, EVERYONE, folderPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { validatable, weakETag } from "../conditional.ts";
 import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
+import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
 import { fileNotFound } from "../sandbox.ts";
 import type { OpsAnswer, OpsSite } from "./site.ts";
 import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
@@ -71,39 +75,95 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   if (info === null) throw fileNotFound();
   const href = h.urlRoot + hrefOf(served, info.isDirectory);
   const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
-  const parts = [response(h, wanted, href, name, path, info)];
-  if (depth === 1 && info.isDirectory) {
-    if (!h.listing) {
-      throw new HttpError("forbidden", "No permission to list directory");
-    }
-    const folder = path.replace(/[/\\]+$/, "");
-    const check = h.sandbox.checkRead(folder, info);
-    check?.();
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
-    check?.();
-    names.sort();
-    for (const entry of names) {
-      if (!h.showHidden && isHiddenName(entry)) continue;
-      if (!access.allows(childPath(served, entry), "read")) continue;
-      const full = folder + SEP + entry;
-      const stat = h.sandbox.stat(full, false);
-      if (stat === null) continue;
-      const link = href + encodeURIComponent(entry) +
-        (stat.isDirectory ? "/" : "");
-      parts.push(response(h, wanted, link, entry, full, stat));
-    }
-  }
-  const body = encoder.encode(
-    '<?xml version="1.0" encoding="utf-8"?>\n' +
-      '<D:multistatus xmlns:D="DAV:">\n' + parts.join("") +
-      "</D:multistatus>\n",
-  );
-  return {
+  const own = MULTISTATUS + response(h, wanted, href, name, path, info);
+  const answer = (body: Uint8Array | ReadableStream<Uint8Array>) => ({
     status: 207,
-    headers: [["Content-Type", 'application/xml; charset="utf-8"']],
+    headers: [["Content-Type", 'application/xml; charset="utf-8"']] as const,
     body,
-  };
+  });
+  if (depth === 0 || !info.isDirectory) {
+    return answer(encoder.encode(own + MULTISTATUS_END));
+  }
+  if (!h.listing) {
+    throw new HttpError("forbidden", "No permission to list directory");
+  }
+  const folder = path.replace(/[/\\]+$/, "");
+  const check = h.sandbox.checkRead(folder, info);
+  check?.();
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+  check?.();
+  names.sort();
+  const entries = { h, wanted, href, served, folder, names };
+  if (names.length <= STATS_PER_UNIT) {
+    return answer(
+      encoder.encode(own + responses(entries, 0) + MULTISTATUS_END),
+    );
+  }
+  return answer(ReadableStream.from(multistatus(own, entries)));
+}
+
+/** The start of a `207`'s body, up to its first response. */
+const MULTISTATUS = '<?xml version="1.0" encoding="utf-8"?>\n' +
+  '<D:multistatus xmlns:D="DAV:">\n';
+
+/** The end of a `207`'s body. */
+const MULTISTATUS_END = "</D:multistatus>\n";
+
+/** A folder whose entries a `Depth: 1` answer lists. */
+interface Entries {
+  readonly h: OpsSite;
+  readonly wanted: Wanted;
+  /** The folder's href, ending with `/`. */
+  readonly href: string;
+  /** Its path in the served folder. */
+  readonly served: string;
+  /** Its file system path. */
+  readonly folder: string;
+  /** Its entries' names, sorted. */
+  readonly names: readonly string[];
+}
+
+/**
+ * A large folder's `207`, made a unit of work at a time (see
+ * `listing/page.ts`) as the client reads it: a stream of `Entries`'
+ * responses, never the whole body at once.
+ */
+async function* multistatus(
+  own: string,
+  entries: Entries,
+): AsyncGenerator<Uint8Array> {
+  yield encoder.encode(own);
+  for (let at = 0; at < entries.names.length; at += STATS_PER_UNIT) {
+    await workUnit();
+    const text = responses(entries, at);
+    if (text !== "") yield encoder.encode(text);
+  }
+  yield encoder.encode(MULTISTATUS_END);
+}
+
+/**
+ * The responses of {@link STATS_PER_UNIT} entries from the `at`th: those
+ * shown (dotfiles only when shown), readable to the request's user, and
+ * still there.
+ */
+function responses(
+  { h, wanted, href, served, folder, names }: Entries,
+  at: number,
+): string {
+  const access = h.access ?? EVERYONE;
+  let text = "";
+  for (const entry of names.slice(at, at + STATS_PER_UNIT)) {
+    if (!h.showHidden && isHiddenName(entry)) continue;
+    if (!access.allows(childPath(served, entry), "read")) continue;
+    const full = folder + SEP + entry;
+    const stat = h.sandbox.stat(full, false);
+    if (stat === null) continue;
+    const link = href + encodeURIComponent(entry) +
+      (stat.isDirectory ? "/" : "");
+    text += response(h, wanted, link, entry, full, stat);
+  }
+  return text;
 }
 
 /** `Depth` (§10.2): 0 or 1; infinity, the default, is refused. */

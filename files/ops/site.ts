@@ -76,8 +76,11 @@ export interface OpsAnswer {
   readonly status: number;
   /** The header fields but `Content-Length`, which is the body's. */
   readonly headers: readonly (readonly [string, string])[];
-  /** The body (a 207's XML), or null. */
-  readonly body: Uint8Array | null;
+  /**
+   * The body (a 207's XML), or null; a large folder's 207 as a stream,
+   * made as it is read, without a `Content-Length`.
+   */
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
 }
 
 /**

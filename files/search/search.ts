@@ -42,6 +42,7 @@ import { searchPage } from "./page.ts";
 import {
   findNames,
   foldName,
+  SEARCH_LIMITS,
   type SearchHits,
   type SearchLimits,
 } from "./walk.ts";
@@ -52,12 +53,26 @@ export { SEARCH_LIMITS, type SearchLimits } from "./walk.ts";
 const encoder = new TextEncoder();
 
 /**
+ * Searches that may walk at once in a process (each worker of `--workers`
+ * its own): each is bounded in time, but not how many clients start them;
+ * past this, a search is refused with 503 until one ends.
+ */
+export const MAX_SEARCHES = 8;
+
+/** Seconds a refused search is asked to wait: about one search's time. */
+const RETRY_AFTER_SECONDS = Math.ceil(SEARCH_LIMITS.ms / 1000);
+
+/** Searches walking now. */
+let walking = 0;
+
+/**
  * The answer to a search for `query` below the folder at `path`, which a
  * request for its listing names: the names whose folded form (see
  * `foldName`) contains the query's, dotfiles only with
  * {@link ListingOptions.showHidden}, each path the request's access allows
  * (`request.access`, else everyone), symlinks followed as `sandbox`
- * allows, within `limits`; stopped when `request.signal` is aborted.
+ * allows, within `limits`; stopped when `request.signal` is aborted; at
+ * most {@link MAX_SEARCHES} at once in the process.
  *
  * @param path the folder, as `translatePath` names it
  * @param request the request, whose target names the folder
@@ -67,7 +82,8 @@ const encoder = new TextEncoder();
  * @param limits the bounds of the walk; default `SEARCH_LIMITS`
  * @throws {HttpError} 404 "File not found" with listings off, 404 "No
  *   permission to list directory" for a folder that cannot be read or
- *   that the request's user may not read, 503 when out of descriptors
+ *   that the request's user may not read, 503 when out of descriptors or
+ *   when {@link MAX_SEARCHES} searches are walking already
  */
 export async function searchFolder(
   path: string,
@@ -81,6 +97,13 @@ export async function searchFolder(
   const access = request.access ?? EVERYONE;
   const served = folderPath(options.directory, path);
   if (!access.allows(served, "read")) throw cannotList();
+  if (walking >= MAX_SEARCHES) {
+    throw new HttpError("too-many-searches", "Too many searches at once", {
+      explain: "The server is busy searching: try again in a moment",
+      headers: [["Retry-After", String(RETRY_AFTER_SECONDS)]],
+    });
+  }
+  walking++;
   let found: SearchHits;
   try {
     found = await findNames(path, served, foldName(query), {
@@ -95,6 +118,8 @@ export async function searchFolder(
     });
   } catch (error) {
     throw outOfDescriptors(error) ?? cannotList(error);
+  } finally {
+    walking--;
   }
   const format = listingFormat(
     request.target,

@@ -1,7 +1,8 @@
 // The archive core: the ZIP writer's ZIP64 records where values need them
 // (read back by Python's zipfile and unzip), tar's pax size past 8 GiB, and the walk of archiveFolder:
 // hidden files, access rules, symlink loops, unreadable files, and a
-// client that goes away, which must stop the walk and close every file.
+// client that goes away, which must stop the walk and close every file, and
+// a file that fails to read, which must end the stream with its error.
 import assert from "node:assert/strict";
 import { archiveFolder } from "../../files/archive/archive.ts";
 import { padTo, TAR_END, tarHeader } from "../../files/archive/tar.ts";
@@ -276,3 +277,69 @@ requiring("tar").test(
     assert.match(listing, new RegExp(` ${size} .* ${name}\\n$`));
   },
 );
+
+/** A watched sandbox whose reads of the file named `broken` fail. */
+class Broken extends Watched {
+  constructor(directory: string, lines: string[], readonly broken: string) {
+    super(directory, lines);
+  }
+
+  override async open(path: string, info: Deno.FileInfo) {
+    const opened = await super.open(path, info);
+    if (path.endsWith(this.broken)) {
+      opened.file.read = () => Promise.reject(new Error("EIO: read failed"));
+    }
+    return opened;
+  }
+}
+
+for (const format of ["zip", "tar.gz"] as const) {
+  test(`a ${format} whose file fails to read while the client is slow ends the stream with the error, leaves no rejection unhandled and closes the file`, async () => {
+    await using dir = await tempFolder("archive_broken_");
+    await Deno.mkdir(`${dir.root}/docs`);
+    const random = new Uint8Array(256 * 1024);
+    for (let at = 0; at < random.length; at += 65536) {
+      crypto.getRandomValues(random.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(`${dir.root}/docs/a.bin`, random);
+    await Deno.writeFile(`${dir.root}/docs/b.bin`, random);
+    const lines: string[] = [];
+    const sandbox = new Broken(dir.root, lines, "b.bin");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      unhandled.push(event.reason);
+    };
+    globalThis.addEventListener("unhandledrejection", onUnhandled);
+    try {
+      const result = archiveFolder(
+        `${dir.root}/docs/`,
+        format,
+        OPTIONS(dir.root, false),
+        undefined,
+        sandbox,
+      );
+      const reader = result.open().getReader();
+      let failure: unknown = null;
+      for (let chunks = 0; failure === null && chunks < 100; chunks++) {
+        try {
+          if ((await reader.read()).done) break;
+        } catch (error) {
+          failure = error;
+        }
+        // A slow client: a turn of the event loop between its reads, in
+        // which the walk goes on alone.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      assert.match(String(failure), /EIO: read failed/);
+      assert.deepEqual(unhandled, []);
+      assert.equal(sandbox.open_, 0);
+      assert.ok(
+        lines.some((l) => /^archive of %s failed.* \/docs /.test(l)),
+        lines.join("\n"),
+      );
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    }
+  });
+}

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { parseCliArgs } from "../../cli/args.ts";
 import { handlerFor } from "../../cli/serve.ts";
 import { createFileHandler } from "../../fetch/serve_dir.ts";
+import { Sandbox } from "../../files/sandbox.ts";
 import { Cli } from "../support/cli_process.ts";
 import { type FaceName, startFace } from "../support/faces.ts";
 import {
@@ -304,4 +305,87 @@ test("with read permission for the folder only, a symlink out of it is left out 
     /refused \S+leak\.txt: its real path \S+ is outside the read permission/,
   );
   assert.match(stderr, /refused \S+leakdir: its real path/);
+});
+
+/**
+ * Makes every sandbox's reads of files named `z.bin` fail, for `body`;
+ * resolves to the rejections left unhandled meanwhile.
+ */
+async function withBrokenReads(body: () => Promise<void>): Promise<unknown[]> {
+  const open = Sandbox.prototype.open;
+  Sandbox.prototype.open = async function (path, info) {
+    const opened = await open.call(this, path, info);
+    if (path.endsWith("z.bin")) {
+      // As the file system would: the read fails after a trip to it.
+      const read = opened.file.read.bind(opened.file);
+      opened.file.read = async (buffer) => {
+        await read(buffer);
+        throw new Error("EIO: read failed");
+      };
+    }
+    return opened;
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    await body();
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    Sandbox.prototype.open = open;
+  }
+  return unhandled;
+}
+
+/** Asks for the tar.gz of `big/`, whose `z.bin` fails: the body is cut short. */
+async function brokenArchive(port: number): Promise<void> {
+  using client = await RawClient.connect(port);
+  await client.send(
+    "GET /big/?download=tar.gz HTTP/1.1\r\nHost: a\r\n\r\n",
+  );
+  const text = await client.readAll();
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  assert.ok(!text.endsWith("\r\n0\r\n\r\n"), "a last chunk after a failure");
+}
+
+test("python face: a tar.gz whose file fails to read is cut short, with no rejection unhandled and no file left open", async () => {
+  await using dir = await bigFolder(3);
+  await Deno.rename(`${dir.root}/big/f2.bin`, `${dir.root}/big/z.bin`);
+  const { Handler, lines } = captureLogs(
+    handlerFor(parseCliArgs(["--archive", "-p", "HTTP/1.1"])!),
+  );
+  const unhandled = await withBrokenReads(async () => {
+    await using server = serve(Handler, { directory: dir.root });
+    await brokenArchive(server.port);
+  });
+  assert.deepEqual(unhandled, []);
+  assert.ok(
+    lines.some((l) => /archive of \/big failed/.test(l)),
+    lines.join("\n"),
+  );
+  assert.equal(openUnder(dir.root), 0);
+});
+
+test("fetch face: a tar.gz whose file fails to read is cut short, with no rejection unhandled and no file left open", async () => {
+  await using dir = await bigFolder(3);
+  await Deno.rename(`${dir.root}/big/f2.bin`, `${dir.root}/big/z.bin`);
+  let unhandled: unknown[] = [];
+  const writes = await recordStderr(async () => {
+    unhandled = await withBrokenReads(async () => {
+      await using server = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen() {} },
+        createFileHandler({ fsRoot: dir.root, archive: true }),
+      );
+      await brokenArchive(server.addr.port);
+    });
+  });
+  assert.deepEqual(unhandled, []);
+  assert.ok(
+    writes.some((w) => /archive of \/big failed/.test(w)),
+    writes.join(""),
+  );
+  assert.equal(openUnder(dir.root), 0);
 });

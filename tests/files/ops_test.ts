@@ -14,7 +14,14 @@ import { guessType } from "../../files/mime.ts";
 import { translatePath } from "../../files/paths.ts";
 import { Sandbox } from "../../files/sandbox.ts";
 import { HttpError } from "../../util/errors.ts";
-import { captureLogs, RawClient, serve, treeOf } from "../support/helpers.ts";
+import { startFace } from "../support/faces.ts";
+import {
+  captureLogs,
+  concat,
+  RawClient,
+  serve,
+  treeOf,
+} from "../support/helpers.ts";
 
 class Quiet extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -728,7 +735,83 @@ Deno.test("PROPFIND asks the access rules: a path the user may not read is 403 (
   const answer = await propfind(
     site(f.root, "PROPFIND", "/sub/", access, { depth: "1" }),
   );
-  const text = new TextDecoder().decode(answer.body!);
+  const text = await new Response(answer.body as BodyInit).text();
   assert.ok(text.includes("<D:href>/sub/deep/</D:href>"), text);
   assert.ok(!text.includes("c.txt"), text);
 });
+
+/** A sandbox that counts the entries it was asked to `stat`. */
+class Counting extends Sandbox {
+  stats = 0;
+  override stat(path: string, log: boolean): Deno.FileInfo | null {
+    this.stats++;
+    return super.stat(path, log);
+  }
+}
+
+Deno.test("a large folder's PROPFIND Depth: 1 is a stream made as it is read, not a body held whole", async () => {
+  await using f = await fixture();
+  await Deno.mkdir(`${f.root}/many`);
+  for (let i = 0; i < 1000; i++) {
+    await Deno.writeTextFile(
+      `${f.root}/many/f${String(i).padStart(4, "0")}`,
+      "",
+    );
+  }
+  const sandbox = new Counting(f.root, () => {});
+  const answer = await propfind({
+    ...site(f.root, "PROPFIND", "/many/", rules(() => false), { depth: "1" }),
+    sandbox,
+  });
+  assert.equal(answer.status, 207);
+  assert.ok(answer.body instanceof ReadableStream, "a body held whole");
+  const reader = answer.body.getReader();
+  const first = await reader.read();
+  assert.ok(!first.done);
+  const second = await reader.read();
+  assert.ok(!second.done);
+  // The folder's own response, then one unit of entries: no more looked at.
+  assert.ok(sandbox.stats <= 128, `${sandbox.stats} entries looked at`);
+  const rest: Uint8Array[] = [first.value, second.value];
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    rest.push(next.value);
+  }
+  const text = new TextDecoder().decode(concat(rest));
+  assert.equal(text.match(/<D:response>/g)?.length, 1001);
+  assert.ok(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n'));
+  assert.ok(text.includes("<D:href>/many/f0999</D:href>"));
+  assert.ok(text.endsWith("</D:multistatus>\n"));
+});
+
+for (const face of ["python", "fetch"] as const) {
+  Deno.test(`${face} face: a large folder's PROPFIND Depth: 1 is sent chunked, the connection kept; to HTTP/1.0 up to the close`, async () => {
+    await using f = await fixture();
+    await Deno.mkdir(`${f.root}/many`);
+    for (let i = 0; i < 200; i++) {
+      await Deno.writeTextFile(`${f.root}/many/f${i}.txt`, "x");
+    }
+    await using server = startFace(face, f.root, ["--webdav"]);
+    const ask = (version: string) =>
+      `PROPFIND /many/ ${version}\r\nHost: 127.0.0.1\r\nDepth: 1\r\n\r\n`;
+    {
+      using client = await RawClient.connect(server.port);
+      await client.send(ask("HTTP/1.1"));
+      const streamed = await client.readResponse();
+      assert.equal(streamed.status, 207);
+      assert.equal(streamed.headers.get("content-length"), null);
+      assert.equal(streamed.headers.get("transfer-encoding"), "chunked");
+      assert.equal(streamed.text.match(/<D:response>/g)?.length, 201);
+      assert.ok(streamed.text.endsWith("</D:multistatus>\n"));
+      await client.send(ask("HTTP/1.1"));
+      assert.equal((await client.readResponse()).text, streamed.text);
+    }
+    if (face === "python") {
+      using client = await RawClient.connect(server.port);
+      await client.send(ask("HTTP/1.0"));
+      const closed = await client.readResponse();
+      assert.equal(closed.headers.get("transfer-encoding"), null);
+      assert.equal(closed.text.match(/<D:response>/g)?.length, 201);
+      assert.ok(closed.text.endsWith("</D:multistatus>\n"));
+    }
+  });
+}

@@ -13,7 +13,7 @@ import {
   type SearchHits,
 } from "../../files/search/walk.ts";
 import { searchForm, searchQuery } from "../../files/search/page.ts";
-import { searchFolder } from "../../files/search/search.ts";
+import { MAX_SEARCHES, searchFolder } from "../../files/search/search.ts";
 import { HttpError } from "../../util/errors.ts";
 import { tempFolder } from "../support/helpers.ts";
 
@@ -429,4 +429,37 @@ Deno.test("a query of markup is escaped wherever the page shows it, on both kind
     assert.ok(!text.includes("<script>"), text);
     assert.ok(text.includes("&lt;script&gt;"), text);
   }
+});
+
+Deno.test("past MAX_SEARCHES searches walking at once, a search is refused with 503 and Retry-After until one ends", async () => {
+  await using fx = await fixture();
+  // Each call takes its place before its first await: these walk together.
+  const walking = Array.from(
+    { length: MAX_SEARCHES },
+    () => answer(fx.root, "/?q=notes", "notes"),
+  );
+  await assert.rejects(
+    answer(fx.root, "/?q=notes", "notes"),
+    (error) =>
+      error instanceof HttpError && error.status === 503 &&
+      error.kind === "too-many-searches" &&
+      error.headers.some(([name, value]) =>
+        name === "Retry-After" && value === "2"
+      ),
+  );
+  for (const found of await Promise.all(walking)) {
+    assert.match(found.text, /Notes\.txt/);
+  }
+  // A search whose walk fails gives its place back too.
+  await assert.rejects(
+    answer(`${fx.root}/missing`, "/missing/?q=notes", "notes"),
+    (error) => error instanceof HttpError && error.status === 404,
+  );
+  const again = await Promise.all(
+    Array.from(
+      { length: MAX_SEARCHES },
+      () => answer(fx.root, "/?q=notes", "notes"),
+    ),
+  );
+  assert.equal(again.length, MAX_SEARCHES);
 });
