@@ -18,7 +18,7 @@
  * @module
  */
 
-import { startOurs } from "./ours.ts";
+import { curlWatched, startOurs } from "./ours.ts";
 
 const MIB = 1024 * 1024;
 const PORT = 18117;
@@ -31,17 +31,6 @@ const MIX: readonly [count: number, bytes: number][] = [
   [1_600, 64 * 1024],
   [24_000, 1024],
 ];
-
-/** A line of status from `/proc/<pid>/status`, in MiB; 0 once it is gone. */
-function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kib = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1];
-    return Number(kib ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** 1 MiB of content: half random bytes, half lines of text. */
 function content(): Uint8Array {
@@ -100,29 +89,15 @@ async function measure(
 ): Promise<void> {
   const server = await start(dir, flags);
   try {
-    const before = statusMiB(server.pid, "VmRSS");
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, statusMiB(server.pid, "VmRSS"));
-    }, 100);
-    const started = performance.now();
-    const curl = await new Deno.Command("curl", {
-      args: [
-        "-sS",
-        "-o",
-        "/dev/null",
+    const { written, seconds, before, peak, hwm, after } = await curlWatched(
+      server.pid,
+      [
         "-w",
         "%{size_download}",
         `http://127.0.0.1:${PORT}/?download=${format}`,
       ],
-    }).output();
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, statusMiB(server.pid, "VmRSS"));
-    const hwm = statusMiB(server.pid, "VmHWM");
-    const after = statusMiB(server.pid, "VmRSS");
-    if (!curl.success) throw new Error(new TextDecoder().decode(curl.stderr));
-    const bytes = Number(new TextDecoder().decode(curl.stdout));
+    );
+    const bytes = Number(written);
     console.log(
       `${face}, ${format}: ${(bytes / MIB).toFixed(0)} MiB in ${
         seconds.toFixed(1)

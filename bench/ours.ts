@@ -52,3 +52,61 @@ export async function startOurs(
   await server.status;
   throw new Error("the server did not start");
 }
+
+/** A field of a process's `/proc/PID/status` in MiB; 0 once it is gone. */
+export function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kib = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1];
+    return Number(kib ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** What {@link curlWatched} measured of the server while curl ran. */
+export interface Watched {
+  /** curl's `-w` output. */
+  written: string;
+  /** How long curl took. */
+  seconds: number;
+  /** The server's RSS before, at its sampled peak and after, in MiB. */
+  before: number;
+  peak: number;
+  after: number;
+  /** The server's VmHWM after, in MiB: its peak, every page counted. */
+  hwm: number;
+}
+
+/**
+ * Runs `curl -sS -o /dev/null` with `args` while sampling the RSS of the
+ * process `pid` every 100 ms.
+ *
+ * @throws {Error} with curl's stderr when it fails
+ */
+export async function curlWatched(
+  pid: number,
+  args: string[],
+): Promise<Watched> {
+  const before = statusMiB(pid, "VmRSS");
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, statusMiB(pid, "VmRSS"));
+  }, 100);
+  const started = performance.now();
+  const curl = await new Deno.Command("curl", {
+    args: ["-sS", "-o", "/dev/null", ...args],
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, statusMiB(pid, "VmRSS"));
+  if (!curl.success) throw new Error(new TextDecoder().decode(curl.stderr));
+  return {
+    written: new TextDecoder().decode(curl.stdout),
+    seconds,
+    before,
+    peak,
+    after: statusMiB(pid, "VmRSS"),
+    hwm: statusMiB(pid, "VmHWM"),
+  };
+}

@@ -17,53 +17,28 @@
 
 import { dirname } from "node:path";
 import { ensureHugeFolder } from "./fixtures.ts";
-import { startOurs } from "./ours.ts";
+import { curlWatched, startOurs } from "./ours.ts";
 
 const MIB = 1024 * 1024;
 const PORT = 18118;
-
-/** A line of status from `/proc/<pid>/status`, in MiB; 0 once it is gone. */
-function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kib = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1];
-    return Number(kib ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** Asks the huge folder's properties from one face and prints the figures. */
 async function measure(face: string, dir: string, flags: string[]) {
   const server = await startOurs(dir, PORT, ["--webdav", ...flags]);
   try {
-    const before = statusMiB(server.pid, "VmRSS");
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, statusMiB(server.pid, "VmRSS"));
-    }, 100);
-    const started = performance.now();
-    const curl = await new Deno.Command("curl", {
-      args: [
-        "-sS",
+    const { written, seconds, before, peak, hwm, after } = await curlWatched(
+      server.pid,
+      [
         "-X",
         "PROPFIND",
         "-H",
         "Depth: 1",
-        "-o",
-        "/dev/null",
         "-w",
         "%{http_code} %{size_download}",
         `http://127.0.0.1:${PORT}/huge/`,
       ],
-    }).output();
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, statusMiB(server.pid, "VmRSS"));
-    const hwm = statusMiB(server.pid, "VmHWM");
-    const after = statusMiB(server.pid, "VmRSS");
-    if (!curl.success) throw new Error(new TextDecoder().decode(curl.stderr));
-    const [status, bytes] = new TextDecoder().decode(curl.stdout).split(" ");
+    );
+    const [status, bytes] = written.split(" ");
     console.log(
       `${face}: ${status}, ${(Number(bytes) / MIB).toFixed(1)} MiB in ${
         seconds.toFixed(2)

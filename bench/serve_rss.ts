@@ -14,20 +14,10 @@
  * @module
  */
 
-import { startOurs } from "./ours.ts";
+import { curlWatched, startOurs } from "./ours.ts";
 
 const MIB = 1024 * 1024;
 const PORT = 18116;
-
-/** The server's resident memory (VmRSS), in MiB; 0 once it is gone. */
-function rssMiB(pid: number): number {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 async function main(): Promise<void> {
   const size = Number(Deno.args[0] ?? 1024) * MIB;
@@ -37,20 +27,9 @@ async function main(): Promise<void> {
   await Deno.truncate(path, size);
   const server = await startOurs(dir, PORT, ["--engine", "serve"]);
   try {
-    const before = rssMiB(server.pid);
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rssMiB(server.pid));
-    }, 100);
-    const started = performance.now();
-    const curl = await new Deno.Command("curl", {
-      args: ["-sS", "-o", "/dev/null", `http://127.0.0.1:${PORT}/large.bin`],
-    }).output();
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, rssMiB(server.pid));
-    const after = rssMiB(server.pid);
-    if (!curl.success) throw new Error(new TextDecoder().decode(curl.stderr));
+    const { seconds, before, peak, after } = await curlWatched(server.pid, [
+      `http://127.0.0.1:${PORT}/large.bin`,
+    ]);
     console.log(
       `${size / MIB} MiB in ${seconds.toFixed(1)} s (${
         (size / seconds / 1e6).toFixed(0)
