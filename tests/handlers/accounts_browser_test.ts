@@ -6,6 +6,7 @@
 // Skipped where chromium or the npm package playwright-core is missing.
 import assert from "node:assert/strict";
 import { launchChromium } from "../support/browser.ts";
+import { ALICE_LINE } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -17,8 +18,7 @@ requiring("chromium").test(
   async () => {
     await using folder = await tempFolder("httpserver-accounts-browser-", {
       // htpasswd -nbB alice wonderland
-      "users":
-        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+      "users": `${ALICE_LINE}\n`,
       "site/pub/a.txt": "public\n",
       "site/private/plan.txt": "plan\n",
     });
@@ -87,8 +87,7 @@ requiring("chromium").test(
   "where anyone may read, Chromium signs in through ?login and the listings then show what its user may see, on both faces",
   async () => {
     await using folder = await tempFolder("httpserver-login-browser-", {
-      "users":
-        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+      "users": `${ALICE_LINE}\n`,
       "site/a.txt": "public\n",
       "site/private/plan.txt": "plan\n",
     });

@@ -19,12 +19,7 @@ import { CGIHTTPRequestHandler } from "../../handlers/cgi/cgi.ts";
 import { SimpleHTTPRequestHandler } from "../../handlers/simple.ts";
 import { parseAccounts } from "../../files/accounts/htpasswd.ts";
 import { RawClient, serve, tempFolder } from "../support/helpers.ts";
-
-// `htpasswd -nbB alice wonderland` and `htpasswd -nbm bob builder`.
-const USERS = [
-  "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK",
-  "bob:$apr1$GNFE4rMf$/ADO0e3ban/BOjGKT0EIz.",
-].join("\n") + "\n";
+import { USERS } from "../support/accounts.ts";
 
 const basic = (user: string, password: string) =>
   `Authorization: Basic ${btoa(`${user}:${password}`)}`;

@@ -6,6 +6,7 @@
 // missing.
 import assert from "node:assert/strict";
 import { launchChromium } from "../support/browser.ts";
+import { ALICE_LINE } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -17,8 +18,7 @@ requiring("chromium").test(
   async () => {
     await using folder = await tempFolder("httpserver-listing-browser-", {
       // htpasswd -nbB alice wonderland
-      "users":
-        "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK\n",
+      "users": `${ALICE_LINE}\n`,
       "site/inbox/a.txt": "a\n",
     });
     await using face = startFace("python", `${folder.root}/site`, [

@@ -5,15 +5,7 @@
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
-
-// `htpasswd -nbB alice wonderland` and `htpasswd -nbm bob builder`.
-const USERS = [
-  "alice:$2y$05$4Obsky9VMGRoEriqHr3St.wWuIa1mdeYMR2TyRZxgf6zQHmS941kK",
-  "bob:$apr1$GNFE4rMf$/ADO0e3ban/BOjGKT0EIz.",
-].join("\n") + "\n";
-
-const ALICE = { Authorization: `Basic ${btoa("alice:wonderland")}` };
-const BOB = { Authorization: `Basic ${btoa("bob:builder")}` };
+import { ALICE, BOB, USERS } from "../support/accounts.ts";
 
 /** Anyone reads; only Alice changes, and only `/inbox`. */
 const FLAGS = (users: string) => [
