@@ -12,6 +12,10 @@
  * of the name, resolved after the call, names now, and that real path must lie
  * within the bounds.
  *
+ * Past the house's 450 lines: every read and every policy on a read of the
+ * served folder (the grant's bounds, the symlink policy, the checks after
+ * each use) is here, so that no feature decides them a second time.
+ *
  * @example
  * ```ts
  * import { lstatUnder, stillReaches } from "./sandbox.ts";
