@@ -13,7 +13,7 @@
  * the client goes away (see `body.ts`). Errors are Python's error page, as
  * on the Python face.
  *
- * Past the house's 450 lines: the one class that turns every kind of the
+ * Past the house's 400 lines: the one class that turns every kind of the
  * core's answer into a `Response` (files, listings, archives, streams,
  * uploads, file operations, errors); the bodies, options, log and
  * operations are modules of their own.

@@ -12,7 +12,7 @@
  * of the name, resolved after the call, names now, and that real path must lie
  * within the bounds.
  *
- * Past the house's 450 lines: every read and every policy on a read of the
+ * Past the house's 400 lines: every read and every policy on a read of the
  * served folder (the grant's bounds, the symlink policy, the checks after
  * each use) is here, so that no feature decides them a second time.
  *

@@ -5,7 +5,7 @@
  * outside (the receiving folder by path up front, then what the paths
  * really reached once the file is created and once it has its name).
  *
- * Past the house's 450 lines: the file's life (made, written, named,
+ * Past the house's 400 lines: the file's life (made, written, named,
  * removed) and the checks between its steps belong together, since each
  * check is against what the step before reached.
  *
