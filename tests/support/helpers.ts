@@ -463,3 +463,25 @@ export function treeOf(
   walk(top, "");
   return out.sort();
 }
+
+/**
+ * Runs `body` and resolves to the promise rejections left unhandled
+ * meanwhile (given to `body` too, to check as it goes), kept from ending the
+ * test run.
+ */
+export async function unhandledRejections(
+  body: (unhandled: readonly unknown[]) => Promise<void>,
+): Promise<unknown[]> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    await body(unhandled);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  return unhandled;
+}
