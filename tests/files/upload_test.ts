@@ -8,6 +8,7 @@ import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_PAGE, UPLOAD_SCRIPT } from "../../files/upload/page.ts";
+import { exists } from "../../files/upload/uploadfile.ts";
 import type { Access } from "../../files/access.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import {
@@ -632,16 +633,6 @@ Deno.test("the form asks the request's access for every folder a relative path m
   assert.equal(put.status, 403);
   assert.equal(exists(`${fx.root}/sub/private.txt`), false);
 });
-
-/** Whether anything has the name `path`. */
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("the form with a taken name is 409 and stores none of its files; overwrite replaces", async () => {
   await using fx = await fixture();
