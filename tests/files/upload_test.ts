@@ -3,7 +3,7 @@
 // bodies, taken names, aborted bodies, other sites' forms) each leaving
 // nothing on disk, and the CLI's --upload with and without --allow-write.
 import assert from "node:assert/strict";
-import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
+import { CGIHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
@@ -20,15 +20,12 @@ import {
 import {
   captureLogs,
   concat,
+  Quiet,
   RawClient,
   serve,
   treeOf,
 } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 class Uploads extends Quiet {
   override upload = true;

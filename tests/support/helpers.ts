@@ -9,12 +9,18 @@ import {
   type HTTPServer,
   type RequestHandlerClass,
   type ServerOptions,
+  SimpleHTTPRequestHandler,
   ThreadingHTTPServer,
 } from "../../mod.ts";
 import { pyFormat } from "../../util/pyformat.ts";
 import { flushLog } from "../../util/logbuffer.ts";
 
 const decoder = new TextDecoder();
+
+/** Python's handler with no access log, for tests that do not read it. */
+export class Quiet extends SimpleHTTPRequestHandler {
+  override logMessage(): void {}
+}
 
 /** A running server for one test; `await using` shuts it down. */
 export interface RunningServer extends AsyncDisposable {
