@@ -5,7 +5,7 @@
 // profile alone (ignoreHTTPSErrors). Skipped where chromium, openssl or the
 // npm package playwright-core is missing.
 import assert from "node:assert/strict";
-import { launchChromium } from "../support/browser.ts";
+import { openChromium } from "../support/browser.ts";
 import { BANNER, Cli, loopback } from "../support/cli_process.ts";
 import { makeCerts, tlsFlags } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
@@ -16,7 +16,6 @@ requiring("chromium", "openssl").test(
   "Chromium gets the page and its fetches over HTTP/2 from --engine serve with --tls-cert",
   async () => {
     const certs = await makeCerts();
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
     try {
       await Deno.writeTextFile(
         `${certs.root}/index.html`,
@@ -34,8 +33,14 @@ document.getElementById("text").textContent =
       );
       const banner = await cli.waitFor(BANNER);
       assert.ok(banner, cli.out);
-      const context = await launchChromium(profile, WAIT, true);
-      try {
+      // A block of its own: the browser and its connections are gone before
+      // the server is asked to stop.
+      {
+        await using chromium = await openChromium({
+          timeout: WAIT,
+          ignoreHTTPSErrors: true,
+        });
+        const { context } = chromium;
         const page = await context.newPage();
         await page.goto(`https://127.0.0.1:${banner[2]}/`, { timeout: WAIT });
         // Run in the page, where the DOM is: given as source text.
@@ -58,13 +63,10 @@ document.getElementById("text").textContent =
           protocols.filter((entry) => !entry.endsWith(" h2")),
           [],
         );
-      } finally {
-        await context.close();
       }
       cli.kill("SIGINT");
       assert.equal((await cli.finish()).code, 0);
     } finally {
-      await Deno.remove(profile, { recursive: true });
       await Deno.remove(certs.dir, { recursive: true });
     }
   },

@@ -3,7 +3,7 @@
 // zip link, and the file it downloads passes `unzip -t`. Skipped where
 // chromium, unzip or the npm package playwright-core is missing.
 import assert from "node:assert/strict";
-import { launchChromium } from "../support/browser.ts";
+import { openChromium } from "../support/browser.ts";
 import { BANNER, Cli, loopback } from "../support/cli_process.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -18,40 +18,32 @@ requiring("chromium", "unzip", "python3").test(
       "docs/guide.md": "# Guide\n",
       "docs/img/日本.txt": "nihon\n",
     });
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-    try {
-      await using cli = new Cli(
-        ["--allow-net=127.0.0.1", `--allow-read=${dir.root}`],
-        loopback(dir.root, "--archive", "-q"),
-      );
-      const banner = await cli.waitFor(BANNER);
-      assert.ok(banner, cli.out);
-      const context = await launchChromium(profile, WAIT);
-      try {
-        const page = await context.newPage();
-        await page.goto(`http://127.0.0.1:${banner[2]}/docs/`, {
-          timeout: WAIT,
-        });
-        const [download] = await Promise.all([
-          page.waitForEvent("download", { timeout: WAIT }),
-          page.click("text=zip", { timeout: WAIT }),
-        ]);
-        assert.equal(download.suggestedFilename(), "docs.zip");
-        const path = `${dir.root}/downloaded.zip`;
-        await download.saveAs(path);
-        await unzipTest(path);
-        const names = (await readZip(path, true)).members.map((m) => m.name);
-        assert.deepEqual(names, [
-          "docs/",
-          "docs/guide.md",
-          "docs/img/",
-          "docs/img/日本.txt",
-        ]);
-      } finally {
-        await context.close();
-      }
-    } finally {
-      await Deno.remove(profile, { recursive: true });
-    }
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${dir.root}`],
+      loopback(dir.root, "--archive", "-q"),
+    );
+    const banner = await cli.waitFor(BANNER);
+    assert.ok(banner, cli.out);
+    await using chromium = await openChromium({ timeout: WAIT });
+    const { context } = chromium;
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${banner[2]}/docs/`, {
+      timeout: WAIT,
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: WAIT }),
+      page.click("text=zip", { timeout: WAIT }),
+    ]);
+    assert.equal(download.suggestedFilename(), "docs.zip");
+    const path = `${dir.root}/downloaded.zip`;
+    await download.saveAs(path);
+    await unzipTest(path);
+    const names = (await readZip(path, true)).members.map((m) => m.name);
+    assert.deepEqual(names, [
+      "docs/",
+      "docs/guide.md",
+      "docs/img/",
+      "docs/img/日本.txt",
+    ]);
   },
 );

@@ -9,7 +9,7 @@ import { padTo, TAR_END, tarHeader } from "../../files/archive/tar.ts";
 import { ZipWriter } from "../../files/archive/zip.ts";
 import type { Access } from "../../files/access.ts";
 import { fileNotFound, Sandbox } from "../../files/sandbox.ts";
-import { concat, tempFolder } from "../support/helpers.ts";
+import { concat, tempFolder, unhandledRejections } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 import { hex, readZip, runTool, unzipTest } from "../support/archives.ts";
 
@@ -305,13 +305,7 @@ for (const format of ["zip", "tar.gz"] as const) {
     await Deno.writeFile(`${dir.root}/docs/b.bin`, random);
     const lines: string[] = [];
     const sandbox = new Broken(dir.root, lines, "b.bin");
-    const unhandled: unknown[] = [];
-    const onUnhandled = (event: PromiseRejectionEvent) => {
-      event.preventDefault();
-      unhandled.push(event.reason);
-    };
-    globalThis.addEventListener("unhandledrejection", onUnhandled);
-    try {
+    await unhandledRejections(async (unhandled) => {
       const result = archiveFolder(
         `${dir.root}/docs/`,
         format,
@@ -338,8 +332,6 @@ for (const format of ["zip", "tar.gz"] as const) {
         lines.some((l) => /^archive of %s failed.* \/docs /.test(l)),
         lines.join("\n"),
       );
-    } finally {
-      globalThis.removeEventListener("unhandledrejection", onUnhandled);
-    }
+    });
   });
 }

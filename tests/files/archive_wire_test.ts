@@ -18,6 +18,7 @@ import {
   recordStderr,
   serve,
   tempFolder,
+  unhandledRejections,
   until,
 } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -325,19 +326,11 @@ async function withBrokenReads(body: () => Promise<void>): Promise<unknown[]> {
     }
     return opened;
   };
-  const unhandled: unknown[] = [];
-  const onUnhandled = (event: PromiseRejectionEvent) => {
-    event.preventDefault();
-    unhandled.push(event.reason);
-  };
-  globalThis.addEventListener("unhandledrejection", onUnhandled);
   try {
-    await body();
+    return await unhandledRejections(body);
   } finally {
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
     Sandbox.prototype.open = open;
   }
-  return unhandled;
 }
 
 /** Asks for the tar.gz of `big/`, whose `z.bin` fails: the body is cut short. */

@@ -2,15 +2,10 @@
 // --no-listing, --no-hidden, JSON listings and the pretty page, each with its
 // default (Python's behaviour) checked unchanged, and the CLI flags.
 import assert from "node:assert/strict";
-import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { Cli, run, withFolder } from "../support/cli_process.ts";
-import { serve, tempFolder } from "../support/helpers.ts";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
+import { Quiet, serve, tempFolder } from "../support/helpers.ts";
 
 const MTIME_S = 1_700_000_000;
 /** A name that is markup, with both quotes and an ampersand (no slash). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
-import { launchChromium } from "../support/browser.ts";
+import { openChromium } from "../support/browser.ts";
 import { serve, tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -63,55 +63,47 @@ requiring("chromium").test(
       "b.txt": "b",
       "docs/guide.md": "# Guide\n",
     });
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-    try {
-      const context = await launchChromium(profile, WAIT);
-      try {
-        const page = await context.newPage();
-        const refused: string[] = [];
-        page.on("console", (message) => {
-          if (/Content Security Policy/i.test(message.text())) {
-            refused.push(message.text());
-          }
-        });
-        for (
-          const [Handler, name] of [[Ops, "python"], [
-            PrettyOps,
-            "pretty",
-          ]] as const
-        ) {
-          await using s = serve(Handler, { directory: folder.root });
-          await page.goto(`${s.url}/`, { timeout: WAIT });
-          if (name === "python") {
-            assert.deepEqual(await entries(page), ["a.txt", "b.txt", "docs/"]);
-            await press(page, "Delete", "b.txt");
-            assert.deepEqual(await entries(page), ["a.txt", "docs/"]);
-            await press(page, "Rename", "a.txt", "docs/moved a.txt");
-            assert.deepEqual(await entries(page), ["docs/"]);
-            await press(page, "New folder", null, "made");
-            assert.deepEqual(await entries(page), ["docs/", "made/"]);
-          } else {
-            await press(page, "Rename", "made/", "renamed");
-            assert.deepEqual(await entries(page), ["docs/", "renamed/"]);
-            await press(page, "Delete", "renamed/");
-            assert.deepEqual(await entries(page), ["docs/"]);
-          }
-        }
-        assert.deepEqual(refused, []);
-        assert.equal(
-          await Deno.readTextFile(`${folder.root}/docs/moved a.txt`),
-          "a",
-        );
-        assert.deepEqual(
-          [...Deno.readDirSync(folder.root)].map((e) => e.name),
-          ["docs"],
-        );
-      } finally {
-        await context.close();
+    await using chromium = await openChromium({ timeout: WAIT });
+    const { context } = chromium;
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) {
+        refused.push(message.text());
       }
-    } finally {
-      await Deno.remove(profile, { recursive: true });
+    });
+    for (
+      const [Handler, name] of [[Ops, "python"], [
+        PrettyOps,
+        "pretty",
+      ]] as const
+    ) {
+      await using s = serve(Handler, { directory: folder.root });
+      await page.goto(`${s.url}/`, { timeout: WAIT });
+      if (name === "python") {
+        assert.deepEqual(await entries(page), ["a.txt", "b.txt", "docs/"]);
+        await press(page, "Delete", "b.txt");
+        assert.deepEqual(await entries(page), ["a.txt", "docs/"]);
+        await press(page, "Rename", "a.txt", "docs/moved a.txt");
+        assert.deepEqual(await entries(page), ["docs/"]);
+        await press(page, "New folder", null, "made");
+        assert.deepEqual(await entries(page), ["docs/", "made/"]);
+      } else {
+        await press(page, "Rename", "made/", "renamed");
+        assert.deepEqual(await entries(page), ["docs/", "renamed/"]);
+        await press(page, "Delete", "renamed/");
+        assert.deepEqual(await entries(page), ["docs/"]);
+      }
     }
+    assert.deepEqual(refused, []);
+    assert.equal(
+      await Deno.readTextFile(`${folder.root}/docs/moved a.txt`),
+      "a",
+    );
+    assert.deepEqual(
+      [...Deno.readDirSync(folder.root)].map((e) => e.name),
+      ["docs"],
+    );
   },
 );
 
@@ -128,41 +120,33 @@ requiring("chromium").test(
     await using picked = await tempFolder("ops_upload_picked_", {
       "new.txt": "new",
     });
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-    try {
-      const context = await launchChromium(profile, WAIT);
-      try {
-        const page = await context.newPage();
-        for (
-          const Handler of [
-            UploadOps,
-            class extends UploadOps {
-              override prettyListing = true;
-            },
-          ]
-        ) {
-          await using s = serve(Handler, { directory: folder.root });
-          await page.goto(`${s.url}/`, { timeout: WAIT });
-          await page.locator('input[type=file][name="file"]').setInputFiles(
-            `${picked.root}/new.txt`,
-          );
-          await page.getByRole("button", { name: "Upload" }).click();
-          const row = page.locator("li, tr", {
-            has: page.locator('a[href="new.txt"]'),
-          });
-          await row.waitFor({ timeout: WAIT });
-          assert.deepEqual(
-            await row.getByRole("button").allTextContents(),
-            ["Rename", "Delete"],
-          );
-          await press(page, "Delete", "new.txt");
-          assert.deepEqual(await entries(page), ["a.txt"]);
-        }
-      } finally {
-        await context.close();
-      }
-    } finally {
-      await Deno.remove(profile, { recursive: true });
+    await using chromium = await openChromium({ timeout: WAIT });
+    const { context } = chromium;
+    const page = await context.newPage();
+    for (
+      const Handler of [
+        UploadOps,
+        class extends UploadOps {
+          override prettyListing = true;
+        },
+      ]
+    ) {
+      await using s = serve(Handler, { directory: folder.root });
+      await page.goto(`${s.url}/`, { timeout: WAIT });
+      await page.locator('input[type=file][name="file"]').setInputFiles(
+        `${picked.root}/new.txt`,
+      );
+      await page.getByRole("button", { name: "Upload" }).click();
+      const row = page.locator("li, tr", {
+        has: page.locator('a[href="new.txt"]'),
+      });
+      await row.waitFor({ timeout: WAIT });
+      assert.deepEqual(
+        await row.getByRole("button").allTextContents(),
+        ["Rename", "Delete"],
+      );
+      await press(page, "Delete", "new.txt");
+      assert.deepEqual(await entries(page), ["a.txt"]);
     }
   },
 );

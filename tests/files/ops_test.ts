@@ -5,7 +5,6 @@
 // honoured; concurrent moves of one name leave one winner. The access rules
 // are asked through a hand-made Access, the core called directly.
 import assert from "node:assert/strict";
-import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import type { Access } from "../../files/access.ts";
 import { deleteTarget, moveTarget } from "../../files/ops/change.ts";
 import { propfind } from "../../files/ops/propfind.ts";
@@ -18,14 +17,11 @@ import { startFace } from "../support/faces.ts";
 import {
   captureLogs,
   concat,
+  Quiet,
   RawClient,
   serve,
   treeOf,
 } from "../support/helpers.ts";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 class Ops extends Quiet {
   override delete = true;

@@ -6,8 +6,8 @@
 // pages. Every wait is for an event, bounded. Skipped where chromium is
 // missing.
 import assert from "node:assert/strict";
-import type { BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "../support/browser.ts";
+import type { Page } from "playwright-core";
+import { type Chromium, openChromium } from "../support/browser.ts";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -32,17 +32,17 @@ async function setUp(
     "album/a.txt": "a\n",
     "album/sub/b.txt": "b\n",
   });
-  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
   const server = startFace(face, site.root, ["--upload", ...flags]);
-  let context: BrowserContext;
+  let chromium: Chromium;
   try {
-    context = await launchChromium(profile, WAIT * 2, false, javaScriptEnabled);
+    chromium = await openChromium({ timeout: WAIT * 2, javaScriptEnabled });
   } catch (error) {
     await server[Symbol.asyncDispose]();
     throw error;
   }
   // What the page's policy refused: its events, seen before any script of
   // the page runs (an init script is not the page's own, nor subject to it).
+  const { context } = chromium;
   await context.addInitScript(`
     globalThis.refused = [];
     document.addEventListener("securitypolicyviolation", (event) =>
@@ -54,9 +54,8 @@ async function setUp(
     url: `http://127.0.0.1:${server.port}/`,
     context,
     async [Symbol.asyncDispose]() {
-      await context.close();
+      await chromium[Symbol.asyncDispose]();
       await server[Symbol.asyncDispose]();
-      await Deno.remove(profile, { recursive: true });
       await picked[Symbol.asyncDispose]();
       await site[Symbol.asyncDispose]();
     },

@@ -3,11 +3,12 @@
 // bodies, taken names, aborted bodies, other sites' forms) each leaving
 // nothing on disk, and the CLI's --upload with and without --allow-write.
 import assert from "node:assert/strict";
-import { CGIHTTPRequestHandler, SimpleHTTPRequestHandler } from "../../mod.ts";
+import { CGIHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { renderListing } from "../../files/listing/python.ts";
 import { isAllowedHost } from "../../files/upload/host.ts";
 import { UPLOAD_PAGE, UPLOAD_SCRIPT } from "../../files/upload/page.ts";
+import { exists } from "../../files/upload/uploadfile.ts";
 import type { Access } from "../../files/access.ts";
 import { exitCleanups } from "../../util/exitcleanup.ts";
 import {
@@ -19,15 +20,12 @@ import {
 import {
   captureLogs,
   concat,
+  Quiet,
   RawClient,
   serve,
   treeOf,
 } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 class Uploads extends Quiet {
   override upload = true;
@@ -632,16 +630,6 @@ Deno.test("the form asks the request's access for every folder a relative path m
   assert.equal(put.status, 403);
   assert.equal(exists(`${fx.root}/sub/private.txt`), false);
 });
-
-/** Whether anything has the name `path`. */
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("the form with a taken name is 409 and stores none of its files; overwrite replaces", async () => {
   await using fx = await fixture();

@@ -5,7 +5,7 @@
 // symlink into the protected folder that it hides from everyone else.
 // Skipped where chromium or the npm package playwright-core is missing.
 import assert from "node:assert/strict";
-import { launchChromium } from "../support/browser.ts";
+import { openChromium } from "../support/browser.ts";
 import { ALICE_LINE } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -32,54 +32,46 @@ requiring("chromium").test(
       "/private:alice=ro",
     ]);
     const origin = `http://127.0.0.1:${face.port}`;
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-    try {
-      const context = await launchChromium(profile, WAIT);
-      try {
-        const page = await context.newPage();
-        const open = await page.goto(`${origin}/pub/`, { timeout: WAIT });
-        assert.equal(open?.status(), 200);
-        assert.deepEqual(await page.locator("li a").allTextContents(), [
-          "a.txt",
-        ]);
-        // Challenged without credentials to give, headless Chromium ends
-        // the navigation with this error where a person would see the box.
-        // Its own page: the error page that follows would interrupt the
-        // next navigation.
-        const refused = await context.newPage();
-        await assert.rejects(
-          refused.goto(`${origin}/private/`, { timeout: WAIT }),
-          /net::ERR_INVALID_AUTH_CREDENTIALS/,
-        );
-        await refused.close();
+    await using chromium = await openChromium({ timeout: WAIT });
+    const { context } = chromium;
+    const page = await context.newPage();
+    const open = await page.goto(`${origin}/pub/`, { timeout: WAIT });
+    assert.equal(open?.status(), 200);
+    assert.deepEqual(await page.locator("li a").allTextContents(), [
+      "a.txt",
+    ]);
+    // Challenged without credentials to give, headless Chromium ends
+    // the navigation with this error where a person would see the box.
+    // Its own page: the error page that follows would interrupt the
+    // next navigation.
+    const refused = await context.newPage();
+    await assert.rejects(
+      refused.goto(`${origin}/private/`, { timeout: WAIT }),
+      /net::ERR_INVALID_AUTH_CREDENTIALS/,
+    );
+    await refused.close();
 
-        await context.setHTTPCredentials({
-          username: "alice",
-          password: "wonderland",
-          origin,
-        });
-        const signedIn = await page.goto(`${origin}/private/`, {
-          timeout: WAIT,
-        });
-        assert.equal(signedIn?.status(), 200);
-        assert.equal(
-          await page.textContent("h1"),
-          "Directory listing for /private/",
-        );
-        assert.deepEqual(await page.locator("li a").allTextContents(), [
-          "plan.txt",
-        ]);
-        await page.goto(`${origin}/pub/`, { timeout: WAIT });
-        assert.deepEqual(await page.locator("li a").allTextContents(), [
-          "a.txt",
-          "inside@",
-        ]);
-      } finally {
-        await context.close();
-      }
-    } finally {
-      await Deno.remove(profile, { recursive: true });
-    }
+    await context.setHTTPCredentials({
+      username: "alice",
+      password: "wonderland",
+      origin,
+    });
+    const signedIn = await page.goto(`${origin}/private/`, {
+      timeout: WAIT,
+    });
+    assert.equal(signedIn?.status(), 200);
+    assert.equal(
+      await page.textContent("h1"),
+      "Directory listing for /private/",
+    );
+    assert.deepEqual(await page.locator("li a").allTextContents(), [
+      "plan.txt",
+    ]);
+    await page.goto(`${origin}/pub/`, { timeout: WAIT });
+    assert.deepEqual(await page.locator("li a").allTextContents(), [
+      "a.txt",
+      "inside@",
+    ]);
   },
 );
 
@@ -101,36 +93,28 @@ requiring("chromium").test(
         "/private:alice=ro",
       ]);
       const origin = `http://127.0.0.1:${face.port}`;
-      const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-      try {
-        const context = await launchChromium(profile, WAIT);
-        try {
-          await context.setHTTPCredentials({
-            username: "alice",
-            password: "wonderland",
-            origin,
-          });
-          const page = await context.newPage();
-          // Never challenged, the browser sends no credentials.
-          await page.goto(`${origin}/`, { timeout: WAIT });
-          assert.deepEqual(await page.locator("li a").allTextContents(), [
-            "a.txt",
-          ], name);
-          const signedIn = await page.goto(`${origin}/?login`, {
-            timeout: WAIT,
-          });
-          assert.equal(signedIn?.status(), 200, name);
-          await page.goto(`${origin}/`, { timeout: WAIT });
-          assert.deepEqual(await page.locator("li a").allTextContents(), [
-            "a.txt",
-            "private/",
-          ], name);
-        } finally {
-          await context.close();
-        }
-      } finally {
-        await Deno.remove(profile, { recursive: true });
-      }
+      await using chromium = await openChromium({ timeout: WAIT });
+      const { context } = chromium;
+      await context.setHTTPCredentials({
+        username: "alice",
+        password: "wonderland",
+        origin,
+      });
+      const page = await context.newPage();
+      // Never challenged, the browser sends no credentials.
+      await page.goto(`${origin}/`, { timeout: WAIT });
+      assert.deepEqual(await page.locator("li a").allTextContents(), [
+        "a.txt",
+      ], name);
+      const signedIn = await page.goto(`${origin}/?login`, {
+        timeout: WAIT,
+      });
+      assert.equal(signedIn?.status(), 200, name);
+      await page.goto(`${origin}/`, { timeout: WAIT });
+      assert.deepEqual(await page.locator("li a").allTextContents(), [
+        "a.txt",
+        "private/",
+      ], name);
     }
   },
 );

@@ -3,9 +3,9 @@
 // headers Python sends (but Date and Server) and bodies must match, except
 // where a named entry of DIFFERENCES, documented in README.md, says how.
 import assert from "node:assert/strict";
-import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
+import { ThreadingHTTPServer } from "../../mod.ts";
 import { Cli } from "../support/cli_process.ts";
-import { exchange, latin1 } from "../support/helpers.ts";
+import { exchange, latin1, Quiet } from "../support/helpers.ts";
 import { pythonListingLeaksPath } from "../support/python.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -427,10 +427,6 @@ async function startPython(root: string) {
 }
 
 const cpython = requiring("python3");
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 cpython.test("ours and python3 -m http.server answer the same requests alike", async (t) => {
   const leaky = await pythonListingLeaksPath();

@@ -4,10 +4,10 @@
 // Cache-Control, and each option's default-off behaviour.
 import assert from "node:assert/strict";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { Cli, run } from "../support/cli_process.ts";
 import {
+  Quiet,
   RawClient,
   type RawResponse,
   serve,
@@ -33,10 +33,6 @@ const APP_JS = encoder.encode(
 );
 const MTIME_S = 1_700_000_000.5;
 const LAST_MODIFIED = "Tue, 14 Nov 2023 22:13:20 GMT";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 class Quiet11 extends Quiet {
   override protocolVersion = "HTTP/1.1";

@@ -5,7 +5,7 @@
 // change. Skipped where chromium or the npm package playwright-core is
 // missing.
 import assert from "node:assert/strict";
-import { launchChromium } from "../support/browser.ts";
+import { openChromium } from "../support/browser.ts";
 import { ALICE_LINE } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -31,39 +31,31 @@ requiring("chromium").test(
       "--mkdir",
     ]);
     const origin = `http://127.0.0.1:${face.port}`;
-    const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-    try {
-      const context = await launchChromium(profile, WAIT);
-      try {
-        // Given only when challenged: until then the page is anyone's.
-        await context.setHTTPCredentials({
-          username: "alice",
-          password: "wonderland",
-          origin,
-        });
-        const page = await context.newPage();
-        await page.goto(`${origin}/inbox/`, { timeout: WAIT });
-        const signIn = page.getByRole("link", { name: "Sign in" });
-        assert.equal(await signIn.count(), 1);
-        assert.equal(await page.locator("form").count(), 0);
-        assert.equal(await page.locator("button").count(), 0);
+    await using chromium = await openChromium({ timeout: WAIT });
+    const { context } = chromium;
+    // Given only when challenged: until then the page is anyone's.
+    await context.setHTTPCredentials({
+      username: "alice",
+      password: "wonderland",
+      origin,
+    });
+    const page = await context.newPage();
+    await page.goto(`${origin}/inbox/`, { timeout: WAIT });
+    const signIn = page.getByRole("link", { name: "Sign in" });
+    assert.equal(await signIn.count(), 1);
+    assert.equal(await page.locator("form").count(), 0);
+    assert.equal(await page.locator("button").count(), 0);
 
-        await Promise.all([
-          page.waitForURL(`${origin}/inbox/?login`, { timeout: WAIT }),
-          signIn.click({ timeout: WAIT }),
-        ]);
-        await page.getByText("Signed in as alice").waitFor({ timeout: WAIT });
-        assert.equal(await signIn.count(), 0);
-        assert.equal(await page.locator("form[enctype]").count(), 1);
-        assert.deepEqual(
-          await page.locator("button").allTextContents(),
-          ["Rename", "Delete", "Upload", "New folder"],
-        );
-      } finally {
-        await context.close();
-      }
-    } finally {
-      await Deno.remove(profile, { recursive: true });
-    }
+    await Promise.all([
+      page.waitForURL(`${origin}/inbox/?login`, { timeout: WAIT }),
+      signIn.click({ timeout: WAIT }),
+    ]);
+    await page.getByText("Signed in as alice").waitFor({ timeout: WAIT });
+    assert.equal(await signIn.count(), 0);
+    assert.equal(await page.locator("form[enctype]").count(), 1);
+    assert.deepEqual(
+      await page.locator("button").allTextContents(),
+      ["Rename", "Delete", "Upload", "New folder"],
+    );
   },
 );

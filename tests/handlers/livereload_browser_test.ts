@@ -5,11 +5,11 @@
 // then shuts down at once. Every wait is for an event, bounded by 5 s.
 // Skipped where chromium is missing.
 import assert from "node:assert/strict";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { LiveReload } from "../../files/live/reload.ts";
 import { serve, until, within } from "../support/helpers.ts";
-import { launchChromium } from "../support/browser.ts";
+import { type Chromium, openChromium } from "../support/browser.ts";
 import { requiring } from "../support/tools.ts";
 
 // A reload takes well under a second here; the bound is wider than the 5 s
@@ -45,11 +45,10 @@ async function setUp() {
     `${site}/style.css`,
     "p { color: rgb(255, 0, 0); }\n",
   );
-  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
   const running = serve(Live, { directory: site, shutdownTimeout: 30_000 });
-  let context: BrowserContext;
+  let chromium: Chromium;
   try {
-    context = await launchChromium(profile, WAIT * 2);
+    chromium = await openChromium({ timeout: WAIT * 2 });
   } catch (error) {
     await running[Symbol.asyncDispose]();
     throw error;
@@ -59,14 +58,13 @@ async function setUp() {
     site,
     url: running.url,
     server: running.server,
-    context,
+    context: chromium.context,
     /** Resolves once the browser's event stream is open. */
     streaming: () =>
       until(() => live.streams > 0 || undefined, "the event stream"),
     async [Symbol.asyncDispose]() {
-      await context.close();
+      await chromium[Symbol.asyncDispose]();
       await running[Symbol.asyncDispose]();
-      await Deno.remove(profile, { recursive: true });
       await Deno.remove(site, { recursive: true });
     },
   };

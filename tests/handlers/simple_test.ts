@@ -9,6 +9,7 @@ import { Cli } from "../support/cli_process.ts";
 import {
   captureLogs,
   latin1,
+  Quiet,
   RawClient,
   type RawResponse,
   serve,
@@ -21,10 +22,6 @@ const DATA = "We are the knights who say Ni!";
 const MTIME_S = 1_700_000_000.5;
 const MTIME_HEADER = "Tue, 14 Nov 2023 22:13:20 GMT";
 const decoder = new TextDecoder();
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
 
 /**
  * CPython's fixture: a served root holding `tmp/test`; requests go to

@@ -2,15 +2,10 @@
 // (--404) and its precedence with --spa, each off by default, and through
 // the command line with the folder's read permission alone.
 import assert from "node:assert/strict";
-import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { parseCliArgs } from "../../cli/args.ts";
 import { neededPermissions, permissionFlags } from "../../cli/permissions.ts";
 import { BANNER, Cli, run } from "../support/cli_process.ts";
-import { captureLogs, exchange, serve } from "../support/helpers.ts";
-
-class Quiet extends SimpleHTTPRequestHandler {
-  override logMessage(): void {}
-}
+import { captureLogs, exchange, Quiet, serve } from "../support/helpers.ts";
 
 /**
  * `root/site` is served; `root/site.html` and `root/secret.html` lie beside

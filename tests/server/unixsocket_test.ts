@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "../../mod.ts";
 import { ThreadingHTTPSServer } from "../../server/tls.ts";
 import { removeStaleSocket } from "../../server/unixsocket.ts";
+import { exists } from "../../files/upload/uploadfile.ts";
 import { Cli, MOD, run, withFolder } from "../support/cli_process.ts";
 import {
   captureStderr,
@@ -34,15 +35,6 @@ class Hello extends BaseHTTPRequestHandler {
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   await using dir = await tempFolder("httpserver-unix-");
   await fn(dir.root);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

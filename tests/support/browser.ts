@@ -22,27 +22,54 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 
+/** How {@link openChromium} starts the browser. */
+export interface ChromiumOptions {
+  /** How long the start may take, in ms. */
+  timeout: number;
+  /** Trust any certificate (a test CA). */
+  ignoreHTTPSErrors?: boolean;
+  /** False: pages run no script, as with it off. */
+  javaScriptEnabled?: boolean;
+}
+
+/** A running Chromium; disposing it closes it and removes its profile. */
+export interface Chromium extends AsyncDisposable {
+  /** The browser's one context, in its own profile. */
+  readonly context: BrowserContext;
+}
+
 /**
- * Starts Chromium with a fresh profile in `profile`; the caller closes the
- * context and removes the folder.
- *
- * @param profile an empty folder for the profile
- * @param timeout how long the start may take, in ms
- * @param ignoreHTTPSErrors trust any certificate (a test CA)
- * @param javaScriptEnabled false: pages run no script, as with it off
+ * Starts Chromium in a fresh profile of its own, for `await using`: the
+ * profile folder is removed when it is closed, or at once if it fails to
+ * start.
  */
-export function launchChromium(
-  profile: string,
-  timeout: number,
-  ignoreHTTPSErrors = false,
-  javaScriptEnabled = true,
-): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profile, {
-    executablePath: tool("chromium")!,
-    headless: true,
-    ignoreHTTPSErrors,
-    javaScriptEnabled,
-    timeout,
-    args: CHROMIUM_FLAGS,
-  });
+export async function openChromium(
+  { timeout, ignoreHTTPSErrors = false, javaScriptEnabled = true }:
+    ChromiumOptions,
+): Promise<Chromium> {
+  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: tool("chromium")!,
+      headless: true,
+      ignoreHTTPSErrors,
+      javaScriptEnabled,
+      timeout,
+      args: CHROMIUM_FLAGS,
+    });
+  } catch (error) {
+    await Deno.remove(profile, { recursive: true });
+    throw error;
+  }
+  return {
+    context,
+    async [Symbol.asyncDispose]() {
+      try {
+        await context.close();
+      } finally {
+        await Deno.remove(profile, { recursive: true });
+      }
+    },
+  };
 }

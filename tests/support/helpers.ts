@@ -9,12 +9,18 @@ import {
   type HTTPServer,
   type RequestHandlerClass,
   type ServerOptions,
+  SimpleHTTPRequestHandler,
   ThreadingHTTPServer,
 } from "../../mod.ts";
 import { pyFormat } from "../../util/pyformat.ts";
 import { flushLog } from "../../util/logbuffer.ts";
 
 const decoder = new TextDecoder();
+
+/** Python's handler with no access log, for tests that do not read it. */
+export class Quiet extends SimpleHTTPRequestHandler {
+  override logMessage(): void {}
+}
 
 /** A running server for one test; `await using` shuts it down. */
 export interface RunningServer extends AsyncDisposable {
@@ -462,4 +468,26 @@ export function treeOf(
   };
   walk(top, "");
   return out.sort();
+}
+
+/**
+ * Runs `body` and resolves to the promise rejections left unhandled
+ * meanwhile (given to `body` too, to check as it goes), kept from ending the
+ * test run.
+ */
+export async function unhandledRejections(
+  body: (unhandled: readonly unknown[]) => Promise<void>,
+): Promise<unknown[]> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    await body(unhandled);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  return unhandled;
 }
