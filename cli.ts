@@ -50,7 +50,11 @@ import {
   newServer,
   type TlsOptions,
 } from "./cli/serve.ts";
-import { type Accounts, AccountsError } from "./files/accounts/htpasswd.ts";
+import {
+  type Accounts,
+  AccountsError,
+  SOUND_BCRYPT_COST,
+} from "./files/accounts/htpasswd.ts";
 import { parseAccessRules } from "./files/accounts/rules.ts";
 import {
   commandLine,
@@ -237,7 +241,8 @@ function printBanner(
 /**
  * The banner's lines for accounts: how many users and rules, whether some
  * paths are left to the users alone (none when a rule governs `/`, which
- * may let anyone in), and warnings for `$apr1$` hashes, for passwords sent
+ * may let anyone in), and warnings for `$apr1$` hashes and cheap bcrypt
+ * ones, for passwords sent
  * readable over plain HTTP to an address that is not loopback, and for an
  * auth file anyone can download.
  */
@@ -264,6 +269,14 @@ function accountLines(
       `Warning: $apr1$ (MD5) hashes, quick to guess from a stolen file, for ${
         weak.join(", ")
       }: make them again with htpasswd -B (bcrypt)`,
+    );
+  }
+  const cheap = accounts.cheapUsers;
+  if (cheap.length > 0) {
+    lines.push(
+      `Warning: bcrypt hashes of cost below ${SOUND_BCRYPT_COST}, cheap to guess from a stolen file, for ${
+        cheap.join(", ")
+      }: make them again with htpasswd -B -C ${SOUND_BCRYPT_COST}`,
     );
   }
   if (!tls && options.socketPath === undefined && !isLoopback(host)) {

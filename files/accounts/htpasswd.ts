@@ -65,6 +65,9 @@ export class AccountsError extends Error {
 }
 
 /** bcrypt's modular crypt format: version, cost, 22 + 31 characters. */
+/** The least bcrypt cost the banner does not warn of (OWASP's floor). */
+export const SOUND_BCRYPT_COST = 10;
+
 const BCRYPT = /^\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 /** Apache's MD5-crypt: a salt of up to 8 characters, 22 of digest. */
 const APR1 = /^\$apr1\$[^$:]{1,8}\$[./A-Za-z0-9]{22}$/;
@@ -121,6 +124,19 @@ export class Accounts {
     return this.users.filter((user) =>
       formatOf(this.#hashes.get(user)!) === "apr1"
     );
+  }
+
+  /**
+   * The users whose bcrypt hash costs less than {@link SOUND_BCRYPT_COST}
+   * (`htpasswd -B` makes cost 5 unless told `-C`): each guess at a stolen
+   * hash is then cheap.
+   */
+  get cheapUsers(): string[] {
+    return this.users.filter((user) => {
+      const hash = this.#hashes.get(user)!;
+      return formatOf(hash) === "bcrypt" &&
+        Number(hash.slice(4, 6)) < SOUND_BCRYPT_COST;
+    });
   }
 
   /** Whether `user` is one of the file's. */

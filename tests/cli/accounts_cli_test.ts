@@ -99,7 +99,7 @@ for (const [what, args, message] of usageErrors) {
   });
 }
 
-Deno.test("the banner counts users and rules, says a rule for / governs every path, and warns of $apr1$ hashes and of an auth file the folder serves", async () => {
+Deno.test("the banner counts users and rules, says a rule for / governs every path, and warns of $apr1$ hashes, bcrypt of cost 5 and an auth file the folder serves", async () => {
   await using folder = await tempFolder("httpserver-auth-banner-", {
     "hello.txt": "hello\n",
     ".users": BCRYPT + APR1,
@@ -122,6 +122,10 @@ Deno.test("the banner counts users and rules, says a rule for / governs every pa
     /\nAccounts: 2 users from \S+\/\.users, 1 access rules, which govern every path\n/,
   );
   assert.match(cli.out, /\nWarning: \$apr1\$ \(MD5\) hashes, .* for bob: /);
+  assert.match(
+    cli.out,
+    /\nWarning: bcrypt hashes of cost below 10, .* for alice: make them again with htpasswd -B -C 10\n/,
+  );
   // Bound to 127.0.0.1: no warning about plain HTTP.
   assert.doesNotMatch(cli.out, /over plain HTTP/);
   const response = await fetch(`http://127.0.0.1:${banner[2]}/hello.txt`);
