@@ -67,6 +67,7 @@ import {
 } from "./cli/permissions.ts";
 import { WorkerPool } from "./cli/workers.ts";
 import { isBelow } from "./files/sandbox.ts";
+import { exists } from "./files/upload/uploadfile.ts";
 import { type DenoServeServer, serveWithDeno } from "./cli/denoserve.ts";
 
 /** A runtime failure with a clear message (exit status 1). */
@@ -242,7 +243,7 @@ function printBanner(
  * The banner's lines for accounts: how many users and rules, whether some
  * paths are left to the users alone (none when a rule governs `/`, which
  * may let anyone in), and warnings for `$apr1$` hashes and cheap bcrypt
- * ones, for passwords sent
+ * ones, for rules of paths the folder does not hold, for passwords sent
  * readable over plain HTTP to an address that is not loopback, and for an
  * auth file anyone can download.
  */
@@ -282,6 +283,16 @@ function accountLines(
   if (!tls && options.socketPath === undefined && !isLoopback(host)) {
     lines.push(
       `Warning: passwords cross the network readable over plain HTTP on ${host}: serve HTTPS (--tls-cert) or bind to 127.0.0.1`,
+    );
+  }
+  const missing = rules.filter((rule) =>
+    !exists(options.directory + rule.path)
+  );
+  if (missing.length > 0) {
+    lines.push(
+      `Warning: --access names what the served folder does not hold: ${
+        missing.map((rule) => rule.path).join(", ")
+      } (a typo?)`,
     );
   }
   if (isInside(authFile, options.directory)) {

@@ -126,6 +126,8 @@ Deno.test("the banner counts users and rules, says a rule for / governs every pa
     cli.out,
     /\nWarning: bcrypt hashes of cost below 10, .* for alice: make them again with htpasswd -B -C 10\n/,
   );
+  // The rule names "/", which the folder is: no typo to warn of.
+  assert.doesNotMatch(cli.out, /--access names/);
   // Bound to 127.0.0.1: no warning about plain HTTP.
   assert.doesNotMatch(cli.out, /over plain HTTP/);
   const response = await fetch(`http://127.0.0.1:${banner[2]}/hello.txt`);
@@ -165,6 +167,31 @@ Deno.test("the banner says that the paths no rule governs need a user", async ()
     assert.ok(
       await cli.waitFor(
         /^Accounts: 1 users from \S+, 1 access rules; the paths they do not govern need a user$/m,
+      ),
+      cli.out,
+    );
+    cli.kill("SIGINT");
+    assert.equal((await cli.finish()).code, 0);
+  });
+});
+
+Deno.test("the banner warns of an --access rule for a path the folder does not hold, as a typo would name", async () => {
+  await withAuthFile(BCRYPT, async (site, users) => {
+    await using cli = new Cli(
+      ["--allow-net=127.0.0.1", `--allow-read=${site},${users}`],
+      loopback(
+        site,
+        "--auth-file",
+        users,
+        "--access",
+        "/hello.txt:*=ro",
+        "--access",
+        "/privat:alice=rw",
+      ),
+    );
+    assert.ok(
+      await cli.waitFor(
+        /^Warning: --access names what the served folder does not hold: \/privat \(a typo\?\)$/m,
       ),
       cli.out,
     );
