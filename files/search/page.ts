@@ -91,12 +91,15 @@ export interface JsonSearch {
  * @param target the request-target: its path is the searched folder's
  * @param query the query, as given
  * @param found what the walk found
+ * @param account the HTML pages' line about the user (see
+ *   `accounts/page.ts`), after the search box; "" without accounts
  */
 export function searchPage(
   format: ListingFormat,
   target: string,
   query: string,
   found: SearchHits,
+  account = "",
 ): string {
   if (format === "json") {
     const answer: JsonSearch = {
@@ -108,8 +111,8 @@ export function searchPage(
   }
   const folder = unquote(targetPath(target));
   return format === "python"
-    ? pythonPage(folder, query, found)
-    : prettyPage(folder, query, found);
+    ? pythonPage(folder, query, found, account)
+    : prettyPage(folder, query, found, account);
 }
 
 function jsonHit({ path, info }: SearchHit): JsonSearchHit {
@@ -130,19 +133,29 @@ function summary({ hits, truncated }: SearchHits): string {
 }
 
 /** A page in the markup of Python's listing. */
-function pythonPage(folder: string, query: string, found: SearchHits): string {
+function pythonPage(
+  folder: string,
+  query: string,
+  found: SearchHits,
+  account: string,
+): string {
   const title = `Search for ${escapeText(query)} in ${escapeText(folder)}`;
   const rows = found.hits.map(({ path, info }) => {
     const link = info.isDirectory ? path + "/" : path;
     return `<li><a href="${quote(link)}">${escapeText(link)}</a></li>\n`;
   });
   return pythonPageHead(title) + rows.join("") +
-    `</ul>\n<hr>\n<p>${summary(found)}</p>\n${searchForm(query)}` +
+    `</ul>\n<hr>\n<p>${summary(found)}</p>\n${searchForm(query)}${account}` +
     "</body>\n</html>\n";
 }
 
 /** A page in the style of the pretty listing. */
-function prettyPage(folder: string, query: string, found: SearchHits): string {
+function prettyPage(
+  folder: string,
+  query: string,
+  found: SearchHits,
+  account: string,
+): string {
   const title = `Search for ${escapeAttribute(query)} in ${
     escapeAttribute(folder)
   }`;
@@ -168,7 +181,7 @@ ${rows.join("\n")}
 </tbody>
 </table>
 <p>${summary(found)}</p>
-${searchForm(query)}</body>
+${searchForm(query)}${account}</body>
 </html>
 `;
 }

@@ -39,6 +39,7 @@ import type { FileRequest } from "../result.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import { HttpError, outOfDescriptors } from "../../util/errors.ts";
 import { searchPage } from "./page.ts";
+import { accountLine } from "../accounts/page.ts";
 import {
   findNames,
   foldName,
@@ -131,7 +132,9 @@ export async function searchFolder(
     status: 200,
     format,
     headers: listingHeaders(format),
-    body: encoder.encode(searchPage(format, request.target, query, found)),
+    body: encoder.encode(
+      searchPage(format, request.target, query, found, accountLine(access)),
+    ),
   };
 }
 

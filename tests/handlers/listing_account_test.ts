@@ -1,7 +1,7 @@
 // With accounts, each face's listing pages show the upload form and the file
 // buttons only to a user who may change the folder, and a "Sign in" link
-// (`?login`) to a visitor without credentials, or the signed-in user's name:
-// over real sockets, with the real gate (--auth-file, --access).
+// (`?login`) to a visitor without credentials, or the signed-in user's name,
+// as search results do: over real sockets, with the real gate (--auth-file, --access).
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -18,6 +18,7 @@ const FLAGS = (users: string) => [
   "--upload",
   "--delete",
   "--mkdir",
+  "--search",
 ];
 
 /** What a listing page shows of the accounts and the controls. */
@@ -69,6 +70,9 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       await login.body?.cancel();
       assert.equal(login.status, 401);
       assert.equal((await seen(`${url}/inbox/?login`, ALICE)).user, "alice");
+      // A search's page says who it is for, as the listing does.
+      assert.equal((await seen(`${url}/?q=b`)).signIn, true);
+      assert.equal((await seen(`${url}/?q=b`, BOB)).user, "bob");
     });
   }
 }
