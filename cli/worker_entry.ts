@@ -23,6 +23,7 @@ import { handlerFor, newServer } from "./serve.ts";
 import { exitCleanups } from "../util/exitcleanup.ts";
 import { flushLog, printError } from "../util/logbuffer.ts";
 import { LogFile } from "../util/logfile.ts";
+import { shareFailedSignIns } from "../files/accounts/gate.ts";
 import type { ThreadingHTTPServer } from "../server.ts";
 import type { FromWorker, ToWorker } from "./workers.ts";
 
@@ -67,6 +68,7 @@ export function runWorker(
       case "start": {
         const { options, tls, hostname, port } = data.setup;
         try {
+          shareFailedSignIns(data.signInFailures);
           if (options.logFile !== undefined) log = new LogFile(options.logFile);
           server = newServer(
             options,

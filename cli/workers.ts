@@ -10,7 +10,8 @@
  * on SIGINT or SIGTERM stops them all, letting their requests in flight
  * finish; on a second signal each runs its exit clean-ups (uploads'
  * temporary files, CGI scripts) before the process ends. Each worker has
- * its own caches, buffer pools and limits; their log lines share stderr
+ * its own caches, buffer pools and limits, but failed sign-ins are counted
+ * in one table of shared memory; their log lines share stderr
  * without mixing (see `util/logbuffer.ts`).
  * `cli/worker_entry.ts` is what each worker runs.
  *
@@ -31,6 +32,7 @@ import type { CliOptions } from "./args.ts";
 import type { TlsOptions } from "./serve.ts";
 import { type ExitCleanupEntry, exitCleanups } from "../util/exitcleanup.ts";
 import { printError } from "../util/logbuffer.ts";
+import { failureTable } from "../files/accounts/throttle.ts";
 
 /** What a worker serves, and where: cloned to it when it starts. */
 export interface WorkerSetup {
@@ -52,6 +54,8 @@ export type ToWorker =
     setup: WorkerSetup;
     /** Counts the workers that have run their exit clean-ups. */
     exitAcks: SharedArrayBuffer;
+    /** The failed sign-ins every worker counts in (`failureTable`). */
+    signInFailures: SharedArrayBuffer;
   }
   /** Shut down gracefully, then answer "stopped". */
   | { type: "stop" }
@@ -103,6 +107,7 @@ export class WorkerPool {
   readonly #module: URL;
   readonly #slots: Slot[];
   readonly #exitAcks = new SharedArrayBuffer(4);
+  readonly #signInFailures = failureTable();
   readonly #stopped = Promise.withResolvers<void>();
   #stopping = false;
   #cleanup: ExitCleanupEntry | null = null;
@@ -226,6 +231,7 @@ export class WorkerPool {
         type: "start",
         setup: this.#setup,
         exitAcks: this.#exitAcks,
+        signInFailures: this.#signInFailures,
       } satisfies ToWorker,
     );
     return promise;

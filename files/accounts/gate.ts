@@ -87,8 +87,17 @@ export interface GateRequest {
   translatePath?(target: string): string;
 }
 
-/** Failed sign-ins of the whole process, by address. */
-const THROTTLE = new FailureThrottle();
+/** Failed sign-ins by address: this worker's, or every worker's. */
+let throttle = new FailureThrottle();
+
+/**
+ * Counts failed sign-ins in `table` from now on, which the other workers of
+ * `--workers` count in too (see `throttle.ts`): N workers give a guesser no
+ * more guesses than one.
+ */
+export function shareFailedSignIns(table: SharedArrayBuffer): void {
+  throttle = new FailureThrottle(table);
+}
 
 /**
  * The accounts and rules of one served folder, and the decision for each
@@ -165,13 +174,13 @@ export class AccountGate {
     const { client } = request;
     // Counted by the address's /64 for IPv6: one host holds them all.
     const key = throttleKey(client);
-    const blocked = THROTTLE.blockedFor(key);
+    const blocked = throttle.blockedFor(key);
     if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
     // Remembered credentials cost no hashing: only the others count.
     const hashing = credentials !== null &&
       !this.#accounts.remembers(credentials.user, credentials.password);
-    if (hashing && !THROTTLE.checking(key)) {
+    if (hashing && !throttle.checking(key)) {
       log("refusing credentials from %s: too many checks under way", client);
       throw tooManyFailures(1);
     }
@@ -180,15 +189,15 @@ export class AccountGate {
       verified = credentials !== null &&
         await this.#accounts.verify(credentials.user, credentials.password);
     } finally {
-      if (hashing) THROTTLE.checked(key);
+      if (hashing) throttle.checked(key);
     }
     // Checks begun before the address was blocked may end after it: their
     // answers wait with the rest, so that guesses sent at once learn no
     // more than guesses sent one by one.
-    const blockedNow = THROTTLE.blockedFor(key);
+    const blockedNow = throttle.blockedFor(key);
     if (blockedNow > 0) throw tooManyFailures(blockedNow);
     if (verified && credentials !== null) {
-      THROTTLE.succeeded(key, credentials.user);
+      throttle.succeeded(key, credentials.user);
       return credentials.user;
     }
     log(
@@ -197,11 +206,11 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (THROTTLE.failed(key, Date.now(), credentials?.user ?? null)) {
+    if (throttle.failed(key, Date.now(), credentials?.user ?? null)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
-        THROTTLE.blockedFor(key),
+        throttle.blockedFor(key),
       );
     }
     throw unauthorized();

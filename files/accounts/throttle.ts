@@ -6,8 +6,14 @@
  * are refused without being checked (429 with `Retry-After`) for
  * {@link BLOCK_MS}; and no more than {@link MAX_CHECKING} checks from one
  * address run at once. Requests without credentials still go on: a blocked
- * address keeps what anyone may read. The state is bounded: at most
- * {@link MAX_ADDRESSES} addresses, the least recently failing dropped.
+ * address keeps what anyone may read.
+ *
+ * The failures live in a table of fixed size ({@link failureTable}), which
+ * the workers of `--workers` share, so that N workers give a guesser no
+ * more guesses than one: at most {@link MAX_ADDRESSES} addresses, found by a
+ * hash under the table's own random seed, the least recently failing of a
+ * neighbourhood replaced. The checks under way are counted by each
+ * throttle alone.
  *
  * @example
  * ```ts
@@ -28,28 +34,14 @@ export const MAX_FAILURES = 10;
 export const FAILURE_WINDOW_MS = 60_000;
 /** How long a blocked address's credentials are refused. */
 export const BLOCK_MS = 60_000;
-/** The most addresses whose failures are remembered. */
-export const MAX_ADDRESSES = 10_000;
+/** The most addresses whose failures are remembered (a power of two). */
+export const MAX_ADDRESSES = 8_192;
 /**
  * The most checks of credentials one address may have under way at once:
  * guesses sent together would otherwise all be checked (each costing a
  * bcrypt run) before the first failure counted.
  */
 export const MAX_CHECKING = MAX_FAILURES;
-
-interface Failures {
-  count: number;
-  last: number;
-  blockedUntil: number;
-  /**
-   * The user every failure counted named (null: credentials naming none),
-   * or {@link SEVERAL}: only that user's success starts the count again.
-   */
-  user: string | null | typeof SEVERAL | undefined;
-}
-
-/** Failures that named more than one user. */
-const SEVERAL = Symbol("several users");
 
 /**
  * What failures are counted by for an address: an IPv4 address itself (an
@@ -102,11 +94,63 @@ function ipv6Hextets(text: string): number[] | null {
   return [...head, ...Array(missing).fill(0), ...tail];
 }
 
-/** The failures of each address, and which are blocked. */
+/**
+ * One address's failures, a row of the table. `USER` is the user every
+ * failure counted named, as {@link NO_USER}, {@link NULL_USER} (credentials
+ * naming none), {@link SEVERAL_USERS}, or a hash of the name: only that
+ * user's success starts the count again.
+ */
+const USED = 0, KEY_A = 1, KEY_B = 2, COUNT = 3, LAST = 4, UNTIL = 5, USER = 6;
+const FIELDS = 7;
+const NO_USER = 0, NULL_USER = 1, SEVERAL_USERS = 2;
+/** The rows an address may be in: from its hash's row on, this many. */
+const NEIGHBOURHOOD = 32;
+/** The table's head: a lock word and the two hash seeds, as 32-bit words. */
+const LOCK = 0, SEED_A = 1, SEED_B = 2;
+const HEAD_BYTES = 16;
+/** Turns spent waiting for the lock before taking it (a few ms). */
+const MAX_SPINS = 1_000_000;
+
+/**
+ * A table of failed sign-ins for {@link FailureThrottle}: shared memory, so
+ * that throttles in several workers of one process count together (pass it
+ * to each). About 450 KiB.
+ */
+export function failureTable(): SharedArrayBuffer {
+  const table = new SharedArrayBuffer(
+    HEAD_BYTES + MAX_ADDRESSES * FIELDS * Float64Array.BYTES_PER_ELEMENT,
+  );
+  crypto.getRandomValues(new Uint32Array(table, 4, 2));
+  return table;
+}
+
+/** FNV-1a over `text`'s UTF-16 code units, from `seed`: 32 bits. */
+function fnv1a(text: string, seed: number): number {
+  let hash = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The failures of each address, and which are blocked: in its own table,
+ * or in one shared with other workers' throttles ({@link failureTable}).
+ */
 export class FailureThrottle {
-  readonly #addresses = new Map<string, Failures>();
+  #table: SharedArrayBuffer | null;
+  #rows: Float64Array | null = null;
+  #head: Int32Array | null = null;
   /** The checks under way, by address: gone when none is. */
   readonly #checking = new Map<string, number>();
+
+  /**
+   * @param table the failures' table, shared with other throttles; left
+   *   out, one of its own, made at the first failure
+   */
+  constructor(table?: SharedArrayBuffer) {
+    this.#table = table ?? null;
+  }
 
   /**
    * Starts a check of credentials from `address`; false, counting nothing,
@@ -129,9 +173,12 @@ export class FailureThrottle {
 
   /** The whole seconds `address` is still blocked for at `now`; 0 if it is not. */
   blockedFor(address: string, now: number = Date.now()): number {
-    const failures = this.#addresses.get(address);
-    if (failures === undefined || failures.blockedUntil <= now) return 0;
-    return Math.ceil((failures.blockedUntil - now) / 1000);
+    if (this.#table === null) return 0;
+    return this.#locked((rows, keys) => {
+      const row = this.#find(rows, keys);
+      if (row < 0 || rows[row + UNTIL] <= now) return 0;
+      return Math.ceil((rows[row + UNTIL] - now) / 1000);
+    }, address);
   }
 
   /**
@@ -143,27 +190,26 @@ export class FailureThrottle {
     now: number = Date.now(),
     user: string | null = null,
   ): boolean {
-    const known = this.#addresses.get(address);
-    const failures: Failures =
-      known !== undefined && now - known.last <= FAILURE_WINDOW_MS
-        ? known
-        : { count: 0, last: now, blockedUntil: 0, user: undefined };
-    failures.user = failures.user === undefined || failures.user === user
-      ? user
-      : SEVERAL;
-    // The most recent last: the first of the map is dropped first.
-    this.#addresses.delete(address);
-    this.#addresses.set(address, failures);
-    if (this.#addresses.size > MAX_ADDRESSES) {
-      this.#addresses.delete(this.#addresses.keys().next().value!);
-    }
-    failures.count++;
-    failures.last = now;
-    if (failures.count < MAX_FAILURES) return false;
-    failures.count = 0;
-    failures.user = undefined;
-    failures.blockedUntil = now + BLOCK_MS;
-    return true;
+    this.#table ??= failureTable();
+    return this.#locked((rows, keys) => {
+      let row = this.#find(rows, keys);
+      if (row < 0 || now - rows[row + LAST] > FAILURE_WINDOW_MS) {
+        if (row < 0) row = this.#free(rows, keys);
+        rows.set([1, keys[0], keys[1], 0, now, 0, NO_USER], row);
+      }
+      const named = this.#user(user);
+      const counted = rows[row + USER];
+      rows[row + USER] = counted === NO_USER || counted === named
+        ? named
+        : SEVERAL_USERS;
+      rows[row + COUNT]++;
+      rows[row + LAST] = now;
+      if (rows[row + COUNT] < MAX_FAILURES) return false;
+      rows[row + COUNT] = 0;
+      rows[row + USER] = NO_USER;
+      rows[row + UNTIL] = now + BLOCK_MS;
+      return true;
+    }, address);
   }
 
   /**
@@ -173,8 +219,74 @@ export class FailureThrottle {
    * not buy guesses at others'; nor while the address is blocked.
    */
   succeeded(address: string, user: string, now: number = Date.now()): void {
-    const failures = this.#addresses.get(address);
-    if (failures === undefined || failures.blockedUntil > now) return;
-    if (failures.user === user) this.#addresses.delete(address);
+    if (this.#table === null) return;
+    this.#locked((rows, keys) => {
+      const row = this.#find(rows, keys);
+      if (row < 0 || rows[row + UNTIL] > now) return;
+      if (rows[row + USER] === this.#user(user)) rows[row + USED] = 0;
+    }, address);
+  }
+
+  /**
+   * Runs `work` on the rows with `address`'s two hashes, holding the
+   * table's lock: `work` never waits for anything, so another worker spins
+   * a few microseconds at most.
+   */
+  #locked<T>(
+    work: (rows: Float64Array, keys: [number, number]) => T,
+    address: string,
+  ): T {
+    const table = this.#table!;
+    this.#rows ??= new Float64Array(table, HEAD_BYTES);
+    this.#head ??= new Int32Array(table, 0, HEAD_BYTES / 4);
+    const head = this.#head;
+    const keys: [number, number] = [
+      fnv1a(address, head[SEED_A]),
+      fnv1a(address, head[SEED_B]),
+    ];
+    // Held by another worker for a few reads and writes; past the bound,
+    // by a worker ended inside them, whose lock would stop every other.
+    for (
+      let spins = 0;
+      Atomics.compareExchange(head, LOCK, 0, 1) !== 0 && spins < MAX_SPINS;
+      spins++
+    );
+    try {
+      return work(this.#rows, keys);
+    } finally {
+      Atomics.store(head, LOCK, 0);
+    }
+  }
+
+  /** The row of the address with `keys`, or -1. */
+  #find(rows: Float64Array, [a, b]: [number, number]): number {
+    for (let i = 0; i < NEIGHBOURHOOD; i++) {
+      const row = ((a + i) & (MAX_ADDRESSES - 1)) * FIELDS;
+      if (
+        rows[row + USED] && rows[row + KEY_A] === a && rows[row + KEY_B] === b
+      ) {
+        return row;
+      }
+    }
+    return -1;
+  }
+
+  /** A row for a new address: a free one, else the least recently failing. */
+  #free(rows: Float64Array, [a]: [number, number]): number {
+    let oldest = -1;
+    for (let i = 0; i < NEIGHBOURHOOD; i++) {
+      const row = ((a + i) & (MAX_ADDRESSES - 1)) * FIELDS;
+      if (!rows[row + USED]) return row;
+      if (oldest < 0 || rows[row + LAST] < rows[oldest + LAST]) oldest = row;
+    }
+    return oldest;
+  }
+
+  /** A user as the table holds it: a hash of 52 bits for a name. */
+  #user(user: string | null): number {
+    if (user === null) return NULL_USER;
+    const head = this.#head!;
+    return SEVERAL_USERS + 1 + fnv1a(user, head[SEED_A]) * 2 ** 20 +
+      (fnv1a(user, head[SEED_B]) >>> 12);
   }
 }

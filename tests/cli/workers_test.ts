@@ -16,7 +16,9 @@ import {
   uploadFinishesAfter,
   withFolder,
 } from "../support/cli_process.ts";
-import { until } from "../support/helpers.ts";
+import { tempFolder, until } from "../support/helpers.ts";
+import { BOB, USERS } from "../support/accounts.ts";
+import { MAX_FAILURES } from "../../files/accounts/throttle.ts";
 import { makeCerts, tlsFlags } from "../support/tls_fixture.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -77,6 +79,42 @@ Deno.test("--workers 2 answers requests over many connections, and both workers 
       20,
     );
   });
+});
+
+Deno.test("with --workers 2, failed sign-ins count in every worker: 10 wrong passwords block the address in both", async () => {
+  await using folder = await tempFolder("httpserver-workers-accounts-", {
+    "users": USERS,
+    "site/hello.txt": "hello\n",
+  });
+  await using cli = new Cli(
+    PERMISSIONS,
+    loopback(
+      `${folder.root}/site`,
+      "--workers",
+      "2",
+      "--auth-file",
+      `${folder.root}/users`,
+    ),
+  );
+  const banner = await cli.waitFor(BANNER);
+  const url = `http://127.0.0.1:${banner![2]}/hello.txt`;
+  const status = async (headers: Record<string, string>) => {
+    const response = await fetch(url, { headers });
+    await response.body?.cancel();
+    return response.status;
+  };
+  const wrong = { Authorization: `Basic ${btoa("bob:guess")}` };
+  for (let i = 0; i < MAX_FAILURES; i++) assert.equal(await status(wrong), 401);
+  const before = workerWrites(cli.pid);
+  // HTTP/1.0: a new connection each, and the kernel picks a worker for each.
+  for (let i = 0; i < 20; i++) assert.equal(await status(BOB), 429, `${i}`);
+  for (const [thread, written] of workerWrites(cli.pid)) {
+    assert.ok(written > before.get(thread)!, `${thread} answered none`);
+  }
+  cli.kill("SIGTERM");
+  const { code, stderr } = await cli.finish();
+  assert.equal(code, 0);
+  assert.equal(stderr.match(/repeated failed sign-ins/g)?.length, 1);
 });
 
 Deno.test("SIGTERM ends every worker once the upload in flight has finished", async () => {

@@ -18,7 +18,9 @@ import {
   type GateRequest,
 } from "../../files/accounts/gate.ts";
 import {
+  failureTable,
   FailureThrottle,
+  MAX_ADDRESSES,
   MAX_CHECKING,
   MAX_FAILURES,
   throttleKey,
@@ -254,6 +256,35 @@ Deno.test("an address is refused for a while after repeated failures, and a succ
   for (let i = 0; i < 2 * MAX_FAILURES; i++) {
     assert.equal(throttle.failed("c", i * 61_000), false);
   }
+});
+
+Deno.test("throttles on one table count one address's failures together; each other throttle counts alone", () => {
+  const table = failureTable();
+  const [one, two] = [new FailureThrottle(table), new FailureThrottle(table)];
+  const alone = new FailureThrottle();
+  for (let i = 1; i < MAX_FAILURES; i++) {
+    assert.equal((i % 2 ? one : two).failed("a", i, "alice"), false);
+    alone.failed("a", i, "alice");
+  }
+  assert.equal(two.failed("a", 20, "bob"), true);
+  assert.equal(one.blockedFor("a", 20), 60);
+  assert.equal(alone.blockedFor("a", 20), 0);
+  // A success seen by one is seen by the other.
+  for (let i = 1; i < MAX_FAILURES; i++) one.failed("b", i, "alice");
+  two.succeeded("b", "alice", 50);
+  assert.equal(one.failed("b", 60, "alice"), false);
+});
+
+Deno.test("the table holds a bounded number of addresses, the least recently failing replaced", () => {
+  const throttle = new FailureThrottle();
+  for (let i = 1; i < MAX_FAILURES; i++) throttle.failed("kept", i);
+  for (let i = 0; i < 4 * MAX_ADDRESSES; i++) {
+    throttle.failed(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, 100 + i);
+  }
+  // Failing again starts afresh: its failures were replaced.
+  assert.equal(throttle.failed("kept", 50_000), false);
+  for (let i = 1; i < MAX_FAILURES - 1; i++) throttle.failed("kept", 50_000);
+  assert.equal(throttle.failed("kept", 50_000), true);
 });
 
 Deno.test("failures are counted by an IPv6 address's /64, which one host holds whole; IPv4 and IPv4-mapped by the address", () => {
