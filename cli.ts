@@ -244,8 +244,8 @@ function printBanner(
  * paths are left to the users alone (none when a rule governs `/`, which
  * may let anyone in), and warnings for `$apr1$` hashes and cheap bcrypt
  * ones, for rules of paths the folder does not hold, for passwords sent
- * readable over plain HTTP to an address that is not loopback, and for an
- * auth file anyone can download.
+ * readable over plain HTTP to an address that is not loopback; and a line
+ * for an auth file inside the served folder, which no one may read there.
  */
 function accountLines(
   options: CliOptions,
@@ -297,7 +297,7 @@ function accountLines(
   }
   if (isInside(authFile, options.directory)) {
     lines.push(
-      `Warning: the auth file '${authFile}' is inside the served folder: its hashes can be downloaded`,
+      `The auth file '${authFile}' is inside the served folder: no one may read or change it there`,
     );
   }
   return lines;

@@ -16,6 +16,9 @@
  * - `?login` without credentials is 401 with the challenge wherever it is:
  *   a browser sends credentials only once challenged, so where anyone may
  *   read it would never sign in, and never show what its user may see.
+ * - The auth file, where the served folder holds it, is no one's to read or
+ *   change, by any path to it: its hashes are not listed, archived, served
+ *   or overwritten.
  * - A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) never
  *   carries credentials (Fetch standard §4.8): it is let in anonymous; its
  *   answer names methods only, never data.
@@ -216,6 +219,12 @@ export class AccountGate {
     throw unauthorized();
   }
 
+  /**
+   * The auth file's path in the served folder, by its real path; null when
+   * the folder does not hold it. Found with the first {@link Access}.
+   */
+  #authFile?: string | null;
+
   /** Each user's {@link Access}, made once: one per user of the file at most. */
   readonly #made = new Map<string | null, Access>();
 
@@ -224,28 +233,52 @@ export class AccountGate {
     let access = this.#made.get(user);
     if (access !== undefined) return access;
     const rules = this.#rules;
+    const ruled = rules.rules.length > 0;
     const directory = this.#directory;
     const grants = (path: string, mode: AccessMode) => {
+      if (!ruled) return user !== null;
       const level = rules.mode(user, path);
       return level === "rw" || (level === "ro" && mode === "read");
     };
+    // The hashes are no one's to download, overwrite or delete.
+    this.#authFile ??= this.#accounts.file === null
+      ? null
+      : pathInFolder(directory, this.#accounts.file);
+    const authFile = this.#authFile;
     access = Object.freeze({
       user,
-      // Without rules a user may do everything anywhere: no path to resolve.
-      allows: rules.rules.length === 0
+      // Else a user may do everything anywhere: no path to resolve.
+      allows: !ruled && authFile === null
         ? () => user !== null
         : (path: string, mode: AccessMode): boolean => {
-          if (!grants(path, mode)) return false;
+          if (path === authFile || !grants(path, mode)) return false;
           const real = realComponents(
             directory,
             path === "/" ? directory : directory + path.replaceAll("/", SEP),
           );
-          return real === null || grants("/" + real.join("/"), mode);
+          if (real === null) return true;
+          const realPath = "/" + real.join("/");
+          return realPath !== authFile && grants(realPath, mode);
         },
     });
     this.#made.set(user, access);
     return access;
   }
+}
+
+/**
+ * The path in the served folder `directory` of the file at `file`, by its
+ * real path: null when it lies outside, or cannot be resolved.
+ */
+function pathInFolder(directory: string, file: string): string | null {
+  let real: string;
+  try {
+    real = Deno.realPathSync(file);
+  } catch {
+    return null;
+  }
+  const components = realComponents(directory, real);
+  return components === null ? null : "/" + components.join("/");
 }
 
 /**

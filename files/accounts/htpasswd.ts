@@ -105,13 +105,21 @@ export class Accounts {
   readonly #decoy: string;
 
   /**
+   * The file the accounts were read from ({@link loadAccounts}), which is
+   * never served even inside the served folder; null when made from text.
+   */
+  readonly file: string | null;
+
+  /**
    * Accounts of checked hashes: {@link parseAccounts} makes them.
    *
    * @param hashes each user's hash, checked already; at least one
+   * @param file the file they were read from, if any
    */
-  constructor(hashes: ReadonlyMap<string, string>) {
+  constructor(hashes: ReadonlyMap<string, string>, file: string | null = null) {
     this.#hashes = hashes;
     this.#decoy = decoyHash(hashes.values());
+    this.file = file;
   }
 
   /** The user names, in the file's order. */
@@ -291,6 +299,11 @@ function remember(key: string): void {
  * @throws {AccountsError} naming `source:line` and what is wrong
  */
 export function parseAccounts(text: string, source = "<accounts>"): Accounts {
+  return new Accounts(checkedHashes(text, source));
+}
+
+/** Each user's hash in htpasswd `text`, checked (see {@link parseAccounts}). */
+function checkedHashes(text: string, source: string): Map<string, string> {
   const hashes = new Map<string, string>();
   const lines = text.split(/\r?\n/);
   for (const [i, line] of lines.entries()) {
@@ -313,12 +326,13 @@ export function parseAccounts(text: string, source = "<accounts>"): Accounts {
     hashes.set(user, hash);
   }
   if (hashes.size === 0) throw new AccountsError(`${source}: no user`);
-  return new Accounts(hashes);
+  return hashes;
 }
 
 /**
  * The accounts of the htpasswd file at `path` (see {@link parseAccounts}),
- * read once.
+ * read once. Where it lies inside a served folder, no one may read or
+ * change it there (see `gate.ts`).
  *
  * @example
  * ```ts
@@ -347,5 +361,5 @@ export function loadAccounts(path: string): Accounts {
       }`,
     );
   }
-  return parseAccounts(text, path);
+  return new Accounts(checkedHashes(text, path), path);
 }

@@ -99,7 +99,7 @@ for (const [what, args, message] of usageErrors) {
   });
 }
 
-Deno.test("the banner counts users and rules, says a rule for / governs every path, and warns of $apr1$ hashes, bcrypt of cost 5 and an auth file the folder serves", async () => {
+Deno.test("the banner counts users and rules, says a rule for / governs every path, and warns of $apr1$ hashes and bcrypt of cost 5, and says the auth file in the folder is no one's", async () => {
   await using folder = await tempFolder("httpserver-auth-banner-", {
     "hello.txt": "hello\n",
     ".users": BCRYPT + APR1,
@@ -116,7 +116,9 @@ Deno.test("the banner counts users and rules, says a rule for / governs every pa
   );
   const banner = await cli.waitFor(BANNER);
   assert.ok(banner, cli.out);
-  assert.ok(await cli.waitFor(/served folder: its hashes can be downloaded/));
+  assert.ok(
+    await cli.waitFor(/served folder: no one may read or change it there\n/),
+  );
   assert.match(
     cli.out,
     /\nAccounts: 2 users from \S+\/\.users, 1 access rules, which govern every path\n/,

@@ -143,3 +143,62 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     assert.ok((await Deno.stat(`${folder.root}/site/private`)).isDirectory);
   });
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  for (const rules of [[], ["--access", "/:*=ro,alice=rw"]]) {
+    const governed = rules.length === 0 ? "without rules" : "under rules";
+    Deno.test(`${name} face, ${governed}: the auth file inside the served folder is no one's, by any path to it`, async () => {
+      await using folder = await tempFolder("httpserver-access-", {
+        "site/htpasswd": USERS,
+        "site/sub/a.txt": "a\n",
+      });
+      const site = `${folder.root}/site`;
+      await Deno.symlink("../htpasswd", `${site}/sub/link`);
+      await using face = startFace(name, site, [
+        "--auth-file",
+        `${site}/htpasswd`,
+        ...rules,
+        "--archive",
+        "--search",
+        "--upload",
+        "--delete",
+        "--webdav",
+      ]);
+      const url = `http://127.0.0.1:${face.port}`;
+      const status = (method: string, path: string, body?: string) =>
+        fetch(`${url}${path}`, { method, headers: ALICE, body }).then(
+          async (response) => {
+            await response.body?.cancel();
+            return response.status;
+          },
+        );
+      for (const path of ["/htpasswd", "/sub/link", "/%68tpasswd"]) {
+        assert.equal(await status("GET", path), 403, path);
+      }
+      assert.equal(await status("PUT", "/htpasswd", "x:y\n"), 403);
+      assert.equal(await status("DELETE", "/htpasswd"), 403);
+      assert.equal(await status("DELETE", "/sub/link"), 403);
+      assert.equal(await Deno.readTextFile(`${site}/htpasswd`), USERS);
+      const seen = [
+        await text(await fetch(`${url}/`, { headers: ALICE })),
+        await text(await fetch(`${url}/sub/`, { headers: ALICE })),
+        await text(await fetch(`${url}/?q=h&format=json`, { headers: ALICE })),
+        await text(await fetch(`${url}/?download=zip`, { headers: ALICE })),
+        await text(
+          await fetch(url, {
+            method: "PROPFIND",
+            headers: { ...ALICE, Depth: "1" },
+          }),
+          { status: 207 },
+        ),
+      ];
+      for (const page of seen) {
+        assert.ok(!page.includes("htpasswd"), page);
+        assert.ok(!page.includes("$apr1$"), page);
+      }
+      // What else the folder holds is Alice's as before.
+      assert.equal(await status("GET", "/sub/a.txt"), 200);
+      assert.ok(seen[0].includes("sub/"));
+    });
+  }
+}
