@@ -229,6 +229,17 @@ export class AccountGate {
       const level = rules.mode(user, path);
       return level === "rw" || (level === "ro" && mode === "read");
     };
+    // The path's real one in the served folder, when it is another.
+    const realOf = (path: string): string | null => {
+      const real = realComponents(
+        directory,
+        path === "/" ? directory : directory + path.replaceAll("/", SEP),
+      );
+      const served = real === null ? null : "/" + real.join("/");
+      return served === path ? null : served;
+    };
+    const inside = (path: string, mode: AccessMode) =>
+      rules.grantsInside(user, path, mode === "write" ? "rw" : "ro");
     access = Object.freeze({
       user,
       // Without rules a user may do everything anywhere: no path to resolve.
@@ -236,11 +247,15 @@ export class AccountGate {
         ? () => user !== null
         : (path: string, mode: AccessMode): boolean => {
           if (!grants(path, mode)) return false;
-          const real = realComponents(
-            directory,
-            path === "/" ? directory : directory + path.replaceAll("/", SEP),
-          );
-          return real === null || grants("/" + real.join("/"), mode);
+          const real = realOf(path);
+          return real === null || grants(real, mode);
+        },
+      allowsInside: rules.rules.length === 0
+        ? () => true
+        : (path: string, mode: AccessMode): boolean => {
+          if (!inside(path, mode)) return false;
+          const real = realOf(path);
+          return real === null || inside(real, mode);
         },
     });
     this.#made.set(user, access);

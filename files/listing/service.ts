@@ -39,7 +39,7 @@ import { StatCache } from "../statcache.ts";
 import { searchForm } from "../search/page.ts";
 import { UPLOAD_PAGE } from "../upload/page.ts";
 import { ARCHIVE_LINKS } from "../archive/archive.ts";
-import { type OpsButtons, opsFooter } from "../ops/page.ts";
+import { changeableEntries, type OpsButtons, opsFooter } from "../ops/page.ts";
 import { accountLine } from "../accounts/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
@@ -147,6 +147,7 @@ export async function listFolder(
 ): Promise<ListingResult> {
   if (!options.listing) throw fileNotFound();
   const format = listingFormat(target, accept, options);
+  const here = access === EVERYONE ? "/" : folderPath(options.directory, path);
   // Everything the page depends on, and its key: the served folder too,
   // which decides which symlinks a folder-only read grant may follow.
   const inputs: ListingInputs = {
@@ -155,7 +156,10 @@ export async function listFolder(
     format,
     footer: access === EVERYONE
       ? listingFooter(options)
-      : listingFooter(options, access, folderPath(options.directory, path)),
+      : listingFooter(options, access, here),
+    // Only where the footer's script puts buttons beside the entries.
+    marked: access !== EVERYONE && options.delete === true &&
+      format !== "json" && access.allows(here, "write"),
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
@@ -188,6 +192,11 @@ interface ListingInputs {
   format: ListingFormat;
   /** The pieces under the list (see {@link listingFooter}), or "". */
   footer: string;
+  /**
+   * Whether the entries the viewer may not change are marked (see
+   * `changeableEntries`): only with accounts, where the page has buttons.
+   */
+  marked: boolean;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
   directory: string;
@@ -320,11 +329,13 @@ async function readListing(
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
+  let fixed: Uint8Array | null = null;
   if (access !== EVERYONE) {
     const here = folderPath(inputs.directory, path);
     folder = folder.only((name) =>
       access.allows(childPath(here, name), "read")
     );
+    if (inputs.marked) fixed = fixedEntries(folder, access, here);
   }
   const { text, headers } = await prepareListing(
     format,
@@ -334,6 +345,7 @@ async function readListing(
       footer: inputs.footer,
       showHidden: inputs.showHidden,
       stat: (name) => sandbox.stat(path + SEP + name, false),
+      fixed,
     },
   );
   // Without symlinks, whose targets may change apart from the folder,
@@ -352,6 +364,25 @@ async function readListing(
     return { body: pageBytes(text), headers };
   }
   return { body: text, headers };
+}
+
+/**
+ * The entries of `folder`, the folder at `here` (a served path), that the
+ * user of `access` may not change (see `changeableEntries`): 1 each.
+ * Decided for each listing, never kept: what a rule allows at a path may
+ * change with the symlinks on the way to it.
+ */
+function fixedEntries(
+  folder: FolderEntries,
+  access: Access,
+  here: string,
+): Uint8Array {
+  const changeable = changeableEntries(access, here);
+  const fixed = new Uint8Array(folder.count);
+  for (let i = 0; i < folder.count; i++) {
+    if (!changeable(folder.names[i], folder.isDirectory(i))) fixed[i] = 1;
+  }
+  return fixed;
 }
 
 /**
