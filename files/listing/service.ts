@@ -122,10 +122,13 @@ export interface ListingResult {
  * footer's pieces (see {@link listingFooter}: the upload form when
  * {@link ListingOptions.upload} is on and `access` lets its user change the
  * folder); dotfiles left out unless {@link ListingOptions.showHidden}, and
- * so are the entries that `access` does not let the user read. Requests for the same page that
- * arrive together share one reading of the folder, made after all of them
- * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
- * the bytes returned.
+ * so are the entries that `access` does not let the user read. Where the
+ * footer puts Rename and Delete beside the entries, with accounts, the HTML
+ * pages mark those the user may not change (see `changeableEntries`), which
+ * get no buttons. Requests for the same page that arrive together share one
+ * reading of the folder, made after all of them arrived (see
+ * `coalesce.ts`), when the sandbox shares reads, and may share the bytes
+ * returned.
  *
  * @param path the folder, as `translatePath` names it
  * @param target the request-target, which the page shows and links from
@@ -335,7 +338,9 @@ async function readListing(
     folder = folder.only((name) =>
       access.allows(childPath(here, name), "read")
     );
-    if (inputs.marked) fixed = fixedEntries(folder, access, here);
+    if (inputs.marked) {
+      fixed = fixedEntries(folder, access, here, inputs.showHidden);
+    }
   }
   const { text, headers } = await prepareListing(
     format,
@@ -367,20 +372,27 @@ async function readListing(
 }
 
 /**
- * The entries of `folder`, the folder at `here` (a served path), that the
- * user of `access` may not change (see `changeableEntries`): 1 each.
- * Decided for each listing, never kept: what a rule allows at a path may
- * change with the symlinks on the way to it.
+ * The listed entries of `folder` (dotfiles only when `showHidden`), the
+ * folder at `here` (a served path), that the user of `access` may not
+ * change (see `changeableEntries`): 1 each. Decided for each listing, never
+ * kept: what a rule allows at a path may change with the symlinks on the
+ * way to it.
  */
 function fixedEntries(
   folder: FolderEntries,
   access: Access,
   here: string,
+  showHidden: boolean,
 ): Uint8Array {
   const changeable = changeableEntries(access, here);
   const fixed = new Uint8Array(folder.count);
   for (let i = 0; i < folder.count; i++) {
-    if (!changeable(folder.names[i], folder.isDirectory(i))) fixed[i] = 1;
+    if (
+      folder.isListed(i, showHidden) &&
+      !changeable(folder.names[i], folder.isDirectory(i))
+    ) {
+      fixed[i] = 1;
+    }
   }
   return fixed;
 }
