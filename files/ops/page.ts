@@ -133,10 +133,10 @@ export function opsFooter(buttons: OpsButtons): string {
  * the user of `access` may change, as `DELETE` and `MOVE` decide
  * (`changeableIn`): the listing marks the others {@link FIXED}. A folder
  * takes besides that no access rule inside it keeps a path from the user
- * (`Access.allowsInside`): deleting it needs every path inside, and moving
- * it would take those paths from under their rule. What it holds is not
- * read, which would cost a walk per folder listed: a symlink inside that
- * leads where the user may not change still has its button, and its 403.
+ * (`Access.allowsInside`): deleting or moving it needs every path inside.
+ * What it holds is not read, which would cost a walk per folder listed: a
+ * symlink inside that leads where the user may not change still has its
+ * buttons, and their 403.
  *
  * @returns whether the entry `name`, a folder (not a symlink to one) when
  *   `isFolder`, may be changed

@@ -110,7 +110,7 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       ...(pretty ? ["--pretty-listing"] : []),
     ];
 
-    Deno.test(`${name} face, ${page}: the entries each user may not change are marked, as DELETE refuses them`, async () => {
+    Deno.test(`${name} face, ${page}: the entries each user may not change are marked, as DELETE and MOVE refuse them`, async () => {
       await using folder = await tempFolder("httpserver-buttons-", FILES);
       await using face = startFace(
         name,
@@ -133,15 +133,28 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       for (const [who, headers] of USERS_ASKING) {
         assert.deepEqual(marked(await marks(`${url}/`, headers)), [], who);
       }
-      // The server refuses what is marked; what is not, Alice deletes.
+      // The server refuses what is marked, to rename or delete; what is
+      // not, Alice deletes.
       for (const [who, headers] of USERS_ASKING) {
         for (const entry of FIXED[who]) {
-          const response = await fetch(
-            `${url}/inbox/${encodeURIComponent(entry.replace(/\/$/, ""))}`,
-            { method: "DELETE", headers },
-          );
-          await response.body?.cancel();
-          assert.equal(response.status, who === "anonymous" ? 401 : 403, entry);
+          const path = `/inbox/${encodeURIComponent(entry.replace(/\/$/, ""))}`;
+          for (
+            const init of [
+              { method: "DELETE", headers },
+              {
+                method: "MOVE",
+                headers: { ...headers, Destination: "/inbox/moved" },
+              },
+            ]
+          ) {
+            const response = await fetch(`${url}${path}`, init);
+            await response.body?.cancel();
+            assert.equal(
+              response.status,
+              who === "anonymous" ? 401 : 403,
+              `${who}: ${init.method} ${entry}`,
+            );
+          }
         }
       }
       for (const entry of ["a.txt", "box", FREE]) {
