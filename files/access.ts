@@ -70,8 +70,8 @@ export interface Access {
    * Whether the user, where allowed `mode` at `path`, is allowed it at
    * every path inside `path` too, as far as the rules tell without reading
    * the folder (what a symlink inside leads to is not looked at): the
-   * listing's guess at what a `DELETE` of a folder finds, never a check
-   * that replaces the walk. Left out, true.
+   * listing's guess at what a `DELETE` or `MOVE` of a folder finds, never
+   * a check that replaces their walk. Left out, true.
    */
   allowsInside?(path: string, mode: AccessMode): boolean;
 }
