@@ -1,8 +1,8 @@
 // With accounts, in headless Chromium (Debian's package): the listing's
 // script puts Rename and Delete beside the entries Alice may change and
-// beside no other, on Python's page and the pretty one, names that need
-// escaping included; the Delete it shows works. Skipped where chromium or
-// the npm package playwright-core is missing.
+// beside no other, on Python's page and the pretty one (one on each face),
+// names that need escaping included; the Delete it shows works. Skipped
+// where chromium or the npm package playwright-core is missing.
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { openChromium } from "../support/browser.ts";
@@ -62,10 +62,15 @@ requiring("chromium").test(
       }
     });
     for (const pretty of [false, true]) {
-      await using face = startFace("python", `${folder.root}/site`, [
-        ...flags,
-        ...(pretty ? ["--pretty-listing"] : []),
-      ]);
+      // Python's page on the Python face, the pretty one on the fetch face.
+      await using face = startFace(
+        pretty ? "fetch" : "python",
+        `${folder.root}/site`,
+        [
+          ...flags,
+          ...(pretty ? ["--pretty-listing"] : []),
+        ],
+      );
       const origin = `http://127.0.0.1:${face.port}`;
       await context.setHTTPCredentials({
         username: "alice",
