@@ -1,8 +1,9 @@
 // With accounts, in headless Chromium (Debian's package): the listing's
 // script puts Rename and Delete beside the entries Alice may change and
 // beside no other, on Python's page and the pretty one (one on each face),
-// names that need escaping included; the Delete it shows works. Skipped
-// where chromium or the npm package playwright-core is missing.
+// names that need escaping included; the Delete it shows works, and a list
+// shown again after an upload keeps its marks. Skipped where chromium or the
+// npm package playwright-core is missing.
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { openChromium } from "../support/browser.ts";
@@ -40,6 +41,7 @@ requiring("chromium").test(
       [`site/inbox/${FREE}`]: "f\n",
       [`site/inbox/${LOCKED}`]: "l\n",
       "site/inbox/archive/old.txt": "o\n",
+      "new.txt": "n\n",
     });
     const flags = [
       "--auth-file",
@@ -51,6 +53,7 @@ requiring("chromium").test(
       "--access",
       `/inbox/${LOCKED}:alice=ro`,
       "--delete",
+      "--upload",
     ];
     await using chromium = await openChromium({ timeout: WAIT });
     const { context } = chromium;
@@ -88,7 +91,21 @@ requiring("chromium").test(
         expected,
         pretty ? "pretty" : "python",
       );
-      if (pretty) continue;
+      if (pretty) {
+        // The list shown again in place after an upload keeps its marks.
+        await page.locator('input[type=file][name="file"]').setInputFiles(
+          `${folder.root}/new.txt`,
+        );
+        await page.getByRole("button", { name: "Upload" }).click();
+        await page.locator('a[href="new.txt"]').waitFor({ timeout: WAIT });
+        assert.deepEqual(await rows(page), [
+          ["archive/", []],
+          ["a.txt", both],
+          ["new.txt", both],
+          [LOCKED, []],
+        ]);
+        continue;
+      }
       // The button shown does what it says.
       page.once("dialog", (dialog) => dialog.accept());
       const row = page.locator("li", { has: page.getByText(FREE) });
