@@ -66,6 +66,14 @@ export interface Access {
    * folder (see {@link servedPath}).
    */
   allows(path: string, mode: AccessMode): boolean;
+  /**
+   * Whether the user, where allowed `mode` at `path`, is allowed it at
+   * every path inside `path` too, as far as the rules tell without reading
+   * the folder (what a symlink inside leads to is not looked at): the
+   * listing's guess at what a `DELETE` or `MOVE` of a folder finds, never
+   * a check that replaces their walk. Left out, true.
+   */
+  allowsInside?(path: string, mode: AccessMode): boolean;
 }
 
 /** Without accounts: no user, every path readable and writable. */

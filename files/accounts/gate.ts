@@ -245,6 +245,19 @@ export class AccountGate {
       ? null
       : pathInFolder(directory, this.#accounts.file);
     const authFile = this.#authFile;
+    // The path's real one in the served folder, when it is another.
+    const realOf = (path: string): string | null => {
+      const real = realComponents(
+        directory,
+        path === "/" ? directory : directory + path.replaceAll("/", SEP),
+      );
+      const served = real === null ? null : "/" + real.join("/");
+      return served === path ? null : served;
+    };
+    const inside = (path: string, mode: AccessMode) =>
+      (authFile === null || !authFile.startsWith(path.replace(/\/?$/, "/"))) &&
+      (!ruled ||
+        rules.grantsInside(user, path, mode === "write" ? "rw" : "ro"));
     access = Object.freeze({
       user,
       // Else a user may do everything anywhere: no path to resolve.
@@ -252,13 +265,15 @@ export class AccountGate {
         ? () => user !== null
         : (path: string, mode: AccessMode): boolean => {
           if (path === authFile || !grants(path, mode)) return false;
-          const real = realComponents(
-            directory,
-            path === "/" ? directory : directory + path.replaceAll("/", SEP),
-          );
-          if (real === null) return true;
-          const realPath = "/" + real.join("/");
-          return realPath !== authFile && grants(realPath, mode);
+          const real = realOf(path);
+          return real === null || (real !== authFile && grants(real, mode));
+        },
+      allowsInside: !ruled && authFile === null
+        ? () => true
+        : (path: string, mode: AccessMode): boolean => {
+          if (!inside(path, mode)) return false;
+          const real = realOf(path);
+          return real === null || inside(real, mode);
         },
     });
     this.#made.set(user, access);

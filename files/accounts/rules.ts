@@ -99,10 +99,35 @@ export class AccessRules {
     const folded = this.#fold ? path.toLowerCase() : path;
     const rule = this.rules.find((rule) => governs(rule.path, folded));
     if (rule === undefined) return user === null ? null : "rw";
-    const own = user === null ? undefined : rule.grants.get(user);
-    const anyone = rule.grants.get(ANYONE);
-    return own === "rw" || anyone === "rw" ? "rw" : own ?? anyone ?? null;
+    return levelOf(rule, user);
   }
+
+  /**
+   * Whether every rule of a path inside `path` (as `servedPath` gives it;
+   * not `path` itself) grants `user` at least `level`: then every path
+   * inside it is governed as `path` is, or better for `user`. Found from
+   * the rules alone, without reading a folder.
+   */
+  grantsInside(
+    user: string | null,
+    path: string,
+    level: AccessLevel,
+  ): boolean {
+    const folded = this.#fold ? path.toLowerCase() : path;
+    const inside = folded === "/" ? "/" : folded + "/";
+    return this.rules.every((rule) => {
+      if (rule.path === folded || !rule.path.startsWith(inside)) return true;
+      const granted = levelOf(rule, user);
+      return granted === "rw" || granted === level;
+    });
+  }
+}
+
+/** What `rule` grants `user`: the better of their own entry and `*`'s. */
+function levelOf(rule: AccessRule, user: string | null): AccessLevel | null {
+  const own = user === null ? undefined : rule.grants.get(user);
+  const anyone = rule.grants.get(ANYONE);
+  return own === "rw" || anyone === "rw" ? "rw" : own ?? anyone ?? null;
 }
 
 /** Whether the rule of `rulePath` governs `path`: the same, or a component prefix. */

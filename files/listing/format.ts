@@ -64,6 +64,11 @@ export interface PrepareOptions {
    * symlinks only for Python's.
    */
   stat: (name: string) => Deno.FileInfo | null;
+  /**
+   * The entries the HTML pages mark as the user's to leave as they are
+   * (see `FIXED` in `ops/page.ts`), 1 each; null, or left out, for none.
+   */
+  fixed?: Uint8Array | null;
 }
 
 /**
@@ -103,7 +108,7 @@ export async function prepareListing(
   folder: FolderEntries,
   options: PrepareOptions,
 ): Promise<ListingPage> {
-  const { footer, showHidden, stat } = options;
+  const { footer, showHidden, stat, fixed = null } = options;
   const pace = folder.count > LARGE_FOLDER ? workUnit : atOnce;
   if (format === "python") {
     const links = folder.symlinks === 0 ? null : await statEntries(folder, {
@@ -114,7 +119,12 @@ export async function prepareListing(
       which: (i) => folder.isSymlink(i),
     });
     return {
-      text: pythonListing(requestPath, folder, { footer, showHidden, links }),
+      text: pythonListing(requestPath, folder, {
+        footer,
+        showHidden,
+        links,
+        fixed,
+      }),
       headers: listingHeaders(format, footer),
     };
   }
@@ -127,7 +137,11 @@ export async function prepareListing(
   const text = await measureText(
     format === "json"
       ? jsonListing(folder, infos, showHidden)
-      : prettyListing(requestPath, folder, infos, { footer, showHidden }),
+      : prettyListing(requestPath, folder, infos, {
+        footer,
+        showHidden,
+        fixed,
+      }),
     pace,
   );
   return { text, headers: listingHeaders(format, footer) };

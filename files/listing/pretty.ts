@@ -24,6 +24,7 @@ import { EntryInfos, FolderEntries } from "./folder.ts";
 import { pageBytes, wholeText } from "./page.ts";
 import { unquote } from "../paths.ts";
 import { escapeAttribute } from "../../util/html.ts";
+import { FIXED } from "../ops/page.ts";
 
 /** The columns a listing can be sorted by. */
 export type SortKey = "name" | "size" | "modified";
@@ -89,7 +90,12 @@ export function prettyListing(
   requestPath: string,
   folder: FolderEntries,
   infos: EntryInfos,
-  { footer, showHidden }: { footer: string; showHidden: boolean },
+  { footer, showHidden, fixed = null }: {
+    footer: string;
+    showHidden: boolean;
+    /** The entries marked {@link FIXED} (1 each); null for none. */
+    fixed?: Uint8Array | null;
+  },
 ): Iterable<string> {
   const target = requestPath.split("#", 1)[0];
   const mark = target.indexOf("?");
@@ -136,7 +142,14 @@ ${footer}</body>
       }
       for (const i of order) {
         yield (first ? "" : "\n") +
-          row(folder.names[i], isDirectory(i), folder.isSymlink(i), infos, i);
+          row(
+            folder.names[i],
+            isDirectory(i),
+            folder.isSymlink(i),
+            infos,
+            i,
+            fixed !== null && fixed[i] === 1,
+          );
         first = false;
       }
       yield tail;
@@ -197,13 +210,17 @@ function sortEntries(
   return Uint32Array.from(sorted);
 }
 
-/** One table row: the link (a folder's with `/`, a symlink marked `@`), size, date. */
+/**
+ * One table row: the link (a folder's with `/`, a symlink marked `@`, one
+ * the user may not change marked {@link FIXED} when `fixed`), size, date.
+ */
 function row(
   name: string,
   isDirectory: boolean,
   isSymlink: boolean,
   infos: EntryInfos,
   i: number,
+  fixed: boolean,
 ): string {
   const slash = isDirectory ? "/" : "";
   const href = encodeURIComponent(name) + slash;
@@ -215,7 +232,8 @@ function row(
     : `<time datetime="${new Date(mtime).toISOString()}">${
       formatDate(new Date(mtime))
     }</time>`;
-  return `<tr><td class="name"><a href="${href}">${shown}</a></td>` +
+  const mark = fixed ? ` ${FIXED}` : "";
+  return `<tr><td class="name"><a href="${href}"${mark}>${shown}</a></td>` +
     `<td class="size">${size}</td><td class="modified">${modified}</td></tr>`;
 }
 

@@ -22,6 +22,7 @@ import { type EntryInfos, FolderEntries } from "./folder.ts";
 import { pageBytes, type PageText, utf8Length } from "./page.ts";
 import { unquote } from "../paths.ts";
 import { escapeText } from "../../util/html.ts";
+import { FIXED } from "../ops/page.ts";
 
 /** One name in a folder, as the listing needs it. */
 export interface ListingEntry {
@@ -109,6 +110,11 @@ export interface PythonListingOptions {
    * null to take the folder's entries as they say.
    */
   links: EntryInfos | null;
+  /**
+   * The entries marked {@link FIXED} (1 each), which the user may not
+   * change; null, or left out, for none.
+   */
+  fixed?: Uint8Array | null;
 }
 
 /**
@@ -119,7 +125,7 @@ export interface PythonListingOptions {
 export function pythonListing(
   requestPath: string,
   folder: FolderEntries,
-  { footer, showHidden, links }: PythonListingOptions,
+  { footer, showHidden, links, fixed = null }: PythonListingOptions,
 ): PageText {
   const head = pythonPageHead(
     `Directory listing for ${escapeText(unquote(requestPath))}`,
@@ -141,28 +147,42 @@ export function pythonListing(
       length++;
     }
   }
+  for (let i = 0; fixed !== null && i < folder.count; i++) {
+    if (fixed[i] === 1 && folder.isListed(i, showHidden)) {
+      length += FIXED_MARK.length;
+    }
+  }
   return {
     length,
     *pieces() {
       yield head;
       for (const i of folder.order) {
         if (!folder.isListed(i, showHidden)) continue;
-        yield pythonRow(folder.names[i], isDirectory(i), folder.isSymlink(i));
+        yield pythonRow(
+          folder.names[i],
+          isDirectory(i),
+          folder.isSymlink(i),
+          fixed !== null && fixed[i] === 1,
+        );
       }
       yield tail;
     },
   };
 }
 
-/** One line of Python's list, with its newline. */
+/** What a link marked {@link FIXED} carries after its `href`. */
+const FIXED_MARK = ` ${FIXED}`;
+
+/** One line of Python's list, with its newline; `fixed`, marked. */
 function pythonRow(
   name: string,
   isDirectory: boolean,
   isSymlink: boolean,
+  fixed = false,
 ): string {
   const linkName = isDirectory ? name + "/" : name;
   const displayName = isSymlink ? name + "@" : linkName;
-  return `<li><a href="${quote(linkName)}">${
+  return `<li><a href="${quote(linkName)}"${fixed ? FIXED_MARK : ""}>${
     escapeText(displayName)
   }</a></li>\n`;
 }

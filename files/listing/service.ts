@@ -39,7 +39,7 @@ import { StatCache } from "../statcache.ts";
 import { searchForm } from "../search/page.ts";
 import { UPLOAD_PAGE } from "../upload/page.ts";
 import { ARCHIVE_LINKS } from "../archive/archive.ts";
-import { type OpsButtons, opsFooter } from "../ops/page.ts";
+import { changeableEntries, type OpsButtons, opsFooter } from "../ops/page.ts";
 import { accountLine } from "../accounts/page.ts";
 import { type FolderEntries, readFolderEntries } from "./folder.ts";
 import {
@@ -122,10 +122,13 @@ export interface ListingResult {
  * footer's pieces (see {@link listingFooter}: the upload form when
  * {@link ListingOptions.upload} is on and `access` lets its user change the
  * folder); dotfiles left out unless {@link ListingOptions.showHidden}, and
- * so are the entries that `access` does not let the user read. Requests for the same page that
- * arrive together share one reading of the folder, made after all of them
- * arrived (see `coalesce.ts`), when the sandbox shares reads, and may share
- * the bytes returned.
+ * so are the entries that `access` does not let the user read. Where the
+ * footer puts Rename and Delete beside the entries, with accounts, the HTML
+ * pages mark those the user may not change (see `changeableEntries`), which
+ * get no buttons. Requests for the same page that arrive together share one
+ * reading of the folder, made after all of them arrived (see
+ * `coalesce.ts`), when the sandbox shares reads, and may share the bytes
+ * returned.
  *
  * @param path the folder, as `translatePath` names it
  * @param target the request-target, which the page shows and links from
@@ -147,6 +150,7 @@ export async function listFolder(
 ): Promise<ListingResult> {
   if (!options.listing) throw fileNotFound();
   const format = listingFormat(target, accept, options);
+  const here = access === EVERYONE ? "/" : folderPath(options.directory, path);
   // Everything the page depends on, and its key: the served folder too,
   // which decides which symlinks a folder-only read grant may follow.
   const inputs: ListingInputs = {
@@ -155,7 +159,10 @@ export async function listFolder(
     format,
     footer: access === EVERYONE
       ? listingFooter(options)
-      : listingFooter(options, access, folderPath(options.directory, path)),
+      : listingFooter(options, access, here),
+    // Only where the footer's script puts buttons beside the entries.
+    marked: access !== EVERYONE && options.delete === true &&
+      format !== "json" && access.allows(here, "write"),
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
@@ -188,6 +195,11 @@ interface ListingInputs {
   format: ListingFormat;
   /** The pieces under the list (see {@link listingFooter}), or "". */
   footer: string;
+  /**
+   * Whether the entries the viewer may not change are marked (see
+   * `changeableEntries`): only with accounts, where the page has buttons.
+   */
+  marked: boolean;
   showHidden: boolean;
   /** The served folder: the symlinks that a folder-only grant may follow. */
   directory: string;
@@ -320,11 +332,15 @@ async function readListing(
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
+  let fixed: Uint8Array | null = null;
   if (access !== EVERYONE) {
     const here = folderPath(inputs.directory, path);
     folder = folder.only((name) =>
       access.allows(childPath(here, name), "read")
     );
+    if (inputs.marked) {
+      fixed = fixedEntries(folder, access, here, inputs.showHidden);
+    }
   }
   const { text, headers } = await prepareListing(
     format,
@@ -334,6 +350,7 @@ async function readListing(
       footer: inputs.footer,
       showHidden: inputs.showHidden,
       stat: (name) => sandbox.stat(path + SEP + name, false),
+      fixed,
     },
   );
   // Without symlinks, whose targets may change apart from the folder,
@@ -352,6 +369,32 @@ async function readListing(
     return { body: pageBytes(text), headers };
   }
   return { body: text, headers };
+}
+
+/**
+ * The listed entries of `folder` (dotfiles only when `showHidden`), the
+ * folder at `here` (a served path), that the user of `access` may not
+ * change (see `changeableEntries`): 1 each. Decided for each listing, never
+ * kept: what a rule allows at a path may change with the symlinks on the
+ * way to it.
+ */
+function fixedEntries(
+  folder: FolderEntries,
+  access: Access,
+  here: string,
+  showHidden: boolean,
+): Uint8Array {
+  const changeable = changeableEntries(access, here);
+  const fixed = new Uint8Array(folder.count);
+  for (let i = 0; i < folder.count; i++) {
+    if (
+      folder.isListed(i, showHidden) &&
+      !changeable(folder.names[i], folder.isDirectory(i))
+    ) {
+      fixed[i] = 1;
+    }
+  }
+  return fixed;
 }
 
 /**

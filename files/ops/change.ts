@@ -15,7 +15,7 @@
  *   others undo their link or empty folder and answer 404.
  * - a `DELETE` of a folder removes it with all it holds (§9.6.1), symlinks
  *   as links, never what they lead to; with access rules, only when every
- *   path below may be changed by the user.
+ *   path below may be changed by the user, as for a `MOVE` of a folder.
  *
  * @example
  * ```ts ignore
@@ -97,6 +97,9 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   if (dest.served === source.served) {
     throw new HttpError("forbidden", "The destination is the source");
   }
+  // What a folder holds moves with it, out from under the rules of its
+  // paths: the user must be allowed to change all of it, as to delete it.
+  if (info.isDirectory) await checkTree(h, source);
   // A folder's own path is its real path: lstat found no symlink there.
   if (
     info.isDirectory &&
@@ -220,9 +223,9 @@ async function moveNoReplace(
 }
 
 /**
- * With access rules, refuses to delete a folder holding a path the user
- * may not change: 403, or 401 when no one signed in (logged). Symlinks are
- * not followed.
+ * With access rules, refuses to delete or move a folder holding a path the
+ * user may not change: 403, or 401 when no one signed in (logged). Symlinks
+ * are not followed.
  */
 async function checkTree(h: OpsSite, top: Changed): Promise<void> {
   const access = h.access ?? EVERYONE;
@@ -231,7 +234,7 @@ async function checkTree(h: OpsSite, top: Changed): Promise<void> {
     for await (const entry of Deno.readDir(path)) {
       const child = childPath(served, entry.name);
       if (!access.allows(child, "write")) {
-        h.logError("refused to delete %s: not allowed to this user", child);
+        h.logError("refused %s %s: not allowed to this user", h.command, child);
         throw refusal(access);
       }
       if (entry.isDirectory) await walk(path + SEP + entry.name, child);

@@ -6,7 +6,9 @@
  * no buttons: the page stays a plain listing. The page allows the script by
  * its hash in its `Content-Security-Policy` (see `listing/csp.ts`), so that
  * nothing else inline runs; the buttons it shows are named on its `data-ops`
- * attribute, which the hash does not cover.
+ * attribute, which the hash does not cover. With accounts, the listing marks
+ * the entries the request's user may not change ({@link FIXED}, see
+ * {@link changeableEntries}): the script puts no button beside them.
  *
  * @example
  * ```ts
@@ -19,6 +21,15 @@
  * @module
  */
 
+import { type Access, childPath } from "../access.ts";
+import { changeableIn } from "./site.ts";
+
+/**
+ * The attribute on an entry's link that the user may not change: a name,
+ * no value, so that nothing of the name needs escaping twice.
+ */
+export const FIXED = "data-fixed";
+
 /** The switches that put buttons on the listing pages. */
 export interface OpsButtons {
   /** Rename and Delete (`--delete`). */
@@ -30,8 +41,9 @@ export interface OpsButtons {
 /**
  * The script: entries are the links of the list (Python's page) or of the
  * name column (the pretty page), but the parent folder's and the sorting
- * links, also those of a list put in the page later (the upload script shows
- * the listing again in place). A refusal shows its status in an alert.
+ * links and those marked {@link FIXED}, also those of a list put in the
+ * page later (the upload script shows the listing again in place). A
+ * refusal shows its status in an alert.
  */
 export const OPS_SCRIPT = `
 (() => {
@@ -53,7 +65,9 @@ export const OPS_SCRIPT = `
   const entries = "li > a, td.name > a";
   const decorate = (link) => {
     const href = link.getAttribute("href");
-    if (href === "../" || href.includes("?")) return;
+    if (href === "../" || href.includes("?") || link.hasAttribute("${FIXED}")) {
+      return;
+    }
     const url = new URL(href, location.href);
     const folder = href.endsWith("/");
     const name = decodeURIComponent(folder ? href.slice(0, -1) : href);
@@ -112,4 +126,28 @@ export function opsFooter(buttons: OpsButtons): string {
     ? "delete"
     : "mkdir";
   return `<script data-ops="${ops}">${OPS_SCRIPT}</script>\n`;
+}
+
+/**
+ * Which entries of the folder at `folder` (a served path, see `folderPath`)
+ * the user of `access` may change, as `DELETE` and `MOVE` decide
+ * (`changeableIn`): the listing marks the others {@link FIXED}. A folder
+ * takes besides that no access rule inside it keeps a path from the user
+ * (`Access.allowsInside`): deleting or moving it needs every path inside.
+ * What it holds is not read, which would cost a walk per folder listed: a
+ * symlink inside that leads where the user may not change still has its
+ * buttons, and their 403.
+ *
+ * @returns whether the entry `name`, a folder (not a symlink to one) when
+ *   `isFolder`, may be changed
+ */
+export function changeableEntries(
+  access: Access,
+  folder: string,
+): (name: string, isFolder: boolean) => boolean {
+  const changeable = changeableIn(access, folder);
+  return (name, isFolder) =>
+    changeable(name) &&
+    (!isFolder ||
+      (access.allowsInside?.(childPath(folder, name), "write") ?? true));
 }

@@ -20,7 +20,13 @@
 import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
-import { type Access, EVERYONE, folderPath, servedPath } from "../access.ts";
+import {
+  type Access,
+  childPath,
+  EVERYONE,
+  folderPath,
+  servedPath,
+} from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
@@ -170,8 +176,9 @@ export function checkChange(
   // a path under a rule of its own is not the user's to remove from a
   // folder they may only read.
   const access = h.access ?? EVERYONE;
-  const holder = served.slice(0, served.lastIndexOf("/")) || "/";
-  if (!access.allows(served, "write") || !access.allows(holder, "write")) {
+  const slash = served.lastIndexOf("/");
+  const holder = served.slice(0, slash) || "/";
+  if (!changeableIn(access, holder)(served.slice(slash + 1))) {
     h.logError("refused %s %s: not allowed to this user", method, served);
     throw refusal(access);
   }
@@ -188,6 +195,21 @@ export function checkChange(
   const missing = name === "new" ? "conflict" : "not-found";
   const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
   return { served, name: last, folder, path: folder + SEP + last };
+}
+
+/**
+ * Which names of the folder at `folder` (a served path, see `folderPath`)
+ * the user of `access` may add, remove or rename: the name's path and the
+ * folder that holds it must both be theirs to change. Every change checks
+ * the paths it touches by it; the listing marks by it the entries whose
+ * buttons would be refused.
+ */
+export function changeableIn(
+  access: Access,
+  folder: string,
+): (name: string) => boolean {
+  if (!access.allows(folder, "write")) return () => false;
+  return (name) => access.allows(childPath(folder, name), "write");
 }
 
 /** The last component of the path a request-target names, as the URL has it. */

@@ -192,6 +192,37 @@ Deno.test("the rule of the longest path wins, by whole components, and its list 
   assert.deepEqual(rules.users.sort(), ["alice", "bob"]);
 });
 
+Deno.test("the rules tell whether every rule inside a path grants a user a level, the path's own rule left out", () => {
+  const rules = parseAccessRules([
+    "/:*=ro",
+    "/inbox:*=rw",
+    "/inbox/archive:*=ro,bob=rw",
+    "/inbox/box/keep:alice=rw",
+  ], false);
+  const table: [string | null, string, "ro" | "rw", boolean][] = [
+    ["alice", "/inbox", "rw", false],
+    ["bob", "/inbox", "rw", false],
+    ["bob", "/inbox/archive", "rw", true],
+    ["alice", "/inbox/archive", "rw", true],
+    ["alice", "/inbox/box", "rw", true],
+    [null, "/inbox/box", "ro", false],
+    [null, "/inbox/bo", "ro", true],
+    ["alice", "/", "ro", true],
+    [null, "/", "ro", false],
+    ["alice", "/inbox/a.txt", "rw", true],
+  ];
+  for (const [user, path, level, granted] of table) {
+    assert.equal(
+      rules.grantsInside(user, path, level),
+      granted,
+      `${user} inside ${path}`,
+    );
+  }
+  const folded = parseAccessRules(["/a/B:alice=ro"], true);
+  assert.equal(folded.grantsInside("alice", "/A", "rw"), false);
+  assert.equal(folded.grantsInside("alice", "/A", "ro"), true);
+});
+
 Deno.test("where the file system ignores case, so do the rules", () => {
   const folded = parseAccessRules(["/private:alice=ro"], true);
   assert.equal(folded.mode(null, "/PRIVATE/s.txt"), null);
@@ -591,4 +622,57 @@ Deno.test("a listing leaves out the entries its Access does not let the user rea
   const page = await listFolder(pub, "/pub/", null, options, sandbox, bob);
   const html = new TextDecoder().decode(page.body as Uint8Array);
   assert.ok(html.includes('href="a.txt"') && !html.includes("inside"), html);
+});
+
+Deno.test("the gate's Access tells whether a rule inside a folder keeps a path from the user, through the folder's real path too", async () => {
+  await using folder = await site();
+  const gate = gateFor(folder.root, [
+    "/pub:alice=rw",
+    "/private:alice=rw",
+    "/private/deep:alice=ro",
+  ]);
+  const alice = await gate.admit(
+    request("GET", "/pub/", { authorization: basic("alice", "secret") }),
+    () => {},
+  );
+  assert.equal(alice.allowsInside?.("/private", "write"), false);
+  assert.equal(alice.allowsInside?.("/private", "read"), true);
+  assert.equal(alice.allowsInside?.("/private/deep", "write"), true);
+  // /pub/inside is /private: its rules count.
+  assert.equal(alice.allowsInside?.("/pub/inside", "write"), false);
+  // What a symlink inside leads to is not looked at: DELETE walks for that.
+  assert.equal(alice.allowsInside?.("/pub", "write"), true);
+});
+
+Deno.test("a listing's marks are the user's and are decided anew: a symlink led elsewhere changes them", async () => {
+  await using folder = await site();
+  const gate = gateFor(folder.root, ["/pub:alice=rw,bob=rw", "/private:*=ro"]);
+  const options = {
+    directory: folder.root,
+    listing: true,
+    jsonListing: false,
+    prettyListing: false,
+    showHidden: true,
+    upload: false,
+    delete: true,
+  };
+  const sandbox = new Sandbox(folder.root, () => {});
+  const pub = `${folder.root}/pub`;
+  const marked = async (user: string) => {
+    const access = await gate.admit(
+      request("GET", "/pub/", { authorization: basic(user, "secret") }),
+      () => {},
+    );
+    const page = await listFolder(pub, "/pub/", null, options, sandbox, access);
+    const html = new TextDecoder().decode(page.body as Uint8Array);
+    return [...html.matchAll(/<a href="([^"]*)" data-fixed>/g)].map((
+      [, href],
+    ) => href);
+  };
+  // Both lead into /private, which no one may change.
+  assert.deepEqual(await marked("alice"), ["inside/", "s-link.txt"]);
+  await Deno.remove(`${pub}/s-link.txt`);
+  await Deno.symlink("a.txt", `${pub}/s-link.txt`);
+  assert.deepEqual(await marked("alice"), ["inside/"]);
+  assert.deepEqual(await marked("bob"), ["inside/"]);
 });

@@ -102,3 +102,49 @@ Deno.test("without accounts a listing has every control and no account line", as
     assert.ok(!page.html.includes('class="account"'), which);
   }
 });
+
+Deno.test("an Access without allowsInside marks the entries it does not let the user change, a folder by its own path, and JSON carries no marks", async () => {
+  await using folder = await tempFolder("httpserver-listing-marks-", {
+    "inbox/b.txt": "b\n",
+    "inbox/kept.txt": "k\n",
+    "inbox/box/kept.txt": "k\n",
+    "inbox/shut/s.txt": "s\n",
+  });
+  const access: Access = {
+    user: "alice",
+    allows: (path, mode) =>
+      mode === "read" ||
+      (path.startsWith("/inbox") && !path.endsWith("kept.txt") &&
+        path !== "/inbox/shut"),
+  };
+  const sandbox = new Sandbox(folder.root, () => {});
+  const options = {
+    directory: folder.root,
+    listing: true,
+    jsonListing: true,
+    prettyListing: false,
+    showHidden: true,
+    upload: false,
+    delete: true,
+  };
+  const page = async (accept: string | null) => {
+    const { body } = await listFolder(
+      `${folder.root}/inbox`,
+      "/inbox/",
+      accept,
+      options,
+      sandbox,
+      access,
+    );
+    return new TextDecoder().decode(body as Uint8Array);
+  };
+  const html = await page(null);
+  // box/ holds a file Alice may not change: only a walk would tell.
+  assert.deepEqual(
+    [...html.matchAll(/<a href="([^"]*)" data-fixed>/g)].map((
+      [, href],
+    ) => href),
+    ["kept.txt", "shut/"],
+  );
+  assert.ok(!(await page("application/json")).includes("fixed"));
+});

@@ -637,7 +637,7 @@ async function refusal(answer: Promise<unknown>): Promise<number> {
   throw new Error("not refused");
 }
 
-Deno.test("the access rules are asked for every path a change touches: a MOVE's both ends, all a deleted folder holds", async () => {
+Deno.test("the access rules are asked for every path a change touches: a MOVE's both ends, all a deleted or moved folder holds", async () => {
   await using f = await fixture();
   const onlySub = rules((path) => path === "/sub" || path.startsWith("/sub/"));
   const notDeep = rules((path) => !path.startsWith("/sub/deep/"));
@@ -675,6 +675,15 @@ Deno.test("the access rules are asked for every path a change touches: a MOVE's 
       ),
     ),
     401,
+  );
+  // Moved, what it holds would leave the rules of its paths behind.
+  assert.equal(
+    await refusal(
+      moveTarget(site(f.root, "MOVE", "/sub/", notDeep, {
+        destination: "/moved/",
+      })),
+    ),
+    403,
   );
   assert.deepEqual(f.tree(), UNTOUCHED);
   const moved = await moveTarget(

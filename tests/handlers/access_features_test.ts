@@ -149,14 +149,14 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     const governed = rules.length === 0 ? "without rules" : "under rules";
     Deno.test(`${name} face, ${governed}: the auth file inside the served folder is no one's, by any path to it`, async () => {
       await using folder = await tempFolder("httpserver-access-", {
-        "site/htpasswd": USERS,
+        "site/conf/htpasswd": USERS,
         "site/sub/a.txt": "a\n",
       });
       const site = `${folder.root}/site`;
-      await Deno.symlink("../htpasswd", `${site}/sub/link`);
+      await Deno.symlink("../conf/htpasswd", `${site}/sub/link`);
       await using face = startFace(name, site, [
         "--auth-file",
-        `${site}/htpasswd`,
+        `${site}/conf/htpasswd`,
         ...rules,
         "--archive",
         "--search",
@@ -172,16 +172,18 @@ for (const name of ["python", "fetch"] as FaceName[]) {
             return response.status;
           },
         );
-      for (const path of ["/htpasswd", "/sub/link", "/%68tpasswd"]) {
+      for (const path of ["/conf/htpasswd", "/sub/link", "/conf/%68tpasswd"]) {
         assert.equal(await status("GET", path), 403, path);
       }
-      assert.equal(await status("PUT", "/htpasswd", "x:y\n"), 403);
-      assert.equal(await status("DELETE", "/htpasswd"), 403);
+      assert.equal(await status("PUT", "/conf/htpasswd", "x:y\n"), 403);
+      assert.equal(await status("DELETE", "/conf/htpasswd"), 403);
+      assert.equal(await status("DELETE", "/conf/"), 403);
       assert.equal(await status("DELETE", "/sub/link"), 403);
-      assert.equal(await Deno.readTextFile(`${site}/htpasswd`), USERS);
+      assert.equal(await Deno.readTextFile(`${site}/conf/htpasswd`), USERS);
       const seen = [
         await text(await fetch(`${url}/`, { headers: ALICE })),
         await text(await fetch(`${url}/sub/`, { headers: ALICE })),
+        await text(await fetch(`${url}/conf/`, { headers: ALICE })),
         await text(await fetch(`${url}/?q=h&format=json`, { headers: ALICE })),
         await text(await fetch(`${url}/?download=zip`, { headers: ALICE })),
         await text(
@@ -198,7 +200,9 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       }
       // What else the folder holds is Alice's as before.
       assert.equal(await status("GET", "/sub/a.txt"), 200);
-      assert.ok(seen[0].includes("sub/"));
+      // The folder that holds it keeps its Delete and Rename to itself.
+      assert.ok(seen[0].includes('<a href="sub/">'), seen[0]);
+      assert.ok(seen[0].includes('<a href="conf/" data-fixed>'), seen[0]);
     });
   }
 }
