@@ -35,17 +35,13 @@ import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
-import { childPath, EVERYONE, folderPath } from "../access.ts";
-import { refusal } from "../accounts/gate.ts";
+import { childPath, EVERYONE } from "../access.ts";
 import { validatable, weakETag } from "../conditional.ts";
-import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
+import { isHiddenName } from "../hidden.ts";
 import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
-import { fileNotFound } from "../sandbox.ts";
-import type { OpsAnswer, OpsSite } from "./site.ts";
+import { checkRead, type OpsAnswer, type OpsSite } from "./site.ts";
+import { readBody } from "./xml.ts";
 import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
-
-/** The most bytes of a request body read (and dropped). */
-const MAX_BODY_BYTES = 64 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -60,19 +56,7 @@ const encoder = new TextEncoder();
 export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   const depth = depthOf(h.headers.get("depth"));
   const wanted = wantedOf(await readBody(h));
-  const path = h.translatePath(h.path);
-  if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
-    throw fileNotFound();
-  }
-  // As the gate names it: what the platform drops is dropped here too.
-  const served = folderPath(h.directory, path);
-  const access = h.access ?? EVERYONE;
-  if (!access.allows(served, "read")) {
-    h.logError("refused PROPFIND %s: not allowed to this user", served);
-    throw refusal(access);
-  }
-  const info = await h.sandbox.lookup(path);
-  if (info === null) throw fileNotFound();
+  const { path, served, info } = await checkRead(h, h.path);
   const href = h.urlRoot + hrefOf(served, info.isDirectory);
   const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
   const own = MULTISTATUS + response(h, wanted, href, name, path, info);
@@ -179,22 +163,6 @@ function depthOf(value: string | null): 0 | 1 {
   throw new HttpError("bad-path", "Bad Depth", {
     explain: "Depth is 0, 1 or infinity",
   });
-}
-
-/** The request body, which names the properties wanted, as text. */
-async function readBody(h: OpsSite): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  let bytes = 0;
-  for (;;) {
-    const chunk = await h.rfile.readChunk();
-    if (chunk.length === 0) return text + decoder.decode();
-    bytes += chunk.length;
-    if (bytes > MAX_BODY_BYTES) {
-      throw new HttpError("body-too-large", "PROPFIND body too large");
-    }
-    text += decoder.decode(chunk, { stream: true });
-  }
 }
 
 /** A served path as an href: each name percent-encoded, folders with `/`. */

@@ -24,7 +24,7 @@ import { type Access, EVERYONE, folderPath, servedPath } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
-import type { Sandbox } from "../sandbox.ts";
+import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import type { HostPolicy } from "../upload/host.ts";
 import { badName, checkName, CONTROL } from "../upload/names.ts";
 import { checkFolder } from "../upload/uploadfile.ts";
@@ -188,6 +188,40 @@ export function checkChange(
   const missing = name === "new" ? "conflict" : "not-found";
   const folder = checkFolder(h, path.slice(0, cut) || SEP, missing, method);
   return { served, name: last, folder, path: folder + SEP + last };
+}
+
+/** A path a request reads, checked: see {@link checkRead}. */
+export interface Read {
+  /** Its file system path. */
+  readonly path: string;
+  /** Its path in the served folder (see `folderPath`). */
+  readonly served: string;
+  /** What the sandbox found there. */
+  readonly info: Deno.FileInfo;
+}
+
+/**
+ * Checks a path that a request reads as GET would: no hidden component
+ * unless dotfiles are shown, readable to the request's user (else 403, or
+ * 401 without a user, logged), there through the served folder's sandbox.
+ *
+ * @throws {HttpError} 401, 403, 404 (missing, hidden, outside the sandbox)
+ */
+export async function checkRead(h: OpsSite, target: string): Promise<Read> {
+  const path = h.translatePath(target);
+  if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
+    throw fileNotFound();
+  }
+  // As the gate names it: what the platform drops is dropped here too.
+  const served = folderPath(h.directory, path);
+  const access = h.access ?? EVERYONE;
+  if (!access.allows(served, "read")) {
+    h.logError("refused %s %s: not allowed to this user", h.command, served);
+    throw refusal(access);
+  }
+  const info = await h.sandbox.lookup(path);
+  if (info === null) throw fileNotFound();
+  return { path, served, info };
 }
 
 /** The last component of the path a request-target names, as the URL has it. */
