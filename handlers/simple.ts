@@ -37,8 +37,17 @@ import { openEvents, serveFile } from "../files/serve.ts";
 import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
 import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { copyTarget } from "../files/ops/copy.ts";
+import { lockTarget, unlockTarget } from "../files/ops/locks.ts";
 import { propfind } from "../files/ops/propfind.ts";
-import { davOptions, type OpsSite, speaksDav } from "../files/ops/site.ts";
+import { proppatch } from "../files/ops/proppatch.ts";
+import {
+  davOptions,
+  OPS_METHODS,
+  operates,
+  type OpsSite,
+  speaksDav,
+} from "../files/ops/site.ts";
 import { opsSite, sendOps } from "./ops.ts";
 import { type Access, EVERYONE } from "../files/access.ts";
 import { AccountGate } from "../files/accounts/gate.ts";
@@ -372,22 +381,19 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * Whether `do_<method>` answers: this class's PUT and POST need uploads,
-   * DELETE and MOVE {@link delete}, MKCOL {@link mkdir}, PROPFIND WebDAV.
+   * the file operations their switches (see `operates`).
    */
   #answers(method: string): boolean {
     const own = SimpleHTTPRequestHandler.prototype as unknown as Record<
       string,
       unknown
     >;
-    const switches: Record<string, boolean> = {
-      PUT: this.upload,
-      POST: this.upload,
-      DELETE: this.delete,
-      MOVE: this.delete,
-      MKCOL: this.mkdir,
-      PROPFIND: speaksDav(this),
-    };
-    if (switches[method] ?? true) return true;
+    const on = method === "PUT" || method === "POST"
+      ? this.upload
+      : (OPS_METHODS as readonly string[]).includes(method)
+      ? operates(method, this)
+      : true;
+    if (on) return true;
     const name = `do_${method}`;
     return (this as unknown as Record<string, unknown>)[name] !== own[name];
   }
@@ -464,22 +470,42 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Deletes the file or folder the path names when {@link delete} is on. */
   async do_DELETE(): Promise<void> {
-    await sendOps(this, await deleteTarget(this.#opsSite("DELETE", "delete")));
+    await sendOps(this, await deleteTarget(this.#opsSite("DELETE")));
   }
 
   /** Moves the file or folder to its `Destination` when {@link delete} is on. */
   async do_MOVE(): Promise<void> {
-    await sendOps(this, await moveTarget(this.#opsSite("MOVE", "delete")));
+    await sendOps(this, await moveTarget(this.#opsSite("MOVE")));
   }
 
   /** Creates the folder the path names when {@link mkdir} is on. */
   async do_MKCOL(): Promise<void> {
-    await sendOps(this, await makeFolder(this.#opsSite("MKCOL", "mkdir")));
+    await sendOps(this, await makeFolder(this.#opsSite("MKCOL")));
   }
 
   /** Answers WebDAV's `PROPFIND` (Depth 0 and 1) when it speaks WebDAV. */
   async do_PROPFIND(): Promise<void> {
-    await sendOps(this, await propfind(this.#opsSite("PROPFIND", "webdav")));
+    await sendOps(this, await propfind(this.#opsSite("PROPFIND")));
+  }
+
+  /** Copies the file or folder to its `Destination` (WebDAV with {@link upload}). */
+  async do_COPY(): Promise<void> {
+    await sendOps(this, await copyTarget(this.#opsSite("COPY")));
+  }
+
+  /** Answers `PROPPATCH` (WebDAV that changes files): every property 403. */
+  async do_PROPPATCH(): Promise<void> {
+    await sendOps(this, await proppatch(this.#opsSite("PROPPATCH")));
+  }
+
+  /** Locks the path (WebDAV that changes files: an exclusive write lock). */
+  async do_LOCK(): Promise<void> {
+    await sendOps(this, await lockTarget(this.#opsSite("LOCK")));
+  }
+
+  /** Ends the lock its `Lock-Token` names (WebDAV that changes files). */
+  async do_UNLOCK(): Promise<void> {
+    await sendOps(this, await unlockTarget(this.#opsSite("UNLOCK")));
   }
 
   /**
@@ -557,8 +583,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /** The file operations' view of this request (see `ops.ts`). */
-  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
-    return opsSite(this, this.#fileFace(), method, on);
+  #opsSite(method: string): OpsSite {
+    return opsSite(this, this.#fileFace(), method);
   }
 
   /** This handler's side of the file-serving core, made at its first use. */

@@ -7,7 +7,8 @@
  *
  * The live properties (§15) are `displayname`, `resourcetype`,
  * `getlastmodified`, `creationdate` where the file system keeps it, and for
- * files `getcontentlength`, `getcontenttype` and `getetag` (GET's). The body
+ * files `getcontentlength`, `getcontenttype` and `getetag` (GET's), and
+ * where the server takes locks `supportedlock` and `lockdiscovery`. The body
  * (up to 64 KiB) asks for all of them (`allprop`, or no body), their names
  * (`propname`), or some (`prop`: see `wanted.ts`); a property asked for that
  * a file does not have is answered in a `404 Not Found` propstat.
@@ -39,7 +40,13 @@ import { childPath, EVERYONE } from "../access.ts";
 import { validatable, weakETag } from "../conditional.ts";
 import { isHiddenName } from "../hidden.ts";
 import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
-import { checkRead, type OpsAnswer, type OpsSite } from "./site.ts";
+import { lockDiscovery, lockKey, SUPPORTED_LOCK } from "./locks.ts";
+import {
+  checkRead,
+  locksFiles,
+  type OpsAnswer,
+  type OpsSite,
+} from "./site.ts";
 import { readBody } from "./xml.ts";
 import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
 
@@ -58,8 +65,8 @@ export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   const wanted = wantedOf(await readBody(h));
   const { path, served, info } = await checkRead(h, h.path);
   const href = h.urlRoot + hrefOf(served, info.isDirectory);
-  const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
-  const own = MULTISTATUS + response(h, wanted, href, name, path, info);
+  const own = MULTISTATUS +
+    response(h, wanted, href, served, path, info);
   const answer = (body: Uint8Array | ReadableStream<Uint8Array>) => ({
     status: 207,
     headers: [["Content-Type", 'application/xml; charset="utf-8"']] as const,
@@ -145,7 +152,7 @@ function responses(
     if (stat === null) continue;
     const link = href + encodeURIComponent(entry) +
       (stat.isDirectory ? "/" : "");
-    text += response(h, wanted, link, entry, full, stat);
+    text += response(h, wanted, link, childPath(served, entry), full, stat);
   }
   return text;
 }
@@ -179,11 +186,11 @@ function response(
   h: OpsSite,
   wanted: Wanted,
   href: string,
-  name: string,
+  served: string,
   path: string,
   info: Deno.FileInfo,
 ): string {
-  const have = properties(h, name, path, info);
+  const have = properties(h, served, path, info);
   let found: string;
   let missing = "";
   if (wanted.kind === "all") {
@@ -221,10 +228,11 @@ function propstat(props: string, status: string): string {
  */
 function properties(
   h: OpsSite,
-  name: string,
+  served: string,
   path: string,
   info: Deno.FileInfo,
 ): Map<string, string> {
+  const name = served.slice(served.lastIndexOf("/") + 1);
   const mtime = info.mtime?.getTime();
   const have = new Map([
     ["displayname", xmlText(name)],
@@ -241,6 +249,10 @@ function properties(
     if (validatable(mtime, Date.now())) {
       have.set("getetag", xmlText(weakETag(info.size, mtime)));
     }
+  }
+  if (locksFiles(h)) {
+    have.set("supportedlock", SUPPORTED_LOCK);
+    have.set("lockdiscovery", lockDiscovery(lockKey(h.directory, served)));
   }
   return have;
 }

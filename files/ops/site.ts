@@ -1,6 +1,7 @@
 /**
- * What the file operations (`DELETE`, `MOVE`, `MKCOL`, `PROPFIND`: see
- * `change.ts` and `propfind.ts`) need of a face, what they answer, which
+ * What the file operations (`DELETE`, `MOVE`, `MKCOL`, `COPY`, `PROPFIND`,
+ * `PROPPATCH`, `LOCK`, `UNLOCK`: see `change.ts`, `copy.ts`, `propfind.ts`,
+ * `proppatch.ts`, `locks.ts`) need of a face, what they answer, which
  * methods a server with these settings answers, and the checks every change
  * makes of a path it touches: the `Host`, the served folder itself, hidden
  * names, the access rules, and the folder it lies in (in the served folder
@@ -11,7 +12,8 @@
  * import { fileMethods } from "./site.ts";
  *
  * const settings = { upload: false, delete: true, mkdir: false, webdav: false };
- * fileMethods(settings); // ["DELETE", "GET", "HEAD", "MOVE", "OPTIONS", "PROPFIND"]
+ * fileMethods(settings);
+ * // ["DELETE", "GET", "HEAD", "LOCK", "MOVE", "OPTIONS", "PROPFIND", "PROPPATCH", "UNLOCK"]
  * ```
  *
  * @module
@@ -92,6 +94,54 @@ export function speaksDav(settings: OpsSettings): boolean {
 }
 
 /**
+ * Whether a server with these settings takes WebDAV's locks (`LOCK`,
+ * `UNLOCK`: class 2) and `PROPPATCH`: when it speaks WebDAV and changes
+ * files, which is when clients that lock before they write need them.
+ */
+export function locksFiles(settings: OpsSettings): boolean {
+  return speaksDav(settings) &&
+    (settings.upload || settings.delete || settings.mkdir);
+}
+
+/** The methods of the file operations, each answered when `operates` says. */
+export const OPS_METHODS = [
+  "COPY",
+  "DELETE",
+  "LOCK",
+  "MKCOL",
+  "MOVE",
+  "PROPFIND",
+  "PROPPATCH",
+  "UNLOCK",
+] as const;
+
+/**
+ * Whether the switches in `settings` let a file operation answer `method`:
+ * DELETE and MOVE with `delete`, MKCOL with `mkdir`, PROPFIND when it
+ * speaks WebDAV, COPY with uploads too, the locks and PROPPATCH when
+ * {@link locksFiles}.
+ */
+export function operates(method: string, settings: OpsSettings): boolean {
+  switch (method) {
+    case "DELETE":
+    case "MOVE":
+      return settings.delete;
+    case "MKCOL":
+      return settings.mkdir;
+    case "PROPFIND":
+      return speaksDav(settings);
+    case "COPY":
+      return speaksDav(settings) && settings.upload;
+    case "LOCK":
+    case "UNLOCK":
+    case "PROPPATCH":
+      return locksFiles(settings);
+    default:
+      return false;
+  }
+}
+
+/**
  * The methods a file server with these settings answers, sorted: what
  * `Allow` and a CORS preflight list.
  */
@@ -101,20 +151,22 @@ export function fileMethods(settings: OpsSettings): string[] {
     "HEAD",
     "OPTIONS",
     ...settings.upload ? ["POST", "PUT"] : [],
-    ...settings.delete ? ["DELETE", "MOVE"] : [],
-    ...settings.mkdir ? ["MKCOL"] : [],
-    ...speaksDav(settings) ? ["PROPFIND"] : [],
+    ...OPS_METHODS.filter((method) => operates(method, settings)),
   ].sort();
 }
 
 /**
  * The answer to `OPTIONS` of a server that speaks WebDAV (RFC 4918 §10.1,
- * §18): the class of compliance and the methods, with no body.
+ * §18): the class of compliance (2 when it takes locks) and the methods,
+ * with no body.
  */
 export function davOptions(methods: readonly string[]): OpsAnswer {
   return {
     status: 200,
-    headers: [["DAV", "1"], ["Allow", methods.join(", ")]],
+    headers: [
+      ["DAV", methods.includes("LOCK") ? "1, 2" : "1"],
+      ["Allow", methods.join(", ")],
+    ],
     body: null,
   };
 }
