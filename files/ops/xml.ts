@@ -1,8 +1,8 @@
 /**
  * The XML bodies of WebDAV's requests (`PROPFIND`, `PROPPATCH`, `LOCK`),
  * read as WebDAV clients write them, not by a full XML parser: bounded in
- * size, then scanned once for the elements' start tags, each named by its
- * namespace (declared for its prefix anywhere in the body) and local name.
+ * size, then scanned once for the elements' tags, each start tag named by
+ * its namespace (declared for its prefix on it or around it) and local name.
  * Every pattern is linear in the body whatever it holds.
  *
  * @example
@@ -23,14 +23,24 @@ import type { OpsSite } from "./site.ts";
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * An element's start tag: its name (with its prefix) and the rest. Linear
- * in the body whatever it holds: the name is taken whole (nothing after it
- * could continue it) and the rest stops at the next `<`, so that a failed
- * match never retries shorter names nor scans past the next tag.
+ * An element's start or end tag: its `/` for an end tag, its name (with its
+ * prefix) and the rest. Linear in the body whatever it holds: the name is
+ * taken whole (nothing after it could continue it) and the rest stops at
+ * the next `<`, so that a failed match never retries shorter names nor
+ * scans past the next tag.
  */
-const START_TAG = /<([A-Za-z_][\w.:-]*)(?![\w.:-])([^<>]*)>/g;
+const TAG = /<(\/?)([A-Za-z_][\w.:-]*)(?![\w.:-])([^<>]*)>/g;
 /** A namespace declaration: its prefix ("" for the default) and URI. */
 const DECLARATION = /\bxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*(["'])(.*?)\2/g;
+
+/** The deepest nesting of elements read. */
+const MAX_DEPTH = 64;
+
+/** The namespaces of an element's scope: its own declarations, its parent's. */
+interface Scope {
+  readonly declared: ReadonlyMap<string, string>;
+  readonly parent: Scope | null;
+}
 
 /** An element's start tag in a body. */
 export interface Tag {
@@ -49,33 +59,60 @@ export interface Tag {
 }
 
 /**
- * The start tags of `body`, in order.
+ * The start tags of `body`, in order, each in the namespace its prefix (or
+ * none, the default) is declared for on it or the elements around it.
  *
  * @throws {HttpError} 400 for a prefix declared for no namespace
- *   (`xmlns:a=""`, which XML namespaces forbid)
+ *   (`xmlns:a=""`, which XML namespaces forbid), or elements nested deeper
+ *   than 64
  */
 export function tagsOf(body: string): Tag[] {
-  const namespaces = new Map<string, string>();
-  for (const [, prefix = "", , uri] of body.matchAll(DECLARATION)) {
-    if (prefix !== "" && uri === "") {
-      throw new HttpError("bad-path", "Bad XML body", {
-        explain: `The prefix ${prefix} is declared for no namespace`,
-      });
+  const bad = (explain: string) =>
+    new HttpError("bad-path", "Bad XML body", { explain });
+  const tags: Tag[] = [];
+  const open: (Scope | null)[] = [];
+  let scope: Scope | null = null;
+  for (const match of body.matchAll(TAG)) {
+    const [whole, end, qualified, rest] = match;
+    if (end === "/") {
+      scope = open.pop() ?? null;
+      continue;
     }
-    namespaces.set(prefix, uri);
-  }
-  return [...body.matchAll(START_TAG)].map((match) => {
-    const colon = match[1].indexOf(":");
-    const prefix = colon < 0 ? undefined : match[1].slice(0, colon);
-    return {
-      ns: namespaces.get(prefix ?? "") ?? "",
-      name: match[1].slice(colon + 1),
+    const declared = new Map<string, string>();
+    for (const [, prefix = "", , uri] of rest.matchAll(DECLARATION)) {
+      if (prefix !== "" && uri === "") {
+        throw bad(`The prefix ${prefix} is declared for no namespace`);
+      }
+      declared.set(prefix, uri);
+    }
+    const own: Scope | null = declared.size > 0
+      ? { declared, parent: scope }
+      : scope;
+    const colon = qualified.indexOf(":");
+    const prefix = colon < 0 ? undefined : qualified.slice(0, colon);
+    let ns = "";
+    for (let at = own; at !== null; at = at.parent) {
+      const uri = at.declared.get(prefix ?? "");
+      if (uri !== undefined) {
+        ns = uri;
+        break;
+      }
+    }
+    const empty = rest.endsWith("/");
+    tags.push({
+      ns,
+      name: qualified.slice(colon + 1),
       prefix,
-      empty: match[2].endsWith("/"),
+      empty,
       start: match.index,
-      end: match.index + match[0].length,
-    };
-  });
+      end: match.index + whole.length,
+    });
+    if (empty) continue;
+    if (open.length === MAX_DEPTH) throw bad("Elements nest too deep");
+    open.push(scope);
+    scope = own;
+  }
+  return tags;
 }
 
 /**
