@@ -22,10 +22,10 @@ import { type FileFace, writeStream } from "./face.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
 import { HttpError } from "../util/errors.ts";
 import {
+  operates,
   type OpsAnswer,
   type OpsSettings,
   type OpsSite,
-  operates,
 } from "../files/ops/site.ts";
 
 /** What the file operations need of `SimpleHTTPRequestHandler`. */

@@ -43,8 +43,8 @@ import { propfind } from "../files/ops/propfind.ts";
 import { proppatch } from "../files/ops/proppatch.ts";
 import {
   davOptions,
-  OPS_METHODS,
   operates,
+  OPS_METHODS,
   type OpsSite,
   speaksDav,
 } from "../files/ops/site.ts";

@@ -275,7 +275,8 @@ export function destinationOf(h: OpsSite): string {
     own = new URL(`${url.protocol}//${host ?? url.host}`);
   } catch (error) {
     throw new HttpError("bad-path", "Bad Destination", {
-      explain: "MOVE and COPY name where to as a URL in their Destination header",
+      explain:
+        "MOVE and COPY name where to as a URL in their Destination header",
       cause: error,
     });
   }
@@ -303,7 +304,11 @@ export function taken(dest: Changed): HttpError {
  * the system 403, a folder not empty or on another file system 409, a
  * full disk 507 (see `storageError`); any other stays as it is (500).
  */
-export function changeError(h: OpsSite, error: unknown, served: string): unknown {
+export function changeError(
+  h: OpsSite,
+  error: unknown,
+  served: string,
+): unknown {
   if (error instanceof HttpError) return error;
   if (error instanceof Deno.errors.NotFound) return fileNotFound(error);
   const code = (error as { code?: unknown } | null)?.code;

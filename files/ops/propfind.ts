@@ -41,12 +41,7 @@ import { validatable, weakETag } from "../conditional.ts";
 import { isHiddenName } from "../hidden.ts";
 import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
 import { lockDiscovery, lockKey, SUPPORTED_LOCK } from "./locks.ts";
-import {
-  checkRead,
-  locksFiles,
-  type OpsAnswer,
-  type OpsSite,
-} from "./site.ts";
+import { checkRead, locksFiles, type OpsAnswer, type OpsSite } from "./site.ts";
 import { readBody } from "./xml.ts";
 import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
 

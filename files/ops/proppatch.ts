@@ -24,7 +24,12 @@ import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { fileNotFound } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkLocks } from "./locks.ts";
-import { checkChange, lstatOrNull, type OpsAnswer, type OpsSite } from "./site.ts";
+import {
+  checkChange,
+  lstatOrNull,
+  type OpsAnswer,
+  type OpsSite,
+} from "./site.ts";
 import { contentEnd, davTag, readBody, tagsOf } from "./xml.ts";
 
 /**

@@ -13,7 +13,9 @@ const SUITES = ["basic", "copymove", "http"];
 
 for (const face of ["python", "fetch"] as FaceName[]) {
   requiring("litmus").test(
-    `litmus's ${SUITES.join(", ")} suites pass in full through the ${face} face`,
+    `litmus's ${
+      SUITES.join(", ")
+    } suites pass in full through the ${face} face`,
     async () => {
       await using share = await tempFolder("litmus_share_", {
         "dav/.keep": "",
