@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Access } from "../../files/access.ts";
 import { copyTarget } from "../../files/ops/copy.ts";
+import { lockTarget, MAX_LOCKS, unlockTarget } from "../../files/ops/locks.ts";
 import { guessType } from "../../files/mime.ts";
 import type { OpsSite } from "../../files/ops/site.ts";
 import { translatePath } from "../../files/paths.ts";
@@ -283,6 +284,32 @@ for (const name of FACES) {
     assert.deepEqual(treeOf(dir.root, { folders: false }), ["a.txt"]);
   });
 
+  Deno.test(`${name} face: an XML body's namespaces are those declared on its elements or around them; a prefix of no namespace, or nesting past 64, is 400`, async () => {
+    await using dir = await tempFolder("dav_xml_", { "a.txt": "a" });
+    await using face = startFace(name, dir.root, WRITES);
+    // litmus's propfind_d0: the default namespace declared again inside.
+    const body = '<?xml version="1.0" encoding="utf-8"?>\n' +
+      '<propfind xmlns="DAV:"><prop><displayname xmlns="DAV:"/>' +
+      '<foo xmlns="http://example.com/neon/litmus/"/></prop></propfind>';
+    const found = await send(face, "PROPFIND", "/a.txt", { Depth: "0" }, body);
+    assert.equal(found.status, 207);
+    assert.match(found.text, /<D:displayname>a\.txt<\/D:displayname>/);
+    assert.match(
+      found.text,
+      /<foo xmlns="http:\/\/example\.com\/neon\/litmus\/"\/><\/D:prop><D:status>HTTP\/1\.1 404/,
+    );
+    const empty = '<propfind xmlns="DAV:" xmlns:bad=""><allprop/></propfind>';
+    assert.equal(
+      (await send(face, "PROPFIND", "/a.txt", { Depth: "0" }, empty)).status,
+      400,
+    );
+    const deep = '<propfind xmlns="DAV:">' + "<a>".repeat(70);
+    assert.equal(
+      (await send(face, "PROPFIND", "/a.txt", { Depth: "0" }, deep)).status,
+      400,
+    );
+  });
+
   Deno.test(`${name} face: PUT replaces a file on a WebDAV server (204), keeps If-None-Match: * (412), and stays 409 with --upload alone`, async () => {
     await using dir = await tempFolder("dav_put_", { "a.txt": "a" });
     {
@@ -303,17 +330,21 @@ for (const name of FACES) {
 
 // --- The core, with access rules ---
 
-/** The core's view of a COPY of `target` to `destination`. */
+/** The core's view of a request: a COPY of `target` to `destination`. */
 function site(
   root: string,
   target: string,
   destination: string,
   access: Access,
+  method = "COPY",
+  fields: Record<string, string> = {},
+  body = "",
 ): OpsSite {
+  const chunks = [new TextEncoder().encode(body), new Uint8Array(0)];
   return {
-    command: "COPY",
+    command: method,
     path: target,
-    headers: new Headers({ host: "127.0.0.1", destination }),
+    headers: new Headers({ host: "127.0.0.1", destination, ...fields }),
     allowedHosts: [],
     directory: root,
     urlRoot: "",
@@ -323,7 +354,9 @@ function site(
     webdav: true,
     showHidden: false,
     listing: true,
-    rfile: { readChunk: () => Promise.resolve(new Uint8Array(0)) },
+    rfile: {
+      readChunk: () => Promise.resolve(chunks.shift() ?? new Uint8Array(0)),
+    },
     access,
     sandbox: new Sandbox(root, () => {}),
     translatePath: (t) => translatePath(root, t),
@@ -385,4 +418,31 @@ Deno.test("a COPY of a folder needs every path in it readable and every path it 
     "sub/a.txt",
     "sub/deep/secret.txt",
   ]);
+});
+
+Deno.test("the lock table holds at most MAX_LOCKS locks: one more is 503 until one is unlocked", async () => {
+  const files = Object.fromEntries(
+    Array.from({ length: MAX_LOCKS + 1 }, (_, i) => [`f${i}`, ""]),
+  );
+  await using dir = await tempFolder("dav_lock_table_", files);
+  const everyone: Access = { user: null, allows: () => true };
+  const lock = (i: number) =>
+    lockTarget(site(dir.root, `/f${i}`, "", everyone, "LOCK", {}, LOCKINFO));
+  const tokens: string[] = [];
+  for (let i = 0; i < MAX_LOCKS; i++) {
+    const answer = await lock(i);
+    tokens.push(new Map(answer.headers).get("Lock-Token")!);
+  }
+  assert.equal(await refusal(lock(MAX_LOCKS)), 503);
+  const unlock = (i: number) =>
+    unlockTarget(
+      site(dir.root, `/f${i}`, "", everyone, "UNLOCK", {
+        "lock-token": tokens[i],
+      }),
+    );
+  assert.equal((await unlock(0)).status, 204);
+  const last = await lock(MAX_LOCKS);
+  assert.equal(last.status, 200);
+  tokens.push(new Map(last.headers).get("Lock-Token")!);
+  for (let i = 1; i <= MAX_LOCKS; i++) await unlock(i);
 });
