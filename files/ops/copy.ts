@@ -32,7 +32,7 @@ import { isHiddenName } from "../hidden.ts";
 import { folderIdentity, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions } from "../upload/upload.ts";
-import { UploadFile } from "../upload/uploadfile.ts";
+import { makeFolders, UploadFile } from "../upload/uploadfile.ts";
 import {
   changeError,
   checkTree,
@@ -181,7 +181,8 @@ async function copyTree(
       await copyFile(h, from, stat, next, false);
       continue;
     } else {
-      await Deno.mkdir(next.path);
+      // Checked once made, as an upload's folders: in the served folder.
+      await makeFolders(h, [next.path], []);
     }
     if (stat.isDirectory) await copyTree(walk, from, fromServed, next);
   }

@@ -30,6 +30,7 @@ import { escapeText } from "../../util/html.ts";
 import { weakETag } from "../conditional.ts";
 import { fileNotFound } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
+import { UploadFile } from "../upload/uploadfile.ts";
 import {
   type Changed,
   checkChange,
@@ -175,13 +176,19 @@ function ifLists(value: string): List[] {
   return lists;
 }
 
-/** The path of a URL (an `If` header's resource tag, a request's), no `/` at its end. */
+/**
+ * The path of a URL (an `If` header's resource tag, a request's),
+ * percent-decoded (clients encode alike differently), no `/` at its end.
+ */
 function urlPath(url: string): string {
+  let path = url;
   try {
-    return new URL(url, "http://localhost").pathname.replace(/\/+$/, "");
+    path = new URL(url, "http://localhost").pathname;
+    path = decodeURIComponent(path);
   } catch {
-    return url;
+    // Not a URL, or not UTF-8 once decoded: compared as it is.
   }
+  return path.replace(/\/+$/, "");
 }
 
 /**
@@ -375,7 +382,10 @@ export async function lockTarget(h: OpsSite): Promise<OpsAnswer> {
   if (lstatOrNull(target.path) === null) {
     // §9.10.4: a lock of an unmapped URL makes it an empty resource.
     if (!h.upload) throw fileNotFound();
-    await Deno.writeFile(target.path, new Uint8Array(), { createNew: true });
+    // Made as an upload is: in the served folder, never over a file made
+    // meanwhile (409).
+    await using empty = await UploadFile.create(h, target.folder, target.path);
+    await empty.commit(false);
     status = 201;
   }
   const owner = davTag(tags, "owner");

@@ -158,6 +158,12 @@ for (const name of FACES) {
     const put = await send(face, "PUT", "/a.txt", { If: `(${token})` }, "y");
     assert.equal(put.status, 204);
     assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "y");
+    // Tagged with the resource's URL, encoded as another client would.
+    const tagged = `<http://127.0.0.1:${face.port}/%61.txt> (${token})`;
+    assert.equal(
+      (await send(face, "PUT", "/a.txt", { If: tagged }, "y")).status,
+      204,
+    );
     // A refresh: no body, the token in If.
     const refresh = await send(face, "LOCK", "/a.txt", {
       If: `(${token})`,
@@ -177,6 +183,18 @@ for (const name of FACES) {
     );
     assert.equal((await send(face, "PUT", "/a.txt", {}, "z")).status, 204);
     assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "z");
+    // Unlocked: If still holds or fails by its lists (Not, entity tags).
+    const no = "(Not <urn:uuid:00000000-0000-0000-0000-000000000000>)";
+    assert.equal(
+      (await send(face, "PUT", "/a.txt", { If: no }, "n")).status,
+      204,
+    );
+    const stale = '(["W/\\"0-0\\""])';
+    assert.equal(
+      (await send(face, "PUT", "/a.txt", { If: stale }, "s")).status,
+      412,
+    );
+    assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "n");
   });
 
   Deno.test(`${name} face: a folder's lock of Depth infinity guards what it holds; a lock of a free name makes an empty file (201)`, async () => {
