@@ -159,10 +159,16 @@ for (const name of FACES) {
     assert.equal(put.status, 204);
     assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "y");
     // Tagged with the resource's URL, encoded as another client would.
-    const tagged = `<http://127.0.0.1:${face.port}/%61.txt> (${token})`;
+    const tag = `<http://127.0.0.1:${face.port}/%61.txt>`;
     assert.equal(
-      (await send(face, "PUT", "/a.txt", { If: tagged }, "y")).status,
+      (await send(face, "PUT", "/a.txt", { If: `${tag} (${token})` }, "y"))
+        .status,
       204,
+    );
+    assert.equal(
+      (await send(face, "PUT", "/a.txt", { If: `${tag} ${bogus}` }, "y"))
+        .status,
+      412,
     );
     // A refresh: no body, the token in If.
     const refresh = await send(face, "LOCK", "/a.txt", {
