@@ -14,6 +14,7 @@ import type { OpsSite } from "../../files/ops/site.ts";
 import { translatePath } from "../../files/paths.ts";
 import { Sandbox } from "../../files/sandbox.ts";
 import { HttpError } from "../../util/errors.ts";
+import { BOB, USERS } from "../support/accounts.ts";
 import { ask, type FaceName, startFace } from "../support/faces.ts";
 import { type RawResponse, tempFolder, treeOf } from "../support/helpers.ts";
 
@@ -349,6 +350,41 @@ for (const name of FACES) {
     assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "a");
     assert.equal((await send(face, "PUT", "/a.txt", {}, "y")).status, 204);
     assert.equal(await Deno.readTextFile(`${dir.root}/a.txt`), "y");
+  });
+}
+
+for (const name of FACES) {
+  Deno.test(`${name} face: with accounts, a COPY needs to read its source only, and to change its destination`, async () => {
+    await using dir = await tempFolder("dav_copy_gate_", {
+      "users": USERS,
+      "site/readme.txt": "r",
+      "site/private/secret.txt": "s",
+      "site/pub/.keep": "",
+    });
+    await using face = startFace(name, `${dir.root}/site`, [
+      "--auth-file",
+      `${dir.root}/users`,
+      "--access",
+      "/:alice=rw,bob=ro",
+      "--access",
+      "/private:alice=rw",
+      "--access",
+      "/pub:alice=rw,bob=rw",
+      "--upload",
+      "--webdav",
+    ]);
+    const copy = (from: string, to: string) =>
+      send(face, "COPY", from, { ...BOB, Destination: to });
+    assert.equal((await copy("/readme.txt", "/pub/readme.txt")).status, 201);
+    assert.equal((await copy("/private/secret.txt", "/pub/s.txt")).status, 403);
+    assert.equal((await copy("/private/", "/pub/p/")).status, 403);
+    assert.equal((await copy("/readme.txt", "/copy.txt")).status, 403);
+    assert.deepEqual(treeOf(`${dir.root}/site`, { folders: false }), [
+      "private/secret.txt",
+      "pub/.keep",
+      "pub/readme.txt",
+      "readme.txt",
+    ]);
   });
 }
 
