@@ -155,7 +155,8 @@ function ifLists(value: string): List[] {
         at++;
         break;
       }
-      const not = value.startsWith("Not", at);
+      // ABNF's strings are case-insensitive (RFC 5234 §2.3).
+      const not = value.slice(at, at + 3).toLowerCase() === "not";
       if (not) {
         at += 3;
         while (value[at] === " " || value[at] === "\t") at++;
