@@ -93,13 +93,27 @@ export function speaksDav(settings: OpsSettings): boolean {
   return settings.webdav || settings.delete || settings.mkdir;
 }
 
+/** Whether this thread keeps no locks: see {@link withoutLocks}. */
+let lockless = false;
+
+/**
+ * Takes WebDAV's locks away from the servers of this thread: a worker of
+ * `--workers` holds its own table of locks, which the others never see, so
+ * that a client's lock taken through one would be unknown to the next (412,
+ * or no lock at all). Its servers say `DAV: 1` and answer `LOCK` 501.
+ */
+export function withoutLocks(): void {
+  lockless = true;
+}
+
 /**
  * Whether a server with these settings takes WebDAV's locks (`LOCK`,
  * `UNLOCK`: class 2) and `PROPPATCH`: when it speaks WebDAV and changes
- * files, which is when clients that lock before they write need them.
+ * files, which is when clients that lock before they write need them (not
+ * in a worker of several: see {@link withoutLocks}).
  */
 export function locksFiles(settings: OpsSettings): boolean {
-  return speaksDav(settings) &&
+  return !lockless && speaksDav(settings) &&
     (settings.upload || settings.delete || settings.mkdir);
 }
 
