@@ -226,10 +226,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   mkdir = false;
   /**
-   * Speak read-only WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0
-   * and 1 answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well
-   * with {@link delete} or {@link mkdir}. Off, both are 501 as in Python
-   * (`OPTIONS` answers with {@link cors}).
+   * Speak WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0 and 1
+   * answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well with
+   * {@link delete} or {@link mkdir}. With a switch that writes, class 2
+   * (`DAV: 1, 2`): `LOCK`, `UNLOCK`, `PROPPATCH`, `COPY` with {@link upload},
+   * and a PUT may replace a file. Off, all are 501 as in Python (`OPTIONS`
+   * answers with {@link cors}).
    */
   webdav = false;
   /**
@@ -362,8 +364,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * of the handler's `do_` functions (PUT and POST only with {@link upload}
    * on, the file operations only with theirs, unless a subclass answers
    * them) and the headers the preflight asks for. When it speaks WebDAV
-   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV: 1` and
-   * `Allow` too, 200 without {@link cors}.
+   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV` (`1`, or
+   * `1, 2` with locks) and `Allow` too, 200 without {@link cors}.
    */
   do_OPTIONS(): void | Promise<void> {
     const dav = speaksDav(this);

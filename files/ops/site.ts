@@ -39,7 +39,10 @@ export interface OpsSettings {
   readonly delete: boolean;
   /** `MKCOL` (the CLI's `--mkdir`). */
   readonly mkdir: boolean;
-  /** Read-only WebDAV: `PROPFIND` and `OPTIONS` (the CLI's `--webdav`). */
+  /**
+   * WebDAV: `PROPFIND` and `OPTIONS` (the CLI's `--webdav`), read-only
+   * without a switch that writes.
+   */
   readonly webdav: boolean;
 }
 
