@@ -36,7 +36,7 @@ import { refusal } from "../accounts/gate.ts";
 import { fileNotFound, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions, storageError } from "../upload/upload.ts";
-import { checkLocks } from "./locks.ts";
+import { checkLocks, dropLocks } from "./locks.ts";
 import {
   type Changed,
   checkChange,
@@ -75,6 +75,7 @@ export async function deleteTarget(h: OpsSite): Promise<OpsAnswer> {
   } catch (error) {
     throw changeError(h, error, target.served);
   }
+  dropLocks(h, target.served);
   return { status: 204, headers: [], body: null };
 }
 
@@ -138,6 +139,7 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   } catch (error) {
     throw changeError(h, error, source.served);
   }
+  dropLocks(h, source.served);
   return { status: existing === null ? 201 : 204, headers: [], body: null };
 }
 

@@ -244,6 +244,22 @@ export function checkLocks(
   if (over.some((lock) => !submitted.has(lock.token))) throw locked(url);
 }
 
+/**
+ * Ends the locks of `served` and of what it held, once it is deleted or
+ * moved away (§9.6, §9.9.1): a lock stays with its resource, not its name.
+ */
+export function dropLocks(
+  h: Pick<OpsSite, "directory">,
+  served: string,
+): void {
+  const key = lockKey(h.directory, served);
+  for (const [token, lock] of locks) {
+    if (lock.key === key || lock.key.startsWith(key + "/")) {
+      locks.delete(token);
+    }
+  }
+}
+
 /** The 423 of a path locked by a lock whose token was not submitted. */
 function locked(url: string): HttpError {
   return new HttpError("locked", "Locked", {

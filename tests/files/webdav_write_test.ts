@@ -243,6 +243,28 @@ for (const name of FACES) {
     assert.equal((await send(face, "DELETE", "/docs/")).status, 204);
   });
 
+  Deno.test(`${name} face: a lock ends with its file: once deleted or moved away with its token, the name is free`, async () => {
+    await using dir = await tempFolder("dav_lock_gone_", {
+      "a.txt": "a",
+      "b.txt": "b",
+    });
+    await using face = startFace(name, dir.root, WRITES);
+    for (const path of ["/a.txt", "/b.txt"]) {
+      const lock = await send(face, "LOCK", path, {}, LOCKINFO);
+      const held = { If: `(${lock.headers.get("lock-token")})` };
+      const gone = path === "/a.txt"
+        ? await send(face, "DELETE", path, held)
+        : await send(face, "MOVE", path, { ...held, Destination: "/c.txt" });
+      assert.ok(gone.status === 204 || gone.status === 201, `${gone.status}`);
+      assert.equal((await send(face, "PUT", path, {}, "new")).status, 201);
+    }
+    assert.deepEqual(treeOf(dir.root, { folders: false }), [
+      "a.txt",
+      "b.txt",
+      "c.txt",
+    ]);
+  });
+
   Deno.test(`${name} face: PROPPATCH answers 207, each property it names 403, and changes nothing`, async () => {
     await using dir = await tempFolder("dav_proppatch_", { "a.txt": "a" });
     await using face = startFace(name, dir.root, WRITES);
