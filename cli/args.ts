@@ -106,7 +106,8 @@ options:
                         a folder (needs --allow-write=DIRECTORY)
   --webdav              answer PROPFIND and say DAV: 1 to OPTIONS, so that
                         WebDAV clients mount the folder (implied by --delete
-                        and --mkdir)
+                        and --mkdir); with a flag that writes, also LOCK,
+                        PROPPATCH and COPY, and PUT replaces files
   --allowed-host NAME   take uploads and changes through this host name too,
                         not only IP addresses and localhost (repeatable)
   --trust-uploads       serve pages and SVG of the directory without

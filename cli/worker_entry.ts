@@ -24,6 +24,7 @@ import { exitCleanups } from "../util/exitcleanup.ts";
 import { flushLog, printError } from "../util/logbuffer.ts";
 import { LogFile } from "../util/logfile.ts";
 import { shareFailedSignIns } from "../files/accounts/gate.ts";
+import { withoutLocks } from "../files/ops/site.ts";
 import type { ThreadingHTTPServer } from "../server.ts";
 import type { FromWorker, ToWorker } from "./workers.ts";
 
@@ -69,6 +70,7 @@ export function runWorker(
         const { options, tls, hostname, port } = data.setup;
         try {
           shareFailedSignIns(data.signInFailures);
+          withoutLocks();
           if (options.logFile !== undefined) log = new LogFile(options.logFile);
           server = newServer(
             options,

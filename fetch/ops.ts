@@ -1,6 +1,7 @@
 /**
  * The file operations through the fetch face: the core's `DELETE`, `MOVE`,
- * `MKCOL` and `PROPFIND` (`files/ops/`), which decide everything, run
+ * `MKCOL`, `COPY`, `PROPFIND`, `PROPPATCH`, `LOCK` and `UNLOCK`
+ * (`files/ops/`), which decide everything, run
  * against a `Request`, and `OPTIONS` (a CORS preflight, WebDAV's `DAV`);
  * their answer as the face's answer for a `Response`.
  *
@@ -21,7 +22,10 @@
  */
 
 import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { copyTarget } from "../files/ops/copy.ts";
+import { lockTarget, unlockTarget } from "../files/ops/locks.ts";
 import { propfind } from "../files/ops/propfind.ts";
+import { proppatch } from "../files/ops/proppatch.ts";
 import {
   davOptions,
   fileMethods,
@@ -30,6 +34,8 @@ import {
   type OpsSite,
   speaksDav,
 } from "../files/ops/site.ts";
+
+export { operates } from "../files/ops/site.ts";
 import { chunkReader } from "./upload.ts";
 
 /** What an operation needs besides the request: the face's settings. */
@@ -44,6 +50,10 @@ const OPERATIONS: Record<string, (h: OpsSite) => Promise<OpsAnswer>> = {
   MOVE: moveTarget,
   MKCOL: makeFolder,
   PROPFIND: propfind,
+  COPY: copyTarget,
+  PROPPATCH: proppatch,
+  LOCK: lockTarget,
+  UNLOCK: unlockTarget,
 };
 
 /** A file operation's answer, as the face builds a `Response` from it. */
@@ -59,8 +69,8 @@ export interface OpsResponse {
 }
 
 /**
- * Answers the `DELETE`, `MOVE`, `MKCOL` or `PROPFIND` `request` (whose
- * switch the caller checked), as the Python face does.
+ * Answers the file operation `request` (whose switch the caller checked
+ * with `operates`), as the Python face does.
  *
  * @param request the request
  * @param target its request-target, the mount point taken off
@@ -106,21 +116,6 @@ export function opsResponse(
   const length = body?.length ?? 0;
   if (status !== 204) fields.push(["Content-Length", String(length)]);
   return { status, headers: fields, body, length };
-}
-
-/** Whether the switches in `settings` let a file operation answer `method`. */
-export function operates(method: string, settings: OpsSettings): boolean {
-  switch (method) {
-    case "DELETE":
-    case "MOVE":
-      return settings.delete;
-    case "MKCOL":
-      return settings.mkdir;
-    case "PROPFIND":
-      return speaksDav(settings);
-    default:
-      return false;
-  }
 }
 
 /**

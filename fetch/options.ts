@@ -208,9 +208,10 @@ export interface FileServerOptions {
    */
   mkdir?: boolean;
   /**
-   * Read-only WebDAV: `PROPFIND` (Depth 0 and 1) and `OPTIONS` with
-   * `DAV: 1`; on as well with {@link delete} or {@link mkdir}. Default
-   * false, 501.
+   * WebDAV: `PROPFIND` (Depth 0 and 1) and `OPTIONS` with `DAV: 1`; on as
+   * well with {@link delete} or {@link mkdir}. With a switch that writes,
+   * class 2 (`DAV: 1, 2`): `LOCK`, `UNLOCK`, `PROPPATCH`, `COPY` with
+   * uploads, and a PUT may replace a file. Default false, 501.
    */
   webdav?: boolean;
   /**
@@ -271,7 +272,7 @@ export interface CoreSettings {
   readonly delete: boolean;
   /** `MKCOL`. */
   readonly mkdir: boolean;
-  /** Read-only WebDAV. */
+  /** WebDAV (see `FileServerOptions.webdav`). */
   readonly webdav: boolean;
   /** Precompressed siblings. */
   readonly precompressed: boolean;

@@ -22,10 +22,10 @@ import { type FileFace, writeStream } from "./face.ts";
 import { contentFraming, framingField } from "../http/framing.ts";
 import { HttpError } from "../util/errors.ts";
 import {
+  operates,
   type OpsAnswer,
   type OpsSettings,
   type OpsSite,
-  speaksDav,
 } from "../files/ops/site.ts";
 
 /** What the file operations need of `SimpleHTTPRequestHandler`. */
@@ -61,8 +61,8 @@ export interface OpsHandler extends
 }
 
 /**
- * The file operations' view of the handler's request, once `on` (or, for
- * `webdav`, WebDAV at all) allows `method`.
+ * The file operations' view of the handler's request, once its switches
+ * allow `method` (see `operates`).
  *
  * @throws {HttpError} 501 "Unsupported method", as Python, when it is off
  */
@@ -70,9 +70,8 @@ export function opsSite(
   handler: OpsHandler,
   face: FileFace,
   method: string,
-  on: "delete" | "mkdir" | "webdav",
 ): OpsSite {
-  if (on === "webdav" ? !speaksDav(handler) : !handler[on]) {
+  if (!operates(method, handler)) {
     throw new HttpError(
       "unsupported-method",
       `Unsupported method ('${method}')`,

@@ -37,8 +37,17 @@ import { openEvents, serveFile } from "../files/serve.ts";
 import { liveReloadResource } from "../files/live/client.ts";
 import { receiveForm, receivePut } from "../files/upload/upload.ts";
 import { deleteTarget, makeFolder, moveTarget } from "../files/ops/change.ts";
+import { copyTarget } from "../files/ops/copy.ts";
+import { lockTarget, unlockTarget } from "../files/ops/locks.ts";
 import { propfind } from "../files/ops/propfind.ts";
-import { davOptions, type OpsSite, speaksDav } from "../files/ops/site.ts";
+import { proppatch } from "../files/ops/proppatch.ts";
+import {
+  davOptions,
+  operates,
+  OPS_METHODS,
+  type OpsSite,
+  speaksDav,
+} from "../files/ops/site.ts";
 import { opsSite, sendOps } from "./ops.ts";
 import { type Access, EVERYONE } from "../files/access.ts";
 import { AccountGate } from "../files/accounts/gate.ts";
@@ -217,10 +226,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   mkdir = false;
   /**
-   * Speak read-only WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0
-   * and 1 answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well
-   * with {@link delete} or {@link mkdir}. Off, both are 501 as in Python
-   * (`OPTIONS` answers with {@link cors}).
+   * Speak WebDAV (the CLI's `--webdav`): `PROPFIND` of `Depth` 0 and 1
+   * answers `207 Multi-Status`, `OPTIONS` says `DAV: 1`; on as well with
+   * {@link delete} or {@link mkdir}. With a switch that writes, class 2
+   * (`DAV: 1, 2`): `LOCK`, `UNLOCK`, `PROPPATCH`, `COPY` with {@link upload},
+   * and a PUT may replace a file. Off, all are 501 as in Python (`OPTIONS`
+   * answers with {@link cors}).
    */
   webdav = false;
   /**
@@ -353,8 +364,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * of the handler's `do_` functions (PUT and POST only with {@link upload}
    * on, the file operations only with theirs, unless a subclass answers
    * them) and the headers the preflight asks for. When it speaks WebDAV
-   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV: 1` and
-   * `Allow` too, 200 without {@link cors}.
+   * ({@link webdav}, {@link delete}, {@link mkdir}), with `DAV` (`1`, or
+   * `1, 2` with locks) and `Allow` too, 200 without {@link cors}.
    */
   do_OPTIONS(): void | Promise<void> {
     const dav = speaksDav(this);
@@ -372,22 +383,19 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * Whether `do_<method>` answers: this class's PUT and POST need uploads,
-   * DELETE and MOVE {@link delete}, MKCOL {@link mkdir}, PROPFIND WebDAV.
+   * the file operations their switches (see `operates`).
    */
   #answers(method: string): boolean {
     const own = SimpleHTTPRequestHandler.prototype as unknown as Record<
       string,
       unknown
     >;
-    const switches: Record<string, boolean> = {
-      PUT: this.upload,
-      POST: this.upload,
-      DELETE: this.delete,
-      MOVE: this.delete,
-      MKCOL: this.mkdir,
-      PROPFIND: speaksDav(this),
-    };
-    if (switches[method] ?? true) return true;
+    const on = method === "PUT" || method === "POST"
+      ? this.upload
+      : (OPS_METHODS as readonly string[]).includes(method)
+      ? operates(method, this)
+      : true;
+    if (on) return true;
     const name = `do_${method}`;
     return (this as unknown as Record<string, unknown>)[name] !== own[name];
   }
@@ -464,22 +472,42 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Deletes the file or folder the path names when {@link delete} is on. */
   async do_DELETE(): Promise<void> {
-    await sendOps(this, await deleteTarget(this.#opsSite("DELETE", "delete")));
+    await sendOps(this, await deleteTarget(this.#opsSite("DELETE")));
   }
 
   /** Moves the file or folder to its `Destination` when {@link delete} is on. */
   async do_MOVE(): Promise<void> {
-    await sendOps(this, await moveTarget(this.#opsSite("MOVE", "delete")));
+    await sendOps(this, await moveTarget(this.#opsSite("MOVE")));
   }
 
   /** Creates the folder the path names when {@link mkdir} is on. */
   async do_MKCOL(): Promise<void> {
-    await sendOps(this, await makeFolder(this.#opsSite("MKCOL", "mkdir")));
+    await sendOps(this, await makeFolder(this.#opsSite("MKCOL")));
   }
 
   /** Answers WebDAV's `PROPFIND` (Depth 0 and 1) when it speaks WebDAV. */
   async do_PROPFIND(): Promise<void> {
-    await sendOps(this, await propfind(this.#opsSite("PROPFIND", "webdav")));
+    await sendOps(this, await propfind(this.#opsSite("PROPFIND")));
+  }
+
+  /** Copies the file or folder to its `Destination` (WebDAV with {@link upload}). */
+  async do_COPY(): Promise<void> {
+    await sendOps(this, await copyTarget(this.#opsSite("COPY")));
+  }
+
+  /** Answers `PROPPATCH` (WebDAV that changes files): every property 403. */
+  async do_PROPPATCH(): Promise<void> {
+    await sendOps(this, await proppatch(this.#opsSite("PROPPATCH")));
+  }
+
+  /** Locks the path (WebDAV that changes files: an exclusive write lock). */
+  async do_LOCK(): Promise<void> {
+    await sendOps(this, await lockTarget(this.#opsSite("LOCK")));
+  }
+
+  /** Ends the lock its `Lock-Token` names (WebDAV that changes files). */
+  async do_UNLOCK(): Promise<void> {
+    await sendOps(this, await unlockTarget(this.#opsSite("UNLOCK")));
   }
 
   /**
@@ -557,8 +585,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /** The file operations' view of this request (see `ops.ts`). */
-  #opsSite(method: string, on: "delete" | "mkdir" | "webdav"): OpsSite {
-    return opsSite(this, this.#fileFace(), method, on);
+  #opsSite(method: string): OpsSite {
+    return opsSite(this, this.#fileFace(), method);
   }
 
   /** This handler's side of the file-serving core, made at its first use. */

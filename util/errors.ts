@@ -71,6 +71,10 @@ export const ERROR_STATUS = {
   "insufficient-storage": 507,
   // File operations (RFC 4918): MKCOL of a name that exists (§9.3.1).
   "method-not-allowed": 405,
+  // WebDAV's locks (§9.10.6, §11.3): a path locked by another's lock; a
+  // table of locks at its most (a passing state).
+  "locked": 423,
+  "too-many-locks": 503,
   // The process or the system is out of file descriptors (EMFILE, ENFILE):
   // a passing state (RFC 9110 §15.6.4), never a 404 that caches would keep.
   "out-of-descriptors": 503,

@@ -63,8 +63,12 @@ export const REALM = "httpserver";
 /** The challenge of a 401 (RFC 7617 §2, §2.1). */
 export const CHALLENGE = `Basic realm="${REALM}", charset="UTF-8"`;
 
-/** The methods that only read; every other one changes something. */
-const READING = new Set(["GET", "HEAD", "OPTIONS", "PROPFIND"]);
+/**
+ * The methods that only read what they name (a `COPY` writes its
+ * `Destination`, which the file operations check); every other one
+ * changes something.
+ */
+const READING = new Set(["GET", "HEAD", "OPTIONS", "PROPFIND", "COPY"]);
 
 /** What a method does to the path it names. */
 export function methodMode(method: string): AccessMode {

@@ -36,6 +36,7 @@ import { refusal } from "../accounts/gate.ts";
 import { fileNotFound, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions, storageError } from "../upload/upload.ts";
+import { checkLocks, dropLocks } from "./locks.ts";
 import {
   type Changed,
   checkChange,
@@ -58,6 +59,7 @@ export async function deleteTarget(h: OpsSite): Promise<OpsAnswer> {
   const info = lstatOrNull(target.path);
   if (info === null) throw fileNotFound();
   checkPreconditions(h.headers, target.path);
+  checkLocks(h, target, h.urlRoot + h.path, true);
   if (info.isDirectory) {
     // §9.6.1: a folder is deleted as with Depth: infinity, and only so.
     const depth = h.headers.get("depth");
@@ -73,6 +75,7 @@ export async function deleteTarget(h: OpsSite): Promise<OpsAnswer> {
   } catch (error) {
     throw changeError(h, error, target.served);
   }
+  dropLocks(h, target.served);
   return { status: 204, headers: [], body: null };
 }
 
@@ -109,6 +112,8 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
     throw new HttpError("forbidden", "A folder cannot move into itself");
   }
   checkPreconditions(h.headers, source.path);
+  checkLocks(h, source, h.urlRoot + h.path, true);
+  checkLocks(h, dest, h.urlRoot + destination, false);
   const existing = lstatOrNull(dest.path);
   // The source by another name (through a symlink to its folder, a hard
   // link): replacing "what is there" would delete the source itself. Only
@@ -137,6 +142,7 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   } catch (error) {
     throw changeError(h, error, source.served);
   }
+  dropLocks(h, source.served);
   return { status: existing === null ? 201 : 204, headers: [], body: null };
 }
 
@@ -155,6 +161,7 @@ export async function makeFolder(h: OpsSite): Promise<OpsAnswer> {
     throw new HttpError("unsupported-media-type", "MKCOL takes no body");
   }
   const target = checkChange(h, h.path, "MKCOL", "new");
+  checkLocks(h, target, h.urlRoot + h.path, true);
   try {
     await Deno.mkdir(target.path);
   } catch (error) {
@@ -227,7 +234,7 @@ async function moveNoReplace(
  * user may not change: 403, or 401 when no one signed in (logged). Symlinks
  * are not followed.
  */
-async function checkTree(h: OpsSite, top: Changed): Promise<void> {
+export async function checkTree(h: OpsSite, top: Changed): Promise<void> {
   const access = h.access ?? EVERYONE;
   if (access === EVERYONE) return;
   const walk = async (path: string, served: string): Promise<void> => {
@@ -244,7 +251,7 @@ async function checkTree(h: OpsSite, top: Changed): Promise<void> {
 }
 
 /** `Overwrite` (RFC 4918 §10.6): `T`, the default, or `F`. */
-function overwriteOf(value: string | null): boolean {
+export function overwriteOf(value: string | null): boolean {
   if (value === null || value.trim() === "T") return true;
   if (value.trim() === "F") return false;
   throw new HttpError("bad-path", "Bad Overwrite", {
@@ -253,14 +260,14 @@ function overwriteOf(value: string | null): boolean {
 }
 
 /**
- * The path of a `MOVE`'s `Destination` (RFC 4918 §10.3): an absolute URI,
+ * The path of a `MOVE`'s or a `COPY`'s `Destination` (RFC 4918 §10.3): an absolute URI,
  * or an absolute path, of this server (its host the request's `Host`, when
  * it has one), under the face's mount point, which is taken off.
  *
  * @throws {HttpError} 400 (missing, not a URL), 403 (outside the mount
  *   point), 502 (another server's, §9.9.4)
  */
-function destinationOf(h: OpsSite): string {
+export function destinationOf(h: OpsSite): string {
   const value = h.headers.get("destination");
   // Without a Host (HTTP/1.0, a Request made in code) any authority is
   // taken as this server's.
@@ -273,7 +280,8 @@ function destinationOf(h: OpsSite): string {
     own = new URL(`${url.protocol}//${host ?? url.host}`);
   } catch (error) {
     throw new HttpError("bad-path", "Bad Destination", {
-      explain: "MOVE names where to as a URL in its Destination header",
+      explain:
+        "MOVE and COPY name where to as a URL in their Destination header",
       cause: error,
     });
   }
@@ -290,7 +298,7 @@ function destinationOf(h: OpsSite): string {
 }
 
 /** The 412 of a destination taken, with `Overwrite: F` (§9.9.4). */
-function taken(dest: Changed): HttpError {
+export function taken(dest: Changed): HttpError {
   return new HttpError("precondition-failed", "The destination exists", {
     explain: `${dest.name} exists already, and Overwrite is F`,
   });
@@ -301,7 +309,11 @@ function taken(dest: Changed): HttpError {
  * the system 403, a folder not empty or on another file system 409, a
  * full disk 507 (see `storageError`); any other stays as it is (500).
  */
-function changeError(h: OpsSite, error: unknown, served: string): unknown {
+export function changeError(
+  h: OpsSite,
+  error: unknown,
+  served: string,
+): unknown {
   if (error instanceof HttpError) return error;
   if (error instanceof Deno.errors.NotFound) return fileNotFound(error);
   const code = (error as { code?: unknown } | null)?.code;

@@ -7,7 +7,8 @@
  *
  * The live properties (§15) are `displayname`, `resourcetype`,
  * `getlastmodified`, `creationdate` where the file system keeps it, and for
- * files `getcontentlength`, `getcontenttype` and `getetag` (GET's). The body
+ * files `getcontentlength`, `getcontenttype` and `getetag` (GET's), and
+ * where the server takes locks `supportedlock` and `lockdiscovery`. The body
  * (up to 64 KiB) asks for all of them (`allprop`, or no body), their names
  * (`propname`), or some (`prop`: see `wanted.ts`); a property asked for that
  * a file does not have is answered in a `404 Not Found` propstat.
@@ -35,17 +36,14 @@ import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../util/errors.ts";
 import { escapeAttribute, escapeText } from "../../util/html.ts";
 import { SEP } from "../../util/platform.ts";
-import { childPath, EVERYONE, folderPath } from "../access.ts";
-import { refusal } from "../accounts/gate.ts";
+import { childPath, EVERYONE } from "../access.ts";
 import { validatable, weakETag } from "../conditional.ts";
-import { hasHiddenComponent, isHiddenName } from "../hidden.ts";
+import { isHiddenName } from "../hidden.ts";
 import { STATS_PER_UNIT, workUnit } from "../listing/page.ts";
-import { fileNotFound } from "../sandbox.ts";
-import type { OpsAnswer, OpsSite } from "./site.ts";
+import { lockDiscovery, lockKey, SUPPORTED_LOCK } from "./locks.ts";
+import { checkRead, locksFiles, type OpsAnswer, type OpsSite } from "./site.ts";
+import { readBody } from "./xml.ts";
 import { type PropName, type Wanted, wantedOf } from "./wanted.ts";
-
-/** The most bytes of a request body read (and dropped). */
-const MAX_BODY_BYTES = 64 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -60,22 +58,10 @@ const encoder = new TextEncoder();
 export async function propfind(h: OpsSite): Promise<OpsAnswer> {
   const depth = depthOf(h.headers.get("depth"));
   const wanted = wantedOf(await readBody(h));
-  const path = h.translatePath(h.path);
-  if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
-    throw fileNotFound();
-  }
-  // As the gate names it: what the platform drops is dropped here too.
-  const served = folderPath(h.directory, path);
-  const access = h.access ?? EVERYONE;
-  if (!access.allows(served, "read")) {
-    h.logError("refused PROPFIND %s: not allowed to this user", served);
-    throw refusal(access);
-  }
-  const info = await h.sandbox.lookup(path);
-  if (info === null) throw fileNotFound();
+  const { path, served, info } = await checkRead(h, h.path);
   const href = h.urlRoot + hrefOf(served, info.isDirectory);
-  const name = served === "/" ? "" : served.slice(served.lastIndexOf("/") + 1);
-  const own = MULTISTATUS + response(h, wanted, href, name, path, info);
+  const own = MULTISTATUS +
+    response(h, wanted, href, served, path, info);
   const answer = (body: Uint8Array | ReadableStream<Uint8Array>) => ({
     status: 207,
     headers: [["Content-Type", 'application/xml; charset="utf-8"']] as const,
@@ -161,7 +147,7 @@ function responses(
     if (stat === null) continue;
     const link = href + encodeURIComponent(entry) +
       (stat.isDirectory ? "/" : "");
-    text += response(h, wanted, link, entry, full, stat);
+    text += response(h, wanted, link, childPath(served, entry), full, stat);
   }
   return text;
 }
@@ -181,22 +167,6 @@ function depthOf(value: string | null): 0 | 1 {
   });
 }
 
-/** The request body, which names the properties wanted, as text. */
-async function readBody(h: OpsSite): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  let bytes = 0;
-  for (;;) {
-    const chunk = await h.rfile.readChunk();
-    if (chunk.length === 0) return text + decoder.decode();
-    bytes += chunk.length;
-    if (bytes > MAX_BODY_BYTES) {
-      throw new HttpError("body-too-large", "PROPFIND body too large");
-    }
-    text += decoder.decode(chunk, { stream: true });
-  }
-}
-
 /** A served path as an href: each name percent-encoded, folders with `/`. */
 function hrefOf(served: string, folder: boolean): string {
   const path = served.split("/").map(encodeURIComponent).join("/");
@@ -211,11 +181,11 @@ function response(
   h: OpsSite,
   wanted: Wanted,
   href: string,
-  name: string,
+  served: string,
   path: string,
   info: Deno.FileInfo,
 ): string {
-  const have = properties(h, name, path, info);
+  const have = properties(h, served, path, info);
   let found: string;
   let missing = "";
   if (wanted.kind === "all") {
@@ -253,10 +223,11 @@ function propstat(props: string, status: string): string {
  */
 function properties(
   h: OpsSite,
-  name: string,
+  served: string,
   path: string,
   info: Deno.FileInfo,
 ): Map<string, string> {
+  const name = served.slice(served.lastIndexOf("/") + 1);
   const mtime = info.mtime?.getTime();
   const have = new Map([
     ["displayname", xmlText(name)],
@@ -273,6 +244,10 @@ function properties(
     if (validatable(mtime, Date.now())) {
       have.set("getetag", xmlText(weakETag(info.size, mtime)));
     }
+  }
+  if (locksFiles(h)) {
+    have.set("supportedlock", SUPPORTED_LOCK);
+    have.set("lockdiscovery", lockDiscovery(lockKey(h.directory, served)));
   }
   return have;
 }

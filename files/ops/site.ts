@@ -1,6 +1,7 @@
 /**
- * What the file operations (`DELETE`, `MOVE`, `MKCOL`, `PROPFIND`: see
- * `change.ts` and `propfind.ts`) need of a face, what they answer, which
+ * What the file operations (`DELETE`, `MOVE`, `MKCOL`, `COPY`, `PROPFIND`,
+ * `PROPPATCH`, `LOCK`, `UNLOCK`: see `change.ts`, `copy.ts`, `propfind.ts`,
+ * `proppatch.ts`, `locks.ts`) need of a face, what they answer, which
  * methods a server with these settings answers, and the checks every change
  * makes of a path it touches: the `Host`, the served folder itself, hidden
  * names, the access rules, and the folder it lies in (in the served folder
@@ -11,7 +12,8 @@
  * import { fileMethods } from "./site.ts";
  *
  * const settings = { upload: false, delete: true, mkdir: false, webdav: false };
- * fileMethods(settings); // ["DELETE", "GET", "HEAD", "MOVE", "OPTIONS", "PROPFIND"]
+ * fileMethods(settings);
+ * // ["DELETE", "GET", "HEAD", "LOCK", "MOVE", "OPTIONS", "PROPFIND", "PROPPATCH", "UNLOCK"]
  * ```
  *
  * @module
@@ -30,7 +32,7 @@ import {
 import { refusal } from "../accounts/gate.ts";
 import { hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
-import type { Sandbox } from "../sandbox.ts";
+import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import type { HostPolicy } from "../upload/host.ts";
 import { badName, checkName, CONTROL } from "../upload/names.ts";
 import { checkFolder } from "../upload/uploadfile.ts";
@@ -43,7 +45,10 @@ export interface OpsSettings {
   readonly delete: boolean;
   /** `MKCOL` (the CLI's `--mkdir`). */
   readonly mkdir: boolean;
-  /** Read-only WebDAV: `PROPFIND` and `OPTIONS` (the CLI's `--webdav`). */
+  /**
+   * WebDAV: `PROPFIND` and `OPTIONS` (the CLI's `--webdav`), read-only
+   * without a switch that writes.
+   */
   readonly webdav: boolean;
 }
 
@@ -97,6 +102,68 @@ export function speaksDav(settings: OpsSettings): boolean {
   return settings.webdav || settings.delete || settings.mkdir;
 }
 
+/** Whether this thread keeps no locks: see {@link withoutLocks}. */
+let lockless = false;
+
+/**
+ * Takes WebDAV's locks away from the servers of this thread: a worker of
+ * `--workers` holds its own table of locks, which the others never see, so
+ * that a client's lock taken through one would be unknown to the next (412,
+ * or no lock at all). Its servers say `DAV: 1` and answer `LOCK` 501.
+ */
+export function withoutLocks(): void {
+  lockless = true;
+}
+
+/**
+ * Whether a server with these settings takes WebDAV's locks (`LOCK`,
+ * `UNLOCK`: class 2) and `PROPPATCH`: when it speaks WebDAV and changes
+ * files, which is when clients that lock before they write need them (not
+ * in a worker of several: see {@link withoutLocks}).
+ */
+export function locksFiles(settings: OpsSettings): boolean {
+  return !lockless && speaksDav(settings) &&
+    (settings.upload || settings.delete || settings.mkdir);
+}
+
+/** The methods of the file operations, each answered when `operates` says. */
+export const OPS_METHODS = [
+  "COPY",
+  "DELETE",
+  "LOCK",
+  "MKCOL",
+  "MOVE",
+  "PROPFIND",
+  "PROPPATCH",
+  "UNLOCK",
+] as const;
+
+/**
+ * Whether the switches in `settings` let a file operation answer `method`:
+ * DELETE and MOVE with `delete`, MKCOL with `mkdir`, PROPFIND when it
+ * speaks WebDAV, COPY with uploads too, the locks and PROPPATCH when
+ * {@link locksFiles}.
+ */
+export function operates(method: string, settings: OpsSettings): boolean {
+  switch (method) {
+    case "DELETE":
+    case "MOVE":
+      return settings.delete;
+    case "MKCOL":
+      return settings.mkdir;
+    case "PROPFIND":
+      return speaksDav(settings);
+    case "COPY":
+      return speaksDav(settings) && settings.upload;
+    case "LOCK":
+    case "UNLOCK":
+    case "PROPPATCH":
+      return locksFiles(settings);
+    default:
+      return false;
+  }
+}
+
 /**
  * The methods a file server with these settings answers, sorted: what
  * `Allow` and a CORS preflight list.
@@ -107,20 +174,22 @@ export function fileMethods(settings: OpsSettings): string[] {
     "HEAD",
     "OPTIONS",
     ...settings.upload ? ["POST", "PUT"] : [],
-    ...settings.delete ? ["DELETE", "MOVE"] : [],
-    ...settings.mkdir ? ["MKCOL"] : [],
-    ...speaksDav(settings) ? ["PROPFIND"] : [],
+    ...OPS_METHODS.filter((method) => operates(method, settings)),
   ].sort();
 }
 
 /**
  * The answer to `OPTIONS` of a server that speaks WebDAV (RFC 4918 §10.1,
- * §18): the class of compliance and the methods, with no body.
+ * §18): the class of compliance (2 when it takes locks) and the methods,
+ * with no body.
  */
 export function davOptions(methods: readonly string[]): OpsAnswer {
   return {
     status: 200,
-    headers: [["DAV", "1"], ["Allow", methods.join(", ")]],
+    headers: [
+      ["DAV", methods.includes("LOCK") ? "1, 2" : "1"],
+      ["Allow", methods.join(", ")],
+    ],
     body: null,
   };
 }
@@ -210,6 +279,40 @@ export function changeableIn(
 ): (name: string) => boolean {
   if (!access.allows(folder, "write")) return () => false;
   return (name) => access.allows(childPath(folder, name), "write");
+}
+
+/** A path a request reads, checked: see {@link checkRead}. */
+export interface Read {
+  /** Its file system path. */
+  readonly path: string;
+  /** Its path in the served folder (see `folderPath`). */
+  readonly served: string;
+  /** What the sandbox found there. */
+  readonly info: Deno.FileInfo;
+}
+
+/**
+ * Checks a path that a request reads as GET would: no hidden component
+ * unless dotfiles are shown, readable to the request's user (else 403, or
+ * 401 without a user, logged), there through the served folder's sandbox.
+ *
+ * @throws {HttpError} 401, 403, 404 (missing, hidden, outside the sandbox)
+ */
+export async function checkRead(h: OpsSite, target: string): Promise<Read> {
+  const path = h.translatePath(target);
+  if (!h.showHidden && hasHiddenComponent(h.directory, path)) {
+    throw fileNotFound();
+  }
+  // As the gate names it: what the platform drops is dropped here too.
+  const served = folderPath(h.directory, path);
+  const access = h.access ?? EVERYONE;
+  if (!access.allows(served, "read")) {
+    h.logError("refused %s %s: not allowed to this user", h.command, served);
+    throw refusal(access);
+  }
+  const info = await h.sandbox.lookup(path);
+  if (info === null) throw fileNotFound();
+  return { path, served, info };
 }
 
 /** The last component of the path a request-target names, as the URL has it. */

@@ -58,7 +58,9 @@ import {
 } from "./uploadfile.ts";
 import { ABSOLUTE_FORM, isUtf8Path } from "../paths.ts";
 import { SEP } from "../../util/platform.ts";
-import type { Access } from "../access.ts";
+import { type Access, folderPath } from "../access.ts";
+import { checkLocks } from "../ops/locks.ts";
+import { speaksDav } from "../ops/site.ts";
 import { checkAccess } from "../accounts/gate.ts";
 
 /** What the upload code needs of its handler (`SimpleHTTPRequestHandler`). */
@@ -74,6 +76,15 @@ export interface UploadHandler extends HostPolicy, UploadSite {
   maxUploadBytes: number;
   /** Whether an upload may replace an existing file. */
   overwrite: boolean;
+  /**
+   * The switches of WebDAV (see `OpsSettings`): a server that speaks it
+   * lets a PUT replace a file, as its clients save one. Left out, off.
+   */
+  readonly webdav?: boolean;
+  /** `DELETE` and `MOVE` on (the CLI's `--delete`). */
+  readonly delete?: boolean;
+  /** `MKCOL` on (the CLI's `--mkdir`). */
+  readonly mkdir?: boolean;
   /** The file system path a request-target names under {@link directory}. */
   translatePath(path: string): string;
   /** Starts a response. */
@@ -99,7 +110,9 @@ const FORM_OVERHEAD = 1024 * 1024;
 
 /**
  * `PUT /path`: stores the body as the file the path names. 201 Created for a
- * new file; 204 No Content when `overwrite` let it replace one.
+ * new file; 204 No Content when `overwrite`, or WebDAV (see
+ * {@link putReplaces}), let it replace one. A path that a WebDAV lock
+ * holds takes the lock's token in an `If` header (see `checkLocks`).
  *
  * @throws {HttpError} 400 (a path that is not UTF-8, a name with control
  *   characters or too long), 403 (a Host not allowed, hidden name, outside
@@ -128,7 +141,9 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   checkAccess(h.access, h.directory, path, "write");
   const folder = path.slice(0, cut) || SEP;
   checkFolder(h, folder, "conflict");
-  checkTarget(path, h.overwrite);
+  const replace = putReplaces(h);
+  checkTarget(path, replace);
+  checkLocks(h, { path, served: folderPath(h.directory, path) }, h.path, true);
   // Checked now, and again just before the file takes its name, since the
   // upload may take long; `If-None-Match: *` (create only) takes the name
   // with a hard link, which fails if it was taken meanwhile.
@@ -145,7 +160,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   }
   let replaced: boolean;
   try {
-    replaced = await storeBody(h, folder, path, createOnly);
+    replaced = await storeBody(h, folder, path, createOnly, replace);
   } catch (error) {
     throw storageError(error);
   }
@@ -167,6 +182,7 @@ async function storeBody(
   folder: string,
   path: string,
   createOnly: boolean,
+  replace: boolean,
 ): Promise<boolean> {
   await using file = await UploadFile.create(h, folder, path);
   for (;;) {
@@ -180,12 +196,26 @@ async function storeBody(
   await file.finish();
   checkPreconditions(h.headers, path);
   try {
-    return await file.commit(h.overwrite && !createOnly);
+    return await file.commit(replace && !createOnly);
   } catch (error) {
     const taken = error instanceof HttpError && error.kind === "conflict";
     if (createOnly && taken) throw new HttpError("precondition-failed");
     throw error;
   }
+}
+
+/**
+ * Whether a PUT may replace a file: with `overwrite`, or when the server
+ * speaks WebDAV, whose clients (Finder, Explorer, rclone) save a file by a
+ * PUT over it (RFC 9110 §9.3.4).
+ */
+function putReplaces(h: UploadHandler): boolean {
+  return h.overwrite || speaksDav({
+    upload: true,
+    webdav: h.webdav ?? false,
+    delete: h.delete ?? false,
+    mkdir: h.mkdir ?? false,
+  });
 }
 
 /**

@@ -130,7 +130,7 @@ Deno.test("--webdav alone answers PROPFIND and OPTIONS, but changes nothing: DEL
   assert.deepEqual(f.tree(), UNTOUCHED);
 });
 
-Deno.test("OPTIONS with --delete and --mkdir lists them in Allow and says DAV: 1; with --cors the preflight says the same", async () => {
+Deno.test("OPTIONS with --delete and --mkdir lists them and the locks in Allow and says DAV: 1, 2; with --cors the preflight says the same", async () => {
   await using f = await fixture();
   class CorsOps extends Ops {
     override cors = true;
@@ -138,10 +138,10 @@ Deno.test("OPTIONS with --delete and --mkdir lists them in Allow and says DAV: 1
   await using s = serve(Ops, { directory: f.root });
   const plain = await call(`${s.url}/`, "OPTIONS");
   assert.equal(plain.status, 200);
-  assert.equal(plain.headers.get("dav"), "1");
+  assert.equal(plain.headers.get("dav"), "1, 2");
   assert.equal(
     plain.headers.get("allow"),
-    "DELETE, GET, HEAD, MKCOL, MOVE, OPTIONS, PROPFIND",
+    "DELETE, GET, HEAD, LOCK, MKCOL, MOVE, OPTIONS, PROPFIND, PROPPATCH, UNLOCK",
   );
   await using c = serve(CorsOps, { directory: f.root });
   const preflight = await call(`${c.url}/`, "OPTIONS", {
@@ -150,9 +150,9 @@ Deno.test("OPTIONS with --delete and --mkdir lists them in Allow and says DAV: 1
   assert.equal(preflight.status, 204);
   assert.equal(
     preflight.headers.get("access-control-allow-methods"),
-    "DELETE, GET, HEAD, MKCOL, MOVE, OPTIONS, PROPFIND",
+    "DELETE, GET, HEAD, LOCK, MKCOL, MOVE, OPTIONS, PROPFIND, PROPPATCH, UNLOCK",
   );
-  assert.equal(preflight.headers.get("dav"), "1");
+  assert.equal(preflight.headers.get("dav"), "1, 2");
 });
 
 Deno.test("DELETE removes a file (204), a folder with all it holds, and a symlink as a link, its target kept", async () => {

@@ -1,7 +1,7 @@
 /**
  * The programs besides Deno that some tests run: `python3` (differential
  * tests against CPython, CGI scripts), `openssl` (the TLS tests' PKI), `curl`,
- * `setsid`. Tests that need one are declared with the `test` of
+ * `setsid`, `rclone` and `litmus` (WebDAV clients). Tests that need one are declared with the `test` of
  * {@link requiring}: where a program is not on PATH they are ignored, their
  * names saying which program is missing, instead of failing on a spawn error.
  * The POSIX shell and utilities (`sh`, `cat`, `sleep`) are taken as given, as
