@@ -65,14 +65,13 @@ export { emitHeaders, type HeaderOptions, type HeaderSink } from "./headers.ts";
 
 import {
   chooseEncoding,
-  type CompressionOptions,
   type ContentCoding,
   type Encoding,
   gzipBytes,
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, validatable, weakETag } from "./conditional.ts";
-import { checkAccess } from "./accounts/gate.ts";
+import { checkAccess, mayAccess } from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -617,7 +616,7 @@ function contentEncoding(
   path: string,
   info: Deno.FileInfo,
   type: string,
-  options: CompressionOptions,
+  options: ServeOptions,
   sandbox: Sandbox,
 ): Encoding | null {
   const accept = request.header("accept-encoding");
@@ -633,7 +632,12 @@ function contentEncoding(
     info.size,
     type,
     options,
-    (sibling) => sandbox.stat(sibling, false),
+    // A sibling the user may not read (a symlink into a protected
+    // folder) is as if absent: the file itself is sent.
+    (sibling) =>
+      mayAccess(request.access, options.directory, sibling, "read")
+        ? sandbox.stat(sibling, false)
+        : null,
   );
 }
 

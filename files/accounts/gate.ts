@@ -316,8 +316,22 @@ export function checkAccess(
   path: string,
   mode: AccessMode,
 ): void {
-  if (access === undefined || access === EVERYONE) return;
-  if (!access.allows(folderPath(directory, path), mode)) throw refusal(access);
+  if (!mayAccess(access, directory, path, mode)) throw refusal(access!);
+}
+
+/**
+ * Whether `access` (left out: everything allowed) allows `mode` at `path`,
+ * a file system path under the served folder `directory` (see
+ * {@link checkAccess}), for what is left out rather than refused.
+ */
+export function mayAccess(
+  access: Access | undefined,
+  directory: string,
+  path: string,
+  mode: AccessMode,
+): boolean {
+  return access === undefined || access === EVERYONE ||
+    access.allows(folderPath(directory, path), mode);
 }
 
 /** The 429 of an address blocked for `seconds` more. */

@@ -202,3 +202,44 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     });
   }
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a .gz sibling that leads into a protected folder is not sent in place of its file`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/a.txt": "public\n",
+      "site/private/s.txt.gz": "",
+    });
+    const site = `${folder.root}/site`;
+    await Deno.writeFile(
+      `${site}/private/s.txt.gz`,
+      await new Response(
+        new Blob(["secret\n"]).stream().pipeThrough(
+          new CompressionStream("gzip"),
+        ),
+      ).bytes(),
+    );
+    await Deno.symlink("../private/s.txt.gz", `${site}/pub/a.txt.gz`);
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:*=ro",
+      "--access",
+      "/private:alice=rw",
+      "--gzip",
+    ]);
+    const url = `http://127.0.0.1:${face.port}/pub/a.txt`;
+    const gzip = { "Accept-Encoding": "gzip" };
+    assert.equal(await text(await fetch(url, { headers: gzip })), "public\n");
+    assert.equal(
+      await text(await fetch(url, { headers: { ...gzip, ...BOB } })),
+      "public\n",
+    );
+    assert.equal(
+      await text(await fetch(url, { headers: { ...gzip, ...ALICE } })),
+      "secret\n",
+    );
+  });
+
+}
