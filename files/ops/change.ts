@@ -105,6 +105,8 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   ) {
     throw new HttpError("forbidden", "A folder cannot move into itself");
   }
+  // Each path below moves: taken from where it is, made where it goes.
+  if (info.isDirectory) await checkTree(h, source, dest);
   checkPreconditions(h.headers, source.path);
   const existing = lstatOrNull(dest.path);
   // The source by another name (through a symlink to its folder, a hard
@@ -220,24 +222,41 @@ async function moveNoReplace(
 }
 
 /**
- * With access rules, refuses to delete a folder holding a path the user
- * may not change: 403, or 401 when no one signed in (logged). Symlinks are
- * not followed.
+ * With access rules, refuses to delete or move a folder holding a path the
+ * user may not change, or to move it (to `movedTo`) where one of its paths
+ * would be one the user may not change: 403, or 401 when no one signed in
+ * (logged). Symlinks are not followed.
  */
-async function checkTree(h: OpsSite, top: Changed): Promise<void> {
+async function checkTree(
+  h: OpsSite,
+  top: Changed,
+  movedTo?: Changed,
+): Promise<void> {
   const access = h.access ?? EVERYONE;
   if (access === EVERYONE) return;
-  const walk = async (path: string, served: string): Promise<void> => {
+  const walk = async (
+    path: string,
+    served: string,
+    moved: string | undefined,
+  ): Promise<void> => {
     for await (const entry of Deno.readDir(path)) {
       const child = childPath(served, entry.name);
-      if (!access.allows(child, "write")) {
-        h.logError("refused to delete %s: not allowed to this user", child);
+      const there = moved === undefined
+        ? undefined
+        : childPath(moved, entry.name);
+      const refused = !access.allows(child, "write")
+        ? child
+        : there !== undefined && !access.allows(there, "write")
+        ? there
+        : null;
+      if (refused !== null) {
+        h.logError("refused to change %s: not allowed to this user", refused);
         throw refusal(access);
       }
-      if (entry.isDirectory) await walk(path + SEP + entry.name, child);
+      if (entry.isDirectory) await walk(path + SEP + entry.name, child, there);
     }
   };
-  await walk(top.path, top.served);
+  await walk(top.path, top.served, movedTo?.served);
 }
 
 /** `Overwrite` (RFC 4918 §10.6): `T`, the default, or `F`. */

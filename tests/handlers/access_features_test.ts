@@ -242,4 +242,47 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     );
   });
 
+  Deno.test(`${name} face: a folder moves only when its user may change each path below it, where it is and where it goes`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/box/sealed/x.txt": "alice's\n",
+      "site/pub/crate/sealed/y.txt": "bob's\n",
+    });
+    const site = `${folder.root}/site`;
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:alice=rw,bob=ro",
+      "--access",
+      "/pub:alice=rw,bob=rw",
+      "--access",
+      "/pub/box/sealed:alice=rw",
+      "--access",
+      "/pub/inbox/sealed:alice=rw",
+      "--delete",
+    ]);
+    const move = (headers: Record<string, string>, from: string, to: string) =>
+      fetch(`http://127.0.0.1:${face.port}${from}`, {
+        method: "MOVE",
+        headers: { ...headers, Destination: to },
+      }).then(async (response) => {
+        await response.body?.cancel();
+        return response.status;
+      });
+    // Out from under the rule of sealed/, where Bob could read it.
+    assert.equal(await move(BOB, "/pub/box/", "/pub/open/"), 403);
+    // Into the place of a rule that is Alice's alone.
+    assert.equal(await move(BOB, "/pub/crate/", "/pub/inbox/"), 403);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${site}/pub`)].map((e) => e.name).sort(),
+      ["box", "crate"],
+    );
+    assert.equal(await move(BOB, "/pub/crate/", "/pub/carton/"), 201);
+    assert.equal(await move(ALICE, "/pub/box/", "/pub/inbox/"), 201);
+    assert.equal(
+      await Deno.readTextFile(`${site}/pub/inbox/sealed/x.txt`),
+      "alice's\n",
+    );
+  });
 }
