@@ -219,6 +219,7 @@ export function openEvents(
   const stream = LiveReload.of(options.directory).subscribe(
     signal,
     (message) => sandbox.log("%s", message),
+    request.access,
   );
   if (!(stream instanceof ReadableStream)) {
     throw liveUnavailable(stream.reason);
