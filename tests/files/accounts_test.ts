@@ -201,8 +201,27 @@ Deno.test("where the file system ignores case, so do the rules", () => {
     () => parseAccessRules(["/a:*=ro", "/A:*=rw"], true),
     /\/A has a rule already/,
   );
-  const exact = parseAccessRules(["/private:alice=ro"], false);
-  assert.equal(exact.mode("bob", "/PRIVATE/s.txt"), "rw");
+});
+
+Deno.test("where the file system may ignore case or Unicode form, a path is governed by the lesser of its own rule and the rule of its folded form", () => {
+  // Linux serves vfat, exFAT, SMB shares and casefold folders too, which
+  // find /PRIVATE and an NFD /privé by these names, whatever the platform.
+  const rules = parseAccessRules(
+    ["/:*=ro,alice=rw,bob=rw", "/private:alice=rw", "/priv\u00e9:alice=ro"],
+    false,
+  );
+  assert.equal(rules.mode(null, "/PRIVATE/s.txt"), null);
+  assert.equal(rules.mode("bob", "/Private/s.txt"), null);
+  assert.equal(rules.mode("alice", "/PRIVATE/s.txt"), "rw");
+  assert.equal(rules.mode("bob", "/prive\u0301/s.txt"), null);
+  assert.equal(rules.mode("alice", "/PRIVE\u0301/s.txt"), "ro");
+  assert.equal(rules.mode("bob", "/privateer"), "rw");
+  // Rules for two names of one folded form: each path gets the lesser.
+  const both = parseAccessRules(["/a:*=ro,bob=rw", "/A:bob=ro"], false);
+  assert.equal(both.mode("bob", "/a/x"), "ro");
+  assert.equal(both.mode(null, "/A/x"), null);
+  assert.equal(both.mode(null, "/b"), null);
+  assert.equal(both.mode("bob", "/b"), "rw");
 });
 
 Deno.test("a rule that cannot be read is refused with what is wrong", () => {
