@@ -53,7 +53,7 @@ import {
 import { translatePath } from "../paths.ts";
 import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
-import type { AccessRules } from "./rules.ts";
+import { type AccessRules, folded } from "./rules.ts";
 import { FailureThrottle, throttleKey } from "./throttle.ts";
 import { SEP } from "../../util/platform.ts";
 
@@ -244,21 +244,25 @@ export class AccountGate {
     this.#authFile ??= this.#accounts.file === null
       ? null
       : pathInFolder(directory, this.#accounts.file);
-    const authFile = this.#authFile;
+    // By its folded form: a file system that ignores case finds the file
+    // by /HTPASSWD too, and the real path keeps the case asked.
+    const authFile = this.#authFile === null ? null : folded(this.#authFile);
+    const isAuthFile = (path: string) =>
+      authFile !== null && folded(path) === authFile;
     access = Object.freeze({
       user,
       // Else a user may do everything anywhere: no path to resolve.
       allows: !ruled && authFile === null
         ? () => user !== null
         : (path: string, mode: AccessMode): boolean => {
-          if (path === authFile || !grants(path, mode)) return false;
+          if (isAuthFile(path) || !grants(path, mode)) return false;
           const real = realComponents(
             directory,
             path === "/" ? directory : directory + path.replaceAll("/", SEP),
           );
           if (real === null) return true;
           const realPath = "/" + real.join("/");
-          return realPath !== authFile && grants(realPath, mode);
+          return !isAuthFile(realPath) && grants(realPath, mode);
         },
     });
     this.#made.set(user, access);

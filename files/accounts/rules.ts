@@ -56,8 +56,11 @@ export interface AccessRule {
   readonly grants: ReadonlyMap<string, AccessLevel>;
 }
 
-/** A path as a file system that ignores case and Unicode form finds it. */
-function folded(path: string): string {
+/**
+ * A path as a file system that ignores case and Unicode form finds it:
+ * two paths of one folded form may name one file.
+ */
+export function folded(path: string): string {
   // deno-lint-ignore no-control-regex -- ASCII has one form
   return (/^[\x00-\x7f]*$/.test(path) ? path : path.normalize("NFC"))
     .toLowerCase();

@@ -558,6 +558,35 @@ Deno.test("the gate: ?login asks for credentials where anyone may read, so that 
   );
 });
 
+Deno.test("the auth file in the folder is no one's by a name of another case or Unicode form, which some file systems find it by", async () => {
+  await using folder = await tempFolder("accounts-", {
+    "htpasswd": `alice:${APR1}\n`,
+    "Zoë/users": `alice:${APR1}\n`,
+  });
+  for (const file of ["htpasswd", "Zoë/users"]) {
+    const accounts = loadAccounts(`${folder.root}/${file}`);
+    for (const rules of [[], ["/:alice=rw"]]) {
+      const gate = new AccountGate(
+        accounts,
+        parseAccessRules(rules, false),
+        folder.root,
+      );
+      const access = await gate.admit(
+        request("GET", "/", { authorization: basic("alice", "secret") }),
+        () => {},
+      );
+      for (
+        const path of file === "htpasswd"
+          ? ["/htpasswd", "/HTPASSWD", "/htPasswd"]
+          : ["/Zoë/users", "/zoe\u0308/USERS"]
+      ) {
+        assert.equal(access.allows(path, "read"), false, path);
+      }
+      assert.equal(access.allows("/other", "read"), true);
+    }
+  }
+});
+
 Deno.test("a rule that names a user the auth file lacks is refused", () => {
   assert.throws(
     () => gateFor("/tmp", ["/x:carol=ro"]),
