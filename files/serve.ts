@@ -96,7 +96,8 @@ import {
   rangeLength,
   writeMultipart,
 } from "./ranges.ts";
-import { fileNotFound, type Sandbox } from "./sandbox.ts";
+import { fileNotFound, realComponents, type Sandbox } from "./sandbox.ts";
+import { EVERYONE } from "./access.ts";
 import { searchFolder, searchQuery } from "./search/search.ts";
 import type {
   EventStream,
@@ -404,8 +405,9 @@ class Lookups implements TargetLookups {
  * The site's 404 page in place of the error page of `error`, whatever its
  * type (with live reload's script when it is a page). Its own read
  * permission decides what it may be, not the sandbox: it is the operator's
- * file. When it cannot be read, that is logged and `error` thrown as
- * without it.
+ * file; but in the served folder, the access rules decide who sees it.
+ * When it cannot be read, or not by this user, `error` is thrown as
+ * without it (logged when it cannot be read).
  */
 async function notFoundPage(
   error: HttpError,
@@ -415,6 +417,15 @@ async function notFoundPage(
   sandbox: Sandbox,
 ): Promise<NotFoundPage> {
   const path = options.notFoundPage!;
+  // A page in the served folder is sent only to who may read it there, as
+  // an index page or the SPA's page is.
+  const access = request.access ?? EVERYONE;
+  const inFolder = access === EVERYONE
+    ? null
+    : realComponents(options.directory, path);
+  if (inFolder !== null && !access.allows("/" + inFolder.join("/"), "read")) {
+    throw error;
+  }
   let body: Uint8Array | FileBody;
   try {
     const info = Deno.statSync(path);

@@ -286,3 +286,35 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     );
   });
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a 404 page in a protected folder is sent only to who may read it there`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/a.txt": "public\n",
+      "site/private/404.html": "<p>secret 404 page</p>\n",
+    });
+    const site = `${folder.root}/site`;
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:*=ro,bob=ro",
+      "--access",
+      "/private:alice=rw",
+      "--404",
+      `${site}/private/404.html`,
+    ]);
+    const missing = `http://127.0.0.1:${face.port}/pub/missing.txt`;
+    for (const headers of [{}, BOB]) {
+      const page = await text(await fetch(missing, { headers }), {
+        status: 404,
+      });
+      assert.ok(!page.includes("secret"), page);
+    }
+    assert.equal(
+      await text(await fetch(missing, { headers: ALICE }), { status: 404 }),
+      "<p>secret 404 page</p>\n",
+    );
+  });
+}
