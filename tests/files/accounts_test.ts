@@ -31,6 +31,7 @@ import { listFolder } from "../../files/listing/service.ts";
 import { Sandbox } from "../../files/sandbox.ts";
 import { requiring } from "../support/tools.ts";
 import { tempFolder } from "../support/helpers.ts";
+import { ALICE_LINE } from "../support/accounts.ts";
 
 /** `user:hash` as `htpasswd -nb<flag>` prints it. */
 async function htpasswd(flag: string, user: string, password: string) {
@@ -101,6 +102,35 @@ Deno.test("an unknown user is checked against a hash as costly as the costliest 
   // The decoy is a well-formed hash of its format, which no password meets.
   const accounts = parseAccounts(`bob:${apr1}\nalice:${cost10}\n`);
   assert.equal(await accounts.verify("carol", ""), false);
+});
+
+Deno.test("a wrong password of a user whose hash is cheaper than the costliest answers no sooner than a name not in the file", async () => {
+  // htpasswd -nbB -C 11 carol pw: about 100 times the cost of apr1's check.
+  const cost11 = "$2y$11$zl/26VGFYiRjRloEtq5LwOU8nmQ2EY8tPLXkT7Qxe6p2RBPgG8iIm";
+  const accounts = parseAccounts(
+    `bob:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\nalice:${
+      ALICE_LINE.slice("alice:".length)
+    }\ncarol:${cost11}\n`,
+  );
+  /** The least time of three wrong passwords of `user`, in ms. */
+  const quickest = async (user: string) => {
+    let least = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      assert.equal(await accounts.verify(user, `wrong ${i}`), false);
+      least = Math.min(least, performance.now() - start);
+    }
+    return least;
+  };
+  const unknown = await quickest("nobody");
+  // Half, for a loaded machine: without the decoy, a hundredth or less.
+  for (const user of ["bob", "alice"]) {
+    const known = await quickest(user);
+    assert.ok(
+      known > unknown / 2,
+      `${user}: ${known} ms, unknown ${unknown} ms`,
+    );
+  }
 });
 
 Deno.test("checks that come together share one run, a remembered one answers at once, and a changed hash is checked afresh", async () => {
