@@ -82,6 +82,12 @@ export interface GateRequest {
   /** The client's address, as the log names it. */
   readonly client: string;
   /**
+   * Every address the request may come from, whose failed sign-ins count
+   * (a trusted proxy's two headers may name two): `client` alone when left
+   * out.
+   */
+  readonly clients?: readonly string[];
+  /**
    * The file system path a request-target names, as the face finds its
    * files (a handler's `translatePath`, which a subclass may override):
    * checked besides `translatePath` under the gate's folder when it is
@@ -175,15 +181,18 @@ export class AccountGate {
     const authorization = request.header("authorization");
     if (authorization === null) return null;
     const { client } = request;
-    // Counted by the address's /64 for IPv6: one host holds them all.
-    const key = throttleKey(client);
-    const blocked = throttle.blockedFor(key);
+    // Counted by the address's /64 for IPv6: one host holds them all; and
+    // by each address the request may come from.
+    const keys = [...new Set((request.clients ?? [client]).map(throttleKey))];
+    const blockedFor = () =>
+      Math.max(...keys.map((k) => throttle.blockedFor(k)));
+    const blocked = blockedFor();
     if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
     // Remembered credentials cost no hashing: only the others count.
     const hashing = credentials !== null &&
       !this.#accounts.remembers(credentials.user, credentials.password);
-    if (hashing && !throttle.checking(key)) {
+    if (hashing && !startChecks(keys)) {
       log("refusing credentials from %s: too many checks under way", client);
       throw tooManyFailures(1);
     }
@@ -192,15 +201,15 @@ export class AccountGate {
       verified = credentials !== null &&
         await this.#accounts.verify(credentials.user, credentials.password);
     } finally {
-      if (hashing) throttle.checked(key);
+      if (hashing) { for (const key of keys) throttle.checked(key); }
     }
     // Checks begun before the address was blocked may end after it: their
     // answers wait with the rest, so that guesses sent at once learn no
     // more than guesses sent one by one.
-    const blockedNow = throttle.blockedFor(key);
+    const blockedNow = blockedFor();
     if (blockedNow > 0) throw tooManyFailures(blockedNow);
     if (verified && credentials !== null) {
-      throttle.succeeded(key, credentials.user);
+      for (const key of keys) throttle.succeeded(key, credentials.user);
       return credentials.user;
     }
     log(
@@ -209,11 +218,15 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (throttle.failed(key, Date.now(), credentials?.user ?? null)) {
+    const now = Date.now();
+    const blocking = keys.filter((key) =>
+      throttle.failed(key, now, credentials?.user ?? null)
+    );
+    if (blocking.length > 0) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
-        throttle.blockedFor(key),
+        blockedFor(),
       );
     }
     throw unauthorized();
@@ -299,6 +312,19 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
       );
     }
   }
+}
+
+/**
+ * Starts a check of credentials from each of `keys` ({@link throttleKey}s),
+ * or none when one of them has too many under way already.
+ */
+function startChecks(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    if (throttle.checking(keys[i])) continue;
+    for (const started of keys.slice(0, i)) throttle.checked(started);
+    return false;
+  }
+  return true;
 }
 
 /**
