@@ -71,7 +71,12 @@ import {
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, validatable, weakETag } from "./conditional.ts";
-import { checkAccess, mayAccess } from "./accounts/gate.ts";
+import {
+  checkAccess,
+  isAuthFile,
+  mayAccess,
+  refusal,
+} from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -540,6 +545,9 @@ function fileAnswer(
   sandbox: Sandbox,
   asked: number,
 ): ServeResult | Promise<ServeResult> {
+  // Reached by a path the rules do not know it by (a symlink out of the
+  // folder, a hard link).
+  if (isAuthFile(request.access, info)) throw refusal(request.access!);
   const type = hooks.guessType(path);
   // With the script, the page's own bytes: no sibling, no gzip.
   const version = liveStamp(request, type, options, hooks, sandbox);
@@ -646,10 +654,13 @@ function contentEncoding(
     options,
     // A sibling the user may not read (a symlink into a protected
     // folder) is as if absent: the file itself is sent.
-    (sibling) =>
-      mayAccess(request.access, options.directory, sibling, "read")
-        ? sandbox.stat(sibling, false)
-        : null,
+    (sibling) => {
+      if (!mayAccess(request.access, options.directory, sibling, "read")) {
+        return null;
+      }
+      const info = sandbox.stat(sibling, false);
+      return info === null || isAuthFile(request.access, info) ? null : info;
+    },
   );
 }
 

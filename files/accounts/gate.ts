@@ -238,6 +238,9 @@ export class AccountGate {
    */
   #authFile?: string | null;
 
+  /** The auth file's identity (see {@link fileIdentity}), found with the first {@link Access}. */
+  #authId?: string | null;
+
   /** Each user's {@link Access}, made once: one per user of the file at most. */
   readonly #made = new Map<string | null, Access>();
 
@@ -278,9 +281,40 @@ export class AccountGate {
           return !isAuthFile(realPath) && grants(realPath, mode);
         },
     });
+    this.#authId ??= this.#accounts.file === null
+      ? null
+      : fileIdentity(this.#accounts.file);
+    if (this.#authId !== null) AUTH_FILES.set(access, this.#authId);
     this.#made.set(user, access);
     return access;
   }
+}
+
+/** The auth file's identity (see {@link fileIdentity}) of each gate's {@link Access}. */
+const AUTH_FILES = new WeakMap<Access, string>();
+
+/** A file's device and inode, which each path to it shares; null without. */
+function fileIdentity(file: string | Deno.FileInfo): string | null {
+  let info: Deno.FileInfo;
+  try {
+    info = typeof file === "string" ? Deno.statSync(file) : file;
+  } catch {
+    return null;
+  }
+  return info.ino === null ? null : `${info.dev}:${info.ino}`;
+}
+
+/**
+ * Whether `info`, the `stat` of a file about to be sent, is of the auth
+ * file of the gate that made `access`: by whatever path it was reached
+ * (a symlink out of the folder, a hard link), its hashes are no one's.
+ */
+export function isAuthFile(
+  access: Access | undefined,
+  info: Deno.FileInfo,
+): boolean {
+  const id = access === undefined ? undefined : AUTH_FILES.get(access);
+  return id !== undefined && fileIdentity(info) === id;
 }
 
 /**

@@ -318,3 +318,44 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     );
   });
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  for (const rules of [[], ["--access", "/:*=ro,alice=rw"]]) {
+    const governed = rules.length === 0 ? "without rules" : "under rules";
+    Deno.test(`${name} face, ${governed}: the auth file outside the folder is no one's through a symlink or a hard link in it`, async () => {
+      await using folder = await tempFolder("httpserver-access-", {
+        "private/htpasswd": USERS,
+        "site/a.txt": "a\n",
+      });
+      const site = `${folder.root}/site`;
+      await Deno.symlink(`${folder.root}/private/htpasswd`, `${site}/link`);
+      await Deno.symlink(`${folder.root}/private`, `${site}/up`);
+      await Deno.link(`${folder.root}/private/htpasswd`, `${site}/hard`);
+      await using face = startFace(name, site, [
+        "--auth-file",
+        `${folder.root}/private/htpasswd`,
+        ...rules,
+        "--archive",
+      ]);
+      const url = `http://127.0.0.1:${face.port}`;
+      for (const path of ["/link", "/up/htpasswd", "/hard"]) {
+        const response = await fetch(`${url}${path}`, { headers: ALICE });
+        const body = await response.text();
+        assert.equal(response.status, 403, `${path}: ${body}`);
+        assert.ok(!body.includes("$apr1$"), path);
+      }
+      for (const format of ["zip", "tar.gz"]) {
+        const archive = await text(
+          await fetch(`${url}/?download=${format}`, { headers: ALICE }),
+          { gzip: format === "tar.gz" },
+        );
+        assert.ok(archive.includes("a.txt"), format);
+        assert.ok(!archive.includes("$apr1$"), format);
+      }
+      assert.equal(
+        await text(await fetch(`${url}/a.txt`, { headers: ALICE })),
+        "a\n",
+      );
+    });
+  }
+}
