@@ -561,3 +561,30 @@ for (const [name, client] of [["python", 1], ["fetch", 2]] as const) {
     );
   });
 }
+
+for (const name of ["python", "fetch"] as const) {
+  Deno.test(`${name} face: a request on a connection where another signed in is checked afresh, after an upload's 100 Continue too`, async () => {
+    await using site = await makeSite();
+    await using face = startFace(name, `${site.root}/site`, [
+      "--auth-file",
+      `${site.root}/users`,
+      ...RULES,
+      "--upload",
+    ]);
+    {
+      // Pipelined: the second carries no credentials.
+      using client = await RawClient.connect(face.port);
+      await client.send(get("/private/s.txt", ALICE) + get("/private/s.txt"));
+      assert.equal((await client.readResponse()).status, 200);
+      assert.equal((await client.readResponse()).status, 401);
+    }
+    using client = await RawClient.connect(face.port);
+    await client.send(
+      `PUT /private/new.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n${ALICE}\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n`,
+    );
+    assert.equal((await client.readResponse(true)).status, 100);
+    await client.send("new\n" + get("/private/s.txt"));
+    assert.equal((await client.readResponse()).status, 201);
+    assert.equal((await client.readResponse()).status, 401);
+  });
+}
