@@ -18,7 +18,10 @@
  *   read it would never sign in, and never show what its user may see.
  * - The auth file, where the served folder holds it, is no one's to read or
  *   change, by any path to it: its hashes are not listed, archived, served
- *   or overwritten.
+ *   or overwritten. Wherever it is, a file about to be sent that is it (by
+ *   a symlink out of the folder, a hard link) is refused (`isAuthFile`).
+ * - Failed sign-ins count against every address the request may come from
+ *   (`GateRequest.clients`).
  * - A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) never
  *   carries credentials (Fetch standard §4.8): it is let in anonymous; its
  *   answer names methods only, never data.
@@ -219,10 +222,10 @@ export class AccountGate {
         : `user ${JSON.stringify(credentials.user)}`,
     );
     const now = Date.now();
-    const blocking = keys.filter((key) =>
+    const blocks = keys.map((key) =>
       throttle.failed(key, now, credentials?.user ?? null)
     );
-    if (blocking.length > 0) {
+    if (blocks.includes(true)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
@@ -238,7 +241,10 @@ export class AccountGate {
    */
   #authFile?: string | null;
 
-  /** The auth file's identity (see {@link fileIdentity}), found with the first {@link Access}. */
+  /**
+   * The auth file's identity (see {@link fileIdentity}), found with the
+   * first {@link Access}.
+   */
   #authId?: string | null;
 
   /** Each user's {@link Access}, made once: one per user of the file at most. */
@@ -290,7 +296,7 @@ export class AccountGate {
   }
 }
 
-/** The auth file's identity (see {@link fileIdentity}) of each gate's {@link Access}. */
+/** The identity of the auth file of the gate that made each {@link Access}. */
 const AUTH_FILES = new WeakMap<Access, string>();
 
 /** A file's device and inode, which each path to it shares; null without. */
