@@ -31,7 +31,11 @@ import {
   type LogFormat,
 } from "../http/accesslog.ts";
 import { formatLogDate } from "../http/date.ts";
-import { forwardedClient, TrustedProxies } from "../http/forwarded.ts";
+import {
+  forwardedClient,
+  otherForwardedClient,
+  TrustedProxies,
+} from "../http/forwarded.ts";
 import { pyFormat } from "../util/pyformat.ts";
 import { writeLog, writeStderr } from "../util/logbuffer.ts";
 
@@ -157,6 +161,25 @@ export class AccessLog {
     const completed = entry.info?.completed;
     if (completed === undefined) write(true);
     else completed.then(() => write(true), () => write(false));
+  }
+
+  /**
+   * Every address the request may come from: {@link client}'s, and another
+   * when a trusted proxy sent both `Forwarded` and `X-Forwarded-For` and
+   * they name different clients (see `otherForwardedClient`).
+   */
+  clients(entry: LogEntry): string[] {
+    const client = this.client(entry);
+    if (this.#proxies === null) return [client];
+    const addr = entry.info?.remoteAddr;
+    const { headers } = entry.request;
+    const other = otherForwardedClient(
+      addr !== undefined && "hostname" in addr ? addr.hostname : null,
+      this.#proxies,
+      headers.get("forwarded"),
+      headers.get("x-forwarded-for"),
+    );
+    return other === null ? [client] : [client, other];
   }
 
   /** The client's address: the peer's, or the one a trusted proxy names. */

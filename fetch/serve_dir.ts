@@ -240,6 +240,7 @@ class FileServer {
       target: mounted,
       header: (name) => request.headers.get(name),
       client: this.#log.client(entry),
+      clients: this.#log.clients(entry),
     }, (format, ...args) => this.#log.message(entry, format, ...args))
       .then((access) => {
         entry.user = access.user;

@@ -65,14 +65,18 @@ export { emitHeaders, type HeaderOptions, type HeaderSink } from "./headers.ts";
 
 import {
   chooseEncoding,
-  type CompressionOptions,
   type ContentCoding,
   type Encoding,
   gzipBytes,
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, validatable, weakETag } from "./conditional.ts";
-import { checkAccess } from "./accounts/gate.ts";
+import {
+  checkAccess,
+  isAuthFile,
+  mayAccess,
+  refusal,
+} from "./accounts/gate.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";
@@ -97,7 +101,8 @@ import {
   rangeLength,
   writeMultipart,
 } from "./ranges.ts";
-import { fileNotFound, type Sandbox } from "./sandbox.ts";
+import { fileNotFound, realComponents, type Sandbox } from "./sandbox.ts";
+import { EVERYONE } from "./access.ts";
 import { searchFolder, searchQuery } from "./search/search.ts";
 import type {
   EventStream,
@@ -220,6 +225,7 @@ export function openEvents(
   const stream = LiveReload.of(options.directory).subscribe(
     signal,
     (message) => sandbox.log("%s", message),
+    request.access,
   );
   if (!(stream instanceof ReadableStream)) {
     throw liveUnavailable(stream.reason);
@@ -404,8 +410,9 @@ class Lookups implements TargetLookups {
  * The site's 404 page in place of the error page of `error`, whatever its
  * type (with live reload's script when it is a page). Its own read
  * permission decides what it may be, not the sandbox: it is the operator's
- * file. When it cannot be read, that is logged and `error` thrown as
- * without it.
+ * file; but in the served folder, the access rules decide who sees it.
+ * When it cannot be read, or not by this user, `error` is thrown as
+ * without it (logged when it cannot be read).
  */
 async function notFoundPage(
   error: HttpError,
@@ -415,6 +422,15 @@ async function notFoundPage(
   sandbox: Sandbox,
 ): Promise<NotFoundPage> {
   const path = options.notFoundPage!;
+  // A page in the served folder is sent only to who may read it there, as
+  // an index page or the SPA's page is.
+  const access = request.access ?? EVERYONE;
+  const inFolder = access === EVERYONE
+    ? null
+    : realComponents(options.directory, path);
+  if (inFolder !== null && !access.allows("/" + inFolder.join("/"), "read")) {
+    throw error;
+  }
   let body: Uint8Array | FileBody;
   try {
     const info = Deno.statSync(path);
@@ -529,6 +545,9 @@ function fileAnswer(
   sandbox: Sandbox,
   asked: number,
 ): ServeResult | Promise<ServeResult> {
+  // Reached by a path the rules do not know it by (a symlink out of the
+  // folder, a hard link).
+  if (isAuthFile(request.access, info)) throw refusal(request.access!);
   const type = hooks.guessType(path);
   // With the script, the page's own bytes: no sibling, no gzip.
   const version = liveStamp(request, type, options, hooks, sandbox);
@@ -617,7 +636,7 @@ function contentEncoding(
   path: string,
   info: Deno.FileInfo,
   type: string,
-  options: CompressionOptions,
+  options: ServeOptions,
   sandbox: Sandbox,
 ): Encoding | null {
   const accept = request.header("accept-encoding");
@@ -633,7 +652,15 @@ function contentEncoding(
     info.size,
     type,
     options,
-    (sibling) => sandbox.stat(sibling, false),
+    // A sibling the user may not read (a symlink into a protected
+    // folder) is as if absent: the file itself is sent.
+    (sibling) => {
+      if (!mayAccess(request.access, options.directory, sibling, "read")) {
+        return null;
+      }
+      const info = sandbox.stat(sibling, false);
+      return info === null || isAuthFile(request.access, info) ? null : info;
+    },
   );
 }
 

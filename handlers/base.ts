@@ -56,7 +56,11 @@ import { STATUS_MESSAGES, type StatusMessages } from "../http/status.ts";
 import { BufferedWriter } from "../http/writer.ts";
 import { pyFormat, pyRepr } from "../util/pyformat.ts";
 import type { HTTPServer } from "../server.ts";
-import { forwardedClient, TrustedProxies } from "../http/forwarded.ts";
+import {
+  forwardedClient,
+  otherForwardedClient,
+  TrustedProxies,
+} from "../http/forwarded.ts";
 
 /**
  * The version of this module's handlers, as Python's `http.server.__version__`
@@ -613,6 +617,25 @@ export class BaseHTTPRequestHandler {
       this.header("x-forwarded-for"),
     ) ?? "-";
     return this.#forwardedAddress;
+  }
+
+  /**
+   * Every address the request may come from: {@link addressString}'s, and
+   * another when a trusted proxy sent both `Forwarded` and
+   * `X-Forwarded-For` and they name different clients (a proxy writes one
+   * and passes the other on as its client sent it). Failed sign-ins count
+   * against each.
+   */
+  clientAddresses(): string[] {
+    const client = this.addressString();
+    if (this.#proxies === null) return [client];
+    const other = otherForwardedClient(
+      this.clientAddress.hostname ?? null,
+      this.#proxies,
+      this.header("forwarded"),
+      this.header("x-forwarded-for"),
+    );
+    return other === null ? [client] : [client, other];
   }
 
   /** Clears what the previous request on the connection left. */

@@ -327,6 +327,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       target: this.path,
       header: (name) => this.header(name),
       client: this.addressString(),
+      clients: this.clientAddresses(),
       // The file the request names, as this handler finds it.
       translatePath: (target) => this.translatePath(target),
     }, (format, ...args) => this.logError(format, ...args))

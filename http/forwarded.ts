@@ -114,6 +114,28 @@ export function forwardedClient(
 }
 
 /**
+ * The client that `X-Forwarded-For` names when a trusted peer sent
+ * `Forwarded` too and that names another ({@link forwardedClient} takes
+ * `Forwarded`'s); else null. A proxy writes one of the two and passes the
+ * other on as its client sent it (nginx writes `X-Forwarded-For` alone):
+ * which one cannot be told, so whatever holds a client to account (failed
+ * sign-ins) counts both.
+ */
+export function otherForwardedClient(
+  peer: string | null,
+  proxies: TrustedProxies,
+  forwarded: string | null,
+  xForwardedFor: string | null,
+): string | null {
+  if (forwarded === null || xForwardedFor === null) return null;
+  if (!proxies.trusts(peer)) return null;
+  const other = forwardedClient(peer, proxies, null, xForwardedFor);
+  return other === forwardedClient(peer, proxies, forwarded, null)
+    ? null
+    : other;
+}
+
+/**
  * The `for` parameter of each element of a `Forwarded` value (RFC 7239 §4),
  * unquoted; "" for an element without one.
  */

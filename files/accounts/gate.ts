@@ -18,7 +18,10 @@
  *   read it would never sign in, and never show what its user may see.
  * - The auth file, where the served folder holds it, is no one's to read or
  *   change, by any path to it: its hashes are not listed, archived, served
- *   or overwritten.
+ *   or overwritten. Wherever it is, a file about to be sent that is it (by
+ *   a symlink out of the folder, a hard link) is refused (`isAuthFile`).
+ * - Failed sign-ins count against every address the request may come from
+ *   (`GateRequest.clients`).
  * - A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) never
  *   carries credentials (Fetch standard §4.8): it is let in anonymous; its
  *   answer names methods only, never data.
@@ -53,7 +56,7 @@ import {
 import { translatePath } from "../paths.ts";
 import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
-import type { AccessRules } from "./rules.ts";
+import { type AccessRules, folded } from "./rules.ts";
 import { FailureThrottle, throttleKey } from "./throttle.ts";
 import { SEP } from "../../util/platform.ts";
 
@@ -85,6 +88,12 @@ export interface GateRequest {
   header(name: string): string | null;
   /** The client's address, as the log names it. */
   readonly client: string;
+  /**
+   * Every address the request may come from, whose failed sign-ins count
+   * (a trusted proxy's two headers may name two): `client` alone when left
+   * out.
+   */
+  readonly clients?: readonly string[];
   /**
    * The file system path a request-target names, as the face finds its
    * files (a handler's `translatePath`, which a subclass may override):
@@ -179,15 +188,18 @@ export class AccountGate {
     const authorization = request.header("authorization");
     if (authorization === null) return null;
     const { client } = request;
-    // Counted by the address's /64 for IPv6: one host holds them all.
-    const key = throttleKey(client);
-    const blocked = throttle.blockedFor(key);
+    // Counted by the address's /64 for IPv6: one host holds them all; and
+    // by each address the request may come from.
+    const keys = [...new Set((request.clients ?? [client]).map(throttleKey))];
+    const blockedFor = () =>
+      Math.max(...keys.map((k) => throttle.blockedFor(k)));
+    const blocked = blockedFor();
     if (blocked > 0) throw tooManyFailures(blocked);
     const credentials = basicCredentials(authorization);
     // Remembered credentials cost no hashing: only the others count.
     const hashing = credentials !== null &&
       !this.#accounts.remembers(credentials.user, credentials.password);
-    if (hashing && !throttle.checking(key)) {
+    if (hashing && !startChecks(keys)) {
       log("refusing credentials from %s: too many checks under way", client);
       throw tooManyFailures(1);
     }
@@ -196,15 +208,15 @@ export class AccountGate {
       verified = credentials !== null &&
         await this.#accounts.verify(credentials.user, credentials.password);
     } finally {
-      if (hashing) throttle.checked(key);
+      if (hashing) { for (const key of keys) throttle.checked(key); }
     }
     // Checks begun before the address was blocked may end after it: their
     // answers wait with the rest, so that guesses sent at once learn no
     // more than guesses sent one by one.
-    const blockedNow = throttle.blockedFor(key);
+    const blockedNow = blockedFor();
     if (blockedNow > 0) throw tooManyFailures(blockedNow);
     if (verified && credentials !== null) {
-      throttle.succeeded(key, credentials.user);
+      for (const key of keys) throttle.succeeded(key, credentials.user);
       return credentials.user;
     }
     log(
@@ -213,11 +225,15 @@ export class AccountGate {
         ? "credentials that are not Basic user:password"
         : `user ${JSON.stringify(credentials.user)}`,
     );
-    if (throttle.failed(key, Date.now(), credentials?.user ?? null)) {
+    const now = Date.now();
+    const blocks = keys.map((key) =>
+      throttle.failed(key, now, credentials?.user ?? null)
+    );
+    if (blocks.includes(true)) {
       log(
         "refusing credentials from %s for %d s: repeated failed sign-ins",
         client,
-        throttle.blockedFor(key),
+        blockedFor(),
       );
     }
     throw unauthorized();
@@ -228,6 +244,12 @@ export class AccountGate {
    * the folder does not hold it. Found with the first {@link Access}.
    */
   #authFile?: string | null;
+
+  /**
+   * The auth file's identity (see {@link fileIdentity}), found with the
+   * first {@link Access}.
+   */
+  #authId?: string | null;
 
   /** Each user's {@link Access}, made once: one per user of the file at most. */
   readonly #made = new Map<string | null, Access>();
@@ -248,7 +270,11 @@ export class AccountGate {
     this.#authFile ??= this.#accounts.file === null
       ? null
       : pathInFolder(directory, this.#accounts.file);
-    const authFile = this.#authFile;
+    // By its folded form: a file system that ignores case finds the file
+    // by /HTPASSWD too, and the real path keeps the case asked.
+    const authFile = this.#authFile === null ? null : folded(this.#authFile);
+    const isAuthFile = (path: string) =>
+      authFile !== null && folded(path) === authFile;
     // The path's real one in the served folder, when it is another.
     const realOf = (path: string): string | null => {
       const real = realComponents(
@@ -259,7 +285,8 @@ export class AccountGate {
       return served === path ? null : served;
     };
     const inside = (path: string, mode: AccessMode) =>
-      (authFile === null || !authFile.startsWith(path.replace(/\/?$/, "/"))) &&
+      (authFile === null ||
+        !authFile.startsWith(folded(path).replace(/\/?$/, "/"))) &&
       (!ruled ||
         rules.grantsInside(user, path, mode === "write" ? "rw" : "ro"));
     access = Object.freeze({
@@ -268,9 +295,9 @@ export class AccountGate {
       allows: !ruled && authFile === null
         ? () => user !== null
         : (path: string, mode: AccessMode): boolean => {
-          if (path === authFile || !grants(path, mode)) return false;
+          if (isAuthFile(path) || !grants(path, mode)) return false;
           const real = realOf(path);
-          return real === null || (real !== authFile && grants(real, mode));
+          return real === null || (!isAuthFile(real) && grants(real, mode));
         },
       allowsInside: !ruled && authFile === null
         ? () => true
@@ -280,9 +307,40 @@ export class AccountGate {
           return real === null || inside(real, mode);
         },
     });
+    this.#authId ??= this.#accounts.file === null
+      ? null
+      : fileIdentity(this.#accounts.file);
+    if (this.#authId !== null) AUTH_FILES.set(access, this.#authId);
     this.#made.set(user, access);
     return access;
   }
+}
+
+/** The identity of the auth file of the gate that made each {@link Access}. */
+const AUTH_FILES = new WeakMap<Access, string>();
+
+/** A file's device and inode, which each path to it shares; null without. */
+function fileIdentity(file: string | Deno.FileInfo): string | null {
+  let info: Deno.FileInfo;
+  try {
+    info = typeof file === "string" ? Deno.statSync(file) : file;
+  } catch {
+    return null;
+  }
+  return info.ino === null ? null : `${info.dev}:${info.ino}`;
+}
+
+/**
+ * Whether `info`, the `stat` of a file about to be sent, is of the auth
+ * file of the gate that made `access`: by whatever path it was reached
+ * (a symlink out of the folder, a hard link), its hashes are no one's.
+ */
+export function isAuthFile(
+  access: Access | undefined,
+  info: Deno.FileInfo,
+): boolean {
+  const id = access === undefined ? undefined : AUTH_FILES.get(access);
+  return id !== undefined && fileIdentity(info) === id;
 }
 
 /**
@@ -317,6 +375,19 @@ export function checkRuleUsers(accounts: Accounts, rules: AccessRules): void {
 }
 
 /**
+ * Starts a check of credentials from each of `keys` ({@link throttleKey}s),
+ * or none when one of them has too many under way already.
+ */
+function startChecks(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    if (throttle.checking(keys[i])) continue;
+    for (const started of keys.slice(0, i)) throttle.checked(started);
+    return false;
+  }
+  return true;
+}
+
+/**
  * What refuses a path to the user of `access`: 401 with the challenge when
  * no one signed in (credentials may open it), else 403.
  */
@@ -335,8 +406,22 @@ export function checkAccess(
   path: string,
   mode: AccessMode,
 ): void {
-  if (access === undefined || access === EVERYONE) return;
-  if (!access.allows(folderPath(directory, path), mode)) throw refusal(access);
+  if (!mayAccess(access, directory, path, mode)) throw refusal(access!);
+}
+
+/**
+ * Whether `access` (left out: everything allowed) allows `mode` at `path`,
+ * a file system path under the served folder `directory` (see
+ * {@link checkAccess}), for what is left out rather than refused.
+ */
+export function mayAccess(
+  access: Access | undefined,
+  directory: string,
+  path: string,
+  mode: AccessMode,
+): boolean {
+  return access === undefined || access === EVERYONE ||
+    access.allows(folderPath(directory, path), mode);
 }
 
 /** The 429 of an address blocked for `seconds` more. */

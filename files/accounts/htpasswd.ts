@@ -165,7 +165,9 @@ export class Accounts {
   /**
    * Whether `password` is `user`'s. Every answer compares in constant time;
    * an unknown user costs the check of a hash like the costliest user's
-   * ({@link decoyHash}), so that timing does not tell which names exist. Bcrypt runs in slices that let other requests go on.
+   * ({@link decoyHash}), and a wrong password of a user whose hash is
+   * cheaper costs that check besides its own, so that timing does not tell
+   * which names exist. Bcrypt runs in slices that let other requests go on.
    */
   verify(user: string, password: string): Promise<boolean> {
     // Each of MD5-crypt's thousand rounds hashes the whole password: a
@@ -188,8 +190,14 @@ export class Accounts {
     // A browser's first requests after signing in come together: one check.
     let check = CHECKING.get(key);
     if (check === undefined) {
-      check = compare(password, hash).then((ok) => {
+      check = compare(password, hash).then(async (ok) => {
         if (ok && known !== undefined) remember(key);
+        // A user whose hash is cheaper than the decoy: a failure costs
+        // the decoy's check too, or it would answer sooner than a name
+        // that is not in the file, and tell that the name is.
+        if (!ok && known !== undefined && cheaper(known, this.#decoy)) {
+          await compare(password, this.#decoy);
+        }
         return ok && known !== undefined;
       }).finally(() => CHECKING.delete(key));
       CHECKING.set(key, check);
@@ -222,6 +230,12 @@ export function decoyHash(hashes: Iterable<string>): string {
   return costliest === null
     ? "$apr1$decoy$" + "A".repeat(22)
     : costliest.slice(0, 7) + "A".repeat(53);
+}
+
+/** Whether `hash` is quicker to check than `decoy` (see {@link decoyHash}). */
+function cheaper(hash: string, decoy: string): boolean {
+  if (formatOf(decoy) === "apr1") return false;
+  return formatOf(hash) === "apr1" || hash.slice(4, 6) < decoy.slice(4, 6);
 }
 
 /** Whether `password` is the one `hash` was made of. */

@@ -13,6 +13,11 @@
  * A path is governed by the rule of the longest path that contains it,
  * compared by whole components (`/priv` does not govern `/private`); that
  * rule's list is complete: whoever it does not name may do nothing there.
+ * Paths are compared as given and again without regard to case or Unicode
+ * form (NFC), the lesser level of the two winning: a file system that
+ * ignores them (Windows', macOS', and on Linux vfat, exFAT, SMB shares,
+ * ext4's casefold folders) finds `/PRIVATE` or an NFD `/privé` by a rule's
+ * `/private` or NFC `/privé`, and the real path keeps the case asked.
  * A path that no rule governs is open to every user of the file, read and
  * change, and to no one else. `PATH:` with an empty list closes a path to
  * everyone.
@@ -51,29 +56,46 @@ export interface AccessRule {
   readonly grants: ReadonlyMap<string, AccessLevel>;
 }
 
+/**
+ * A path as a file system that ignores case and Unicode form finds it:
+ * two paths of one folded form may name one file.
+ */
+export function folded(path: string): string {
+  // deno-lint-ignore no-control-regex -- ASCII has one form
+  return (/^[\x00-\x7f]*$/.test(path) ? path : path.normalize("NFC"))
+    .toLowerCase();
+}
+
 /** The rules of a folder, with the level each user has at each path. */
 export class AccessRules {
   /** The rules, the longest paths first. */
   readonly rules: readonly AccessRule[];
-  /** Whether paths are compared without regard to case. */
+  /** The rules with their paths {@link folded}, the longest first. */
+  readonly #folded: readonly AccessRule[];
+  /** Whether paths are compared only without regard to case. */
   readonly #fold: boolean;
+  /** Whether each rule's path is its folded form: one comparison then. */
+  readonly #foldedAlike: boolean;
 
   /**
    * @param rules the rules, one per path
-   * @param caseInsensitive compare paths without regard to case, as the
-   *   file system finds names (default: on Windows and macOS, whose usual
-   *   file systems do, so that `/PRIVATE` meets `/private`'s rule)
+   * @param caseInsensitive compare paths only without regard to case, as
+   *   the file system finds names (default: on Windows and macOS, whose
+   *   usual file systems do); otherwise both as given and without regard
+   *   to case (see the module's documentation)
    */
   constructor(
     rules: readonly AccessRule[],
     caseInsensitive: boolean = CASE_INSENSITIVE_FILES,
   ) {
     this.#fold = caseInsensitive;
-    this.rules = rules
-      .map((rule) =>
-        caseInsensitive ? { ...rule, path: rule.path.toLowerCase() } : rule
-      )
-      .toSorted((a, b) => b.path.length - a.path.length);
+    const longestFirst = (a: AccessRule, b: AccessRule) =>
+      b.path.length - a.path.length;
+    this.#folded = rules
+      .map((rule) => ({ ...rule, path: folded(rule.path) }))
+      .toSorted(longestFirst);
+    this.rules = caseInsensitive ? this.#folded : rules.toSorted(longestFirst);
+    this.#foldedAlike = rules.every((rule) => folded(rule.path) === rule.path);
   }
 
   /** The users the rules name, {@link ANYONE} left out. */
@@ -96,38 +118,77 @@ export class AccessRules {
    * path, every signed-in user gets `rw`.
    */
   mode(user: string | null, path: string): AccessLevel | null {
-    const folded = this.#fold ? path.toLowerCase() : path;
-    const rule = this.rules.find((rule) => governs(rule.path, folded));
-    if (rule === undefined) return user === null ? null : "rw";
-    return levelOf(rule, user);
+    const asFolded = folded(path);
+    const loose = levelOf(this.#folded, user, asFolded);
+    // The same rules and path as given: the same level.
+    if (this.#fold || (this.#foldedAlike && asFolded === path)) return loose;
+    return lesser(levelOf(this.rules, user, path), loose);
   }
 
   /**
    * Whether every rule of a path inside `path` (as `servedPath` gives it;
-   * not `path` itself) grants `user` at least `level`: then every path
-   * inside it is governed as `path` is, or better for `user`. Found from
-   * the rules alone, without reading a folder.
+   * not `path` itself) grants `user` at least `level`, compared as
+   * {@link mode} compares: then every path inside it is governed as `path`
+   * is, or better for `user`. Found from the rules alone, without reading a
+   * folder.
    */
   grantsInside(
     user: string | null,
     path: string,
     level: AccessLevel,
   ): boolean {
-    const folded = this.#fold ? path.toLowerCase() : path;
-    const inside = folded === "/" ? "/" : folded + "/";
-    return this.rules.every((rule) => {
-      if (rule.path === folded || !rule.path.startsWith(inside)) return true;
-      const granted = levelOf(rule, user);
-      return granted === "rw" || granted === level;
-    });
+    const all = (rules: readonly AccessRule[], at: string) => {
+      const inside = at === "/" ? "/" : at + "/";
+      return rules.every((rule) => {
+        if (rule.path === at || !rule.path.startsWith(inside)) return true;
+        const granted = grantOf(rule, user);
+        return granted === "rw" || granted === level;
+      });
+    };
+    return all(this.#folded, folded(path)) &&
+      (this.#fold || all(this.rules, path));
   }
 }
 
+/**
+ * What `user` may do at `path` by `rules` (the longest paths first): the
+ * lesser level of the longest rules that govern it (only folded paths tie).
+ */
+function levelOf(
+  rules: readonly AccessRule[],
+  user: string | null,
+  path: string,
+): AccessLevel | null {
+  let level: AccessLevel | null | undefined;
+  let length = -1;
+  for (const rule of rules) {
+    if (rule.path.length < length) break;
+    if (!governs(rule.path, path)) continue;
+    length = rule.path.length;
+    const granted = grantOf(rule, user);
+    level = level === undefined ? granted : lesser(level, granted);
+  }
+  if (level !== undefined) return level;
+  return user === null ? null : "rw";
+}
+
 /** What `rule` grants `user`: the better of their own entry and `*`'s. */
-function levelOf(rule: AccessRule, user: string | null): AccessLevel | null {
+function grantOf(rule: AccessRule, user: string | null): AccessLevel | null {
   const own = user === null ? undefined : rule.grants.get(user);
   const anyone = rule.grants.get(ANYONE);
   return own === "rw" || anyone === "rw" ? "rw" : own ?? anyone ?? null;
+}
+
+/** The lesser of two levels: null below `ro` below `rw`. */
+function lesser(
+  a: AccessLevel | null,
+  b: AccessLevel | null,
+): AccessLevel | null {
+  return a === null || b === null
+    ? null
+    : a === "ro" || b === "ro"
+    ? "ro"
+    : "rw";
 }
 
 /** Whether the rule of `rulePath` governs `path`: the same, or a component prefix. */
@@ -163,9 +224,7 @@ export function parseAccessRules(
     }
     const path = servedPath(text.slice(0, colon));
     const same = (other: string) =>
-      caseInsensitive
-        ? other.toLowerCase() === path.toLowerCase()
-        : other === path;
+      caseInsensitive ? folded(other) === folded(path) : other === path;
     if (rules.some((rule) => same(rule.path))) {
       throw new SyntaxError(`'${text}': ${path} has a rule already`);
     }

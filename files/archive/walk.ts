@@ -29,6 +29,7 @@
  */
 
 import { type Access, childPath } from "../access.ts";
+import { isAuthFile } from "../accounts/gate.ts";
 import { isHiddenName } from "../hidden.ts";
 import { type FolderEntries, readFolderEntries } from "../listing/folder.ts";
 import { folderIdentity, type Sandbox } from "../sandbox.ts";
@@ -101,7 +102,7 @@ async function* walkEntries(
     const path = folder.endsWith(SEP) ? folder + name : folder + SEP + name;
     // Null when gone, or refused by the sandbox (which logs it).
     const found = sandbox.stat(path, true);
-    if (found?.isFile) {
+    if (found?.isFile && !isAuthFile(walk.access, found)) {
       yield { name: prefix + name, path, info: found };
     } else if (found?.isDirectory) {
       const key = folderIdentity(path, found);

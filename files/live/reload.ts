@@ -31,7 +31,8 @@
  * @module
  */
 
-import { EventStreams } from "./streams.ts";
+import { type Access, EVERYONE } from "../access.ts";
+import { EventStreams, type Tailor } from "./streams.ts";
 import { type Change, FolderWatcher, type Watch } from "./watcher.ts";
 
 /**
@@ -46,6 +47,20 @@ export const MAX_STREAMS = 32;
  * takes a fraction of a second), so a change made meanwhile is counted.
  */
 export const LINGER_MS = 5_000;
+
+/**
+ * What a change tells the user of `access`: the paths of it they may read,
+ * or nothing when it names none of them. A change of no path (more than a
+ * change names) is told as it is.
+ */
+function readableChange(access: Access): Tailor {
+  return (data) => {
+    const paths: string[] = JSON.parse(data);
+    const readable = paths.filter((path) => access.allows(path, "read"));
+    if (readable.length === paths.length) return data;
+    return readable.length === 0 ? null : JSON.stringify(readable);
+  };
+}
 
 /** The live reload of each folder, by the folder as the server names it. */
 const FOLDERS = new Map<string, LiveReload>();
@@ -142,10 +157,14 @@ export class LiveReload {
    * aborts; or why there is none: the folder cannot be watched (`report`
    * is told the reason, once per folder), or {@link MAX_STREAMS} are open.
    * Its first event, `version`, is the version of the changes told so far.
+   * With `access`, a change names only the paths its user may read, and a
+   * change of none of them is not told (the next one is a version ahead:
+   * the page reloads).
    */
   subscribe(
     signal: AbortSignal,
     report: (message: string) => void,
+    access: Access = EVERYONE,
   ): ReadableStream<Uint8Array> | Refusal {
     if (!this.#watching(report)) {
       return { reason: `live reload is off: ${this.#failure}` };
@@ -154,7 +173,7 @@ export class LiveReload {
     const stream = STREAMS.open(this.#folder, signal, {
       event: "version",
       data: this.#version(),
-    });
+    }, access === EVERYONE ? undefined : readableChange(access));
     if (stream !== null) return stream;
     if (STREAMS.count(this.#folder) === 0 && this.#linger === undefined) {
       this.#unwatch();

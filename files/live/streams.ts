@@ -50,11 +50,19 @@ function eventBytes(event: string, data: string, id?: string): Uint8Array {
   );
 }
 
+/**
+ * What one stream is sent of an event's data: its own version of it, or
+ * null for nothing.
+ */
+export type Tailor = (data: string) => string | null;
+
 /** One open stream's end of it. */
 interface Subscriber {
   controller: ReadableStreamDefaultController<Uint8Array>;
   /** Ends the stream and forgets it; only its first call does anything. */
   end: () => void;
+  /** Its own version of each event's data; every event whole without. */
+  tailor?: Tailor;
 }
 
 /** Event streams of one process, at most {@link EventStreams.max} open. */
@@ -81,12 +89,14 @@ export class EventStreams {
   /**
    * A new stream on `channel`, which ends once `signal` aborts; null when
    * {@link max} are open already. `hello`, when given, is the stream's first
-   * event, sent to it alone.
+   * event, sent to it alone; `tailor`, when given, what it is sent of each
+   * event after it.
    */
   open(
     channel: string,
     signal: AbortSignal,
     hello?: { event: string; data: string },
+    tailor?: Tailor,
   ): ReadableStream<Uint8Array> | null {
     if (this.#count >= this.max) return null;
     let subscriber: Subscriber;
@@ -104,7 +114,7 @@ export class EventStreams {
             // Cancelled by its reader: already closed.
           }
         };
-        subscriber = { controller, end };
+        subscriber = { controller, end, tailor };
         controller.enqueue(RETRY);
         if (hello !== undefined) {
           controller.enqueue(eventBytes(hello.event, hello.data));
@@ -131,14 +141,21 @@ export class EventStreams {
    * Sends one event to every stream on `channel`: `event: <event>`, `id:
    * <id>` when given (a browser's `lastEventId`), and the lines of `data`. A
    * stream that has fallen {@link MAX_QUEUED} events behind is ended instead.
+   * A stream opened with a tailor is sent what it makes of `data`.
    */
   send(channel: string, event: string, data: string, id?: string): void {
     const subscribers = this.#channels.get(channel);
     if (subscribers === undefined) return;
     const bytes = eventBytes(event, data, id);
     for (const subscriber of [...subscribers]) {
+      const own = subscriber.tailor?.(data);
+      if (own === null) continue;
       if ((subscriber.controller.desiredSize ?? 0) <= 0) subscriber.end();
-      else subscriber.controller.enqueue(bytes);
+      else {
+        subscriber.controller.enqueue(
+          own === undefined ? bytes : eventBytes(event, own, id),
+        );
+      }
     }
   }
 

@@ -100,9 +100,6 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   if (dest.served === source.served) {
     throw new HttpError("forbidden", "The destination is the source");
   }
-  // What a folder holds moves with it, out from under the rules of its
-  // paths: the user must be allowed to change all of it, as to delete it.
-  if (info.isDirectory) await checkTree(h, source);
   // A folder's own path is its real path: lstat found no symlink there.
   if (
     info.isDirectory &&
@@ -111,6 +108,8 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   ) {
     throw new HttpError("forbidden", "A folder cannot move into itself");
   }
+  // Each path below moves: taken from where it is, made where it goes.
+  if (info.isDirectory) await checkTree(h, source, dest);
   checkPreconditions(h.headers, source.path);
   checkLocks(h, source, h.urlRoot + h.path, true);
   checkLocks(h, dest, h.urlRoot + destination, false);
@@ -231,23 +230,44 @@ async function moveNoReplace(
 
 /**
  * With access rules, refuses to delete or move a folder holding a path the
- * user may not change: 403, or 401 when no one signed in (logged). Symlinks
- * are not followed.
+ * user may not change, or to move it (to `movedTo`) where one of its paths
+ * would be one the user may not change: 403, or 401 when no one signed in
+ * (logged). Symlinks are not followed.
  */
-export async function checkTree(h: OpsSite, top: Changed): Promise<void> {
+export async function checkTree(
+  h: OpsSite,
+  top: Changed,
+  movedTo?: Changed,
+): Promise<void> {
   const access = h.access ?? EVERYONE;
   if (access === EVERYONE) return;
-  const walk = async (path: string, served: string): Promise<void> => {
+  const walk = async (
+    path: string,
+    served: string,
+    moved: string | undefined,
+  ): Promise<void> => {
     for await (const entry of Deno.readDir(path)) {
       const child = childPath(served, entry.name);
-      if (!access.allows(child, "write")) {
-        h.logError("refused %s %s: not allowed to this user", h.command, child);
+      const there = moved === undefined
+        ? undefined
+        : childPath(moved, entry.name);
+      const refused = !access.allows(child, "write")
+        ? child
+        : there !== undefined && !access.allows(there, "write")
+        ? there
+        : null;
+      if (refused !== null) {
+        h.logError(
+          "refused %s %s: not allowed to this user",
+          h.command,
+          refused,
+        );
         throw refusal(access);
       }
-      if (entry.isDirectory) await walk(path + SEP + entry.name, child);
+      if (entry.isDirectory) await walk(path + SEP + entry.name, child, there);
     }
   };
-  await walk(top.path, top.served);
+  await walk(top.path, top.served, movedTo?.served);
 }
 
 /** `Overwrite` (RFC 4918 §10.6): `T`, the default, or `F`. */

@@ -31,6 +31,7 @@ import { listFolder } from "../../files/listing/service.ts";
 import { Sandbox } from "../../files/sandbox.ts";
 import { requiring } from "../support/tools.ts";
 import { tempFolder } from "../support/helpers.ts";
+import { ALICE_LINE } from "../support/accounts.ts";
 
 /** `user:hash` as `htpasswd -nb<flag>` prints it. */
 async function htpasswd(flag: string, user: string, password: string) {
@@ -101,6 +102,36 @@ Deno.test("an unknown user is checked against a hash as costly as the costliest 
   // The decoy is a well-formed hash of its format, which no password meets.
   const accounts = parseAccounts(`bob:${apr1}\nalice:${cost10}\n`);
   assert.equal(await accounts.verify("carol", ""), false);
+});
+
+Deno.test("a wrong password of a user whose hash is cheaper than the costliest answers no sooner than a name not in the file", async () => {
+  // htpasswd -nbB -C 11 carol pw: about 100 times the cost of apr1's check.
+  const cost11 = "$2y$11$zl/26VGFYiRjRloEtq5LwOU8nmQ2EY8tPLXkT7Qxe6p2RBPgG8iIm";
+  const accounts = parseAccounts(
+    `bob:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\nalice:${
+      ALICE_LINE.slice("alice:".length)
+    }\ncarol:${cost11}\n`,
+  );
+  // Taken in turns, so that a loaded machine slows each alike: the least
+  // time of five wrong passwords of each, in ms.
+  const users = ["nobody", "bob", "alice"];
+  const least = new Map(users.map((user) => [user, Infinity]));
+  for (let i = 0; i < 5; i++) {
+    for (const user of users) {
+      const start = performance.now();
+      assert.equal(await accounts.verify(user, `wrong ${i}`), false);
+      least.set(user, Math.min(least.get(user)!, performance.now() - start));
+    }
+  }
+  const unknown = least.get("nobody")!;
+  // A third: without the decoy, a twentieth or less.
+  for (const user of ["bob", "alice"]) {
+    const known = least.get(user)!;
+    assert.ok(
+      known > unknown / 3,
+      `${user}: ${known} ms, unknown ${unknown} ms`,
+    );
+  }
 });
 
 Deno.test("checks that come together share one run, a remembered one answers at once, and a changed hash is checked afresh", async () => {
@@ -232,8 +263,27 @@ Deno.test("where the file system ignores case, so do the rules", () => {
     () => parseAccessRules(["/a:*=ro", "/A:*=rw"], true),
     /\/A has a rule already/,
   );
-  const exact = parseAccessRules(["/private:alice=ro"], false);
-  assert.equal(exact.mode("bob", "/PRIVATE/s.txt"), "rw");
+});
+
+Deno.test("where the file system may ignore case or Unicode form, a path is governed by the lesser of its own rule and the rule of its folded form", () => {
+  // Linux serves vfat, exFAT, SMB shares and casefold folders too, which
+  // find /PRIVATE and an NFD /privé by these names, whatever the platform.
+  const rules = parseAccessRules(
+    ["/:*=ro,alice=rw,bob=rw", "/private:alice=rw", "/priv\u00e9:alice=ro"],
+    false,
+  );
+  assert.equal(rules.mode(null, "/PRIVATE/s.txt"), null);
+  assert.equal(rules.mode("bob", "/Private/s.txt"), null);
+  assert.equal(rules.mode("alice", "/PRIVATE/s.txt"), "rw");
+  assert.equal(rules.mode("bob", "/prive\u0301/s.txt"), null);
+  assert.equal(rules.mode("alice", "/PRIVE\u0301/s.txt"), "ro");
+  assert.equal(rules.mode("bob", "/privateer"), "rw");
+  // Rules for two names of one folded form: each path gets the lesser.
+  const both = parseAccessRules(["/a:*=ro,bob=rw", "/A:bob=ro"], false);
+  assert.equal(both.mode("bob", "/a/x"), "ro");
+  assert.equal(both.mode(null, "/A/x"), null);
+  assert.equal(both.mode(null, "/b"), null);
+  assert.equal(both.mode("bob", "/b"), "rw");
 });
 
 Deno.test("a rule that cannot be read is refused with what is wrong", () => {
@@ -568,6 +618,35 @@ Deno.test("the gate: ?login asks for credentials where anyone may read, so that 
     (await gate.admit(request("GET", "/pub/#login"), log)).user,
     null,
   );
+});
+
+Deno.test("the auth file in the folder is no one's by a name of another case or Unicode form, which some file systems find it by", async () => {
+  await using folder = await tempFolder("accounts-", {
+    "htpasswd": `alice:${APR1}\n`,
+    "Zoë/users": `alice:${APR1}\n`,
+  });
+  for (const file of ["htpasswd", "Zoë/users"]) {
+    const accounts = loadAccounts(`${folder.root}/${file}`);
+    for (const rules of [[], ["/:alice=rw"]]) {
+      const gate = new AccountGate(
+        accounts,
+        parseAccessRules(rules, false),
+        folder.root,
+      );
+      const access = await gate.admit(
+        request("GET", "/", { authorization: basic("alice", "secret") }),
+        () => {},
+      );
+      for (
+        const path of file === "htpasswd"
+          ? ["/htpasswd", "/HTPASSWD", "/htPasswd"]
+          : ["/Zoë/users", "/zoe\u0308/USERS"]
+      ) {
+        assert.equal(access.allows(path, "read"), false, path);
+      }
+      assert.equal(access.allows("/other", "read"), true);
+    }
+  }
 });
 
 Deno.test("a rule that names a user the auth file lacks is refused", () => {

@@ -206,3 +206,160 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     });
   }
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a .gz sibling that leads into a protected folder is not sent in place of its file`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/a.txt": "public\n",
+      "site/private/s.txt.gz": "",
+    });
+    const site = `${folder.root}/site`;
+    await Deno.writeFile(
+      `${site}/private/s.txt.gz`,
+      await new Response(
+        new Blob(["secret\n"]).stream().pipeThrough(
+          new CompressionStream("gzip"),
+        ),
+      ).bytes(),
+    );
+    await Deno.symlink("../private/s.txt.gz", `${site}/pub/a.txt.gz`);
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:*=ro",
+      "--access",
+      "/private:alice=rw",
+      "--gzip",
+    ]);
+    const url = `http://127.0.0.1:${face.port}/pub/a.txt`;
+    const gzip = { "Accept-Encoding": "gzip" };
+    assert.equal(await text(await fetch(url, { headers: gzip })), "public\n");
+    assert.equal(
+      await text(await fetch(url, { headers: { ...gzip, ...BOB } })),
+      "public\n",
+    );
+    assert.equal(
+      await text(await fetch(url, { headers: { ...gzip, ...ALICE } })),
+      "secret\n",
+    );
+  });
+
+  Deno.test(`${name} face: a folder moves only when its user may change each path below it, where it is and where it goes`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/box/sealed/x.txt": "alice's\n",
+      "site/pub/crate/sealed/y.txt": "bob's\n",
+    });
+    const site = `${folder.root}/site`;
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:alice=rw,bob=ro",
+      "--access",
+      "/pub:alice=rw,bob=rw",
+      "--access",
+      "/pub/box/sealed:alice=rw",
+      "--access",
+      "/pub/inbox/sealed:alice=rw",
+      "--delete",
+    ]);
+    const move = (headers: Record<string, string>, from: string, to: string) =>
+      fetch(`http://127.0.0.1:${face.port}${from}`, {
+        method: "MOVE",
+        headers: { ...headers, Destination: to },
+      }).then(async (response) => {
+        await response.body?.cancel();
+        return response.status;
+      });
+    // Out from under the rule of sealed/, where Bob could read it.
+    assert.equal(await move(BOB, "/pub/box/", "/pub/open/"), 403);
+    // Into the place of a rule that is Alice's alone.
+    assert.equal(await move(BOB, "/pub/crate/", "/pub/inbox/"), 403);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${site}/pub`)].map((e) => e.name).sort(),
+      ["box", "crate"],
+    );
+    assert.equal(await move(BOB, "/pub/crate/", "/pub/carton/"), 201);
+    assert.equal(await move(ALICE, "/pub/box/", "/pub/inbox/"), 201);
+    assert.equal(
+      await Deno.readTextFile(`${site}/pub/inbox/sealed/x.txt`),
+      "alice's\n",
+    );
+  });
+}
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a 404 page in a protected folder is sent only to who may read it there`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "users": USERS,
+      "site/pub/a.txt": "public\n",
+      "site/private/404.html": "<p>secret 404 page</p>\n",
+    });
+    const site = `${folder.root}/site`;
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/users`,
+      "--access",
+      "/:*=ro,bob=ro",
+      "--access",
+      "/private:alice=rw",
+      "--404",
+      `${site}/private/404.html`,
+    ]);
+    const missing = `http://127.0.0.1:${face.port}/pub/missing.txt`;
+    for (const headers of [{}, BOB]) {
+      const page = await text(await fetch(missing, { headers }), {
+        status: 404,
+      });
+      assert.ok(!page.includes("secret"), page);
+    }
+    assert.equal(
+      await text(await fetch(missing, { headers: ALICE }), { status: 404 }),
+      "<p>secret 404 page</p>\n",
+    );
+  });
+}
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  for (const rules of [[], ["--access", "/:*=ro,alice=rw"]]) {
+    const governed = rules.length === 0 ? "without rules" : "under rules";
+    Deno.test(`${name} face, ${governed}: the auth file outside the folder is no one's through a symlink or a hard link in it`, async () => {
+      await using folder = await tempFolder("httpserver-access-", {
+        "private/htpasswd": USERS,
+        "site/a.txt": "a\n",
+      });
+      const site = `${folder.root}/site`;
+      await Deno.symlink(`${folder.root}/private/htpasswd`, `${site}/link`);
+      await Deno.symlink(`${folder.root}/private`, `${site}/up`);
+      await Deno.link(`${folder.root}/private/htpasswd`, `${site}/hard`);
+      await using face = startFace(name, site, [
+        "--auth-file",
+        `${folder.root}/private/htpasswd`,
+        ...rules,
+        "--archive",
+      ]);
+      const url = `http://127.0.0.1:${face.port}`;
+      for (const path of ["/link", "/up/htpasswd", "/hard"]) {
+        const response = await fetch(`${url}${path}`, { headers: ALICE });
+        const body = await response.text();
+        assert.equal(response.status, 403, `${path}: ${body}`);
+        assert.ok(!body.includes("$apr1$"), path);
+      }
+      for (const format of ["zip", "tar.gz"]) {
+        const archive = await text(
+          await fetch(`${url}/?download=${format}`, { headers: ALICE }),
+          { gzip: format === "tar.gz" },
+        );
+        assert.ok(archive.includes("a.txt"), format);
+        assert.ok(!archive.includes("$apr1$"), format);
+      }
+      assert.equal(
+        await text(await fetch(`${url}/a.txt`, { headers: ALICE })),
+        "a\n",
+      );
+    });
+  }
+}

@@ -514,3 +514,77 @@ requiring("python3").test(
     assert.equal(post.status, 403);
   },
 );
+
+for (const [name, client] of [["python", 1], ["fetch", 2]] as const) {
+  Deno.test(`${name} face: behind a trusted proxy that writes X-Forwarded-For, a Forwarded the client made up buys it no more guesses`, async () => {
+    await using site = await makeSite();
+    await using face = startFace(name, `${site.root}/site`, [
+      "--auth-file",
+      `${site.root}/users`,
+      ...RULES,
+      "--trusted-proxy",
+      "127.0.0.1",
+    ]);
+    const url = `http://127.0.0.1:${face.port}/pub/a.txt`;
+    // As nginx passes them on: the client's own Forwarded, and the
+    // X-Forwarded-For that nginx ends with the client's address.
+    const status = async (credentials: string, headers: HeadersInit) => {
+      const response = await fetch(url, {
+        headers: {
+          ...headers,
+          authorization: credentials.slice("Authorization: ".length),
+        },
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    const guesser = `203.0.113.${client}`;
+    for (let i = 0; i < 10; i++) {
+      const made = { forwarded: `for=198.51.100.${10 * client + i}` };
+      assert.equal(
+        await status(WRONG, { ...made, "x-forwarded-for": guesser }),
+        401,
+      );
+    }
+    assert.equal(
+      await status(ALICE, {
+        forwarded: "for=198.51.100.99",
+        "x-forwarded-for": guesser,
+      }),
+      429,
+    );
+    assert.equal(await status(ALICE, { "x-forwarded-for": guesser }), 429);
+    // Another client behind the proxy signs in meanwhile.
+    assert.equal(
+      await status(ALICE, { "x-forwarded-for": `203.0.113.${client + 10}` }),
+      200,
+    );
+  });
+}
+
+for (const name of ["python", "fetch"] as const) {
+  Deno.test(`${name} face: a request on a connection where another signed in is checked afresh, after an upload's 100 Continue too`, async () => {
+    await using site = await makeSite();
+    await using face = startFace(name, `${site.root}/site`, [
+      "--auth-file",
+      `${site.root}/users`,
+      ...RULES,
+      "--upload",
+    ]);
+    {
+      // Pipelined: the second carries no credentials.
+      using client = await RawClient.connect(face.port);
+      await client.send(get("/private/s.txt", ALICE) + get("/private/s.txt"));
+      assert.equal((await client.readResponse()).status, 200);
+      assert.equal((await client.readResponse()).status, 401);
+    }
+    using client = await RawClient.connect(face.port);
+    await client.send(
+      `PUT /private/new.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n${ALICE}\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n`,
+    );
+    assert.equal((await client.readResponse(true)).status, 100);
+    await client.send("new\n" + get("/private/s.txt"));
+    assert.equal((await client.readResponse()).status, 201);
+    assert.equal((await client.readResponse()).status, 401);
+  });
+}

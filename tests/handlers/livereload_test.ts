@@ -4,7 +4,8 @@
 // event stream, its bound, its end when the client goes or the server shuts
 // down; a folder that cannot be watched; on both faces, a change made
 // between a page's load and its stream's opening still reloads the page, and
-// a 304 never brings back an older stamp. The browser's side is in
+// a 304 never brings back an older stamp, and with accounts a change names to
+// each stream only the paths its user may read. The browser's side is in
 // livereload_browser_test.ts.
 import assert from "node:assert/strict";
 import { HTTPServer, SimpleHTTPRequestHandler } from "../../mod.ts";
@@ -23,9 +24,11 @@ import {
   captureLogs,
   RawClient,
   serve,
+  tempFolder,
   until,
   within,
 } from "../support/helpers.ts";
+import { ALICE, BOB, USERS } from "../support/accounts.ts";
 
 class Live extends SimpleHTTPRequestHandler {
   override logMessage(): void {}
@@ -411,9 +414,14 @@ class Events implements AsyncDisposable {
     this.#reader = reader;
   }
 
-  /** Opens the stream of the server on `port`. */
-  static async open(port: number): Promise<Events> {
-    const response = await fetch(`http://127.0.0.1:${port}${EVENTS_PATH}`);
+  /** Opens the stream of the server on `port`, with `headers`. */
+  static async open(
+    port: number,
+    headers: Record<string, string> = {},
+  ): Promise<Events> {
+    const response = await fetch(`http://127.0.0.1:${port}${EVENTS_PATH}`, {
+      headers,
+    });
     assert.equal(response.status, 200);
     return new Events(
       response.body!.pipeThrough(new TextDecoderStream()).getReader(),
@@ -563,5 +571,48 @@ for (const face of ["python", "fetch"] as const) {
     assert.equal(again.status, 200);
     assert.equal(versionIn(again.text), id);
     assert.equal(again.text, withTag(PAGE, id));
+  });
+}
+
+for (const face of ["python", "fetch"] as const) {
+  Deno.test(`live reload (${face} face): a change names to each stream only the paths its user may read`, async () => {
+    await using f = await fixture();
+    await using accounts = await tempFolder("livereload_test_", {
+      users: USERS,
+    });
+    await Deno.mkdir(`${f.site}/private`);
+    await using s = startFace(face, f.site, [
+      "--live-reload",
+      "--auth-file",
+      `${accounts.root}/users`,
+      "--access",
+      "/:*=ro",
+      "--access",
+      "/private:alice=rw",
+    ]);
+    const live = LiveReload.of(f.site);
+    await using anyone = await Events.open(s.port);
+    await using bob = await Events.open(s.port, BOB);
+    await using alice = await Events.open(s.port, ALICE);
+    await until(() => live.streams === 3 || undefined, "the streams");
+    await Deno.writeTextFile(`${f.site}/private/plan.css`, "p {}\n");
+    await Deno.writeTextFile(`${f.site}/site.css`, "b {}\n");
+    /** The paths a stream is told until it has been told of `wanted`. */
+    const told = async (events: Events, wanted: string[]) => {
+      const paths = new Set<string>();
+      while (!wanted.every((path) => paths.has(path))) {
+        const { event, data } = await events.next();
+        if (event !== "version") {
+          for (const path of JSON.parse(data)) paths.add(path);
+        }
+      }
+      return [...paths].sort();
+    };
+    assert.deepEqual(await told(anyone, ["/site.css"]), ["/site.css"]);
+    assert.deepEqual(await told(bob, ["/site.css"]), ["/site.css"]);
+    assert.deepEqual(
+      await told(alice, ["/private/plan.css", "/site.css"]),
+      ["/private/plan.css", "/site.css"],
+    );
   });
 }
