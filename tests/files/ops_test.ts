@@ -9,11 +9,10 @@ import type { Access } from "../../files/access.ts";
 import { deleteTarget, moveTarget } from "../../files/ops/change.ts";
 import { propfind } from "../../files/ops/propfind.ts";
 import type { OpsSite } from "../../files/ops/site.ts";
-import { guessType } from "../../files/mime.ts";
 import { translatePath } from "../../files/paths.ts";
 import { Sandbox } from "../../files/sandbox.ts";
-import { HttpError } from "../../util/errors.ts";
 import { startFace } from "../support/faces.ts";
+import { opsSite, refusal } from "../support/ops_site.ts";
 import {
   captureLogs,
   concat,
@@ -604,37 +603,7 @@ function site(
   access: Access,
   fields: Record<string, string> = {},
 ): OpsSite {
-  return {
-    command: method,
-    path: target,
-    headers: new Headers({ host: "127.0.0.1", ...fields }),
-    allowedHosts: [],
-    directory: root,
-    urlRoot: "",
-    upload: false,
-    delete: true,
-    mkdir: true,
-    webdav: false,
-    showHidden: true,
-    listing: true,
-    rfile: { readChunk: () => Promise.resolve(new Uint8Array(0)) },
-    access,
-    sandbox: new Sandbox(root, () => {}),
-    translatePath: (t) => translatePath(root, t),
-    guessType: (path) => guessType(path),
-    logError: () => {},
-  };
-}
-
-/** The status of the HttpError that `answer` rejects with. */
-async function refusal(answer: Promise<unknown>): Promise<number> {
-  try {
-    await answer;
-  } catch (error) {
-    if (error instanceof HttpError) return error.status;
-    throw error;
-  }
-  throw new Error("not refused");
+  return opsSite(root, method, target, access, { fields });
 }
 
 Deno.test("the access rules are asked for every path a change touches: a MOVE's both ends, all a deleted or moved folder holds", async () => {

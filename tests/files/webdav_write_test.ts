@@ -9,12 +9,9 @@ import assert from "node:assert/strict";
 import type { Access } from "../../files/access.ts";
 import { copyTarget } from "../../files/ops/copy.ts";
 import { lockTarget, MAX_LOCKS, unlockTarget } from "../../files/ops/locks.ts";
-import { guessType } from "../../files/mime.ts";
 import type { OpsSite } from "../../files/ops/site.ts";
-import { translatePath } from "../../files/paths.ts";
-import { Sandbox } from "../../files/sandbox.ts";
-import { HttpError } from "../../util/errors.ts";
 import { BOB, USERS } from "../support/accounts.ts";
+import { opsSite, refusal } from "../support/ops_site.ts";
 import { ask, type FaceName, startFace } from "../support/faces.ts";
 import { type RawResponse, tempFolder, treeOf } from "../support/helpers.ts";
 
@@ -422,40 +419,13 @@ function site(
   fields: Record<string, string> = {},
   body = "",
 ): OpsSite {
-  const chunks = [new TextEncoder().encode(body), new Uint8Array(0)];
-  return {
-    command: method,
-    path: target,
-    headers: new Headers({ host: "127.0.0.1", destination, ...fields }),
-    allowedHosts: [],
-    directory: root,
-    urlRoot: "",
+  return opsSite(root, method, target, access, {
+    fields: { destination, ...fields },
+    body,
     upload: true,
-    delete: true,
-    mkdir: true,
     webdav: true,
     showHidden: false,
-    listing: true,
-    rfile: {
-      readChunk: () => Promise.resolve(chunks.shift() ?? new Uint8Array(0)),
-    },
-    access,
-    sandbox: new Sandbox(root, () => {}),
-    translatePath: (t) => translatePath(root, t),
-    guessType: (path) => guessType(path),
-    logError: () => {},
-  };
-}
-
-/** The status of the HttpError that `answer` rejects with. */
-async function refusal(answer: Promise<unknown>): Promise<number> {
-  try {
-    await answer;
-  } catch (error) {
-    if (error instanceof HttpError) return error.status;
-    throw error;
-  }
-  throw new Error("not refused");
+  });
 }
 
 Deno.test("a COPY of a folder needs every path in it readable and every path it makes writable, checked before anything is copied", async () => {
