@@ -160,9 +160,10 @@ export async function listFolder(
     footer: access === EVERYONE
       ? listingFooter(options)
       : listingFooter(options, access, here),
-    // Only where the footer's script puts buttons beside the entries.
-    marked: access !== EVERYONE && options.delete === true &&
-      format !== "json" && access.allows(here, "write"),
+    // Only where the footer's script puts buttons beside the entries, and
+    // some may be refused: dotfiles, listed, always are.
+    marked: options.delete === true && format !== "json" &&
+      (access === EVERYONE ? options.showHidden : access.allows(here, "write")),
     showHidden: options.showHidden,
     directory: options.directory,
     symlinks: sandbox.symlinks,
@@ -197,7 +198,8 @@ interface ListingInputs {
   footer: string;
   /**
    * Whether the entries the viewer may not change are marked (see
-   * `changeableEntries`): only with accounts, where the page has buttons.
+   * `changeableEntries`): only where the page has buttons beside them, and
+   * some may be refused (listed dotfiles; with accounts, the rules).
    */
   marked: boolean;
   showHidden: boolean;
@@ -332,16 +334,15 @@ async function readListing(
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
-  let fixed: Uint8Array | null = null;
+  const here = folderPath(inputs.directory, path);
   if (access !== EVERYONE) {
-    const here = folderPath(inputs.directory, path);
     folder = folder.only((name) =>
       access.allows(childPath(here, name), "read")
     );
-    if (inputs.marked) {
-      fixed = fixedEntries(folder, access, here, inputs.showHidden);
-    }
   }
+  const fixed = inputs.marked
+    ? fixedEntries(folder, access, here, inputs.showHidden)
+    : null;
   const { text, headers } = await prepareListing(
     format,
     inputs.requestPath,

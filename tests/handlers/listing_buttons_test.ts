@@ -3,7 +3,8 @@
 // leaves without Rename and Delete buttons: decided per user by the rules the
 // server refuses DELETE and MOVE by, over real sockets with the real gate
 // (--auth-file, --access), on Python's page and the pretty one. Without
-// accounts, and where the user may not change the folder, nothing is marked.
+// accounts only dotfiles are, and where the user may not change the folder
+// nothing is (the page has no buttons).
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -167,15 +168,29 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       }
     });
 
-    Deno.test(`${name} face, ${page}: without accounts no entry is marked`, async () => {
-      await using folder = await tempFolder("httpserver-buttons-", FILES);
-      await using face = startFace(name, `${folder.root}/site`, [
-        "--delete",
-        ...(pretty ? ["--pretty-listing"] : []),
-      ]);
-      const found = await marks(`http://127.0.0.1:${face.port}/inbox/`);
-      assert.deepEqual([...found.keys()].sort(), ENTRIES);
-      assert.deepEqual(marked(found), []);
+    Deno.test(`${name} face, ${page}: without accounts only dotfiles are marked, which no one may change`, async () => {
+      await using folder = await tempFolder("httpserver-buttons-", {
+        ...FILES,
+        "site/inbox/.env": "e\n",
+        "site/inbox/.git/config": "c\n",
+      });
+      for (const hidden of [[], ["--no-hidden"]]) {
+        await using face = startFace(name, `${folder.root}/site`, [
+          "--delete",
+          ...hidden,
+          ...(pretty ? ["--pretty-listing"] : []),
+        ]);
+        const url = `http://127.0.0.1:${face.port}/inbox/`;
+        const found = await marks(url);
+        const dotfiles = hidden.length === 0 ? [".env", ".git/"] : [];
+        assert.deepEqual([...found.keys()].sort(), [...dotfiles, ...ENTRIES]);
+        assert.deepEqual(marked(found), dotfiles);
+        for (const dotfile of dotfiles) {
+          const response = await fetch(url + dotfile, { method: "DELETE" });
+          await response.body?.cancel();
+          assert.equal(response.status, 403, dotfile);
+        }
+      }
     });
   }
 }
