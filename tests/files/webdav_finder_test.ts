@@ -5,7 +5,8 @@
 // of name, as the last component only, are changed like any other on a
 // server that speaks WebDAV; every other hidden name, a hidden folder on the
 // way, and any of them without WebDAV, stays 403, whatever the URL's
-// encoding; the access rules, the Host and the locks still apply.
+// encoding; the access rules, the Host and the locks still apply, and with
+// --no-hidden they are written but never read, nor renamed into sight.
 import assert from "node:assert/strict";
 import { changesHiddenName } from "../../files/hidden.ts";
 import { BOB, USERS } from "../support/accounts.ts";
@@ -231,13 +232,18 @@ for (const name of FACES) {
     ]);
     assert.equal((await send(face, "PUT", "/.DS_Store", {}, "d")).status, 201);
     assert.equal((await send(face, "GET", "/pub/._b.txt")).status, 404);
+    // Nor shown by a new name; moved as Finder moves it, they stay hidden.
+    const move = (to: string) =>
+      send(face, "MOVE", "/pub/._b.txt", { Destination: to });
+    assert.equal((await move("/pub/b.txt.bak")).status, 404);
+    assert.equal((await move("/pub/._c.txt")).status, 201);
     const listing = await send(face, "PROPFIND", "/pub/", { Depth: "1" });
     assert.doesNotMatch(listing.text, /\._/);
     assert.deepEqual(treeOf(`${dir.root}/site`, { folders: false }), [
       ".DS_Store",
       "a.txt",
       "pub/._a.txt",
-      "pub/._b.txt",
+      "pub/._c.txt",
       "pub/b.txt",
     ]);
   });
