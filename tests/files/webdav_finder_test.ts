@@ -8,8 +8,11 @@
 // encoding; the access rules, the Host and the locks still apply, and with
 // --no-hidden they are written but never read, nor renamed into sight.
 import assert from "node:assert/strict";
+import type { Access } from "../../files/access.ts";
 import { changesHiddenName } from "../../files/hidden.ts";
+import { deleteTarget, moveTarget } from "../../files/ops/change.ts";
 import { BOB, USERS } from "../support/accounts.ts";
+import { opsSite, refusal } from "../support/ops_site.ts";
 import { type FaceName, send, startFace } from "../support/faces.ts";
 import { tempFolder, treeOf } from "../support/helpers.ts";
 
@@ -273,4 +276,35 @@ Deno.test("changesHiddenName lets Finder's names through as the last component o
   for (const [directory, path, dav, refused] of cases) {
     assert.equal(changesHiddenName(directory, path, dav), refused, path);
   }
+});
+
+Deno.test("the core asks the access rules of Finder's files as of any: a rule on ._a.txt or .DS_Store refuses their DELETE and MOVE", async () => {
+  await using dir = await tempFolder("dav_finder_access_", {
+    "docs/._a.txt": "ad",
+    "docs/._b.txt": "ad",
+  });
+  const access: Access = {
+    user: "ann",
+    allows: (path, mode) =>
+      mode === "read" ||
+      (path !== "/docs/._a.txt" && path !== "/docs/.DS_Store"),
+  };
+  const site = (method: string, target: string, destination?: string) =>
+    opsSite(dir.root, method, target, access, {
+      fields: destination ? { destination } : {},
+      webdav: true,
+    });
+  assert.equal(
+    await refusal(deleteTarget(site("DELETE", "/docs/._a.txt"))),
+    403,
+  );
+  const move = site("MOVE", "/docs/._b.txt", "/docs/.DS_Store");
+  assert.equal(await refusal(moveTarget(move)), 403);
+  const moved = await moveTarget(
+    site("MOVE", "/docs/._b.txt", "/docs/._c.txt"),
+  );
+  assert.equal(moved.status, 201);
+  const deleted = await deleteTarget(site("DELETE", "/docs/._c.txt"));
+  assert.equal(deleted.status, 204);
+  assert.deepEqual(treeOf(dir.root, { folders: false }), ["docs/._a.txt"]);
 });
