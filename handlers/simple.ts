@@ -159,7 +159,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * Serve and list dotfiles, names that begin with `.`, as Python does; false
    * answers 404 for any path with a hidden component, even with {@link spa},
    * and leaves them out of listings (the CLI's `--no-hidden`). Uploads never
-   * write one.
+   * write one, but for Finder's `._name` and `.DS_Store` on a WebDAV server
+   * (see `files/hidden.ts`).
    */
   showHidden = true;
   /**

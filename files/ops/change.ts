@@ -33,6 +33,7 @@ import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
+import { isHiddenName } from "../hidden.ts";
 import { fileNotFound, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
 import { checkPreconditions, storageError } from "../upload/upload.ts";
@@ -85,7 +86,8 @@ export async function deleteTarget(h: OpsSite): Promise<OpsAnswer> {
  * (the default) let it replace what was there.
  *
  * @throws {HttpError} 400 (no or a bad `Destination`, a bad `Overwrite`),
- *   403 (as DELETE; the destination is the source or lies in it), 404,
+ *   403 (as DELETE; the destination is the source or lies in it), 404 (no
+ *   such path, or, with dotfiles hidden, a hidden one to a visible name),
  *   409 (the destination's folder is missing), 412 (`Overwrite: F` and the
  *   name is taken, or `If-Match`), 502 (a destination on another server)
  */
@@ -97,6 +99,11 @@ export async function moveTarget(h: OpsSite): Promise<OpsAnswer> {
   const info = lstatOrNull(source.path);
   if (info === null) throw fileNotFound();
   const dest = checkChange(h, destination, "MOVE", "new");
+  // With dotfiles hidden, a hidden name (one of Finder's: see `checkChange`)
+  // is not found as GET finds none, and a name that shows would serve it.
+  if (!h.showHidden && isHiddenName(source.name) && !isHiddenName(dest.name)) {
+    throw fileNotFound();
+  }
   if (dest.served === source.served) {
     throw new HttpError("forbidden", "The destination is the source");
   }

@@ -23,7 +23,7 @@
 
 import { type Access, childPath } from "../access.ts";
 import { changeableIn } from "./site.ts";
-import { isHiddenName } from "../hidden.ts";
+import { isChangeableName } from "../hidden.ts";
 
 /**
  * The attribute on an entry's link that the user may not change: a name,
@@ -132,8 +132,9 @@ export function opsFooter(buttons: OpsButtons): string {
 /**
  * Which entries of the folder at `folder` (a served path, see `folderPath`)
  * the user of `access` may change, as `DELETE` and `MOVE` decide (no
- * hidden name, see `hidden.ts`, and `changeableIn`): the listing marks the
- * others {@link FIXED}. A folder
+ * hidden name but Finder's, see `isChangeableName`: the buttons are there
+ * with `--delete`, so on a server that speaks WebDAV; and `changeableIn`):
+ * the listing marks the others {@link FIXED}. A folder
  * takes besides that no access rule inside it keeps a path from the user
  * (`Access.allowsInside`): deleting or moving it needs every path inside.
  * What it holds is not read, which would cost a walk per folder listed: a
@@ -149,7 +150,7 @@ export function changeableEntries(
 ): (name: string, isFolder: boolean) => boolean {
   const changeable = changeableIn(access, folder);
   return (name, isFolder) =>
-    !isHiddenName(name) && changeable(name) &&
+    isChangeableName(name, true) && changeable(name) &&
     (!isFolder ||
       (access.allowsInside?.(childPath(folder, name), "write") ?? true));
 }

@@ -30,7 +30,7 @@ import {
   servedPath,
 } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
-import { hasHiddenComponent } from "../hidden.ts";
+import { changesHiddenName, hasHiddenComponent } from "../hidden.ts";
 import { isUtf8Path } from "../paths.ts";
 import { fileNotFound, type Sandbox } from "../sandbox.ts";
 import type { HostPolicy } from "../upload/host.ts";
@@ -209,7 +209,8 @@ export interface Changed {
 /**
  * Checks a path that `method` changes (the request's own target, or a
  * `Destination`), before anything is changed: a UTF-8 path, not the served
- * folder itself (403), no hidden component (403, as uploads), allowed to the
+ * folder itself (403), no hidden component (403, as uploads; but Finder's
+ * files last, see `changesHiddenName`), allowed to the
  * request's user (403), in a folder that exists (else 404 for a path that
  * is there to change, 409 for a new name, RFC 4918 §9.3.1, §9.9.4), lies in
  * the served folder once symlinks are resolved and is writable (403,
@@ -238,7 +239,7 @@ export function checkChange(
       explain: `${method} changes what is in the served folder, never itself`,
     });
   }
-  if (hasHiddenComponent(h.directory, path)) {
+  if (changesHiddenName(h.directory, path, speaksDav(h))) {
     throw new HttpError("forbidden", "Hidden names cannot be changed");
   }
   // Adding, removing or renaming a name changes the folder that holds it:

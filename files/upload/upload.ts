@@ -8,7 +8,8 @@
  * which fails if the name is taken, or with `overwrite` a rename over it.
  * An aborted, oversized or refused upload leaves nothing behind (see
  * `uploadfile.ts`). Targets stay in the served folder (symlinks followed, as
- * for reads), never have a hidden component (`.git/hooks`, `.ssh`), and a
+ * for reads), never have a hidden component (`.git/hooks`, `.ssh`; a PUT
+ * to a WebDAV server may write Finder's files, see `changesHiddenName`), and a
  * form's file names must be plain names, or paths of them for a folder
  * uploaded whole (see `names.ts`). A form posted from another site (its `Origin`) is refused, and so
  * is any upload through a host name the server does not know (see
@@ -37,7 +38,7 @@ import type { RequestBody } from "../../http/body.ts";
 import { HttpError } from "../../util/errors.ts";
 import { multipartBoundary, MultipartParser } from "./multipart.ts";
 import { createsOnly, preconditionsHold, weakETag } from "../conditional.ts";
-import { hasHiddenComponent } from "../hidden.ts";
+import { changesHiddenName, hasHiddenComponent } from "../hidden.ts";
 import { type HostPolicy, refuseForeignHost } from "./host.ts";
 import {
   badName,
@@ -115,8 +116,9 @@ const FORM_OVERHEAD = 1024 * 1024;
  * holds takes the lock's token in an `If` header (see `checkLocks`).
  *
  * @throws {HttpError} 400 (a path that is not UTF-8, a name with control
- *   characters or too long), 403 (a Host not allowed, hidden name, outside
- *   the folder, no write permission), 409 (name taken, a folder, parent
+ *   characters or too long), 403 (a Host not allowed, hidden name but
+ *   Finder's on a WebDAV server, outside the folder, no write permission),
+ *   409 (name taken, a folder, parent
  *   folder missing), 412 (`If-Match`, `If-None-Match` or
  *   `If-Unmodified-Since` fails, RFC 9110 §13.2.2), 413 (larger than
  *   `maxUploadBytes`), 507 (disk full)
@@ -136,7 +138,9 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     CONTROL,
     "A file name holds no control characters",
   );
-  if (hasHiddenComponent(h.directory, path)) throw hiddenName();
+  if (changesHiddenName(h.directory, path, putSpeaksDav(h))) {
+    throw hiddenName();
+  }
   // The gate let the request in by its URL; this is the file it makes.
   checkAccess(h.access, h.directory, path, "write");
   const folder = path.slice(0, cut) || SEP;
@@ -210,7 +214,15 @@ async function storeBody(
  * PUT over it (RFC 9110 §9.3.4).
  */
 function putReplaces(h: UploadHandler): boolean {
-  return h.overwrite || speaksDav({
+  return h.overwrite || putSpeaksDav(h);
+}
+
+/**
+ * Whether the server of an upload speaks WebDAV (see `speaksDav`): its PUT
+ * replaces a file, and may write Finder's files (see `changesHiddenName`).
+ */
+function putSpeaksDav(h: UploadHandler): boolean {
+  return speaksDav({
     upload: true,
     webdav: h.webdav ?? false,
     delete: h.delete ?? false,

@@ -1,8 +1,9 @@
 // The share as a WebDAV client mounts it: Debian's rclone, with no config
 // file (an on-the-fly `:webdav:` remote), lists, copies a tree in (MKCOL and
 // PUT), renames, deletes and purges on both faces, configured by the same
-// flags; a read-only share (--webdav) lists and refuses changes. Skipped
-// where rclone is missing.
+// flags, and copies a Mac's folder with the `._name` and `.DS_Store` files
+// Finder leaves in it; a read-only share (--webdav) lists and refuses
+// changes. Skipped where rclone is missing.
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -109,3 +110,53 @@ requiring("rclone").test(
     ]);
   },
 );
+
+for (const face of ["python", "fetch"] as FaceName[]) {
+  requiring("rclone").test(
+    `rclone copies a folder from a Mac, its ._ and .DS_Store files too, through the ${face} face, and a .env in it is refused`,
+    async () => {
+      await using share = await tempFolder("webdav_share_");
+      await using local = await tempFolder("webdav_local_", {
+        "album/photo.jpg": "jpeg",
+        "album/._photo.jpg": "appledouble",
+        "album/.DS_Store": "view",
+        "secrets/.env": "KEY=1",
+      });
+      await using home = await tempFolder("webdav_home_");
+      await using server = startFace(face, share.root, [
+        "--upload",
+        "--delete",
+        "--mkdir",
+      ]);
+      const remote = `:webdav,url='http://127.0.0.1:${server.port}':`;
+      const album = await rclone(
+        home.root,
+        "copy",
+        `${local.root}/album`,
+        `${remote}album`,
+      );
+      assert.equal(album.code, 0, album.stderr);
+      const list = await rclone(home.root, "lsf", "-R", remote);
+      assert.deepEqual(
+        lines(list.stdout),
+        ["album/", "album/.DS_Store", "album/._photo.jpg", "album/photo.jpg"],
+      );
+      assert.equal(
+        await Deno.readTextFile(`${share.root}/album/._photo.jpg`),
+        "appledouble",
+      );
+      const secrets = await rclone(
+        home.root,
+        "copy",
+        `${local.root}/secrets`,
+        `${remote}album`,
+      );
+      assert.notEqual(secrets.code, 0);
+      assert.match(secrets.stderr, /403/);
+      assert.deepEqual(
+        [...Deno.readDirSync(`${share.root}/album`)].map((e) => e.name).sort(),
+        [".DS_Store", "._photo.jpg", "photo.jpg"],
+      );
+    },
+  );
+}

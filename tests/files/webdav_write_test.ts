@@ -12,27 +12,11 @@ import { lockTarget, MAX_LOCKS, unlockTarget } from "../../files/ops/locks.ts";
 import type { OpsSite } from "../../files/ops/site.ts";
 import { BOB, USERS } from "../support/accounts.ts";
 import { opsSite, refusal } from "../support/ops_site.ts";
-import { ask, type FaceName, startFace } from "../support/faces.ts";
-import { type RawResponse, tempFolder, treeOf } from "../support/helpers.ts";
+import { type FaceName, send, startFace } from "../support/faces.ts";
+import { tempFolder, treeOf } from "../support/helpers.ts";
 
 const FACES: FaceName[] = ["python", "fetch"];
 const WRITES = ["--upload", "--delete", "--mkdir"];
-
-/** Sends `method` for `path` with `fields` and `body` as raw bytes. */
-function send(
-  face: { port: number } & Parameters<typeof ask>[0],
-  method: string,
-  path: string,
-  fields: Record<string, string> = {},
-  body = "",
-): Promise<RawResponse> {
-  const head = Object.entries({
-    Host: `127.0.0.1:${face.port}`,
-    "Content-Length": String(new TextEncoder().encode(body).length),
-    ...fields,
-  }).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-  return ask(face, `${method} ${path} HTTP/1.1\r\n${head}\r\n${body}`);
-}
 
 /** A LOCK body asking for an exclusive write lock. */
 const LOCKINFO = '<?xml version="1.0" encoding="utf-8"?>\n' +

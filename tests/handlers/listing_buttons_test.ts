@@ -3,8 +3,9 @@
 // leaves without Rename and Delete buttons: decided per user by the rules the
 // server refuses DELETE and MOVE by, over real sockets with the real gate
 // (--auth-file, --access), on Python's page and the pretty one. Without
-// accounts only dotfiles are, and where the user may not change the folder
-// nothing is (the page has no buttons).
+// accounts only dotfiles are (but Finder's `._name` and `.DS_Store`, which a
+// server with --delete, so WebDAV, lets be changed), and where the user may
+// not change the folder nothing is (the page has no buttons).
 import assert from "node:assert/strict";
 import { type FaceName, startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
@@ -168,11 +169,13 @@ for (const name of ["python", "fetch"] as FaceName[]) {
       }
     });
 
-    Deno.test(`${name} face, ${page}: without accounts only dotfiles are marked, which no one may change`, async () => {
+    Deno.test(`${name} face, ${page}: without accounts only dotfiles are marked, which no one may change, but Finder's, which anyone may`, async () => {
       await using folder = await tempFolder("httpserver-buttons-", {
         ...FILES,
         "site/inbox/.env": "e\n",
         "site/inbox/.git/config": "c\n",
+        "site/inbox/._a.txt": "d\n",
+        "site/inbox/.DS_Store": "d\n",
       });
       for (const hidden of [[], ["--no-hidden"]]) {
         await using face = startFace(name, `${folder.root}/site`, [
@@ -183,12 +186,18 @@ for (const name of ["python", "fetch"] as FaceName[]) {
         const url = `http://127.0.0.1:${face.port}/inbox/`;
         const found = await marks(url);
         const dotfiles = hidden.length === 0 ? [".env", ".git/"] : [];
-        assert.deepEqual([...found.keys()].sort(), [...dotfiles, ...ENTRIES]);
+        const finders = hidden.length === 0 ? [".DS_Store", "._a.txt"] : [];
+        assert.deepEqual([...found.keys()].sort(), [
+          ...finders,
+          ...dotfiles,
+          ...ENTRIES,
+        ]);
         assert.deepEqual(marked(found), dotfiles);
-        for (const dotfile of dotfiles) {
+        for (const dotfile of [...dotfiles, ...finders]) {
           const response = await fetch(url + dotfile, { method: "DELETE" });
           await response.body?.cancel();
-          assert.equal(response.status, 403, dotfile);
+          const status = finders.includes(dotfile) ? 204 : 403;
+          assert.equal(response.status, status, dotfile);
         }
       }
     });

@@ -135,3 +135,22 @@ export async function ask(
   await client.send(request);
   return await client.readResponse(request.startsWith("HEAD "));
 }
+
+/**
+ * Sends `method` for `path` to `face` with `fields` (a `Host` of the face's
+ * and the body's `Content-Length` unless given) and `body`, as raw bytes.
+ */
+export function send(
+  face: Face,
+  method: string,
+  path: string,
+  fields: Record<string, string> = {},
+  body = "",
+): Promise<RawResponse> {
+  const head = Object.entries({
+    Host: `127.0.0.1:${face.port}`,
+    "Content-Length": String(new TextEncoder().encode(body).length),
+    ...fields,
+  }).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  return ask(face, `${method} ${path} HTTP/1.1\r\n${head}\r\n${body}`);
+}
