@@ -4,8 +4,8 @@
  * a folder picker beside the file picker, files and folders dropped
  * anywhere on the page, and each file sent on its own request with a
  * progress bar (`XMLHttpRequest`'s upload progress), its relative path as
- * its name (see `formTarget`), one at a time; the listing is then read again
- * in place. The page's `Content-Security-Policy` allows the script by its
+ * its name (see `formTarget`), one at a time, hidden names (which the server
+ * refuses) left out and counted; the listing is then read again in place. The page's `Content-Security-Policy` allows the script by its
  * hash (see `listing/csp.ts`): no other inline script runs.
  *
  * @module
@@ -39,9 +39,21 @@ export const UPLOAD_SCRIPT = `
   const rows = document.createElement("div");
   rows.className = "uploads";
   form.after(rows);
+  const skippedNote = document.createElement("p");
+  let skipped = 0;
   const queue = [];
   let busy = false;
   const add = (file, path) => {
+    // The server takes no hidden name: a Mac's .DS_Store in a folder
+    // would only be refused.
+    if (path.split("/").some((part) => part.startsWith("."))) {
+      skipped++;
+      skippedNote.textContent = "Skipped " + skipped +
+        (skipped === 1 ? " hidden file" : " hidden files") +
+        " (a name that begins with .), which the server does not take.";
+      rows.before(skippedNote);
+      return;
+    }
     const row = document.createElement("div");
     const bar = document.createElement("progress");
     bar.max = file.size || 1;

@@ -31,6 +31,9 @@ async function setUp(
   const picked = await tempFolder("upload_browser_picked_", {
     "album/a.txt": "a\n",
     "album/sub/b.txt": "b\n",
+    // What a Mac leaves in a folder; the server takes no hidden name.
+    "album/.DS_Store": "finder\n",
+    "album/sub/._b.txt": "apple double\n",
   });
   const server = startFace(face, site.root, ["--upload", ...flags]);
   let chromium: Chromium;
@@ -197,7 +200,7 @@ for (
     ["python", ["--pretty-listing"], "the pretty page"],
   ] as [FaceName, string[], string][]
 ) {
-  chromiumTests.test(`a folder picked on ${page} (${face} face) uploads its files by their paths, with a progress bar each, nothing refused`, async () => {
+  chromiumTests.test(`a folder picked on ${page} (${face} face) uploads its files by their paths, with a progress bar each, its hidden files skipped and counted, nothing refused`, async () => {
     await using t = await setUp(face, flags);
     const tab = await t.context.newPage();
     const console = consoleRefusals(tab);
@@ -210,6 +213,10 @@ for (
       "album/sub/b.txt  done",
     ]);
     assert.ok(rows.every((row) => row.value === row.max && row.max > 2));
+    assert.equal(
+      await tab.textContent("p:has(+ .uploads)"),
+      "Skipped 2 hidden files (a name that begins with .), which the server does not take.",
+    );
     assert.equal(await Deno.readTextFile(`${t.site}/album/a.txt`), "a\n");
     assert.equal(await Deno.readTextFile(`${t.site}/album/sub/b.txt`), "b\n");
     await assertNothingRefused(tab, console);
