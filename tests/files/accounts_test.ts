@@ -288,7 +288,10 @@ Deno.test("where the file system may ignore case or Unicode form, a path is gove
 
 Deno.test("a rule that cannot be read is refused with what is wrong", () => {
   const cases: [string[], RegExp][] = [
-    [["private:alice=rw"], /a rule is PATH:WHO=MODE/],
+    [
+      ["private:alice=rw"],
+      /PATH is the path in URLs, from \/: \/private:alice=rw/,
+    ],
     [["/private"], /a rule is PATH:WHO=MODE/],
     [["/private:alice=rx"], /'alice=rx' is not WHO=ro or WHO=rw/],
     [["/private:alice=rw,alice=ro"], /alice is named twice/],
