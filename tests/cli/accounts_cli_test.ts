@@ -162,7 +162,7 @@ Deno.test("accounts over plain HTTP on all interfaces are warned of in the banne
 Deno.test("a folder anyone on the network may change is warned of in the banner; with --auth-file or on loopback it is not", async () => {
   await withAuthFile(BCRYPT, async (site, users) => {
     const WARNING =
-      /^Warning: anyone who can reach \S+ may change the folder \(--upload --delete\): make them sign in with --auth-file, or bind to 127\.0\.0\.1$/m;
+      /^Warning: anyone who can reach this machine may change the folder \(--upload --delete\): make them sign in with --auth-file, or bind to 127\.0\.0\.1$/m;
     const cases: [string, string[], boolean][] = [
       ["all interfaces", ["0", "-d", site], true],
       ["accounts", ["0", "-d", site, "--auth-file", users], false],
