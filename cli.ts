@@ -219,6 +219,7 @@ function printBanner(
   const modes = [
     ...modeLines(options),
     ...accountLines(options, accounts, scheme === "HTTPS", host),
+    ...openChangeLines(options, host),
   ];
   if (!(server instanceof ThreadingHTTPServer)) {
     // Deno.serve has no cap on connections: the limit holds nothing back.
@@ -301,6 +302,29 @@ function accountLines(
     );
   }
   return lines;
+}
+
+/**
+ * A warning when the folder may be changed by anyone who can reach a
+ * network address: uploads, deletes or new folders without `--auth-file`,
+ * on an address that is not loopback.
+ */
+function openChangeLines(options: CliOptions, host: string): string[] {
+  const flags = (["upload", "delete", "mkdir"] as const)
+    .filter((flag) => options[flag])
+    .map((flag) => `--${flag}`);
+  if (
+    flags.length === 0 || options.authFile !== undefined ||
+    options.socketPath !== undefined || isLoopback(host)
+  ) {
+    return [];
+  }
+  const where = host === "::" || host === "0.0.0.0" ? "this machine" : host;
+  return [
+    `Warning: anyone who can reach ${where} may change the folder (${
+      flags.join(" ")
+    }): make them sign in with --auth-file, or bind to 127.0.0.1`,
+  ];
 }
 
 /** Whether a bound address is loopback only: 127.0.0.0/8, ::1, localhost. */

@@ -97,7 +97,8 @@ options:
                         (?download=zip), linked from listing pages
   --upload              accept uploads: PUT /path, and a form on listing
                         pages (needs --allow-write=DIRECTORY)
-  --overwrite           let uploads replace existing files
+  --overwrite           let uploads replace existing files (a PUT does
+                        anyway with --webdav, --delete or --mkdir)
   --max-upload BYTES    the most bytes one upload, or chunked CGI request
                         body, stores; K, M, G suffixes (default: 1G)
   --delete              allow DELETE and MOVE, and buttons on listing pages

@@ -339,7 +339,11 @@ function checkedHashes(text: string, source: string): Map<string, string> {
     }
     hashes.set(user, hash);
   }
-  if (hashes.size === 0) throw new AccountsError(`${source}: no user`);
+  if (hashes.size === 0) {
+    throw new AccountsError(
+      `${source}: no user (htpasswd -B -C 10 FILE NAME adds one)`,
+    );
+  }
   return hashes;
 }
 

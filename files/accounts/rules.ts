@@ -217,9 +217,14 @@ export function parseAccessRules(
   const rules: AccessRule[] = [];
   for (const text of texts) {
     const colon = text.lastIndexOf(":");
-    if (!text.startsWith("/") || colon < 0) {
+    if (colon < 0) {
       throw new SyntaxError(
         `'${text}': a rule is PATH:WHO=MODE,..., as /private:alice=rw,bob=ro`,
+      );
+    }
+    if (!text.startsWith("/")) {
+      throw new SyntaxError(
+        `'${text}': PATH is the path in URLs, from /: /${text}`,
       );
     }
     const path = servedPath(text.slice(0, colon));

@@ -44,15 +44,20 @@ export interface OpsButtons {
  * name column (the pretty page), but the parent folder's and the sorting
  * links and those marked {@link FIXED}, also those of a list put in the
  * page later (the upload script shows the listing again in place). A
- * refusal shows its status in an alert.
+ * refusal shows in an alert: a name taken or a folder missing in words (the
+ * fetch face's status line has only the standard phrase, "412 Precondition
+ * Failed"), any other by its status.
  */
 export const OPS_SCRIPT = `
 (() => {
   const script = document.currentScript;
   const ops = script.dataset.ops.split(" ");
-  const act = async (url, init) => {
+  const act = async (url, init, name) => {
     const response = await fetch(url, init);
-    if (response.ok) location.reload();
+    if (response.ok) return location.reload();
+    const taken = init.method === "MKCOL" ? 405 : 412;
+    if (name && response.status === taken) alert(name + " exists already");
+    else if (name && response.status === 409) alert("No folder to put " + name + " in");
     else alert(response.status + " " + response.statusText);
   };
   const button = (label, onClick) => {
@@ -82,7 +87,7 @@ export const OPS_SCRIPT = `
         act(url, {
           method: "MOVE",
           headers: { Destination: destination.href, Overwrite: "F" },
-        });
+        }, to);
       }),
       " ",
       button("Delete", () => {
@@ -107,7 +112,7 @@ export const OPS_SCRIPT = `
   if (ops.includes("mkdir")) {
     script.before(button("New folder", () => {
       const name = prompt("Name of the new folder");
-      if (name) act(new URL(encode(name) + "/", location.href), { method: "MKCOL" });
+      if (name) act(new URL(encode(name) + "/", location.href), { method: "MKCOL" }, name);
     }));
   }
 })();

@@ -338,7 +338,11 @@ export function checkFolder(
   } catch (error) {
     throw new HttpError(
       missing,
-      missing === "conflict" ? "No such folder to upload to" : undefined,
+      missing === "conflict"
+        ? action === "upload to"
+          ? "No such folder to upload to"
+          : "No such folder to put it in"
+        : undefined,
       { cause: error },
     );
   }

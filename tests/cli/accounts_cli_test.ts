@@ -159,6 +159,33 @@ Deno.test("accounts over plain HTTP on all interfaces are warned of in the banne
   });
 });
 
+Deno.test("a folder anyone on the network may change is warned of in the banner; with --auth-file or on loopback it is not", async () => {
+  await withAuthFile(BCRYPT, async (site, users) => {
+    const WARNING =
+      /^Warning: anyone who can reach this machine may change the folder \(--upload --delete\): make them sign in with --auth-file, or bind to 127\.0\.0\.1$/m;
+    const cases: [string, string[], boolean][] = [
+      ["all interfaces", ["0", "-d", site], true],
+      ["accounts", ["0", "-d", site, "--auth-file", users], false],
+      ["loopback", loopback(site), false],
+    ];
+    for (const [what, args, warned] of cases) {
+      await using cli = new Cli(
+        [
+          "--allow-net=0.0.0.0:0,[::]:0,127.0.0.1",
+          "--allow-read",
+          "--allow-write",
+        ],
+        [...args, "--upload", "--delete"],
+      );
+      assert.ok(await cli.waitFor(BANNER), cli.out);
+      cli.kill("SIGINT");
+      const { code, stdout } = await cli.finish();
+      assert.equal(code, 0);
+      assert.equal(WARNING.test(stdout), warned, `${what}: ${stdout}`);
+    }
+  });
+});
+
 Deno.test("the banner says that the paths no rule governs need a user", async () => {
   await withAuthFile(BCRYPT, async (site, users) => {
     await using cli = new Cli(

@@ -101,15 +101,22 @@ Deno.test("every ts block of README.md type-checks against mod.ts", async () => 
 });
 
 /**
- * The folder the `ts run` blocks run in: `public/hello.txt` and an executable
+ * The folder the `ts run` blocks run in: `public/hello.txt`,
+ * `public/private/plan.txt`, `users` (alice, password `wonderland`, as
+ * `htpasswd -cB -C 10 users alice` makes it) and an executable
  * `cgi-bin/hello.sh`, readable by anyone (CGI scripts run as `nobody` when
  * the tests run as root).
  */
 async function exampleFolder(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "httpserver-readme-run-" });
-  await Deno.mkdir(`${dir}/public`);
+  await Deno.mkdir(`${dir}/public/private`, { recursive: true });
   await Deno.mkdir(`${dir}/cgi-bin`);
   await Deno.writeTextFile(`${dir}/public/hello.txt`, "hello\n");
+  await Deno.writeTextFile(`${dir}/public/private/plan.txt`, "plan\n");
+  await Deno.writeTextFile(
+    `${dir}/users`,
+    "alice:$2y$10$FS/0NU8Ve.lpU/C/S9VdK.MXrZJNDR5ZqfDkr.t8USzcavtAAV5oq\n",
+  );
   await Deno.writeTextFile(
     `${dir}/cgi-bin/hello.sh`,
     "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello from %s\\n' \"$REQUEST_METHOD\"\n",

@@ -170,7 +170,10 @@ Deno.test("any other line of an auth file is refused, naming the file and line",
       "a:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\na:$apr1$sNTaozcN$acRCb7bEKXmX6LTv5lxMm0\n",
       /^users:2: user 'a' is named twice/,
     ],
-    ["\n# nobody\n", /^users: no user/],
+    [
+      "\n# nobody\n",
+      /^users: no user \(htpasswd -B -C 10 FILE NAME adds one\)$/,
+    ],
   ];
   for (const [text, message] of cases) {
     assert.throws(
@@ -288,7 +291,10 @@ Deno.test("where the file system may ignore case or Unicode form, a path is gove
 
 Deno.test("a rule that cannot be read is refused with what is wrong", () => {
   const cases: [string[], RegExp][] = [
-    [["private:alice=rw"], /a rule is PATH:WHO=MODE/],
+    [
+      ["private:alice=rw"],
+      /PATH is the path in URLs, from \/: \/private:alice=rw/,
+    ],
     [["/private"], /a rule is PATH:WHO=MODE/],
     [["/private:alice=rx"], /'alice=rx' is not WHO=ro or WHO=rw/],
     [["/private:alice=rw,alice=ro"], /alice is named twice/],

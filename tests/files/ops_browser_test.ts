@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { SimpleHTTPRequestHandler } from "../../mod.ts";
 import { openChromium } from "../support/browser.ts";
+import { startFace } from "../support/faces.ts";
 import { serve, tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
 
@@ -103,6 +104,62 @@ requiring("chromium").test(
     assert.deepEqual(
       [...Deno.readDirSync(folder.root)].map((e) => e.name),
       ["docs"],
+    );
+  },
+);
+
+requiring("chromium").test(
+  "a rename onto a taken name, a folder made twice and a rename into no folder say so in words, on both faces",
+  async () => {
+    await using folder = await tempFolder("ops_refused_browser_", {
+      "a.txt": "a",
+      "b.txt": "b",
+      "docs/guide.md": "# Guide\n",
+    });
+    await using chromium = await openChromium({ timeout: WAIT });
+    const page = await chromium.context.newPage();
+    for (const face of ["python", "fetch"] as const) {
+      await using server = startFace(face, folder.root, [
+        "--delete",
+        "--mkdir",
+      ]);
+      await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: WAIT });
+      const alerts: string[] = [];
+      const refused = async (
+        label: string,
+        href: string | null,
+        answer: string,
+      ) => {
+        const answered = new Promise<void>((resolve) => {
+          page.on("dialog", async function answer_(dialog) {
+            if (dialog.type() === "alert") {
+              alerts.push(dialog.message());
+              page.off("dialog", answer_);
+              resolve();
+            }
+            await dialog.accept(answer);
+          });
+        });
+        const scope = href === null
+          ? page
+          : page.locator("li", { has: page.locator(`a[href="${href}"]`) });
+        await scope.getByRole("button", { name: label, exact: true }).click({
+          timeout: WAIT,
+        });
+        await answered;
+      };
+      await refused("Rename", "a.txt", "b.txt");
+      await refused("New folder", null, "docs");
+      await refused("Rename", "a.txt", "nowhere/a.txt");
+      assert.deepEqual(alerts, [
+        "b.txt exists already",
+        "docs exists already",
+        "No folder to put nowhere/a.txt in",
+      ], face);
+    }
+    assert.deepEqual(
+      [...Deno.readDirSync(folder.root)].map((e) => e.name).sort(),
+      ["a.txt", "b.txt", "docs"],
     );
   },
 );

@@ -357,6 +357,20 @@ Deno.test("MOVE refuses a Destination elsewhere: another server 502, no Destinat
   );
 });
 
+Deno.test("a MOVE or MKCOL into a folder that does not exist says so, not that an upload failed", async () => {
+  await using f = await fixture();
+  await using s = serve(Ops, { directory: f.root });
+  const move = await call(`${s.url}/a.txt`, "MOVE", {
+    destination: `${s.url}/nowhere/z.txt`,
+  });
+  const mkcol = await call(`${s.url}/no/such/`, "MKCOL");
+  for (const answer of [move, mkcol]) {
+    assert.equal(answer.status, 409);
+    assert.match(answer.text, /No such folder to put it in/);
+    assert.doesNotMatch(answer.text, /upload/);
+  }
+});
+
 Deno.test("MKCOL creates a folder (201); a taken name is 405, a missing parent 409, a body 415, hidden or outside 403", async () => {
   await using f = await fixture();
   await using s = serve(Ops, { directory: f.root });
