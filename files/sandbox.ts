@@ -163,10 +163,22 @@ export const SYMLINK_POLICIES: readonly SymlinkPolicy[] = [
 /** A log line's format and its arguments, as `logError` takes them. */
 export type LogFunction = (format: string, ...args: unknown[]) => void;
 
-/** What Python answers for anything missing or unreadable: 404. */
+/**
+ * What Python answers for anything missing or unreadable: 404. Without a
+ * `cause`, one shared error, frozen: scanners and broken links make 404s
+ * common, and making an `Error` walks the stack (Deno keeps a detailed one
+ * for every error, whatever `Error.stackTraceLimit` says), a large part of a
+ * 404's own work. Its stack is of where it was made, never shown.
+ */
 export function fileNotFound(cause?: unknown): HttpError {
+  if (cause === undefined) return FILE_NOT_FOUND;
   return new HttpError("not-found", "File not found", { cause });
 }
+
+/** {@link fileNotFound}'s error without a cause. */
+const FILE_NOT_FOUND = Object.freeze(
+  new HttpError("not-found", "File not found"),
+);
 
 /**
  * The reads of one served folder. With full read permission, plain `stat`s
