@@ -33,7 +33,8 @@
  */
 
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
-import { sharedStat, statOrNull } from "./coalesce.ts";
+import { sharedStat } from "./coalesce.ts";
+import { MissingPaths } from "./missing.ts";
 import type { CachedFile, FileCache } from "./filebody.ts";
 
 import { SEP, WINDOWS } from "../util/platform.ts";
@@ -274,7 +275,7 @@ export class Sandbox {
     path: string,
   ): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
     return this.shared && this.#direct
-      ? sharedStat(path)
+      ? sharedStat(path, statDirect)
       : this.stat(path, true);
   }
 
@@ -285,7 +286,7 @@ export class Sandbox {
    * checked, as the grant covers it.
    */
   stat(path: string, log: boolean): Deno.FileInfo | null {
-    if (this.#direct) return statOrNull(path);
+    if (this.#direct) return statDirect(path);
     try {
       return this.#mayRead(path, log);
     } catch {
@@ -462,6 +463,27 @@ function unlinkedPath(
 
 /** What separates a path's components: `/`, and `\\` on Windows too. */
 const SEPARATORS = WINDOWS ? /[/\\]+/ : /\/+/;
+
+/**
+ * Paths of served folders found missing, kept while the folder that lacks
+ * them is unchanged (see `missing.ts`).
+ */
+const MISSING = new MissingPaths();
+
+/**
+ * `Deno.statSync(path)`, or null when it fails; a path known missing
+ * without a failed call. With full read permission only: the folders
+ * {@link MISSING} looks at need no grant of their own.
+ */
+function statDirect(path: string): Deno.FileInfo | null {
+  if (MISSING.has(path)) return null;
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) MISSING.found(path);
+    return null;
+  }
+}
 
 /** Queried once: with full read permission no path needs checking. */
 let fullRead: boolean | undefined;
