@@ -178,7 +178,7 @@ export function fileNotFound(cause?: unknown): HttpError {
 
 /** {@link fileNotFound}'s error without a cause. */
 const FILE_NOT_FOUND = Object.freeze(
-  new HttpError("not-found", "File not found"),
+  new HttpError("not-found", "File not found", { headers: Object.freeze([]) }),
 );
 
 /**

@@ -32,6 +32,10 @@ Deno.test("a 404 without a cause is one frozen error; with a cause, an error of 
   const plain = fileNotFound();
   assert.equal(fileNotFound(), plain);
   assert.ok(Object.isFrozen(plain));
+  assert.ok(
+    Object.isFrozen(plain.headers),
+    "no field can be added to all 404s",
+  );
   assert.equal(plain.status, 404);
   assert.equal(plain.kind, "not-found");
   assert.equal(plain.reason, "File not found");
