@@ -58,7 +58,11 @@ export class MissingPaths {
   /** Paths found missing once, not yet kept. */
   #once = new Set<string>();
 
-  /** @param options the limits */
+  /**
+   * None known yet.
+   *
+   * @param options the limits
+   */
   constructor(options: MissingPathsOptions = {}) {
     this.#most = options.most ?? 1_024;
     this.#racyMs = options.racyMs ?? RACY_MS;
