@@ -51,7 +51,7 @@ import { formatHttpDate } from "../http/date.ts";
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-  errorPage,
+  errorPageBytes,
 } from "../http/errorpage.ts";
 import { STATUS_MESSAGES } from "../http/status.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
@@ -438,8 +438,11 @@ class FileServer {
     const [short, long] = STATUS_MESSAGES[status] ?? ["???", "???"];
     const message = http?.reason ?? short;
     this.#log.message(entry, "code %d, message %s", status, message);
-    const page = new TextEncoder().encode(
-      errorPage(DEFAULT_ERROR_MESSAGE, status, message, http?.explain ?? long),
+    const page = errorPageBytes(
+      DEFAULT_ERROR_MESSAGE,
+      status,
+      message,
+      http?.explain ?? long,
     );
     const headers: Fields = http?.headers.map(([n, v]) => [n, v]) ?? [];
     setField(headers, "Content-Type", DEFAULT_ERROR_CONTENT_TYPE);

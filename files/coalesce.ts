@@ -62,9 +62,15 @@ const STATS = new Coalescer<Deno.FileInfo | null>();
  * microtask shared with every other call for `path` made before it runs;
  * null when the path is missing or cannot be stat'ed. The caller checks the
  * read permission first; the result is shared, so callers must not change it.
+ *
+ * @param stat takes the `stat`: {@link statOrNull}, or one with the same
+ *   answers (a sandbox's, which knows paths missing)
  */
-export function sharedStat(path: string): Promise<Deno.FileInfo | null> {
-  return STATS.run(path, () => statOrNull(path));
+export function sharedStat(
+  path: string,
+  stat: (path: string) => Deno.FileInfo | null = statOrNull,
+): Promise<Deno.FileInfo | null> {
+  return STATS.run(path, () => stat(path));
 }
 
 /**

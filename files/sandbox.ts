@@ -33,7 +33,8 @@
  */
 
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
-import { sharedStat, statOrNull } from "./coalesce.ts";
+import { sharedStat } from "./coalesce.ts";
+import { MissingPaths } from "./missing.ts";
 import type { CachedFile, FileCache } from "./filebody.ts";
 
 import { SEP, WINDOWS } from "../util/platform.ts";
@@ -163,10 +164,22 @@ export const SYMLINK_POLICIES: readonly SymlinkPolicy[] = [
 /** A log line's format and its arguments, as `logError` takes them. */
 export type LogFunction = (format: string, ...args: unknown[]) => void;
 
-/** What Python answers for anything missing or unreadable: 404. */
+/**
+ * What Python answers for anything missing or unreadable: 404. Without a
+ * `cause`, one shared error, frozen: scanners and broken links make 404s
+ * common, and making an `Error` walks the stack (Deno keeps a detailed one
+ * for every error, whatever `Error.stackTraceLimit` says), a large part of a
+ * 404's own work. Its stack is of where it was made, never shown.
+ */
 export function fileNotFound(cause?: unknown): HttpError {
+  if (cause === undefined) return FILE_NOT_FOUND;
   return new HttpError("not-found", "File not found", { cause });
 }
+
+/** {@link fileNotFound}'s error without a cause. */
+const FILE_NOT_FOUND = Object.freeze(
+  new HttpError("not-found", "File not found", { headers: Object.freeze([]) }),
+);
 
 /**
  * The reads of one served folder. With full read permission, plain `stat`s
@@ -262,7 +275,7 @@ export class Sandbox {
     path: string,
   ): Deno.FileInfo | null | Promise<Deno.FileInfo | null> {
     return this.shared && this.#direct
-      ? sharedStat(path)
+      ? sharedStat(path, statDirect)
       : this.stat(path, true);
   }
 
@@ -273,7 +286,7 @@ export class Sandbox {
    * checked, as the grant covers it.
    */
   stat(path: string, log: boolean): Deno.FileInfo | null {
-    if (this.#direct) return statOrNull(path);
+    if (this.#direct) return statDirect(path);
     try {
       return this.#mayRead(path, log);
     } catch {
@@ -450,6 +463,27 @@ function unlinkedPath(
 
 /** What separates a path's components: `/`, and `\\` on Windows too. */
 const SEPARATORS = WINDOWS ? /[/\\]+/ : /\/+/;
+
+/**
+ * Paths of served folders found missing, kept while the folder that lacks
+ * them is unchanged (see `missing.ts`).
+ */
+const MISSING = new MissingPaths();
+
+/**
+ * `Deno.statSync(path)`, or null when it fails; a path known missing
+ * without a failed call. With full read permission only: the folders
+ * {@link MISSING} looks at need no grant of their own.
+ */
+function statDirect(path: string): Deno.FileInfo | null {
+  if (MISSING.has(path)) return null;
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) MISSING.found(path);
+    return null;
+  }
+}
 
 /** Queried once: with full read permission no path needs checking. */
 let fullRead: boolean | undefined;

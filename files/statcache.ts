@@ -134,9 +134,7 @@ export class StatCache<T> {
    * changed long enough ago to tell its versions apart (see `racyMs`).
    */
   settled(info: Deno.FileInfo): boolean {
-    const { mtime, ctime } = info;
-    const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
-    return Date.now() - changed >= (this.options.racyMs ?? RACY_MS);
+    return settled(info, this.options.racyMs ?? RACY_MS);
   }
 
   /**
@@ -170,11 +168,22 @@ export class StatCache<T> {
 }
 
 /**
+ * Whether the path whose `stat` is `info` last changed (`mtime` and `ctime`)
+ * at least `racyMs` ago: long enough for its versions to be told apart (see
+ * {@link StatCacheOptions.racyMs}).
+ */
+export function settled(info: Deno.FileInfo, racyMs: number): boolean {
+  const { mtime, ctime } = info;
+  const changed = Math.max(mtime?.getTime() ?? NaN, ctime?.getTime() ?? 0);
+  return Date.now() - changed >= racyMs;
+}
+
+/**
  * Whether two `stat`s describe the same version of a path. `ctime` catches a
  * rewrite that restored the old `mtime` (`cp -p`, `touch -d`); inode and
  * device catch a file replaced by rename.
  */
-function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+export function sameVersion(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.size === b.size && a.ino === b.ino && a.dev === b.dev &&
     a.mtime?.getTime() === b.mtime?.getTime() &&
     a.ctime?.getTime() === b.ctime?.getTime();

@@ -39,7 +39,7 @@ import {
 import {
   DEFAULT_ERROR_CONTENT_TYPE,
   DEFAULT_ERROR_MESSAGE,
-  errorPage,
+  errorPageBytes,
 } from "../http/errorpage.ts";
 import { readHead, timeoutOutcome } from "./headwait.ts";
 import { RequestBody } from "../http/body.ts";
@@ -116,8 +116,6 @@ const LINGER_MS = 2_000;
 
 /** The most bytes a closing connection reads of what its client still sends. */
 const LINGER_BYTES = 64 * 1024 * 1024;
-
-const encoder = new TextEncoder();
 
 /**
  * Handles the requests of one connection, as Python's
@@ -444,9 +442,7 @@ export class BaseHTTPRequestHandler {
     for (const [name, value] of headers) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (statusHasContent(code)) {
-      body = encoder.encode(
-        errorPage(this.errorMessageFormat, code, message, explain),
-      );
+      body = errorPageBytes(this.errorMessageFormat, code, message, explain);
       this.sendHeader("Content-Type", this.errorContentType);
       this.sendHeader("Content-Length", String(body.length));
     }

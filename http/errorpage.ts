@@ -85,3 +85,58 @@ export function errorPage(
     (match, key: string) => key in fields ? String(fields[key]) : match,
   );
 }
+
+/**
+ * {@link errorPage} as UTF-8 bytes, shared: the same page is made once per
+ * template, code, message and explanation, and kept, so that a busy site's
+ * 404s are not each formatted and encoded anew. At most
+ * {@link MAX_KEPT_PAGES} pages per template and {@link MAX_TEMPLATES}
+ * templates are kept (messages may quote the request); past either, the
+ * oldest goes. The bytes are shared: never change them.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ERROR_MESSAGE, errorPageBytes } from "./errorpage.ts";
+ *
+ * const page = errorPageBytes(DEFAULT_ERROR_MESSAGE, 404, "File not found", "Nothing matches the given URI");
+ * console.log(page === errorPageBytes(DEFAULT_ERROR_MESSAGE, 404, "File not found", "Nothing matches the given URI")); // true
+ * ```
+ */
+export function errorPageBytes(
+  template: string,
+  code: number,
+  message: string,
+  explain: string,
+): Uint8Array {
+  let pages = KEPT_PAGES.get(template);
+  if (pages === undefined) {
+    pages = new Map();
+    keep(KEPT_PAGES, template, pages, MAX_TEMPLATES);
+  }
+  // The message's length ends it: no message and explanation can make
+  // another pair's key.
+  const key = `${code} ${message.length} ${message}${explain}`;
+  let page = pages.get(key);
+  if (page === undefined) {
+    page = encoder.encode(errorPage(template, code, message, explain));
+    keep(pages, key, page, MAX_KEPT_PAGES);
+  }
+  return page;
+}
+
+/** Pages kept per template by {@link errorPageBytes}. */
+const MAX_KEPT_PAGES = 64;
+
+/** Templates whose pages {@link errorPageBytes} keeps. */
+const MAX_TEMPLATES = 8;
+
+/** {@link errorPageBytes}'s pages, by template, then by what fills it. */
+const KEPT_PAGES = new Map<string, Map<string, Uint8Array>>();
+
+const encoder = new TextEncoder();
+
+/** Sets `key` in `map`, the oldest key dropped when `map` holds `most`. */
+function keep<V>(map: Map<string, V>, key: string, value: V, most: number) {
+  if (map.size >= most) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}

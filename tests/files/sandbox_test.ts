@@ -3,7 +3,12 @@
 // permission for the folder only (a child process).
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { isBelow, isWithin, Sandbox } from "../../files/sandbox.ts";
+import {
+  fileNotFound,
+  isBelow,
+  isWithin,
+  Sandbox,
+} from "../../files/sandbox.ts";
 import { FileCache } from "../../files/filebody.ts";
 
 /** [real path, root, within (the root counts), below (it does not)]. */
@@ -22,6 +27,27 @@ for (const [real, root, within, below] of PATHS) {
     assert.equal(isBelow(real, root), below);
   });
 }
+
+Deno.test("a 404 without a cause is one frozen error; with a cause, an error of its own that keeps it", () => {
+  const plain = fileNotFound();
+  assert.equal(fileNotFound(), plain);
+  assert.ok(Object.isFrozen(plain));
+  assert.ok(
+    Object.isFrozen(plain.headers),
+    "no field can be added to all 404s",
+  );
+  assert.equal(plain.status, 404);
+  assert.equal(plain.kind, "not-found");
+  assert.equal(plain.reason, "File not found");
+  assert.equal(plain.cause, undefined);
+  const cause = new Deno.errors.PermissionDenied("Permission denied");
+  const caused = fileNotFound(cause);
+  assert.notEqual(caused, plain);
+  assert.equal(caused.cause, cause);
+  assert.equal(caused.status, 404);
+  assert.equal(caused.reason, "File not found");
+  assert.equal(fileNotFound().cause, undefined, "the shared one stays bare");
+});
 
 /** `<tmp>/root/in.txt`, `<tmp>/out/secret.txt`, and links out of root. */
 async function fixture(): Promise<

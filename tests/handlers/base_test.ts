@@ -1,7 +1,14 @@
 // BaseHTTPRequestHandler over real sockets: CPython's BaseHTTPServerTestCase,
 // RequestHandlerLoggingTestCase and BaseHTTPRequestHandlerTestCase, ported.
 import assert from "node:assert/strict";
-import { BaseHTTPRequestHandler, HttpError, HTTPServer } from "../../mod.ts";
+import {
+  BaseHTTPRequestHandler,
+  DEFAULT_ERROR_MESSAGE,
+  HttpError,
+  HTTPServer,
+  STATUS_MESSAGES,
+} from "../../mod.ts";
+import { errorPage } from "../../http/errorpage.ts";
 import {
   captureLogs,
   captureStderr,
@@ -769,3 +776,29 @@ function assertIncludes(text: string, part: string): void {
     `${JSON.stringify(part)} not in ${JSON.stringify(text)}`,
   );
 }
+
+Deno.test("error pages of other codes and other templates, asked in turn, are each their own", async () => {
+  const plain = "%(code)d: %(message)s (%(explain)s)\n";
+  class Plain extends TestHandler {
+    override errorMessageFormat = plain;
+  }
+  await using one = serve(TestHandler);
+  await using two = serve(Plain);
+  for (let round = 0; round < 2; round++) {
+    for (const code of [404, 403, 501, 404]) {
+      for (
+        const [s, template] of [
+          [one, DEFAULT_ERROR_MESSAGE],
+          [two, plain],
+        ] as const
+      ) {
+        using client = await RawClient.connect(s.port);
+        await client.send(`SEND_ERROR /${code} HTTP/1.1\r\n${HOST}\r\n`);
+        const res = await client.readResponse();
+        const [message, explain] = STATUS_MESSAGES[code];
+        assert.equal(res.status, code);
+        assert.equal(res.text, errorPage(template, code, message, explain));
+      }
+    }
+  }
+});
