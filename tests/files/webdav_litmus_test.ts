@@ -20,16 +20,26 @@ const EXPECTED_FAILURES = [
   "propset", // PROPPATCH
 ];
 
-/** Runs litmus's `suites` against `port` in `cwd`; its output and exit code. */
+/**
+ * Runs litmus's `suites` against `face` serving a share of its own with
+ * --upload --delete --mkdir; its output and exit code.
+ */
 async function litmus(
-  port: number,
-  cwd: string,
+  face: FaceName,
   suites: string[],
   ...flags: string[]
 ): Promise<{ code: number; text: string }> {
+  await using share = await tempFolder("litmus_share_", { "dav/.keep": "" });
+  // litmus writes its debug.log where it runs.
+  await using work = await tempFolder("litmus_work_");
+  await using server = startFace(face, share.root, [
+    "--upload",
+    "--delete",
+    "--mkdir",
+  ]);
   const { code, stdout } = await new Deno.Command("litmus", {
-    args: [...flags, `http://127.0.0.1:${port}/dav/`],
-    cwd,
+    args: [...flags, `http://127.0.0.1:${server.port}/dav/`],
+    cwd: work.root,
     env: { TESTS: suites.join(" ") },
     stdout: "piped",
     stderr: "inherit",
@@ -44,17 +54,7 @@ for (const face of ["python", "fetch"] as FaceName[]) {
       SUITES.join(", ")
     } suites pass in full through the ${face} face`,
     async () => {
-      await using share = await tempFolder("litmus_share_", {
-        "dav/.keep": "",
-      });
-      // litmus writes its debug.log where it runs.
-      await using work = await tempFolder("litmus_work_");
-      await using server = startFace(face, share.root, [
-        "--upload",
-        "--delete",
-        "--mkdir",
-      ]);
-      const { code, text } = await litmus(server.port, work.root, SUITES);
+      const { code, text } = await litmus(face, SUITES);
       const summaries = [...text.matchAll(/summary for `(\w+)': (.*)/g)]
         .map(([, suite, result]) => [suite, result]);
       assert.equal(code, 0, text);
@@ -70,22 +70,8 @@ for (const face of ["python", "fetch"] as FaceName[]) {
   requiring("litmus").test(
     `litmus's props and locks suites fail through the ${face} face only where they keep dead properties or take shared locks`,
     async () => {
-      await using share = await tempFolder("litmus_share_", {
-        "dav/.keep": "",
-      });
-      await using work = await tempFolder("litmus_work_");
-      await using server = startFace(face, share.root, [
-        "--upload",
-        "--delete",
-        "--mkdir",
-      ]);
       // -k: the second suite runs though the first fails.
-      const { text } = await litmus(
-        server.port,
-        work.root,
-        ["props", "locks"],
-        "-k",
-      );
+      const { text } = await litmus(face, ["props", "locks"], "-k");
       const failed = new Set(
         [...text.matchAll(/^ *\d+\. (\w+)\.+ .*FAIL/gm)].map(([, test]) =>
           test
