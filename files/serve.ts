@@ -71,12 +71,8 @@ import {
 } from "./compression.ts";
 import { archiveFolder, archiveRequest } from "./archive/archive.ts";
 import { notModified, validatable, weakETag } from "./conditional.ts";
-import {
-  checkAccess,
-  isAuthFile,
-  mayAccess,
-  refusal,
-} from "./accounts/gate.ts";
+import { checkAccess, mayAccess, refusal } from "./accounts/gate.ts";
+import { isAuthFile } from "./accounts/authfile.ts";
 import { type FileBody, FileCache } from "./filebody.ts";
 import { HttpError, outOfDescriptors } from "../util/errors.ts";
 import { hasHiddenComponent } from "./hidden.ts";

@@ -58,6 +58,7 @@ import { isWithin, type LogFunction, realComponents } from "../sandbox.ts";
 import { type Accounts, AccountsError } from "./htpasswd.ts";
 import { type AccessRules, folded } from "./rules.ts";
 import { FailureThrottle, throttleKey } from "./throttle.ts";
+import { fileIdentity, markAuthFile, pathInFolder } from "./authfile.ts";
 import { SEP } from "../../util/platform.ts";
 
 /** The realm of the challenge: what a browser shows in its sign-in box. */
@@ -310,52 +311,10 @@ export class AccountGate {
     this.#authId ??= this.#accounts.file === null
       ? null
       : fileIdentity(this.#accounts.file);
-    if (this.#authId !== null) AUTH_FILES.set(access, this.#authId);
+    if (this.#authId !== null) markAuthFile(access, this.#authId);
     this.#made.set(user, access);
     return access;
   }
-}
-
-/** The identity of the auth file of the gate that made each {@link Access}. */
-const AUTH_FILES = new WeakMap<Access, string>();
-
-/** A file's device and inode, which each path to it shares; null without. */
-function fileIdentity(file: string | Deno.FileInfo): string | null {
-  let info: Deno.FileInfo;
-  try {
-    info = typeof file === "string" ? Deno.statSync(file) : file;
-  } catch {
-    return null;
-  }
-  return info.ino === null ? null : `${info.dev}:${info.ino}`;
-}
-
-/**
- * Whether `info`, the `stat` of a file about to be sent, is of the auth
- * file of the gate that made `access`: by whatever path it was reached
- * (a symlink out of the folder, a hard link), its hashes are no one's.
- */
-export function isAuthFile(
-  access: Access | undefined,
-  info: Deno.FileInfo,
-): boolean {
-  const id = access === undefined ? undefined : AUTH_FILES.get(access);
-  return id !== undefined && fileIdentity(info) === id;
-}
-
-/**
- * The path in the served folder `directory` of the file at `file`, by its
- * real path: null when it lies outside, or cannot be resolved.
- */
-function pathInFolder(directory: string, file: string): string | null {
-  let real: string;
-  try {
-    real = Deno.realPathSync(file);
-  } catch {
-    return null;
-  }
-  const components = realComponents(directory, real);
-  return components === null ? null : "/" + components.join("/");
 }
 
 /**

@@ -29,7 +29,7 @@
  */
 
 import { type Access, childPath } from "../access.ts";
-import { isAuthFile } from "../accounts/gate.ts";
+import { isAuthFile } from "../accounts/authfile.ts";
 import { isHiddenName } from "../hidden.ts";
 import { type FolderEntries, readFolderEntries } from "../listing/folder.ts";
 import { folderIdentity, type Sandbox } from "../sandbox.ts";
