@@ -28,6 +28,7 @@ import { HttpError } from "../../util/errors.ts";
 import { SEP } from "../../util/platform.ts";
 import { childPath, EVERYONE } from "../access.ts";
 import { refusal } from "../accounts/gate.ts";
+import { isAuthFile } from "../accounts/authfile.ts";
 import { isHiddenName } from "../hidden.ts";
 import { folderIdentity, isWithin, sameFile } from "../sandbox.ts";
 import { refuseForeignHost } from "../upload/host.ts";
@@ -71,6 +72,8 @@ export async function copyTarget(h: OpsSite): Promise<OpsAnswer> {
   const destination = destinationOf(h);
   const depth = copyDepth(h.headers.get("depth"));
   const source = await checkRead(h, h.path);
+  // A copy is a file GET would send: the auth file by no path to it.
+  refuseAuthFile(h, source.info, source.served);
   const dest = checkChange(h, destination, "COPY", "new");
   checkLocks(h, dest, h.urlRoot + destination, false);
   if (dest.served === source.served) {
@@ -171,6 +174,7 @@ async function copyTree(
       path: to.path + SEP + name,
     };
     if (walk.check) {
+      refuseAuthFile(h, stat, fromServed);
       for (const [at, mode] of [[fromServed, "read"], [next.served, "write"]]) {
         if (!access.allows(at, mode as "read" | "write")) {
           h.logError("refused COPY of %s: not allowed to this user", at);
@@ -211,6 +215,16 @@ async function copyFile(
     await copy.write(buffer.subarray(0, read));
   }
   await copy.commit(replace);
+}
+
+/**
+ * Refuses the copy of a file that is the auth file (a symlink out of the
+ * folder, a hard link), as `fileAnswer` refuses to send it.
+ */
+function refuseAuthFile(h: OpsSite, info: Deno.FileInfo, served: string) {
+  if (!isAuthFile(h.access, info)) return;
+  h.logError("refused COPY of %s: the auth file", served);
+  throw refusal(h.access!);
 }
 
 /** A `COPY`'s `Depth` (§9.8.3): 0, or infinity (the default). */

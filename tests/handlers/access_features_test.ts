@@ -363,3 +363,43 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     });
   }
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: a COPY of a symlink or a hard link to the auth file, or of a folder holding one, is refused and makes no copy`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "private/htpasswd": USERS,
+      "site/a.txt": "a\n",
+    });
+    const site = `${folder.root}/site`;
+    await Deno.symlink(`${folder.root}/private/htpasswd`, `${site}/link`);
+    await Deno.mkdir(`${site}/sub`);
+    await Deno.link(`${folder.root}/private/htpasswd`, `${site}/sub/hard`);
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/private/htpasswd`,
+      "--webdav",
+      "--upload",
+    ]);
+    const url = `http://127.0.0.1:${face.port}`;
+    for (
+      const [from, to] of [["/link", "/c1"], ["/sub/hard", "/c2"], [
+        "/sub/",
+        "/c3/",
+      ]]
+    ) {
+      const response = await fetch(`${url}${from}`, {
+        method: "COPY",
+        headers: { ...ALICE, Destination: `${url}${to}` },
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 403, from);
+      await assert.rejects(Deno.lstat(`${site}${to}`), Deno.errors.NotFound);
+    }
+    const response = await fetch(`${url}/a.txt`, {
+      method: "COPY",
+      headers: { ...ALICE, Destination: `${url}/b.txt` },
+    });
+    await response.body?.cancel();
+    assert.equal(response.status, 201);
+  });
+}
