@@ -322,16 +322,6 @@ export async function lockTarget(h: OpsSite): Promise<OpsAnswer> {
       explain: `At most ${MAX_LOCKS} locks are held at once`,
     });
   }
-  let status = 200;
-  if (lstatOrNull(target.path) === null) {
-    // §9.10.4: a lock of an unmapped URL makes it an empty resource.
-    if (!h.upload) throw fileNotFound();
-    // Made as an upload is: in the served folder, never over a file made
-    // meanwhile (409).
-    await using empty = await UploadFile.create(h, target.folder, target.path);
-    await empty.commit(false);
-    status = 201;
-  }
   const owner = davTag(tags, "owner");
   const lock: Lock = {
     token: `urn:uuid:${crypto.randomUUID()}`,
@@ -342,7 +332,28 @@ export async function lockTarget(h: OpsSite): Promise<OpsAnswer> {
     seconds,
     expires: now + seconds * 1000,
   };
+  // Held from its checks on: another LOCK while the file below is made
+  // must find it.
   locks.set(lock.token, lock);
+  let status = 200;
+  if (lstatOrNull(target.path) === null) {
+    try {
+      // §9.10.4: a lock of an unmapped URL makes it an empty resource.
+      if (!h.upload) throw fileNotFound();
+      // Made as an upload is: in the served folder, never over a file
+      // made meanwhile (409).
+      await using empty = await UploadFile.create(
+        h,
+        target.folder,
+        target.path,
+      );
+      await empty.commit(false);
+    } catch (error) {
+      locks.delete(lock.token);
+      throw error;
+    }
+    status = 201;
+  }
   return lockAnswer(lock, status, true);
 }
 

@@ -7,6 +7,7 @@
 // Access, the core called directly.
 import assert from "node:assert/strict";
 import type { Access } from "../../files/access.ts";
+import type { HttpError } from "../../util/errors.ts";
 import { copyTarget } from "../../files/ops/copy.ts";
 import { lockTarget, MAX_LOCKS, unlockTarget } from "../../files/ops/locks.ts";
 import type { OpsSite } from "../../files/ops/site.ts";
@@ -481,4 +482,30 @@ Deno.test("the lock table holds at most MAX_LOCKS locks: one more is 503 until o
   assert.equal(last.status, 200);
   tokens.push(new Map(last.headers).get("Lock-Token")!);
   for (let i = 1; i <= MAX_LOCKS; i++) await unlock(i);
+});
+
+Deno.test("a folder locked while a LOCK of a free name in it makes its file is one lock: the other is 423", async () => {
+  await using dir = await tempFolder("dav_lock_race_", { "docs/a.txt": "a" });
+  const everyone: Access = { user: null, allows: () => true };
+  const lock = (target: string) =>
+    lockTarget(site(dir.root, target, "", everyone, "LOCK", {}, LOCKINFO))
+      .then(
+        (answer) => ({
+          target,
+          status: answer.status,
+          token: new Map(answer.headers).get("Lock-Token"),
+        }),
+        (error: HttpError) => ({ target, status: error.status, token: "" }),
+      );
+  // The free name's LOCK waits for its file to be made; the folder's does not.
+  const answers = await Promise.all([lock("/docs/new.txt"), lock("/docs/")]);
+  const statuses = answers.map((answer) => answer.status);
+  const held = answers.filter((answer) => answer.status < 300);
+  assert.equal(held.length, 1, String(statuses));
+  assert.ok(statuses.includes(423), String(statuses));
+  await unlockTarget(
+    site(dir.root, held[0].target, "", everyone, "UNLOCK", {
+      "lock-token": held[0].token!,
+    }),
+  );
 });
