@@ -11,12 +11,25 @@
 import type { Access } from "../access.ts";
 import { realComponents } from "../sandbox.ts";
 
-/** The identity of the auth file of the gate that made each {@link Access}. */
-const AUTH_FILES = new WeakMap<Access, string>();
+/**
+ * The auth file of the gate that made each {@link Access}: its path, and
+ * its identity when the accounts were read.
+ */
+const AUTH_FILES = new WeakMap<
+  Access,
+  { readonly file: string; readonly identity: string | null }
+>();
 
-/** Tells that `access` was made by a gate whose auth file is `identity`. */
-export function markAuthFile(access: Access, identity: string): void {
-  AUTH_FILES.set(access, identity);
+/**
+ * Tells that `access` was made by a gate whose auth file is `file`, of
+ * `identity` when its accounts were read.
+ */
+export function markAuthFile(
+  access: Access,
+  file: string,
+  identity: string | null,
+): void {
+  AUTH_FILES.set(access, { file, identity });
 }
 
 /** A file's device and inode, which each path to it shares; null without. */
@@ -39,8 +52,13 @@ export function isAuthFile(
   access: Access | undefined,
   info: Deno.FileInfo,
 ): boolean {
-  const id = access === undefined ? undefined : AUTH_FILES.get(access);
-  return id !== undefined && fileIdentity(info) === id;
+  const auth = access === undefined ? undefined : AUTH_FILES.get(access);
+  if (auth === undefined) return false;
+  const id = fileIdentity(info);
+  // The file read, and the one that has its name now (a new file renamed
+  // over it, as `sed -i` and editors save): both hold hashes.
+  return id !== null &&
+    (id === auth.identity || id === fileIdentity(auth.file));
 }
 
 /**

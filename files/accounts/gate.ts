@@ -311,7 +311,9 @@ export class AccountGate {
     this.#authId ??= this.#accounts.file === null
       ? null
       : fileIdentity(this.#accounts.file);
-    if (this.#authId !== null) markAuthFile(access, this.#authId);
+    if (this.#accounts.file !== null) {
+      markAuthFile(access, this.#accounts.file, this.#authId);
+    }
     this.#made.set(user, access);
     return access;
   }

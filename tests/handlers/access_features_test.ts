@@ -403,3 +403,33 @@ for (const name of ["python", "fetch"] as FaceName[]) {
     assert.equal(response.status, 201);
   });
 }
+
+for (const name of ["python", "fetch"] as FaceName[]) {
+  Deno.test(`${name} face: the auth file replaced by a rename while the server runs is still no one's through a symlink to it`, async () => {
+    await using folder = await tempFolder("httpserver-access-", {
+      "private/htpasswd": USERS,
+      "private/edited": USERS,
+      "site/a.txt": "a\n",
+    });
+    const site = `${folder.root}/site`;
+    await Deno.symlink(`${folder.root}/private/htpasswd`, `${site}/link`);
+    await using face = startFace(name, site, [
+      "--auth-file",
+      `${folder.root}/private/htpasswd`,
+    ]);
+    const url = `http://127.0.0.1:${face.port}`;
+    const get = async () => {
+      const response = await fetch(`${url}/link`, { headers: ALICE });
+      const body = await response.text();
+      assert.ok(!body.includes("alice:"), `${response.status}: ${body}`);
+      return response.status;
+    };
+    assert.equal(await get(), 403);
+    // As `sed -i` or an editor saves it: a new file takes the name.
+    await Deno.rename(
+      `${folder.root}/private/edited`,
+      `${folder.root}/private/htpasswd`,
+    );
+    assert.equal(await get(), 403);
+  });
+}
