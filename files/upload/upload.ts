@@ -147,7 +147,15 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   checkFolder(h, folder, "conflict");
   const replace = putReplaces(h);
   checkTarget(path, replace);
-  checkLocks(h, { path, served: folderPath(h.directory, path) }, h.path, true);
+  // Again once the body is in: a LOCK may come while it does.
+  const checkLocked = () =>
+    checkLocks(
+      h,
+      { path, served: folderPath(h.directory, path) },
+      h.path,
+      true,
+    );
+  checkLocked();
   // Checked now, and again just before the file takes its name, since the
   // upload may take long; `If-None-Match: *` (create only) takes the name
   // with a hard link, which fails if it was taken meanwhile.
@@ -164,7 +172,14 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   }
   let replaced: boolean;
   try {
-    replaced = await storeBody(h, folder, path, createOnly, replace);
+    replaced = await storeBody(
+      h,
+      folder,
+      path,
+      createOnly,
+      replace,
+      checkLocked,
+    );
   } catch (error) {
     throw storageError(error);
   }
@@ -178,8 +193,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
 }
 
 /**
- * Streams a PUT's body to `path` and gives it the name; resolves to whether
- * it replaced a file.
+ * Streams a PUT's body to `path` and gives it the name, once `checkLocked`
+ * passes again; resolves to whether it replaced a file.
  */
 async function storeBody(
   h: UploadHandler,
@@ -187,6 +202,7 @@ async function storeBody(
   path: string,
   createOnly: boolean,
   replace: boolean,
+  checkLocked: () => void,
 ): Promise<boolean> {
   await using file = await UploadFile.create(h, folder, path);
   for (;;) {
@@ -199,6 +215,7 @@ async function storeBody(
   }
   await file.finish();
   checkPreconditions(h.headers, path);
+  checkLocked();
   try {
     return await file.commit(replace && !createOnly);
   } catch (error) {

@@ -4,7 +4,7 @@
 // file and close it when the client goes away.
 import assert from "node:assert/strict";
 import { createFileHandler, serveDir } from "../../mod.ts";
-import { until } from "../support/helpers.ts";
+import { tempFolder, until } from "../support/helpers.ts";
 
 /** A folder with a few files, removed after `fn`. */
 async function withSite(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -282,4 +282,52 @@ Deno.test("file operations under a urlRoot: hrefs and Destinations carry the mou
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("a PUT whose file is locked while its body comes is 423 and changes nothing: the lock is checked again before the file takes its name", async () => {
+  await using folder = await tempFolder("httpserver-put-lock-", {
+    "a.txt": "a",
+  });
+  const files = createFileHandler({
+    fsRoot: folder.root,
+    quiet: true,
+    upload: true,
+    webdav: true,
+  });
+  const url = "http://localhost/a.txt";
+  const body = Promise.withResolvers<
+    ReadableStreamDefaultController<Uint8Array>
+  >();
+  const put = files(
+    new Request(url, {
+      method: "PUT",
+      body: new ReadableStream({
+        start: (controller) => body.resolve(controller),
+      }),
+    }),
+  );
+  const controller = await body.promise;
+  controller.enqueue(new TextEncoder().encode("b"));
+  const lock = await files(
+    new Request(url, {
+      method: "LOCK",
+      body: '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:">' +
+        "<D:lockscope><D:exclusive/></D:lockscope>" +
+        "<D:locktype><D:write/></D:locktype></D:lockinfo>",
+    }),
+  );
+  await lock.body?.cancel();
+  assert.equal(lock.status, 200);
+  controller.close();
+  const answer = await put;
+  await answer.body?.cancel();
+  assert.equal(answer.status, 423);
+  assert.equal(await Deno.readTextFile(`${folder.root}/a.txt`), "a");
+  const unlock = await files(
+    new Request(url, {
+      method: "UNLOCK",
+      headers: { "Lock-Token": lock.headers.get("lock-token")! },
+    }),
+  );
+  assert.equal(unlock.status, 204);
 });
