@@ -59,7 +59,8 @@ export async function proppatch(h: OpsSite): Promise<OpsAnswer> {
     if (tag.ns !== "DAV:" || tag.name !== "prop") continue;
     const close = contentEnd(body, tag);
     let past = 0;
-    for (const inner of tags.slice(at + 1)) {
+    for (let i = at + 1; i < tags.length; i++) {
+      const inner = tags[i];
       if (inner.end > close) break;
       if (inner.start < past) continue;
       past = contentEnd(body, inner);
