@@ -133,7 +133,7 @@ interface Walk {
   readonly h: OpsSite;
   /** The folders on the way, by identity: a loop is copied once. */
   readonly seen: Set<string>;
-  /** Whether this walk checks (the user's rights) rather than copies. */
+  /** Whether this walk checks the user's rights alone, copying nothing. */
   check: boolean;
 }
 
@@ -173,18 +173,19 @@ async function copyTree(
       folder: to.path,
       path: to.path + SEP + name,
     };
-    if (walk.check) {
-      refuseAuthFile(h, stat, fromServed);
-      for (const [at, mode] of [[fromServed, "read"], [next.served, "write"]]) {
-        if (!access.allows(at, mode as "read" | "write")) {
-          h.logError("refused COPY of %s: not allowed to this user", at);
-          throw refusal(access);
-        }
+    // Asked again as it copies: a path may have come since it checked.
+    refuseAuthFile(h, stat, fromServed);
+    for (const [at, mode] of [[fromServed, "read"], [next.served, "write"]]) {
+      if (!access.allows(at, mode as "read" | "write")) {
+        h.logError("refused COPY of %s: not allowed to this user", at);
+        throw refusal(access);
       }
-    } else if (stat.isFile) {
-      await copyFile(h, from, stat, next, false);
-      continue;
-    } else {
+    }
+    if (!walk.check) {
+      if (stat.isFile) {
+        await copyFile(h, from, stat, next, false);
+        continue;
+      }
       // Checked once made, as an upload's folders: in the served folder.
       await makeFolders(h, [next.path], []);
     }

@@ -457,6 +457,29 @@ Deno.test("a COPY of a folder needs every path in it readable and every path it 
   ]);
 });
 
+Deno.test("a path that appears in a folder while its COPY checks it is checked too before it is copied", async () => {
+  await using dir = await tempFolder("dav_copy_late_", { "sub/a.txt": "a" });
+  // The last question of the checking walk: a file the user may not read
+  // comes meanwhile, as another request would make it.
+  const access: Access = {
+    user: "ann",
+    allows: (path, mode) => {
+      if (path === "/copy/a.txt" && mode === "write") {
+        Deno.writeTextFileSync(`${dir.root}/sub/late.txt`, "secret");
+      }
+      return path !== "/sub/late.txt";
+    },
+  };
+  assert.equal(
+    await refusal(copyTarget(site(dir.root, "/sub/", "/copy/", access))),
+    403,
+  );
+  assert.deepEqual(treeOf(dir.root, { folders: false }), [
+    "sub/a.txt",
+    "sub/late.txt",
+  ]);
+});
+
 Deno.test("the lock table holds at most MAX_LOCKS locks: one more is 503 until one is unlocked", async () => {
   const files = Object.fromEntries(
     Array.from({ length: MAX_LOCKS + 1 }, (_, i) => [`f${i}`, ""]),
