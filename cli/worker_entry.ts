@@ -69,7 +69,9 @@ export function runWorker(
       case "start": {
         const { options, tls, hostname, port } = data.setup;
         try {
-          shareFailedSignIns(data.signInFailures);
+          if (data.signInFailures !== null) {
+            shareFailedSignIns(data.signInFailures);
+          }
           withoutLocks();
           if (options.logFile !== undefined) log = new LogFile(options.logFile);
           server = newServer(

@@ -54,8 +54,11 @@ export type ToWorker =
     setup: WorkerSetup;
     /** Counts the workers that have run their exit clean-ups. */
     exitAcks: SharedArrayBuffer;
-    /** The failed sign-ins every worker counts in (`failureTable`). */
-    signInFailures: SharedArrayBuffer;
+    /**
+     * The failed sign-ins every worker counts in (`failureTable`); null
+     * without accounts.
+     */
+    signInFailures: SharedArrayBuffer | null;
   }
   /** Shut down gracefully, then answer "stopped". */
   | { type: "stop" }
@@ -107,7 +110,7 @@ export class WorkerPool {
   readonly #module: URL;
   readonly #slots: Slot[];
   readonly #exitAcks = new SharedArrayBuffer(4);
-  readonly #signInFailures = failureTable();
+  readonly #signInFailures: SharedArrayBuffer | null;
   readonly #stopped = Promise.withResolvers<void>();
   #stopping = false;
   #cleanup: ExitCleanupEntry | null = null;
@@ -120,6 +123,9 @@ export class WorkerPool {
   constructor(size: number, setup: WorkerSetup, module: URL = ENTRY) {
     this.size = size;
     this.#setup = setup;
+    this.#signInFailures = setup.options.authFile === undefined
+      ? null
+      : failureTable();
     this.#module = module;
     this.#slots = Array.from({ length: size }, (_, i) => ({
       id: i + 1,

@@ -34,9 +34,9 @@ import {
   type OpsSite,
   speaksDav,
 } from "../files/ops/site.ts";
+import { chunkReader } from "./upload.ts";
 
 export { operates } from "../files/ops/site.ts";
-import { chunkReader } from "./upload.ts";
 
 /** What an operation needs besides the request: the face's settings. */
 export type OpsFaceSettings = Omit<
