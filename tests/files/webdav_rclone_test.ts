@@ -30,27 +30,48 @@ function lines(stdout: string): string[] {
   return stdout.split("\n").filter((line) => line !== "").sort();
 }
 
+/**
+ * A share holding `files`, served by `face` with --upload --delete --mkdir,
+ * a home for rclone's cache, and the on-the-fly remote that names the share.
+ */
+async function writableShare(
+  face: FaceName,
+  files: Record<string, string> = {},
+) {
+  const share = await tempFolder("webdav_share_", files);
+  const home = await tempFolder("webdav_home_");
+  const server = startFace(face, share.root, [
+    "--upload",
+    "--delete",
+    "--mkdir",
+  ]);
+  return {
+    share: share.root,
+    home: home.root,
+    remote: `:webdav,url='http://127.0.0.1:${server.port}':`,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await home[Symbol.asyncDispose]();
+      await share[Symbol.asyncDispose]();
+    },
+  };
+}
+
 for (const face of ["python", "fetch"] as FaceName[]) {
   requiring("rclone").test(
     `rclone lists, copies in, renames and deletes through the ${face} face with --upload --delete --mkdir`,
     async () => {
-      await using share = await tempFolder("webdav_share_", {
+      await using t = await writableShare(face, {
         "hello.txt": "hello\n",
         "docs/guide.md": "# Guide\n",
       });
+      const { remote } = t;
       await using local = await tempFolder("webdav_local_", {
         "one.txt": "one\n",
         "deep/er/two.txt": "two\n",
       });
-      await using home = await tempFolder("webdav_home_");
-      await using server = startFace(face, share.root, [
-        "--upload",
-        "--delete",
-        "--mkdir",
-      ]);
-      const remote = `:webdav,url='http://127.0.0.1:${server.port}':`;
       const run = async (...args: string[]) => {
-        const result = await rclone(home.root, ...args);
+        const result = await rclone(t.home, ...args);
         assert.equal(
           result.code,
           0,
@@ -65,7 +86,7 @@ for (const face of ["python", "fetch"] as FaceName[]) {
       ]);
       await run("copy", local.root, `${remote}up`);
       assert.equal(
-        await Deno.readTextFile(`${share.root}/up/deep/er/two.txt`),
+        await Deno.readTextFile(`${t.share}/up/deep/er/two.txt`),
         "two\n",
       );
       await run("moveto", `${remote}up/one.txt`, `${remote}docs/uno.txt`);
@@ -80,7 +101,7 @@ for (const face of ["python", "fetch"] as FaceName[]) {
         "made/",
       ]);
       assert.equal(
-        await Deno.readTextFile(`${share.root}/docs/uno.txt`),
+        await Deno.readTextFile(`${t.share}/docs/uno.txt`),
         "one\n",
       );
       // What rclone reads back is what was put.
@@ -115,38 +136,32 @@ for (const face of ["python", "fetch"] as FaceName[]) {
   requiring("rclone").test(
     `rclone copies a folder from a Mac, its ._ and .DS_Store files too, through the ${face} face, and a .env in it is refused`,
     async () => {
-      await using share = await tempFolder("webdav_share_");
+      await using t = await writableShare(face);
+      const { remote } = t;
       await using local = await tempFolder("webdav_local_", {
         "album/photo.jpg": "jpeg",
         "album/._photo.jpg": "appledouble",
         "album/.DS_Store": "view",
         "secrets/.env": "KEY=1",
       });
-      await using home = await tempFolder("webdav_home_");
-      await using server = startFace(face, share.root, [
-        "--upload",
-        "--delete",
-        "--mkdir",
-      ]);
-      const remote = `:webdav,url='http://127.0.0.1:${server.port}':`;
       const album = await rclone(
-        home.root,
+        t.home,
         "copy",
         `${local.root}/album`,
         `${remote}album`,
       );
       assert.equal(album.code, 0, album.stderr);
-      const list = await rclone(home.root, "lsf", "-R", remote);
+      const list = await rclone(t.home, "lsf", "-R", remote);
       assert.deepEqual(
         lines(list.stdout),
         ["album/", "album/.DS_Store", "album/._photo.jpg", "album/photo.jpg"],
       );
       assert.equal(
-        await Deno.readTextFile(`${share.root}/album/._photo.jpg`),
+        await Deno.readTextFile(`${t.share}/album/._photo.jpg`),
         "appledouble",
       );
       const secrets = await rclone(
-        home.root,
+        t.home,
         "copy",
         `${local.root}/secrets`,
         `${remote}album`,
@@ -154,7 +169,7 @@ for (const face of ["python", "fetch"] as FaceName[]) {
       assert.notEqual(secrets.code, 0);
       assert.match(secrets.stderr, /403/);
       assert.deepEqual(
-        [...Deno.readDirSync(`${share.root}/album`)].map((e) => e.name).sort(),
+        [...Deno.readDirSync(`${t.share}/album`)].map((e) => e.name).sort(),
         [".DS_Store", "._photo.jpg", "photo.jpg"],
       );
     },
