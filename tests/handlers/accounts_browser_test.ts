@@ -6,7 +6,7 @@
 // Skipped where chromium or the npm package playwright-core is missing.
 import assert from "node:assert/strict";
 import { openChromium } from "../support/browser.ts";
-import { ALICE_LINE } from "../support/accounts.ts";
+import { ALICE_LINE, ALICE_LOGIN } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -51,11 +51,7 @@ requiring("chromium").test(
     );
     await refused.close();
 
-    await context.setHTTPCredentials({
-      username: "alice",
-      password: "wonderland",
-      origin,
-    });
+    await context.setHTTPCredentials({ ...ALICE_LOGIN, origin });
     const signedIn = await page.goto(`${origin}/private/`, {
       timeout: WAIT,
     });
@@ -101,11 +97,7 @@ requiring("chromium").test(
       const origin = `http://127.0.0.1:${face.port}`;
       await using chromium = await openChromium({ timeout: WAIT });
       const { context } = chromium;
-      await context.setHTTPCredentials({
-        username: "alice",
-        password: "wonderland",
-        origin,
-      });
+      await context.setHTTPCredentials({ ...ALICE_LOGIN, origin });
       const page = await context.newPage();
       // Never challenged, the browser sends no credentials.
       await page.goto(`${origin}/`, { timeout: WAIT });

@@ -6,7 +6,7 @@
 // missing.
 import assert from "node:assert/strict";
 import { openChromium } from "../support/browser.ts";
-import { ALICE_LINE } from "../support/accounts.ts";
+import { ALICE_LINE, ALICE_LOGIN } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -34,11 +34,7 @@ requiring("chromium").test(
     await using chromium = await openChromium({ timeout: WAIT });
     const { context } = chromium;
     // Given only when challenged: until then the page is anyone's.
-    await context.setHTTPCredentials({
-      username: "alice",
-      password: "wonderland",
-      origin,
-    });
+    await context.setHTTPCredentials({ ...ALICE_LOGIN, origin });
     const page = await context.newPage();
     await page.goto(`${origin}/inbox/`, { timeout: WAIT });
     const signIn = page.getByRole("link", { name: "Sign in" });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { openChromium } from "../support/browser.ts";
-import { ALICE_LINE } from "../support/accounts.ts";
+import { ALICE_LINE, ALICE_LOGIN } from "../support/accounts.ts";
 import { startFace } from "../support/faces.ts";
 import { tempFolder } from "../support/helpers.ts";
 import { requiring } from "../support/tools.ts";
@@ -75,11 +75,7 @@ requiring("chromium").test(
         ],
       );
       const origin = `http://127.0.0.1:${face.port}`;
-      await context.setHTTPCredentials({
-        username: "alice",
-        password: "wonderland",
-        origin,
-      });
+      await context.setHTTPCredentials({ ...ALICE_LOGIN, origin });
       await page.goto(`${origin}/inbox/?login`, { timeout: WAIT });
       const both = ["Rename", "Delete"];
       // The pretty page lists folders first; Python's page has FREE still.

@@ -16,8 +16,15 @@ export const BOB_LINE = "bob:$apr1$GNFE4rMf$/ADO0e3ban/BOjGKT0EIz.";
 /** The htpasswd file of both. */
 export const USERS = `${ALICE_LINE}\n${BOB_LINE}\n`;
 
+/** Alice's name and password, as a browser is given them. */
+export const ALICE_LOGIN = { username: "alice", password: "wonderland" };
+
 /** Alice signed in (`fetch` headers). */
-export const ALICE = { Authorization: `Basic ${btoa("alice:wonderland")}` };
+export const ALICE = {
+  Authorization: `Basic ${
+    btoa(`${ALICE_LOGIN.username}:${ALICE_LOGIN.password}`)
+  }`,
+};
 
 /** Bob signed in (`fetch` headers). */
 export const BOB = { Authorization: `Basic ${btoa("bob:builder")}` };
