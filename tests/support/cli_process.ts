@@ -238,6 +238,8 @@ export async function refused(port: number): Promise<true | undefined> {
     return undefined;
   } catch (error) {
     if (error instanceof Deno.errors.ConnectionRefused) return true;
+    // Queued as the listener closed: asked again, it is refused.
+    if (error instanceof Deno.errors.ConnectionReset) return undefined;
     throw error;
   }
 }
